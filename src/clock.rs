@@ -1,0 +1,26 @@
+//! A monotonic clock in seconds, the book's `perf_counter()`.
+//!
+//! `std::time::Instant` panics on `wasm32-unknown-unknown`, so the browser
+//! build reads `performance.now()`, which exists on the page and in every
+//! worker (each with its own time origin: compare readings of one context only).
+
+#[cfg(target_arch = "wasm32")]
+pub fn now_seconds() -> f64 {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = performance, js_name = now)]
+        fn performance_now() -> f64;
+    }
+    performance_now() / 1000.0
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn now_seconds() -> f64 {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    ORIGIN.get_or_init(Instant::now).elapsed().as_secs_f64()
+}

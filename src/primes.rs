@@ -1,0 +1,246 @@
+//! The workload of chapter 19: the book's `is_prime`, its 20-number fixture,
+//! `check(n) -> PrimeResult`, an independent Miller-Rabin oracle, `next_prime`,
+//! and the parsing of what a learner types.
+//!
+//! Pure Rust: compiled natively for tests and to wasm for the page.
+
+use std::fmt;
+
+use crate::clock;
+
+/// The book's `is_prime`: trial division by odd numbers up to `isqrt(n)`.
+///
+/// This is the experiment, not a primality library: its cost grows with
+/// `sqrt(n)`, which is what makes the spinner freeze. Do not "optimise" it.
+/// ```python
+/// def is_prime(n: int) -> bool:
+///     if n < 2: return False
+///     if n == 2: return True
+///     if n % 2 == 0: return False
+///     root = math.isqrt(n)
+///     for i in range(3, root + 1, 2):
+///         if n % i == 0: return False
+///     return True
+/// ```
+pub fn is_prime(n: u64) -> bool {
+    if n < 2 {
+        return false;
+    }
+    if n == 2 {
+        return true;
+    }
+    if n % 2 == 0 {
+        return false;
+    }
+    let root = n.isqrt();
+    let mut i = 3;
+    // `root` < 2^32, so `i + 2` never overflows.
+    while i <= root {
+        if n % i == 0 {
+            return false;
+        }
+        i += 2;
+    }
+    true
+}
+
+/// The book's `PRIME_FIXTURE`: 20 numbers from 2 to 10^16 with their answers.
+pub const PRIME_FIXTURE: [(u64, bool); 20] = [
+    (2, true),
+    (142702110479723, true),
+    (299593572317531, true),
+    (3333333333333301, true),
+    (3333333333333333, false),
+    (3333335652092209, false),
+    (4444444444444423, true),
+    (4444444444444444, false),
+    (4444444488888889, false),
+    (5555553133149889, false),
+    (5555555555555503, true),
+    (5555555555555555, false),
+    (6666666666666666, false),
+    (6666666666666719, true),
+    (6666667141414921, false),
+    (7777777536340681, false),
+    (7777777777777753, true),
+    (7777777777777777, false),
+    (9999999999999917, true),
+    (9999999999999999, false),
+];
+
+/// The book's `NUMBERS = [n for n, _ in PRIME_FIXTURE]`.
+pub const NUMBERS: [u64; 20] = {
+    let mut out = [0; 20];
+    let mut i = 0;
+    while i < 20 {
+        out[i] = PRIME_FIXTURE[i].0;
+        i += 1;
+    }
+    out
+};
+
+/// The number the book's spinner experiments check (≈3.3 s in CPython).
+pub const BOOK_PRIME: u64 = 5_000_111_000_222_021;
+
+/// The largest prime below 2^64.
+pub const LARGEST_U64_PRIME: u64 = 18_446_744_073_709_551_557;
+
+/// The book's `PrimeResult(n, prime, elapsed)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PrimeResult {
+    pub n: u64,
+    pub prime: bool,
+    /// Seconds, as the book's `perf_counter() - t0`.
+    pub elapsed: f64,
+}
+
+/// The book's `check(n)`: `is_prime(n)` timed with the platform's monotonic clock.
+pub fn check(n: u64) -> PrimeResult {
+    let t0 = clock::now_seconds();
+    let prime = is_prime(n);
+    PrimeResult {
+        n,
+        prime,
+        elapsed: clock::now_seconds() - t0,
+    }
+}
+
+/// `a * b mod m` without overflow.
+fn mul_mod(a: u64, b: u64, m: u64) -> u64 {
+    ((a as u128 * b as u128) % m as u128) as u64
+}
+
+fn pow_mod(mut base: u64, mut exp: u64, m: u64) -> u64 {
+    let mut acc = 1 % m;
+    base %= m;
+    while exp > 0 {
+        if exp & 1 == 1 {
+            acc = mul_mod(acc, base, m);
+        }
+        base = mul_mod(base, base, m);
+        exp >>= 1;
+    }
+    acc
+}
+
+/// Deterministic Miller-Rabin for every `u64`: the first twelve primes as
+/// bases are a proven witness set below 3.3 * 10^24. An independent oracle for
+/// testing `is_prime`, and fast enough to find calibrated primes.
+pub fn miller_rabin(n: u64) -> bool {
+    const BASES: [u64; 12] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
+    if n < 2 {
+        return false;
+    }
+    for p in BASES {
+        if n % p == 0 {
+            return n == p;
+        }
+    }
+    let s = (n - 1).trailing_zeros();
+    let d = (n - 1) >> s;
+    'witness: for a in BASES {
+        let mut x = pow_mod(a, d, n);
+        if x == 1 || x == n - 1 {
+            continue;
+        }
+        for _ in 1..s {
+            x = mul_mod(x, x, n);
+            if x == n - 1 {
+                continue 'witness;
+            }
+        }
+        return false;
+    }
+    true
+}
+
+/// The smallest prime strictly greater than `from`, or `None` when there is
+/// none below 2^64 (`from` ≥ [`LARGEST_U64_PRIME`]).
+pub fn next_prime(from: u64) -> Option<u64> {
+    let mut n = from.checked_add(1)?;
+    loop {
+        if miller_rabin(n) {
+            return Some(n);
+        }
+        n = n.checked_add(1)?;
+    }
+}
+
+/// Why a typed number was refused. Each message names the input and the rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParseError {
+    /// Nothing but whitespace.
+    Empty,
+    /// A leading minus sign: primality here is about whole numbers ≥ 0.
+    Negative(String),
+    /// Digits only, but more than `u64::MAX`.
+    TooLarge(String),
+    /// Anything else: letters, a decimal point, an exponent, a sign, hex…
+    NotDecimal(String),
+}
+
+/// How much of a refused input an error message repeats.
+const ECHO_CHARS: usize = 40;
+
+/// The input as the message shows it: quoted, long inputs shortened.
+fn echo(input: &str) -> String {
+    let count = input.chars().count();
+    if count <= ECHO_CHARS {
+        format!("\"{input}\"")
+    } else {
+        let head: String = input.chars().take(ECHO_CHARS).collect();
+        format!("\"{head}…\" ({count} characters)")
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::Empty => write!(
+                f,
+                "no number given: type a whole number from 0 to {}",
+                u64::MAX
+            ),
+            ParseError::Negative(s) => write!(
+                f,
+                "{} is negative: spinlab checks whole numbers from 0 to {}",
+                echo(s),
+                u64::MAX
+            ),
+            ParseError::TooLarge(s) => write!(
+                f,
+                "{} is above {} (2^64 − 1), the largest number spinlab checks",
+                echo(s),
+                u64::MAX
+            ),
+            ParseError::NotDecimal(s) => write!(
+                f,
+                "{} is not a decimal integer: use the digits 0-9 only",
+                echo(s)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses a number as a learner types it: decimal digits, surrounding
+/// whitespace allowed, nothing else.
+pub fn parse_number(input: &str) -> Result<u64, ParseError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    if let Some(rest) = s.strip_prefix('-')
+        && !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(ParseError::Negative(s.to_owned()));
+    }
+    if !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ParseError::NotDecimal(s.to_owned()));
+    }
+    // Only digits: the one way left to fail is overflow.
+    s.parse::<u64>()
+        .map_err(|_| ParseError::TooLarge(s.to_owned()))
+}

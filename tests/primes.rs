@@ -1,0 +1,278 @@
+//! Native tests of the prime core (`cargo test` at the repo root).
+#![cfg(not(target_arch = "wasm32"))]
+
+use spinlab::primes::{
+    BOOK_PRIME, LARGEST_U64_PRIME, NUMBERS, PRIME_FIXTURE, ParseError, check, is_prime,
+    miller_rabin, next_prime, parse_number,
+};
+
+/// A small deterministic generator (splitmix64) for sampled inputs.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Every number is checked by both algorithms, and they must agree.
+fn assert_agree(n: u64) {
+    assert_eq!(
+        is_prime(n),
+        miller_rabin(n),
+        "is_prime and Miller-Rabin disagree on {n}"
+    );
+}
+
+#[test]
+fn fixture_answers_match_the_book() {
+    for (n, expected) in PRIME_FIXTURE {
+        assert_eq!(is_prime(n), expected, "is_prime({n})");
+        assert_eq!(miller_rabin(n), expected, "miller_rabin({n})");
+    }
+    assert_eq!(NUMBERS.len(), 20);
+    assert!(NUMBERS.iter().zip(PRIME_FIXTURE).all(|(n, (m, _))| *n == m));
+    assert_eq!(PRIME_FIXTURE.iter().filter(|(_, p)| *p).count(), 9);
+}
+
+#[test]
+fn book_spinner_number_is_prime() {
+    assert!(is_prime(BOOK_PRIME));
+}
+
+#[test]
+fn check_reports_number_answer_and_time() {
+    let r = check(BOOK_PRIME);
+    assert_eq!(r.n, BOOK_PRIME);
+    assert!(r.prime);
+    assert!(
+        r.elapsed > 0.0,
+        "a 35-million-iteration loop took no time: {r:?}"
+    );
+    let c = check(4444444444444444);
+    assert!(!c.prime && c.elapsed >= 0.0);
+}
+
+#[test]
+fn small_cases_follow_the_book() {
+    for (n, expected) in [
+        (0, false),
+        (1, false),
+        (2, true),
+        (3, true),
+        (4, false),
+        (9, false),
+        (25, false),
+    ] {
+        assert_eq!(is_prime(n), expected, "is_prime({n})");
+    }
+}
+
+#[test]
+fn agrees_with_miller_rabin_below_200_000() {
+    let primes = (0..200_000u64).filter(|&n| {
+        assert_agree(n);
+        is_prime(n)
+    });
+    // pi(200000) = 17984: both sides agreeing on a wrong count would be caught here.
+    assert_eq!(primes.count(), 17_984);
+}
+
+#[test]
+fn agrees_on_carmichael_numbers_and_strong_pseudoprimes() {
+    let carmichael = [
+        561u64,
+        1105,
+        1729,
+        2465,
+        2821,
+        6601,
+        8911,
+        10585,
+        15841,
+        29341,
+        41041,
+        46657,
+        52633,
+        62745,
+        63973,
+        75361,
+        101101,
+        115921,
+        126217,
+        162401,
+        172081,
+        188461,
+        252601,
+        278545,
+        294409,
+        314821,
+        334153,
+        340561,
+        399001,
+        410041,
+        449065,
+        488881,
+        512461,
+        // Strong pseudoprimes to many bases (Jaeschke; Arnault).
+        3_215_031_751,
+        2_152_302_898_747,
+        3_474_749_660_383,
+        341_550_071_728_321,
+        3_825_123_056_546_413_051,
+    ];
+    for n in carmichael {
+        assert!(!is_prime(n), "{n} is composite");
+        assert_agree(n);
+    }
+}
+
+#[test]
+fn agrees_on_squares_and_products_of_primes() {
+    let mut rng = SplitMix(0x5EED_0001);
+    let mut checked = 0;
+    while checked < 60 {
+        // Primes of 12..27 bits: the squares and products stay cheap to trial-divide.
+        let bits = 12 + rng.next() % 16;
+        let p = next_prime(rng.next() >> (64 - bits)).unwrap();
+        let q = next_prime(rng.next() >> (64 - bits)).unwrap();
+        for n in [Some(p * p), Some(p * q), (p * p).checked_mul(q)]
+            .into_iter()
+            .flatten()
+        {
+            assert!(!is_prime(n), "{n} = product of primes {p}, {q}");
+            assert_agree(n);
+        }
+        checked += 1;
+    }
+}
+
+#[test]
+fn agrees_on_sampled_numbers_of_every_width() {
+    let mut rng = SplitMix(0x5EED_0002);
+    let mut primes = 0;
+    for _ in 0..400 {
+        // Widths 2..52 bits, so that a sampled prime costs at most 2^25 divisions.
+        let bits = 2 + rng.next() % 51;
+        let n = rng.next() >> (64 - bits);
+        assert_agree(n);
+        primes += usize::from(miller_rabin(n));
+    }
+    assert!(
+        primes > 10,
+        "the sample should hold primes too, held {primes}"
+    );
+}
+
+#[test]
+fn agrees_near_2_pow_53() {
+    let top = 1u64 << 53;
+    for n in (top - 200)..(top + 200) {
+        assert_agree(n);
+    }
+    assert!(
+        is_prime(9_007_199_254_740_881),
+        "the largest prime below 2^53"
+    );
+    assert_eq!(
+        next_prime(9_007_199_254_740_881),
+        Some(9_007_199_254_740_997)
+    );
+}
+
+#[test]
+fn agrees_near_2_pow_64_on_composites() {
+    // The numbers here with a factor below 2^20 divide quickly.
+    let mut n = u64::MAX;
+    let mut seen = 0;
+    while seen < 100 {
+        if !miller_rabin(n) && (3..1 << 20).step_by(2).any(|d| n % d == 0) || n % 2 == 0 {
+            assert_agree(n);
+            seen += 1;
+        }
+        n -= 1;
+    }
+}
+
+#[test]
+fn largest_u64_prime_runs_trial_division_to_the_end() {
+    // 2^31 divisions: the loop's top end, where `i` approaches 2^32.
+    assert!(is_prime(LARGEST_U64_PRIME));
+    assert_eq!(next_prime(LARGEST_U64_PRIME), None);
+    assert_eq!(next_prime(LARGEST_U64_PRIME - 1), Some(LARGEST_U64_PRIME));
+}
+
+#[test]
+fn square_of_the_largest_32_bit_prime_is_found_at_the_root() {
+    // isqrt(p*p) == p: the loop bound must include the root itself.
+    let p = 4_294_967_291u64;
+    assert!(miller_rabin(p));
+    assert!(!is_prime(p * p));
+    assert_agree(p * p);
+}
+
+#[test]
+fn next_prime_is_strictly_greater() {
+    assert_eq!(next_prime(0), Some(2));
+    assert_eq!(next_prime(2), Some(3));
+    assert_eq!(next_prime(13), Some(17));
+    assert_eq!(next_prime(5_000_111_000_222_020), Some(BOOK_PRIME));
+    assert_eq!(next_prime(u64::MAX), None);
+    // Between consecutive results there is no prime (checked by trial division).
+    let a = next_prime(1_000_000_000).unwrap();
+    let b = next_prime(a).unwrap();
+    assert!(((a + 1)..b).all(|n| !is_prime(n)));
+    assert!(is_prime(a) && is_prime(b));
+}
+
+#[test]
+fn parse_accepts_decimal_with_surrounding_whitespace() {
+    assert_eq!(parse_number("42"), Ok(42));
+    assert_eq!(parse_number("  5000111000222021\n"), Ok(BOOK_PRIME));
+    assert_eq!(parse_number("\t0 "), Ok(0));
+    assert_eq!(parse_number("18446744073709551615"), Ok(u64::MAX));
+    assert_eq!(parse_number("0007"), Ok(7));
+}
+
+#[test]
+fn parse_errors_are_precise() {
+    assert_eq!(parse_number(""), Err(ParseError::Empty));
+    assert_eq!(parse_number(" \n\t"), Err(ParseError::Empty));
+    assert_eq!(parse_number("-7"), Err(ParseError::Negative("-7".into())));
+    assert_eq!(
+        parse_number("18446744073709551616"),
+        Err(ParseError::TooLarge("18446744073709551616".into()))
+    );
+    assert_eq!(
+        parse_number("99999999999999999999999"),
+        Err(ParseError::TooLarge("99999999999999999999999".into()))
+    );
+    for bad in [
+        "abc", "12a", "1e9", "0x1F", "4.5", "+-3", "+5", "-", "--7", "1 2", "٣",
+    ] {
+        assert_eq!(
+            parse_number(bad),
+            Err(ParseError::NotDecimal(bad.into())),
+            "{bad:?} must be refused as not decimal"
+        );
+    }
+}
+
+#[test]
+fn parse_error_messages_name_the_input_and_the_rule() {
+    let msg = |s: &str| parse_number(s).unwrap_err().to_string();
+    assert!(msg("").contains("no number given"));
+    assert!(msg("12a").contains("\"12a\" is not a decimal integer"));
+    assert!(msg("-7").contains("\"-7\" is negative"));
+    assert!(msg("18446744073709551616").contains("is above 18446744073709551615"));
+    let long = "9".repeat(1000);
+    let m = msg(&long);
+    assert!(
+        m.contains("(1000 characters)") && m.len() < 200,
+        "long inputs are shortened: {m}"
+    );
+}

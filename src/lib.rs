@@ -5,3 +5,15 @@
 
 pub mod clock;
 pub mod primes;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+/// The page's entry point, called by `www/main.js` once the module is
+/// instantiated. Not a `#[wasm_bindgen(start)]`: that would also run in every
+/// worker that instantiates the module.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub async fn start(wasm_load_ms: f64) -> Result<(), wasm_bindgen::JsValue> {
+    web::page::start(wasm_load_ms).await
+}

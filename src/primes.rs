@@ -244,3 +244,9 @@ pub fn parse_number(input: &str) -> Result<u64, ParseError> {
     s.parse::<u64>()
         .map_err(|_| ParseError::TooLarge(s.to_owned()))
 }
+
+/// One row of the book's sequential report: `f'{n:16} {label} {elapsed:9.6f}s'`.
+pub fn report_line(result: &PrimeResult) -> String {
+    let label = if result.prime { 'P' } else { ' ' };
+    format!("{:16} {label} {:9.6}s", result.n, result.elapsed)
+}

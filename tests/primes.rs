@@ -276,3 +276,20 @@ fn parse_error_messages_name_the_input_and_the_rule() {
         "long inputs are shortened: {m}"
     );
 }
+
+#[test]
+fn report_lines_have_the_books_columns() {
+    use spinlab::primes::{PrimeResult, report_line};
+    let row = |n, prime, elapsed| report_line(&PrimeResult { n, prime, elapsed });
+    // Rows copied from the book's sequential output.
+    assert_eq!(row(2, true, 0.000001), "               2 P  0.000001s");
+    assert_eq!(
+        row(3333333333333333, false, 0.000005),
+        "3333333333333333    0.000005s"
+    );
+    assert_eq!(
+        row(142702110479723, true, 0.316831),
+        " 142702110479723 P  0.316831s"
+    );
+    assert_eq!(row(BOOK_PRIME, true, 12.5), "5000111000222021 P 12.500000s");
+}

@@ -1,0 +1,25 @@
+//! The browser side: wasm threads, the pool, the page. Only on `wasm32`.
+
+pub mod page;
+pub mod pool;
+pub mod threads;
+
+use wasm_bindgen::{JsCast, JsValue};
+
+/// A JS exception as one readable line (`Error.message`, else its string form).
+pub fn js_error_message(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// A plain JS object from `(key, value)` pairs: how reports cross to JS.
+pub fn object(fields: &[(&str, JsValue)]) -> js_sys::Object {
+    let object = js_sys::Object::new();
+    for (key, value) in fields {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    object
+}

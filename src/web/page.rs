@@ -1,0 +1,551 @@
+//! The page: the capabilities panel, the smoke experiment, and
+//! `window.spinlab`, the automation contract (see the README).
+//!
+//! Every button and its promise on `window.spinlab` run the same code path
+//! and update the same DOM.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, spawn_local};
+use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
+
+use super::pool::Pool;
+use super::{js_error_message, object};
+use crate::clock;
+use crate::primes::{BOOK_PRIME, PrimeResult, check, parse_number, report_line};
+
+/// What this browser gives spinlab, as `window.spinlab.capabilities` shows it.
+struct Capabilities {
+    cross_origin_isolated: bool,
+    hardware_concurrency: u32,
+    /// Threads in the pool; 0 when there is none.
+    pool_size: usize,
+    wasm_load_ms: f64,
+    pool_start_ms: Option<f64>,
+    /// Why threads are unavailable, in words for the learner.
+    problem: Option<String>,
+}
+
+impl Capabilities {
+    fn threads(&self) -> bool {
+        self.pool_size > 0
+    }
+
+    fn to_js(&self) -> JsValue {
+        object(&[
+            ("crossOriginIsolated", self.cross_origin_isolated.into()),
+            ("threads", self.threads().into()),
+            ("hardwareConcurrency", self.hardware_concurrency.into()),
+            ("poolSize", (self.pool_size as u32).into()),
+        ])
+        .into()
+    }
+}
+
+/// Where the smoke experiment runs `check(n)`.
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    Main,
+    Pool,
+}
+
+impl Place {
+    fn parse(s: &str) -> Option<Place> {
+        match s {
+            "main" => Some(Place::Main),
+            "pool" => Some(Place::Pool),
+            _ => None,
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Place::Main => "main",
+            Place::Pool => "pool",
+        }
+    }
+}
+
+struct App {
+    pool: Option<Pool>,
+    busy: Cell<bool>,
+    smoke: SmokeView,
+}
+
+/// Starts the page once the module is instantiated; `wasm_load_ms` is how
+/// long the bootstrap took to fetch and compile it.
+pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
+    console_error_panic_hook::set_once();
+    let window = web_sys::window().ok_or("spinlab must run in a page")?;
+    let doc = window.document().ok_or("the page has no document")?;
+    let cross_origin_isolated =
+        Reflect::get(&window, &"crossOriginIsolated".into()).is_ok_and(|v| v.is_truthy());
+    let hardware_concurrency = window.navigator().hardware_concurrency() as u32;
+
+    set_status(&doc, "Starting the thread pool…");
+    let mut caps = Capabilities {
+        cross_origin_isolated,
+        hardware_concurrency,
+        pool_size: 0,
+        wasm_load_ms,
+        pool_start_ms: None,
+        problem: None,
+    };
+    let pool = if cross_origin_isolated {
+        let size = hardware_concurrency.max(2) as usize;
+        let t0 = clock::now_seconds();
+        match Pool::start(size).await {
+            Ok(pool) => {
+                caps.pool_size = pool.size();
+                caps.pool_start_ms = Some((clock::now_seconds() - t0) * 1000.0);
+                Some(pool)
+            }
+            Err(reason) => {
+                caps.problem = Some(format!("Threads are unavailable: {reason}."));
+                None
+            }
+        }
+    } else {
+        caps.problem = Some(
+            "Threads are unavailable: this page is not cross-origin isolated \
+             (crossOriginIsolated is false), so the browser withholds SharedArrayBuffer. \
+             The server must send `Cross-Origin-Opener-Policy: same-origin` and \
+             `Cross-Origin-Embedder-Policy: require-corp` with every response \
+             (`./x serve` does)."
+                .into(),
+        );
+        None
+    };
+
+    render_capabilities(&doc, &caps)?;
+    let app = Rc::new(App {
+        pool,
+        busy: Cell::new(false),
+        smoke: SmokeView::render(&doc)?,
+    });
+    app.smoke.wire(&app)?;
+    install_api(&window, &app, &caps)?;
+
+    let body = doc.body().ok_or("the page has no body")?;
+    match &caps.problem {
+        Some(problem) => {
+            body.dataset().set("error", problem)?;
+            set_status(&doc, problem);
+        }
+        None => set_status(&doc, "Ready."),
+    }
+    body.dataset().set("ready", "true")?;
+    Ok(())
+}
+
+fn set_status(doc: &Document, text: &str) {
+    if let Some(status) = doc
+        .query_selector("#capabilities [data-role=status]")
+        .ok()
+        .flatten()
+    {
+        status.set_text_content(Some(text));
+    }
+}
+
+/// `<tag class=…>text</tag>`
+fn element(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
+    let el = doc.create_element(tag)?;
+    if !class.is_empty() {
+        el.set_class_name(class);
+    }
+    if !text.is_empty() {
+        el.set_text_content(Some(text));
+    }
+    Ok(el)
+}
+
+fn find(doc: &Document, selector: &str) -> Result<Element, JsValue> {
+    doc.query_selector(selector)?
+        .ok_or_else(|| JsValue::from_str(&format!("the page lacks {selector}")))
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn render_capabilities(doc: &Document, caps: &Capabilities) -> Result<(), JsValue> {
+    let list = find(doc, "#capabilities [data-role=capabilities]")?;
+    list.set_text_content(None);
+    let rows = [
+        (
+            "crossOriginIsolated",
+            "Cross-origin isolated",
+            yes_no(caps.cross_origin_isolated).to_string(),
+            caps.cross_origin_isolated,
+        ),
+        (
+            "threads",
+            "Wasm threads (shared memory)",
+            yes_no(caps.threads()).to_string(),
+            caps.threads(),
+        ),
+        (
+            "hardwareConcurrency",
+            "Hardware concurrency",
+            caps.hardware_concurrency.to_string(),
+            true,
+        ),
+        (
+            "poolSize",
+            "Thread pool",
+            match caps.pool_start_ms {
+                Some(ms) => format!("{} threads, up in {ms:.0} ms", caps.pool_size),
+                None => "none".into(),
+            },
+            caps.threads(),
+        ),
+        (
+            "wasmLoadMs",
+            "Wasm load + compile",
+            format!("{:.0} ms", caps.wasm_load_ms),
+            true,
+        ),
+    ];
+    for (key, label, value, good) in rows {
+        let row = element(doc, "div", if good { "cap good" } else { "cap bad" }, "")?;
+        row.set_attribute("data-cap", key)?;
+        let (term, definition) = (
+            element(doc, "dt", "", label)?,
+            element(doc, "dd", "", &value)?,
+        );
+        row.append_child(&term)?;
+        row.append_child(&definition)?;
+        list.append_child(&row)?;
+    }
+    Ok(())
+}
+
+/// The smoke experiment's controls and output, built into
+/// `[data-experiment=smoke]`.
+struct SmokeView {
+    input: HtmlInputElement,
+    buttons: Vec<(Place, HtmlButtonElement)>,
+    message: Element,
+    transcript: Element,
+}
+
+impl SmokeView {
+    fn render(doc: &Document) -> Result<SmokeView, JsValue> {
+        let section = find(doc, "[data-experiment=smoke]")?;
+        let controls = element(doc, "div", "controls", "")?;
+
+        let label = element(doc, "label", "number", "n = ")?;
+        let input: HtmlInputElement = doc.create_element("input")?.unchecked_into();
+        input.set_type("text");
+        input.set_attribute("inputmode", "numeric")?;
+        input.set_attribute("spellcheck", "false")?;
+        input.set_attribute("data-role", "number")?;
+        input.set_value(&BOOK_PRIME.to_string());
+        label.append_child(&input)?;
+        controls.append_child(&label)?;
+
+        let mut buttons = Vec::new();
+        for (place, text) in [
+            (Place::Main, "Check on the main thread"),
+            (Place::Pool, "Check on a pool thread"),
+        ] {
+            let button: HtmlButtonElement = element(doc, "button", "", text)?.unchecked_into();
+            button.set_attribute("data-where", place.key())?;
+            controls.append_child(&button)?;
+            buttons.push((place, button));
+        }
+        section.append_child(&controls)?;
+
+        let message = element(doc, "p", "message", "")?;
+        message.set_attribute("role", "status")?;
+        message.set_attribute("data-role", "message")?;
+        section.append_child(&message)?;
+
+        let transcript = element(doc, "pre", "transcript", "")?;
+        transcript.set_attribute("data-role", "transcript")?;
+        transcript.set_attribute("aria-live", "polite")?;
+        section.append_child(&transcript)?;
+
+        Ok(SmokeView {
+            input,
+            buttons,
+            message,
+            transcript,
+        })
+    }
+
+    fn wire(&self, app: &Rc<App>) -> Result<(), JsValue> {
+        for (place, button) in &self.buttons {
+            let app = Rc::clone(app);
+            let place = *place;
+            let on_click = Closure::<dyn FnMut()>::new(move || {
+                let app = Rc::clone(&app);
+                let text = app.smoke.input.value();
+                // The outcome, error included, is already on the page.
+                spawn_local(async move {
+                    let _ = run_smoke(&app, place, &text).await;
+                });
+            });
+            button.set_onclick(Some(on_click.as_ref().unchecked_ref()));
+            // The page lives as long as the buttons: the handler may too.
+            on_click.forget();
+        }
+        if app.pool.is_none() {
+            for (place, button) in &self.buttons {
+                if *place == Place::Pool {
+                    button.set_disabled(true);
+                    button.set_title("No thread pool in this browser: see the capabilities above.");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn set_running(&self, running: bool, pool_available: bool) {
+        for (place, button) in &self.buttons {
+            button.set_disabled(running || (*place == Place::Pool && !pool_available));
+        }
+        self.input.set_disabled(running);
+    }
+
+    fn say(&self, text: &str, kind: &str) {
+        self.message.set_text_content(Some(text));
+        self.message.set_class_name(&format!("message {kind}"));
+    }
+
+    fn append_transcript(&self, lines: &[String]) {
+        let mut text = self.transcript.text_content().unwrap_or_default();
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        self.transcript.set_text_content(Some(&text));
+    }
+}
+
+/// Marks a run in progress for as long as it lives: buttons come back however
+/// the run ends.
+struct Running<'a>(&'a App);
+
+impl<'a> Running<'a> {
+    fn begin(app: &'a App) -> Running<'a> {
+        app.busy.set(true);
+        app.smoke.set_running(true, app.pool.is_some());
+        Running(app)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.busy.set(false);
+        self.0.smoke.set_running(false, self.0.pool.is_some());
+    }
+}
+
+/// The smoke experiment: `check(n)` on the main thread or on a pool thread.
+/// Errors are shown on the page and returned.
+async fn run_smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
+    let outcome = smoke(app, place, text).await;
+    match &outcome {
+        Ok(_) => {}
+        Err(message) => app.smoke.say(message, "error"),
+    }
+    outcome
+}
+
+async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
+    if app.busy.get() {
+        return Err("A check is already running: wait for it to finish.".into());
+    }
+    let n = parse_number(text).map_err(|e| format!("Cannot check: {e}."))?;
+    if place == Place::Pool && app.pool.is_none() {
+        return Err("There is no thread pool in this browser: see the capabilities above.".into());
+    }
+    let _running = Running::begin(app);
+    app.smoke.say(
+        &match place {
+            Place::Main => format!(
+                "Checking {n} on the main thread: the page is frozen until it finishes. \
+                 That is the experiment."
+            ),
+            Place::Pool => format!("Checking {n} on a pool thread: the page stays responsive."),
+        },
+        "running",
+    );
+    next_paint().await;
+
+    let t0 = clock::now_seconds();
+    let (result, thread) = match (place, &app.pool) {
+        (Place::Pool, Some(pool)) => {
+            let (result, index) = pool
+                .run(move || (check(n), rayon::current_thread_index()))
+                .await?;
+            let name = index.map_or("a pool thread".into(), |i| format!("pool thread #{i}"));
+            (result, name)
+        }
+        _ => (check(n), "the main thread".to_string()),
+    };
+    let round_trip_ms = (clock::now_seconds() - t0) * 1000.0;
+    let answer = answer_line(&result);
+    let elapsed_ms = result.elapsed * 1000.0;
+    let transcript = vec![
+        format!("# is_prime({n}) on {thread}"),
+        report_line(&result),
+        answer.clone(),
+    ];
+    app.smoke.append_transcript(&transcript);
+    app.smoke.say(
+        &match place {
+            Place::Main => format!(
+                "{answer}: {elapsed_ms:.1} ms on the main thread, which could do nothing else \
+                 meanwhile (no clicks, no painting)."
+            ),
+            Place::Pool => format!(
+                "{answer}: {elapsed_ms:.1} ms on {thread}; {round_trip_ms:.1} ms round trip \
+                 from the main thread, which stayed free."
+            ),
+        },
+        "done",
+    );
+
+    let lines = js_sys::Array::new();
+    for line in &transcript {
+        lines.push(&JsValue::from_str(line));
+    }
+    let report: JsValue = object(&[
+        ("experiment", "smoke".into()),
+        ("where", place.key().into()),
+        ("n", n.to_string().into()),
+        ("prime", result.prime.into()),
+        ("elapsedMs", elapsed_ms.into()),
+        ("roundTripMs", round_trip_ms.into()),
+        ("thread", thread.into()),
+        ("transcript", lines.into()),
+    ])
+    .into();
+    dispatch_report(&report);
+    Ok(report)
+}
+
+/// The book's closing line: `5000111000222021 is prime`.
+fn answer_line(result: &PrimeResult) -> String {
+    if result.prime {
+        format!("{} is prime", result.n)
+    } else {
+        format!("{} is not prime", result.n)
+    }
+}
+
+/// Resolves after the browser has had a chance to paint (a frame, then a
+/// task), or after 100 ms where frames are not delivered (a hidden tab).
+async fn next_paint() {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let Some(window) = web_sys::window() else {
+            let _ = resolve.call0(&JsValue::NULL);
+            return;
+        };
+        let after_frame = resolve.clone();
+        let on_frame = Closure::once_into_js(move || {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback(after_frame.unchecked_ref());
+            }
+        });
+        let _ = window.request_animation_frame(on_frame.unchecked_ref());
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+fn dispatch_report(report: &JsValue) {
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(report);
+    if let (Ok(event), Some(doc)) = (
+        web_sys::CustomEvent::new_with_event_init_dict("spinlab:report", &init),
+        web_sys::window().and_then(|w| w.document()),
+    ) {
+        let _ = doc.dispatch_event(&event);
+    }
+}
+
+/// `window.spinlab`: `capabilities` and `runSmoke({ where, n })`.
+fn install_api(
+    window: &web_sys::Window,
+    app: &Rc<App>,
+    caps: &Capabilities,
+) -> Result<(), JsValue> {
+    let run_smoke_fn = {
+        let app = Rc::clone(app);
+        Closure::<dyn FnMut(JsValue) -> Promise>::new(move |options: JsValue| {
+            let app = Rc::clone(&app);
+            future_to_promise(async move {
+                let outcome = match smoke_options(&options) {
+                    Ok((place, text)) => run_smoke(&app, place, &text).await,
+                    Err(message) => {
+                        app.smoke.say(&message, "error");
+                        Err(message)
+                    }
+                };
+                // A rejection is an `Error` whose message says what was wrong.
+                outcome.map_err(|message| js_sys::Error::new(&message).into())
+            })
+        })
+    };
+    let api = object(&[
+        ("capabilities", caps.to_js()),
+        ("runSmoke", run_smoke_fn.as_ref().clone()),
+    ]);
+    run_smoke_fn.forget();
+    Reflect::set(window, &"spinlab".into(), &api)?;
+    Ok(())
+}
+
+/// Reads `{ where: "main" | "pool", n?: string | bigint }`.
+fn smoke_options(options: &JsValue) -> Result<(Place, String), String> {
+    let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    if options.is_undefined() || options.is_null() {
+        return Err(
+            "runSmoke needs options: { where: \"main\" | \"pool\", n?: \"<decimal string>\" }"
+                .into(),
+        );
+    }
+    let place_value = get("where");
+    let place = place_value
+        .as_string()
+        .and_then(|s| Place::parse(&s))
+        .ok_or_else(|| {
+            format!(
+                "where must be \"main\" or \"pool\", not {}",
+                describe(&place_value)
+            )
+        })?;
+    let n = get("n");
+    let text = if n.is_undefined() {
+        BOOK_PRIME.to_string()
+    } else if let Some(s) = n.as_string() {
+        s
+    } else if n.is_bigint() {
+        String::from(
+            js_sys::BigInt::unchecked_from_js(n)
+                .to_string(10)
+                .map_err(|e| js_error_message(&e))?,
+        )
+    } else {
+        return Err(format!(
+            "n must be a decimal string (or a BigInt), not {}: a JS Number loses digits above 2^53",
+            describe(&n)
+        ));
+    };
+    Ok((place, text))
+}
+
+fn describe(value: &JsValue) -> String {
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
+}

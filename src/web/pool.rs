@@ -1,0 +1,171 @@
+//! The thread pool, owned by a dedicated coordinator worker.
+//!
+//! wasm-bindgen-rayon's pool must not be driven from the page's main thread:
+//! rayon's blocking waits spin there (measured: 1.3x on 2 cores instead of 2x,
+//! and a frozen page), and a contended `Mutex` traps (`Atomics.wait` is not
+//! allowed on the main thread). So the main thread only *sends* jobs over a
+//! lock-free channel and *awaits* their results; the coordinator, a worker,
+//! builds the pool once and hands each job to rayon.
+
+use std::cell::RefCell;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::Poll;
+
+use futures_channel::{mpsc, oneshot};
+use futures_core::Stream;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, MessageEvent, Worker};
+
+use super::js_error_message;
+use super::threads;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A handle to the pool, held by the main thread.
+pub struct Pool {
+    jobs: mpsc::UnboundedSender<Job>,
+    size: usize,
+    coordinator: Worker,
+    /// Keeps the coordinator's error handlers alive as long as the pool.
+    _on_failure: [Closure<dyn FnMut(web_sys::Event)>; 2],
+}
+
+impl Pool {
+    /// Starts the coordinator worker and waits until it has built a pool of
+    /// `size` threads. Fails with a readable reason, never hangs on an error
+    /// the coordinator reports.
+    pub async fn start(size: usize) -> Result<Pool, String> {
+        let (jobs, jobs_rx) = mpsc::unbounded::<Job>();
+        let (ready_tx, ready_rx) = oneshot::channel::<Result<(), String>>();
+        let coordinator = threads::spawn("spinlab coordinator", move || {
+            wasm_bindgen_futures::spawn_local(coordinate(size, jobs_rx, ready_tx));
+        })
+        .map_err(|e| {
+            format!(
+                "could not start the coordinator worker: {}",
+                js_error_message(&e)
+            )
+        })?;
+
+        // The coordinator can also fail before it can answer (its module did
+        // not load, or it panicked): those reports arrive as worker events.
+        let (failed_tx, failed_rx) = oneshot::channel::<String>();
+        let failed_tx = Rc::new(RefCell::new(Some(failed_tx)));
+        let report = move |message: String| {
+            if let Some(tx) = failed_tx.borrow_mut().take() {
+                let _ = tx.send(message);
+            }
+        };
+        let on_message = {
+            let report = report.clone();
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+                let data = event.unchecked_into::<MessageEvent>().data();
+                let kind = js_sys::Reflect::get(&data, &"type".into()).ok();
+                if kind.and_then(|k| k.as_string()).as_deref() == Some("spinlab_thread_error") {
+                    let message = js_sys::Reflect::get(&data, &"message".into())
+                        .ok()
+                        .and_then(|m| m.as_string())
+                        .unwrap_or_default();
+                    report(format!("the coordinator worker failed: {message}"));
+                }
+            })
+        };
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            let message = event
+                .dyn_ref::<ErrorEvent>()
+                .map(ErrorEvent::message)
+                .unwrap_or_else(|| "its script could not be loaded".into());
+            report(format!("the coordinator worker failed: {message}"));
+        });
+        coordinator.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        coordinator.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+
+        let started = first_of(ready_rx, failed_rx).await;
+        match started {
+            Ok(()) => Ok(Pool {
+                jobs,
+                size,
+                coordinator,
+                _on_failure: [on_message, on_error],
+            }),
+            Err(reason) => {
+                coordinator.terminate();
+                Err(reason)
+            }
+        }
+    }
+
+    /// The number of pool threads.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Runs `f` on a pool thread and resolves with its result. The main
+    /// thread awaits (the coordinator's wake-up reaches it through
+    /// `Atomics.waitAsync`); it never blocks.
+    pub async fn run<R: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<R, String> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .unbounded_send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
+            .map_err(|_| "the thread pool has stopped".to_string())?;
+        rx.await
+            .map_err(|_| "the pool thread stopped before it answered".to_string())
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.coordinator.terminate();
+    }
+}
+
+/// The coordinator's event loop: build the pool once, then hand jobs to rayon.
+async fn coordinate(
+    size: usize,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    ready: oneshot::Sender<Result<(), String>>,
+) {
+    // No rayon API may be touched before this resolves: it would build
+    // rayon's default pool, and this one could then not be installed.
+    let built = wasm_bindgen_rayon::init_thread_pool(size).await;
+    let failed = built.is_err();
+    let _ = ready.send(built.map(drop).map_err(|e| {
+        format!(
+            "the thread pool could not be built: {}",
+            js_error_message(&e)
+        )
+    }));
+    if failed {
+        return;
+    }
+    while let Some(job) = poll_fn(|cx| Pin::new(&mut jobs).poll_next(cx)).await {
+        rayon::spawn(job);
+    }
+}
+
+/// Resolves with the coordinator's answer, or with the failure reported first.
+async fn first_of(
+    mut ready: oneshot::Receiver<Result<(), String>>,
+    mut failed: oneshot::Receiver<String>,
+) -> Result<(), String> {
+    poll_fn(|cx| {
+        if let Poll::Ready(answer) = Pin::new(&mut ready).poll(cx) {
+            return Poll::Ready(answer.unwrap_or_else(|_| {
+                Err("the coordinator worker stopped before the pool was built".into())
+            }));
+        }
+        match Pin::new(&mut failed).poll(cx) {
+            Poll::Ready(Ok(reason)) => Poll::Ready(Err(reason)),
+            _ => Poll::Pending,
+        }
+    })
+    .await
+}

@@ -1,0 +1,111 @@
+// The foundation, end to end: the real server, the real page, real threads.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { loadReady, openBrowser } from './browser.mjs';
+
+let browser;
+let page;
+
+before(async () => {
+  browser = await openBrowser();
+  page = browser.page;
+  await loadReady(page);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('the page is ready, cross-origin isolated, with a thread pool', async () => {
+  const state = await page.evaluate(() => ({
+    error: document.body.dataset.error ?? null,
+    isolated: self.crossOriginIsolated,
+    caps: window.spinlab.capabilities,
+  }));
+  assert.equal(state.error, null, `the page reported an error: ${state.error}`);
+  assert.equal(state.isolated, true);
+  assert.equal(state.caps.crossOriginIsolated, true);
+  assert.equal(state.caps.threads, true);
+  assert.ok(state.caps.hardwareConcurrency >= 1);
+  assert.equal(state.caps.poolSize, Math.max(state.caps.hardwareConcurrency, 2));
+  const shown = await page.textContent('[data-cap=threads] dd');
+  assert.equal(shown, 'yes');
+});
+
+test('the smoke button checks the book prime on the main thread', async () => {
+  const report = page.evaluate(
+    () => new Promise((resolve) => {
+      document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true });
+    }),
+  );
+  await page.click('[data-experiment=smoke] button[data-where=main]');
+  const detail = await report;
+  assert.equal(detail.where, 'main');
+  assert.equal(detail.n, '5000111000222021');
+  assert.equal(detail.prime, true);
+  assert.ok(detail.elapsedMs > 0);
+  const transcript = await page.textContent('[data-experiment=smoke] [data-role=transcript]');
+  assert.match(transcript, /^5000111000222021 P +\d+\.\d{6}s$/m);
+  assert.match(transcript, /^5000111000222021 is prime$/m);
+  console.log(`# main thread: ${detail.elapsedMs.toFixed(1)} ms`);
+});
+
+test('runSmoke checks the book prime on a pool thread', async () => {
+  const report = await page.evaluate(() => window.spinlab.runSmoke({ where: 'pool' }));
+  assert.equal(report.where, 'pool');
+  assert.equal(report.prime, true);
+  assert.match(report.thread, /^pool thread #\d+$/);
+  assert.ok(report.elapsedMs > 0 && report.roundTripMs >= report.elapsedMs);
+  console.log(`# pool thread: ${report.elapsedMs.toFixed(1)} ms (${report.roundTripMs.toFixed(1)} ms round trip)`);
+});
+
+test('numbers above 2^53 cross the boundary exactly, as strings', async () => {
+  for (const n of ['9007199254740993', '18446744073709551615']) {
+    const report = await page.evaluate((n) => window.spinlab.runSmoke({ where: 'pool', n }), n);
+    assert.equal(report.n, n);
+    assert.equal(report.prime, false);
+  }
+  const big = await page.evaluate(() => window.spinlab.runSmoke({ where: 'main', n: 9007199254740993n }));
+  assert.equal(big.n, '9007199254740993');
+});
+
+test('bad input is refused with a message, on the page and in the promise', async () => {
+  for (const [n, pattern] of [
+    ['12a', /"12a" is not a decimal integer/],
+    ['-7', /"-7" is negative/],
+    ['18446744073709551616', /is above 18446744073709551615/],
+    ['', /no number given/],
+  ]) {
+    const message = await page.evaluate(
+      (n) => window.spinlab.runSmoke({ where: 'pool', n }).then(() => 'resolved', (e) => e.message),
+      n,
+    );
+    assert.match(message, pattern, `n = ${JSON.stringify(n)}`);
+    const shown = await page.textContent('[data-experiment=smoke] [data-role=message]');
+    assert.match(shown, pattern);
+  }
+  const number = await page.evaluate(() =>
+    window.spinlab.runSmoke({ where: 'pool', n: 5000111000222021 }).then(() => 'resolved', (e) => e.message));
+  assert.match(number, /must be a decimal string/);
+  // Nothing was left running: the buttons are enabled again.
+  assert.equal(await page.isDisabled('button[data-where=pool]'), false);
+});
+
+test('a second run during a run is refused with a reason', async () => {
+  const messages = await page.evaluate(async () => {
+    const first = window.spinlab.runSmoke({ where: 'pool' });
+    const second = window.spinlab.runSmoke({ where: 'pool' }).then(() => 'resolved', (e) => e.message);
+    return [await first.then(() => 'first resolved'), await second];
+  });
+  assert.equal(messages[0], 'first resolved');
+  assert.match(messages[1], /already running/);
+});
+
+test('no errors in the console', async () => {
+  assert.deepEqual(browser.errors, []);
+  if (process.env.SPINLAB_ARTIFACTS) {
+    await mkdir(process.env.SPINLAB_ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${process.env.SPINLAB_ARTIFACTS}/foundation.png`, fullPage: true });
+  }
+});

@@ -1,0 +1,20 @@
+// spinlab's bootstrap: load the wasm module, then hand the page to Rust.
+// Everything else (the DOM, the workers, window.spinlab) is built in Rust.
+import init, { start } from './pkg/spinlab.js';
+
+const t0 = performance.now();
+try {
+  await init();
+  await start(performance.now() - t0);
+} catch (err) {
+  // Reached only when Rust could not run at all; Rust reports its own failures.
+  const reason = self.crossOriginIsolated
+    ? `spinlab could not start: ${err?.message ?? err}`
+    : 'spinlab could not start: this page is not cross-origin isolated, so the browser ' +
+      'withholds SharedArrayBuffer and wasm threads. The server must send ' +
+      '"Cross-Origin-Opener-Policy: same-origin" and ' +
+      '"Cross-Origin-Embedder-Policy: require-corp" (./x serve does).';
+  document.body.dataset.error = reason;
+  document.querySelector('[data-role=status]').textContent = reason;
+  document.body.dataset.ready = 'true';
+}

@@ -1,0 +1,306 @@
+//! The development server: `www/` over HTTP with the headers threads need.
+//!
+//! Every response carries `Cross-Origin-Opener-Policy: same-origin` and
+//! `Cross-Origin-Embedder-Policy: require-corp` (without them the page is not
+//! cross-origin isolated and the browser withholds `SharedArrayBuffer`), the
+//! right MIME type (`application/wasm` for streaming compilation) and
+//! `Cache-Control: no-store`, so a rebuilt module is never served stale.
+//! Nothing outside the served folder is reachable.
+
+use std::fs::File;
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread;
+
+use tiny_http::{Header, Method, Request, Response, Server};
+
+/// Threads answering requests. Each request is a small file read.
+const WORKERS: usize = 8;
+
+/// A running server; dropping it stops it.
+pub struct Handle {
+    server: Arc<Server>,
+    pub addr: SocketAddr,
+    workers: Vec<thread::JoinHandle<()>>,
+}
+
+impl Handle {
+    /// Serves until the process ends.
+    pub fn wait(mut self) {
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        for _ in 0..self.workers.len() {
+            self.server.unblock();
+        }
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// Starts serving `root` on `addr` (port 0 picks a free port).
+pub fn start(root: &Path, addr: SocketAddr) -> io::Result<Handle> {
+    let root = root.canonicalize()?;
+    let server = Arc::new(
+        Server::http(addr)
+            .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?,
+    );
+    let addr = server
+        .server_addr()
+        .to_ip()
+        .ok_or_else(|| io::Error::other("the server is not on an IP address"))?;
+    let workers = (0..WORKERS)
+        .map(|_| {
+            let server = Arc::clone(&server);
+            let root = root.clone();
+            thread::spawn(move || {
+                for request in server.incoming_requests() {
+                    respond(&root, request);
+                }
+            })
+        })
+        .collect();
+    Ok(Handle {
+        server,
+        addr,
+        workers,
+    })
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header is valid")
+}
+
+/// Headers on every response, errors included.
+fn common_headers() -> [Header; 5] {
+    [
+        header("Cross-Origin-Opener-Policy", "same-origin"),
+        header("Cross-Origin-Embedder-Policy", "require-corp"),
+        header("Cross-Origin-Resource-Policy", "same-origin"),
+        header("Cache-Control", "no-store"),
+        header("X-Content-Type-Options", "nosniff"),
+    ]
+}
+
+fn respond(root: &Path, request: Request) {
+    let mut response = match request.method() {
+        Method::Get | Method::Head => match resolve(root, request.url()) {
+            Some((path, file)) => Response::from_file(file)
+                .with_header(header("Content-Type", content_type(&path)))
+                .boxed(),
+            None => text(404, "404 not found\n").boxed(),
+        },
+        _ => text(405, "405 method not allowed: GET and HEAD only\n")
+            .with_header(header("Allow", "GET, HEAD"))
+            .boxed(),
+    };
+    for h in common_headers() {
+        response.add_header(h);
+    }
+    // A client that hung up is not the server's problem.
+    let _ = request.respond(response);
+}
+
+fn text(status: u16, body: &str) -> Response<io::Cursor<Vec<u8>>> {
+    Response::from_string(body)
+        .with_status_code(status)
+        .with_header(header("Content-Type", "text/plain; charset=utf-8"))
+}
+
+/// Maps a request target to a file under `root`, or `None` (a 404) for
+/// anything that is not a plain path to an existing file inside it:
+/// `..` or `.` segments (plain or percent-encoded), backslashes, NUL, bad
+/// escapes, absolute-form targets, and symlinks that lead outside.
+pub fn resolve(root: &Path, target: &str) -> Option<(PathBuf, File)> {
+    let path = target.split(['?', '#']).next()?;
+    let path = path.strip_prefix('/')?;
+    let decoded = percent_decode(path)?;
+    let mut file = root.to_path_buf();
+    for segment in decoded.split('/') {
+        if segment == ".." || segment == "." || segment.contains(['\\', '\0', ':']) {
+            return None;
+        }
+        if !segment.is_empty() {
+            file.push(segment);
+        }
+    }
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    // Symlinks may not lead out of the served folder.
+    let real = file.canonicalize().ok()?;
+    if !real.starts_with(root) || !real.is_file() {
+        return None;
+    }
+    let opened = File::open(&real).ok()?;
+    Some((real, opened))
+}
+
+/// Decodes `%XX` escapes once (a double-encoded `%252e` stays a literal
+/// `%2e`); `None` for a malformed escape or bytes that are not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("txt" | "md") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    /// A served folder `www/` with a secret beside it.
+    fn fixture() -> (PathBuf, Handle) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let base = std::env::temp_dir().join(format!(
+            "spinlab-server-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let www = base.join("www");
+        std::fs::create_dir_all(www.join("pkg")).unwrap();
+        std::fs::write(www.join("index.html"), "<!doctype html>hello").unwrap();
+        std::fs::write(www.join("main.js"), "export {}").unwrap();
+        std::fs::write(www.join("pkg/app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+        std::fs::write(base.join("secret.txt"), "outside").unwrap();
+        let handle = start(&www, "127.0.0.1:0".parse().unwrap()).unwrap();
+        (base, handle)
+    }
+
+    /// Sends `request` as raw bytes (no client-side path normalisation).
+    fn raw(addr: SocketAddr, request: &str) -> String {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    }
+
+    fn get(addr: SocketAddr, target: &str) -> String {
+        raw(
+            addr,
+            &format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+        )
+    }
+
+    fn status(response: &str) -> &str {
+        response.split(' ').nth(1).unwrap_or("")
+    }
+
+    fn has_header(response: &str, line: &str) -> bool {
+        let head = response.split("\r\n\r\n").next().unwrap();
+        head.lines().any(|l| l.eq_ignore_ascii_case(line))
+    }
+
+    #[test]
+    fn serves_files_with_isolation_headers_and_types() {
+        let (_base, server) = fixture();
+        for (target, content_type) in [
+            ("/", "text/html; charset=utf-8"),
+            ("/index.html", "text/html; charset=utf-8"),
+            ("/main.js", "text/javascript; charset=utf-8"),
+            ("/pkg/app_bg.wasm", "application/wasm"),
+            ("/main.js?v=2", "text/javascript; charset=utf-8"),
+        ] {
+            let r = get(server.addr, target);
+            assert_eq!(status(&r), "200", "{target}: {r}");
+            assert!(
+                has_header(&r, &format!("Content-Type: {content_type}")),
+                "{target}: {r}"
+            );
+            assert!(
+                has_header(&r, "Cross-Origin-Opener-Policy: same-origin"),
+                "{target}"
+            );
+            assert!(
+                has_header(&r, "Cross-Origin-Embedder-Policy: require-corp"),
+                "{target}"
+            );
+            assert!(has_header(&r, "Cache-Control: no-store"), "{target}");
+        }
+        assert!(get(server.addr, "/").ends_with("hello"));
+    }
+
+    #[test]
+    fn nothing_outside_the_folder_is_reachable() {
+        let (_base, server) = fixture();
+        for target in [
+            "/../secret.txt",
+            "/pkg/../../secret.txt",
+            "/%2e%2e/secret.txt",
+            "/%2E%2E/secret.txt",
+            "/..%2fsecret.txt",
+            "/%2e%2e%2fsecret.txt",
+            "/%252e%252e/secret.txt",
+            "/..%5csecret.txt",
+            "/..\\secret.txt",
+            "//secret.txt",
+            "/./index.html",
+            "/%00",
+            "/%zz",
+            "/etc/passwd",
+            "//etc/passwd",
+            "/C:/secret.txt",
+            "http://localhost/../secret.txt",
+            "/missing.js",
+        ] {
+            let r = get(server.addr, target);
+            assert_eq!(status(&r), "404", "{target} must be refused: {r}");
+            assert!(!r.contains("outside"), "{target} leaked the secret");
+            assert!(has_header(&r, "Cross-Origin-Embedder-Policy: require-corp"));
+        }
+    }
+
+    #[test]
+    fn other_methods_are_refused_and_head_has_no_body() {
+        let (_base, server) = fixture();
+        let r = raw(
+            server.addr,
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+        assert_eq!(status(&r), "405");
+        assert!(has_header(&r, "Allow: GET, HEAD"));
+        let r = raw(
+            server.addr,
+            "HEAD /main.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        assert_eq!(status(&r), "200");
+        assert!(r.ends_with("\r\n\r\n"), "HEAD must not carry a body: {r:?}");
+    }
+}

@@ -1,0 +1,140 @@
+//! Browser tests: `wasm-pack test --headless --chrome` (via `./x test`).
+//! The runner serves them cross-origin isolated, so the real pool runs here.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use spinlab::clock::now_seconds;
+use spinlab::primes::{
+    BOOK_PRIME, LARGEST_U64_PRIME, PRIME_FIXTURE, check, is_prime, parse_number,
+};
+use spinlab::web::pool::Pool;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+thread_local! {
+    static POOL: RefCell<Option<Rc<Pool>>> = const { RefCell::new(None) };
+}
+
+/// The pool, built once per test binary (rayon's global pool cannot be rebuilt).
+async fn pool() -> Rc<Pool> {
+    if let Some(pool) = POOL.with_borrow(Clone::clone) {
+        return pool;
+    }
+    let threads = web_sys::window()
+        .unwrap()
+        .navigator()
+        .hardware_concurrency() as usize;
+    let pool = Rc::new(Pool::start(threads.max(2)).await.expect("the pool starts"));
+    POOL.with_borrow_mut(|slot| *slot = Some(Rc::clone(&pool)));
+    pool
+}
+
+#[wasm_bindgen_test]
+fn the_runner_page_is_cross_origin_isolated() {
+    let isolated = js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).unwrap();
+    assert_eq!(isolated, JsValue::TRUE, "threads need COOP/COEP");
+}
+
+#[wasm_bindgen_test]
+fn the_fixture_in_wasm() {
+    for (n, expected) in PRIME_FIXTURE {
+        assert_eq!(is_prime(n), expected, "is_prime({n}) in wasm");
+    }
+}
+
+#[wasm_bindgen_test]
+fn check_is_timed_by_the_browser_clock() {
+    let result = check(BOOK_PRIME);
+    assert!(result.prime);
+    assert!(result.elapsed > 0.0, "{result:?}");
+}
+
+#[wasm_bindgen_test]
+async fn the_pool_runs_its_threads_in_parallel() {
+    let pool = pool().await;
+    let size = pool.size();
+    assert!(size >= 2);
+    let (indices, all_met) = pool
+        .run(|| {
+            let arrived = AtomicUsize::new(0);
+            let all_met = AtomicBool::new(true);
+            let indices = Mutex::new(BTreeSet::new());
+            rayon::broadcast(|ctx| {
+                indices.lock().unwrap().insert(ctx.index());
+                arrived.fetch_add(1, Ordering::SeqCst);
+                // A rendezvous: each thread waits until all have arrived. They
+                // can only all get past it if they are running at the same time.
+                let t0 = now_seconds();
+                while arrived.load(Ordering::SeqCst) < ctx.num_threads() {
+                    if now_seconds() - t0 > 20.0 {
+                        all_met.store(false, Ordering::SeqCst);
+                        break;
+                    }
+                    std::hint::spin_loop();
+                }
+            });
+            (
+                indices.into_inner().unwrap(),
+                all_met.load(Ordering::SeqCst),
+            )
+        })
+        .await
+        .expect("the job ran");
+    assert_eq!(
+        indices.len(),
+        size,
+        "distinct pool thread indices: {indices:?}"
+    );
+    assert!(indices.len() >= 2);
+    assert!(
+        all_met,
+        "the {size} pool threads never ran at the same time"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_pool_checks_the_fixture() {
+    use rayon::prelude::*;
+    let pool = pool().await;
+    let answers = pool
+        .run(|| {
+            PRIME_FIXTURE
+                .par_iter()
+                .map(|&(n, _)| check(n))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap();
+    for (result, (n, expected)) in answers.iter().zip(PRIME_FIXTURE) {
+        assert_eq!((result.n, result.prime), (n, expected));
+    }
+}
+
+#[wasm_bindgen(inline_js = "
+export function echo_u64(x) { return x; }
+export function describe_u64(x) { return `${typeof x}:${x.toString()}`; }
+export function u64_from_string(s) { return BigInt(s); }
+")]
+extern "C" {
+    fn echo_u64(x: u64) -> u64;
+    fn describe_u64(x: u64) -> String;
+    fn u64_from_string(s: &str) -> u64;
+}
+
+#[wasm_bindgen_test]
+fn u64_above_2_pow_53_round_trips_through_js_exactly() {
+    for n in [(1u64 << 53) + 1, BOOK_PRIME, LARGEST_U64_PRIME, u64::MAX] {
+        assert_eq!(echo_u64(n), n);
+        // In JS it is a BigInt with every digit, never a rounded Number.
+        assert_eq!(describe_u64(n), format!("bigint:{n}"));
+        assert_eq!(u64_from_string(&n.to_string()), n);
+        assert_eq!(parse_number(&n.to_string()), Ok(n));
+    }
+}

@@ -24,6 +24,11 @@ use super::threads;
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// How long the pool may take to start before the page gives up and says so
+/// (measured: under 0.3 s on 2 cores; a worker that never loads would
+/// otherwise leave `initThreadPool` pending forever).
+const START_TIMEOUT_MS: u32 = 30_000;
+
 /// A handle to the pool, held by the main thread.
 pub struct Pool {
     jobs: mpsc::UnboundedSender<Job>,
@@ -59,6 +64,17 @@ impl Pool {
                 let _ = tx.send(message);
             }
         };
+        wasm_bindgen_futures::spawn_local({
+            let report = report.clone();
+            async move {
+                gloo_timers::future::TimeoutFuture::new(START_TIMEOUT_MS).await;
+                // A no-op if the pool is up by now.
+                report(format!(
+                    "the thread pool did not start within {} s",
+                    START_TIMEOUT_MS / 1000
+                ));
+            }
+        });
         let on_message = {
             let report = report.clone();
             Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {

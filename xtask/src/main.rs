@@ -244,7 +244,8 @@ fn serve(args: &[String]) -> Result<()> {
     let addr: SocketAddr = format!("{host}:{port}")
         .parse()
         .map_err(|_| format!("{host}:{port} is not an IP address and port"))?;
-    let handle = server::start(&root().join("www"), addr).map_err(|e| e.to_string())?;
+    let handle = server::start(&root().join("www"), addr, server::Isolation::On)
+        .map_err(|e| e.to_string())?;
     println!(
         "\nspinlab is served at http://{}/  (Ctrl-C stops it)",
         handle.addr
@@ -492,23 +493,26 @@ fn test() -> Result<()> {
 
     step("end-to-end tests (playwright-core + Chromium against the real server)");
     build()?;
-    let handle = server::start(
-        &root.join("www"),
-        "127.0.0.1:0".parse().expect("valid address"),
-    )
-    .map_err(|e| e.to_string())?;
-    let url = format!("http://{}/", handle.addr);
-    println!("serving www/ at {url}");
+    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("valid address");
+    let www = root.join("www");
+    let isolated =
+        server::start(&www, loopback, server::Isolation::On).map_err(|e| e.to_string())?;
+    // The same files without COOP/COEP: the page must explain what is missing.
+    let plain = server::start(&www, loopback, server::Isolation::Off).map_err(|e| e.to_string())?;
+    let url = format!("http://{}/", isolated.addr);
+    let plain_url = format!("http://{}/", plain.addr);
+    println!("serving www/ at {url} (and without isolation headers at {plain_url})");
     let (ok, out) = run_capturing(
         Command::new("node")
             .current_dir(&e2e)
             .args(["--test", "--test-reporter=tap", "--test-concurrency=1"])
             .env("SPINLAB_URL", &url)
+            .env("SPINLAB_URL_NOT_ISOLATED", &plain_url)
             .env("CHROMIUM", CHROMIUM)
             .env("SPINLAB_ARTIFACTS", e2e.join("artifacts")),
         "node --test",
     )?;
-    drop(handle);
+    drop((isolated, plain));
     let (passed, failed) = count_results(&out);
     layers.push(Layer {
         name: "end-to-end (playwright-core, Chromium)",

@@ -46,8 +46,18 @@ impl Drop for Handle {
     }
 }
 
+/// Whether responses carry the cross-origin isolation headers.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Isolation {
+    /// COOP + COEP: `crossOriginIsolated` is true, threads work.
+    On,
+    /// No COOP/COEP, like `python3 -m http.server` or a plain static host: for
+    /// testing how the page explains what is missing.
+    Off,
+}
+
 /// Starts serving `root` on `addr` (port 0 picks a free port).
-pub fn start(root: &Path, addr: SocketAddr) -> io::Result<Handle> {
+pub fn start(root: &Path, addr: SocketAddr, isolation: Isolation) -> io::Result<Handle> {
     let root = root.canonicalize()?;
     let server = Arc::new(
         Server::http(addr)
@@ -63,7 +73,7 @@ pub fn start(root: &Path, addr: SocketAddr) -> io::Result<Handle> {
             let root = root.clone();
             thread::spawn(move || {
                 for request in server.incoming_requests() {
-                    respond(&root, request);
+                    respond(&root, request, isolation);
                 }
             })
         })
@@ -80,17 +90,22 @@ fn header(name: &str, value: &str) -> Header {
 }
 
 /// Headers on every response, errors included.
-fn common_headers() -> [Header; 5] {
-    [
-        header("Cross-Origin-Opener-Policy", "same-origin"),
-        header("Cross-Origin-Embedder-Policy", "require-corp"),
-        header("Cross-Origin-Resource-Policy", "same-origin"),
+fn common_headers(isolation: Isolation) -> Vec<Header> {
+    let mut headers = vec![
         header("Cache-Control", "no-store"),
         header("X-Content-Type-Options", "nosniff"),
-    ]
+    ];
+    if isolation == Isolation::On {
+        headers.extend([
+            header("Cross-Origin-Opener-Policy", "same-origin"),
+            header("Cross-Origin-Embedder-Policy", "require-corp"),
+            header("Cross-Origin-Resource-Policy", "same-origin"),
+        ]);
+    }
+    headers
 }
 
-fn respond(root: &Path, request: Request) {
+fn respond(root: &Path, request: Request, isolation: Isolation) {
     let mut response = match request.method() {
         Method::Get | Method::Head => match resolve(root, request.url()) {
             Some((path, file)) => Response::from_file(file)
@@ -102,7 +117,7 @@ fn respond(root: &Path, request: Request) {
             .with_header(header("Allow", "GET, HEAD"))
             .boxed(),
     };
-    for h in common_headers() {
+    for h in common_headers(isolation) {
         response.add_header(h);
     }
     // A client that hung up is not the server's problem.
@@ -199,7 +214,7 @@ mod tests {
         std::fs::write(www.join("main.js"), "export {}").unwrap();
         std::fs::write(www.join("pkg/app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
         std::fs::write(base.join("secret.txt"), "outside").unwrap();
-        let handle = start(&www, "127.0.0.1:0".parse().unwrap()).unwrap();
+        let handle = start(&www, "127.0.0.1:0".parse().unwrap(), Isolation::On).unwrap();
         (base, handle)
     }
 
@@ -285,6 +300,26 @@ mod tests {
             assert!(!r.contains("outside"), "{target} leaked the secret");
             assert!(has_header(&r, "Cross-Origin-Embedder-Policy: require-corp"));
         }
+    }
+
+    #[test]
+    fn isolation_off_omits_only_the_isolation_headers() {
+        let (base, _server) = fixture();
+        let plain = start(
+            &base.join("www"),
+            "127.0.0.1:0".parse().unwrap(),
+            Isolation::Off,
+        )
+        .unwrap();
+        let r = get(plain.addr, "/main.js");
+        assert_eq!(status(&r), "200");
+        assert!(has_header(
+            &r,
+            "Content-Type: text/javascript; charset=utf-8"
+        ));
+        assert!(!r.contains("Cross-Origin-Opener-Policy"), "{r}");
+        assert!(!r.contains("Cross-Origin-Embedder-Policy"), "{r}");
+        assert_eq!(status(&get(plain.addr, "/../secret.txt")), "404");
     }
 
     #[test]

@@ -31,6 +31,18 @@ usage: ./x <command>            (or: cargo xtask <command>)
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// Cargo arguments for the page's crate in wasm: std rebuilt with atomics
+/// (`-Z build-std` needs the explicit `--target`; the rustflags are in
+/// `.cargo/config.toml`).
+const WASM_CRATE: [&str; 6] = [
+    "--package",
+    "spinlab",
+    "--target",
+    "wasm32-unknown-unknown",
+    "-Z",
+    "build-std=panic_abort,std",
+];
+
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let outcome = match args.first().map(String::as_str) {
@@ -180,18 +192,10 @@ fn build() -> Result<PathBuf> {
     step("building the wasm module (release, atomics + shared memory)");
     let t0 = Instant::now();
     run(
-        cargo().current_dir(&root).args([
-            "build",
-            "--release",
-            "--lib",
-            "--package",
-            "spinlab",
-            "--target",
-            "wasm32-unknown-unknown",
-            // std rebuilt with atomics: the flags are in .cargo/config.toml.
-            "-Z",
-            "build-std=panic_abort,std",
-        ]),
+        cargo()
+            .current_dir(&root)
+            .args(["build", "--release", "--lib"])
+            .args(WASM_CRATE),
         "cargo build (wasm)",
     )?;
     let raw = root.join("target/wasm32-unknown-unknown/release/spinlab.wasm");
@@ -353,24 +357,19 @@ fn ensure_chromium() -> Result<()> {
 
 /// Node.js (for the end-to-end tests) and their npm packages.
 fn ensure_node_packages(e2e: &Path) -> Result<()> {
-    let node_major = version_of(Path::new("node")).and_then(|v| {
-        v.trim_start_matches('v')
-            .split('.')
-            .next()?
-            .parse::<u32>()
-            .ok()
-    });
-    if node_major.is_none_or(|m| m < 18) && can_apt() {
+    let node_major = || {
+        version_of(Path::new("node")).and_then(|v| {
+            v.trim_start_matches('v')
+                .split('.')
+                .next()?
+                .parse::<u32>()
+                .ok()
+        })
+    };
+    if node_major().is_none_or(|m| m < 18) && can_apt() {
         apt_install(&["nodejs", "npm"])?;
     }
-    let node_major = version_of(Path::new("node")).and_then(|v| {
-        v.trim_start_matches('v')
-            .split('.')
-            .next()?
-            .parse::<u32>()
-            .ok()
-    });
-    if node_major.is_none_or(|m| m < 18) {
+    if node_major().is_none_or(|m| m < 18) {
         return Err("the end-to-end tests need Node.js 18 or newer with npm.\n\
                     On Debian/Ubuntu: sudo apt-get install nodejs npm"
             .into());
@@ -409,6 +408,12 @@ fn test() -> Result<()> {
     let mut layers = Vec::new();
 
     step("lint: cargo fmt --check, cargo clippy -D warnings (native and wasm)");
+    let wasm_clippy = [
+        &["clippy", "--lib", "--tests"][..],
+        &WASM_CRATE,
+        &["--", "-D", "warnings"],
+    ]
+    .concat();
     let lints: [(&str, &[&str]); 3] = [
         ("cargo fmt", &["fmt", "--all", "--check"]),
         (
@@ -422,23 +427,7 @@ fn test() -> Result<()> {
                 "warnings",
             ],
         ),
-        (
-            "cargo clippy (wasm)",
-            &[
-                "clippy",
-                "--lib",
-                "--tests",
-                "--package",
-                "spinlab",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-Z",
-                "build-std=panic_abort,std",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        ),
+        ("cargo clippy (wasm)", &wasm_clippy),
     ];
     let mut passed = 0;
     for (what, args) in lints {

@@ -24,3 +24,18 @@ pub fn now_seconds() -> f64 {
     static ORIGIN: OnceLock<Instant> = OnceLock::new();
     ORIGIN.get_or_init(Instant::now).elapsed().as_secs_f64()
 }
+
+/// Milliseconds since the Unix epoch, comparable across the page and its
+/// workers (`performance.timeOrigin + performance.now()`; each context has its
+/// own time origin).
+#[cfg(target_arch = "wasm32")]
+pub fn epoch_ms() -> f64 {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(thread_local_v2, js_namespace = performance, js_name = timeOrigin)]
+        static TIME_ORIGIN: f64;
+    }
+    TIME_ORIGIN.with(|origin| *origin) + now_seconds() * 1000.0
+}

@@ -4,8 +4,12 @@
 //! browser side (`web`) exists only on `wasm32`.
 
 pub mod clock;
+pub mod monitor;
 pub mod primes;
+pub mod spinner;
 
+#[cfg(target_arch = "wasm32")]
+pub mod models;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

@@ -99,7 +99,9 @@ pub struct PrimeResult {
 /// The book's `check(n)`: `is_prime(n)` timed with the platform's monotonic clock.
 pub fn check(n: u64) -> PrimeResult {
     let t0 = clock::now_seconds();
-    let prime = is_prime(n);
+    // `black_box`: a caller that only reads `elapsed` must still time the
+    // work; without it the optimiser may drop the (pure) call altogether.
+    let prime = std::hint::black_box(is_prime(std::hint::black_box(n)));
     PrimeResult {
         n,
         prime,
@@ -251,4 +253,97 @@ pub fn parse_number(input: &str) -> Result<u64, ParseError> {
 pub fn report_line(result: &PrimeResult) -> String {
     let label = if result.prime { 'P' } else { ' ' };
     format!("{:16} {label} {:9.6}s", result.n, result.elapsed)
+}
+
+/// The book's trial division, resumable: the loop of [`is_prime`] cut into
+/// slices of at most `max` divisions, for the coroutine that naps between
+/// slices (the book's `if i % 100_000 == 1: await asyncio.sleep(0)`).
+/// Same algorithm, same divisions, same answers.
+#[derive(Clone, Debug)]
+pub struct TrialDivision {
+    n: u64,
+    root: u64,
+    next: u64,
+    verdict: Option<bool>,
+}
+
+impl TrialDivision {
+    pub fn new(n: u64) -> TrialDivision {
+        let verdict = match n {
+            0 | 1 => Some(false),
+            2 => Some(true),
+            _ if n % 2 == 0 => Some(false),
+            _ => None,
+        };
+        TrialDivision {
+            n,
+            root: n.isqrt(),
+            next: 3,
+            verdict,
+        }
+    }
+
+    /// Runs up to `max` more divisions; `Some(answer)` once it is known.
+    #[allow(clippy::manual_is_multiple_of)]
+    pub fn step(&mut self, max: u64) -> Option<bool> {
+        if self.verdict.is_some() {
+            return self.verdict;
+        }
+        let last = self
+            .next
+            .saturating_add(max.saturating_sub(1).saturating_mul(2));
+        let end = last.min(self.root);
+        let mut i = self.next;
+        while i <= end {
+            if self.n % i == 0 {
+                self.verdict = Some(false);
+                return self.verdict;
+            }
+            i += 2;
+        }
+        self.next = i;
+        if i > self.root {
+            self.verdict = Some(true);
+        }
+        self.verdict
+    }
+}
+
+/// The odd trial divisions `is_prime(p)` performs for a prime `p`.
+pub fn divisions_for_prime(p: u64) -> u64 {
+    p.isqrt().saturating_sub(1) / 2
+}
+
+/// A prime whose `is_prime` takes about `target_secs` on this machine.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Calibration {
+    pub prime: u64,
+    /// Trial divisions a second, as measured.
+    pub divisions_per_sec: f64,
+    /// The predicted duration of `is_prime(prime)`.
+    pub expected_secs: f64,
+    /// True when even the largest `u64` prime is quicker than the target.
+    pub capped: bool,
+}
+
+/// Picks the first prime whose check takes `target_secs` at the measured
+/// rate: `is_prime(p)` divides about `isqrt(p) / 2` times.
+pub fn calibrate(divisions_per_sec: f64, target_secs: f64) -> Calibration {
+    let divisions = (divisions_per_sec * target_secs).max(1.0);
+    let root = 2.0 * divisions + 1.0;
+    let start = root * root;
+    let (prime, capped) = if start >= LARGEST_U64_PRIME as f64 {
+        (LARGEST_U64_PRIME, true)
+    } else {
+        match next_prime(start as u64) {
+            Some(p) => (p, false),
+            None => (LARGEST_U64_PRIME, true),
+        }
+    };
+    Calibration {
+        prime,
+        divisions_per_sec,
+        expected_secs: divisions_for_prime(prime) as f64 / divisions_per_sec,
+        capped,
+    }
 }

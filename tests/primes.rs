@@ -293,3 +293,64 @@ fn report_lines_have_the_books_columns() {
     );
     assert_eq!(row(BOOK_PRIME, true, 12.5), "5000111000222021 P 12.500000s");
 }
+
+#[test]
+fn trial_division_in_slices_matches_is_prime() {
+    use spinlab::primes::TrialDivision;
+    let mut rng = SplitMix(0x5EED_0003);
+    let mut numbers: Vec<u64> = (0..2_000).collect();
+    numbers.extend((0..300).map(|_| rng.next() >> (64 - (2 + rng.next() % 45))));
+    // The book's prime, 3 × the largest 32-bit prime, the largest prime below 2^53.
+    numbers.extend([BOOK_PRIME, 12_884_901_873, 9_007_199_254_740_881]);
+    for n in numbers {
+        for slice in [1, 2, 7, 1000, u64::MAX] {
+            let mut td = TrialDivision::new(n);
+            let mut answer = None;
+            let mut steps = 0u64;
+            while answer.is_none() {
+                answer = td.step(slice);
+                steps += 1;
+            }
+            assert_eq!(answer, Some(is_prime(n)), "n = {n}, slices of {slice}");
+            // A prime needs ceil(divisions / slice) slices: no division is skipped or repeated.
+            if is_prime(n) && n > 2 {
+                let divisions = spinlab::primes::divisions_for_prime(n);
+                assert_eq!(
+                    steps,
+                    divisions.div_ceil(slice).max(1),
+                    "n = {n}, slice {slice}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn calibration_picks_the_next_prime_at_the_target_rate() {
+    use spinlab::primes::{calibrate, divisions_for_prime};
+    // At 435 million divisions a second (2.3 ns each), 3 s is ~1.3e9 divisions.
+    let c = calibrate(435e6, 3.0);
+    assert!(!c.capped);
+    assert!(miller_rabin(c.prime));
+    assert!((c.expected_secs - 3.0).abs() < 0.01, "{c:?}");
+    let divisions = divisions_for_prime(c.prime) as f64;
+    assert!((divisions / 435e6 - c.expected_secs).abs() < 1e-9);
+    // It is the first prime at or above the target square.
+    let target_root = 2.0 * 435e6 * 3.0 + 1.0;
+    assert_eq!(
+        Some(c.prime),
+        next_prime((target_root * target_root) as u64)
+    );
+    // A machine too fast for u64 gets the largest u64 prime, flagged.
+    let fast = calibrate(1e12, 3.0);
+    assert!(fast.capped);
+    assert_eq!(fast.prime, LARGEST_U64_PRIME);
+    assert!(fast.expected_secs < 3.0);
+    // The book's machine: 5000111000222021 took 3.3 s.
+    let book_rate = divisions_for_prime(BOOK_PRIME) as f64 / 3.3;
+    let book = calibrate(book_rate, 3.3);
+    assert!(
+        book.prime >= BOOK_PRIME - 1_000_000 && book.prime <= BOOK_PRIME + 1_000_000,
+        "{book:?}"
+    );
+}

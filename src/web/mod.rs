@@ -1,8 +1,12 @@
 //! The browser side: wasm threads, the pool, the page. Only on `wasm32`.
 
+pub mod event;
+pub mod lab;
+pub mod monitor;
 pub mod page;
 pub mod pool;
 pub mod threads;
+pub mod ui;
 
 use wasm_bindgen::{JsCast, JsValue};
 

@@ -11,11 +11,16 @@ use js_sys::{Promise, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local};
-use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
+use web_sys::{Document, HtmlButtonElement, HtmlInputElement};
 
+use super::lab::{LabView, run_spinner, spinner_options};
+use super::monitor;
+use super::object;
 use super::pool::Pool;
-use super::{js_error_message, object};
+use super::ui::{Output, describe, dispatch_report, element, find, next_paint, number_option};
 use crate::clock;
+use crate::models::calibrate;
+use crate::primes::Calibration;
 use crate::primes::{BOOK_PRIME, PrimeResult, check, parse_number, report_line};
 
 /// What this browser gives spinlab, as `window.spinlab.capabilities` shows it.
@@ -70,10 +75,45 @@ impl Place {
     }
 }
 
-struct App {
-    pool: Option<Pool>,
+/// The page's state, shared by its sections and `window.spinlab`.
+pub struct App {
+    pub pool: Option<Pool>,
+    /// The prime whose check takes ≈3 s here, or why there is none.
+    pub calibration: Result<Calibration, String>,
     busy: Cell<bool>,
     smoke: SmokeView,
+    pub lab: LabView,
+}
+
+impl App {
+    /// One run at a time, page-wide: while it runs, every run button is
+    /// disabled, and a second run (button or promise) is refused with a reason.
+    pub fn begin(&self) -> Result<Running<'_>, String> {
+        if self.busy.get() {
+            return Err(
+                "Another run is already running: wait for it to finish, then try again.".into(),
+            );
+        }
+        self.busy.set(true);
+        self.set_running(true);
+        Ok(Running(self))
+    }
+
+    fn set_running(&self, running: bool) {
+        self.smoke.set_running(running, self.pool.is_some());
+        self.lab.set_running(running, self.pool.is_some());
+    }
+}
+
+/// A run in progress, for as long as it lives: the buttons come back however
+/// the run ends.
+pub struct Running<'a>(&'a App);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.busy.set(false);
+        self.0.set_running(false);
+    }
 }
 
 /// Starts the page once the module is instantiated; `wasm_load_ms` is how
@@ -86,7 +126,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         Reflect::get(&window, &"crossOriginIsolated".into()).is_ok_and(|v| v.is_truthy());
     let hardware_concurrency = window.navigator().hardware_concurrency() as u32;
 
-    set_status(&doc, "Starting the thread pool…");
+    set_status(&doc, "Starting the thread pool and calibrating…");
     let mut caps = Capabilities {
         cross_origin_isolated,
         hardware_concurrency,
@@ -95,39 +135,47 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         pool_start_ms: None,
         problem: None,
     };
-    let pool = if cross_origin_isolated {
-        let size = hardware_concurrency.max(2) as usize;
-        let t0 = clock::now_seconds();
-        match Pool::start(size).await {
-            Ok(pool) => {
-                caps.pool_size = pool.size();
-                caps.pool_start_ms = Some((clock::now_seconds() - t0) * 1000.0);
-                Some(pool)
-            }
-            Err(reason) => {
-                caps.problem = Some(format!("Threads are unavailable: {reason}."));
-                None
-            }
+    // The pool and the calibration start together, both off the main thread.
+    let pool = async {
+        if !cross_origin_isolated {
+            return Err("this page is not cross-origin isolated \
+                 (crossOriginIsolated is false), so the browser withholds SharedArrayBuffer. \
+                 The server must send `Cross-Origin-Opener-Policy: same-origin` and \
+                 `Cross-Origin-Embedder-Policy: require-corp` with every response \
+                 (`./x serve` does)"
+                .to_string());
         }
-    } else {
-        caps.problem = Some(
-            "Threads are unavailable: this page is not cross-origin isolated \
-             (crossOriginIsolated is false), so the browser withholds SharedArrayBuffer. \
-             The server must send `Cross-Origin-Opener-Policy: same-origin` and \
-             `Cross-Origin-Embedder-Policy: require-corp` with every response \
-             (`./x serve` does)."
-                .into(),
-        );
-        None
+        let t0 = clock::now_seconds();
+        let pool = Pool::start(hardware_concurrency.max(2) as usize).await?;
+        Ok((pool, (clock::now_seconds() - t0) * 1000.0))
     };
+    let (pool, calibration) = futures_util::future::join(pool, calibrate::calibration()).await;
+    let pool = match pool {
+        Ok((pool, ms)) => {
+            caps.pool_size = pool.size();
+            caps.pool_start_ms = Some(ms);
+            Some(pool)
+        }
+        Err(reason) => {
+            caps.problem = Some(format!("Threads are unavailable: {reason}."));
+            None
+        }
+    };
+    monitor::start_heartbeat()?;
 
     render_capabilities(&doc, &caps)?;
+    let has_pool = pool.is_some();
     let app = Rc::new(App {
         pool,
+        calibration,
         busy: Cell::new(false),
         smoke: SmokeView::render(&doc)?,
+        lab: LabView::render(&doc, has_pool)?,
     });
     app.smoke.wire(&app)?;
+    app.lab.wire(&app);
+    app.lab.show_calibration(&app);
+    app.set_running(false);
     install_api(&window, &app, &caps)?;
 
     let body = doc.body().ok_or("the page has no body")?;
@@ -150,23 +198,6 @@ fn set_status(doc: &Document, text: &str) {
     {
         status.set_text_content(Some(text));
     }
-}
-
-/// `<tag class=…>text</tag>`
-fn element(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
-    let el = doc.create_element(tag)?;
-    if !class.is_empty() {
-        el.set_class_name(class);
-    }
-    if !text.is_empty() {
-        el.set_text_content(Some(text));
-    }
-    Ok(el)
-}
-
-fn find(doc: &Document, selector: &str) -> Result<Element, JsValue> {
-    doc.query_selector(selector)?
-        .ok_or_else(|| JsValue::from_str(&format!("the page lacks {selector}")))
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -230,8 +261,7 @@ fn render_capabilities(doc: &Document, caps: &Capabilities) -> Result<(), JsValu
 struct SmokeView {
     input: HtmlInputElement,
     buttons: Vec<(Place, HtmlButtonElement)>,
-    message: Element,
-    transcript: Element,
+    output: Output,
 }
 
 impl SmokeView {
@@ -260,22 +290,11 @@ impl SmokeView {
             buttons.push((place, button));
         }
         section.append_child(&controls)?;
-
-        let message = element(doc, "p", "message", "")?;
-        message.set_attribute("role", "status")?;
-        message.set_attribute("data-role", "message")?;
-        section.append_child(&message)?;
-
-        let transcript = element(doc, "pre", "transcript", "")?;
-        transcript.set_attribute("data-role", "transcript")?;
-        transcript.set_attribute("aria-live", "polite")?;
-        section.append_child(&transcript)?;
-
+        let output = Output::render(doc, &section)?;
         Ok(SmokeView {
             input,
             buttons,
-            message,
-            transcript,
+            output,
         })
     }
 
@@ -298,7 +317,6 @@ impl SmokeView {
         if app.pool.is_none() {
             for (place, button) in &self.buttons {
                 if *place == Place::Pool {
-                    button.set_disabled(true);
                     button.set_title("No thread pool in this browser: see the capabilities above.");
                 }
             }
@@ -312,39 +330,6 @@ impl SmokeView {
         }
         self.input.set_disabled(running);
     }
-
-    fn say(&self, text: &str, kind: &str) {
-        self.message.set_text_content(Some(text));
-        self.message.set_class_name(&format!("message {kind}"));
-    }
-
-    fn append_transcript(&self, lines: &[String]) {
-        let mut text = self.transcript.text_content().unwrap_or_default();
-        for line in lines {
-            text.push_str(line);
-            text.push('\n');
-        }
-        self.transcript.set_text_content(Some(&text));
-    }
-}
-
-/// Marks a run in progress for as long as it lives: buttons come back however
-/// the run ends.
-struct Running<'a>(&'a App);
-
-impl<'a> Running<'a> {
-    fn begin(app: &'a App) -> Running<'a> {
-        app.busy.set(true);
-        app.smoke.set_running(true, app.pool.is_some());
-        Running(app)
-    }
-}
-
-impl Drop for Running<'_> {
-    fn drop(&mut self) {
-        self.0.busy.set(false);
-        self.0.smoke.set_running(false, self.0.pool.is_some());
-    }
 }
 
 /// The smoke experiment: `check(n)` on the main thread or on a pool thread.
@@ -353,21 +338,18 @@ async fn run_smoke(app: &App, place: Place, text: &str) -> Result<JsValue, Strin
     let outcome = smoke(app, place, text).await;
     match &outcome {
         Ok(_) => {}
-        Err(message) => app.smoke.say(message, "error"),
+        Err(message) => app.smoke.output.say(message, "error"),
     }
     outcome
 }
 
 async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
-    if app.busy.get() {
-        return Err("A check is already running: wait for it to finish.".into());
-    }
     let n = parse_number(text).map_err(|e| format!("Cannot check: {e}."))?;
     if place == Place::Pool && app.pool.is_none() {
         return Err("There is no thread pool in this browser: see the capabilities above.".into());
     }
-    let _running = Running::begin(app);
-    app.smoke.say(
+    let _running = app.begin()?;
+    app.smoke.output.say(
         &match place {
             Place::Main => format!(
                 "Checking {n} on the main thread: the page is frozen until it finishes. \
@@ -398,8 +380,8 @@ async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
         report_line(&result),
         answer.clone(),
     ];
-    app.smoke.append_transcript(&transcript);
-    app.smoke.say(
+    app.smoke.output.append_transcript(&transcript);
+    app.smoke.output.say(
         &match place {
             Place::Main => format!(
                 "{answer}: {elapsed_ms:.1} ms on the main thread, which could do nothing else \
@@ -441,38 +423,7 @@ fn answer_line(result: &PrimeResult) -> String {
     }
 }
 
-/// Resolves after the browser has had a chance to paint (a frame, then a
-/// task), or after 100 ms where frames are not delivered (a hidden tab).
-async fn next_paint() {
-    let promise = Promise::new(&mut |resolve, _reject| {
-        let Some(window) = web_sys::window() else {
-            let _ = resolve.call0(&JsValue::NULL);
-            return;
-        };
-        let after_frame = resolve.clone();
-        let on_frame = Closure::once_into_js(move || {
-            if let Some(window) = web_sys::window() {
-                let _ = window.set_timeout_with_callback(after_frame.unchecked_ref());
-            }
-        });
-        let _ = window.request_animation_frame(on_frame.unchecked_ref());
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-fn dispatch_report(report: &JsValue) {
-    let init = web_sys::CustomEventInit::new();
-    init.set_detail(report);
-    if let (Ok(event), Some(doc)) = (
-        web_sys::CustomEvent::new_with_event_init_dict("spinlab:report", &init),
-        web_sys::window().and_then(|w| w.document()),
-    ) {
-        let _ = doc.dispatch_event(&event);
-    }
-}
-
-/// `window.spinlab`: `capabilities` and `runSmoke({ where, n })`.
+/// `window.spinlab`: `capabilities`, `runSmoke({ where, n })`, `runSpinner({ model, slow, n, nap })`.
 fn install_api(
     window: &web_sys::Window,
     app: &Rc<App>,
@@ -486,7 +437,7 @@ fn install_api(
                 let outcome = match smoke_options(&options) {
                     Ok((place, text)) => run_smoke(&app, place, &text).await,
                     Err(message) => {
-                        app.smoke.say(&message, "error");
+                        app.smoke.output.say(&message, "error");
                         Err(message)
                     }
                 };
@@ -495,11 +446,30 @@ fn install_api(
             })
         })
     };
+    let run_spinner_fn = {
+        let app = Rc::clone(app);
+        Closure::<dyn FnMut(JsValue) -> Promise>::new(move |options: JsValue| {
+            let app = Rc::clone(&app);
+            future_to_promise(async move {
+                let outcome = match spinner_options(&options) {
+                    Ok(request) => run_spinner(&app, request).await,
+                    Err(message) => {
+                        app.lab.output_error(&message);
+                        Err(message)
+                    }
+                };
+                outcome.map_err(|message| js_sys::Error::new(&message).into())
+            })
+        })
+    };
     let api = object(&[
         ("capabilities", caps.to_js()),
         ("runSmoke", run_smoke_fn.as_ref().clone()),
+        ("runSpinner", run_spinner_fn.as_ref().clone()),
     ]);
+    // `window.spinlab` lives as long as the page.
     run_smoke_fn.forget();
+    run_spinner_fn.forget();
     Reflect::set(window, &"spinlab".into(), &api)?;
     Ok(())
 }
@@ -523,29 +493,6 @@ fn smoke_options(options: &JsValue) -> Result<(Place, String), String> {
                 describe(&place_value)
             )
         })?;
-    let n = get("n");
-    let text = if n.is_undefined() {
-        BOOK_PRIME.to_string()
-    } else if let Some(s) = n.as_string() {
-        s
-    } else if n.is_bigint() {
-        String::from(
-            js_sys::BigInt::unchecked_from_js(n)
-                .to_string(10)
-                .map_err(|e| js_error_message(&e))?,
-        )
-    } else {
-        return Err(format!(
-            "n must be a decimal string (or a BigInt), not {}: a JS Number loses digits above 2^53",
-            describe(&n)
-        ));
-    };
+    let text = number_option(&get("n"), "n")?.unwrap_or_else(|| BOOK_PRIME.to_string());
     Ok((place, text))
-}
-
-fn describe(value: &JsValue) -> String {
-    js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_else(|| format!("{value:?}"))
 }

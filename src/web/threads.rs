@@ -1,18 +1,26 @@
-//! Wasm threads: Web Workers that share this module's `WebAssembly.Memory`.
+//! Wasm threads and wasm "processes": Web Workers running this module.
 //!
-//! The browser's `threading.Thread(target=f).start()`: [`spawn`] starts a worker
-//! that instantiates the same module on the same memory and runs `f` there.
+//! - [`spawn`]: the browser's `threading.Thread(target=f).start()`. The worker
+//!   instantiates this module on the page's **shared** memory and runs `f`.
+//! - [`Process::spawn`]: `multiprocessing.Process`. The worker instantiates the
+//!   module on a **fresh** memory of its own and runs a named entry point with
+//!   a structured-cloned payload (the browser's pickling); it talks back only
+//!   by messages.
 
-use js_sys::JsString;
+use futures_channel::mpsc;
+use js_sys::{Array, JsString, Reflect};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::Worker;
+use web_sys::{MessageEvent, Worker};
 
-/// What a thread runs. Sent across threads as a raw pointer into shared memory.
-type Entry = Box<dyn FnOnce() + Send>;
+use super::js_error_message;
+
+/// What a thread runs, given the payload. Sent as a raw pointer into shared memory.
+type Entry = Box<dyn FnOnce(JsValue) + Send>;
 
 #[wasm_bindgen]
 extern "C" {
-    /// The URL of the wasm-bindgen glue, which every thread imports.
+    /// The URL of the wasm-bindgen glue, which every worker imports.
     #[wasm_bindgen(thread_local_v2, js_namespace = ["import", "meta"], js_name = url)]
     static GLUE_URL: JsString;
 }
@@ -26,15 +34,37 @@ extern "C" {
         module: JsValue,
         memory: JsValue,
         ptr: u32,
+        payload: &JsValue,
+        transfer: &Array,
     ) -> Result<Worker, JsValue>;
+
+    #[wasm_bindgen(catch, js_name = spawnProcess)]
+    fn spawn_process(
+        name: &str,
+        main_js: &JsString,
+        module: JsValue,
+        entry: &str,
+        payload: &JsValue,
+        transfer: &Array,
+    ) -> Result<Worker, JsValue>;
+
+    /// Ends the current thread once its current task is over (see thread.js).
+    #[wasm_bindgen(js_name = exitThread)]
+    pub fn exit_current_thread();
 }
 
-/// Starts a worker named `name` (shown in the browser's devtools) that runs `f`
-/// on this module's shared memory.
+/// Starts a worker named `name` (shown in devtools) that runs `f` on this
+/// module's shared memory. `f` gets `payload`, moved or copied there with
+/// `transfer` (an `OffscreenCanvas`, say).
 ///
 /// The worker reports a failed start or a panic as a
 /// `{ type: "spinlab_thread_error", message }` message.
-pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<Worker, JsValue> {
+pub fn spawn_with(
+    name: &str,
+    payload: &JsValue,
+    transfer: &Array,
+    f: impl FnOnce(JsValue) + Send + 'static,
+) -> Result<Worker, JsValue> {
     let ptr = Box::into_raw(Box::new(Box::new(f) as Entry));
     let glue = GLUE_URL.with(Clone::clone);
     spawn_thread(
@@ -43,6 +73,8 @@ pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<Worker, Js
         wasm_bindgen::module(),
         wasm_bindgen::memory(),
         ptr as u32,
+        payload,
+        transfer,
     )
     .inspect_err(|_| {
         // The worker never got the pointer: reclaim the closure here.
@@ -50,11 +82,113 @@ pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<Worker, Js
     })
 }
 
+/// [`spawn_with`] without a payload.
+pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<Worker, JsValue> {
+    spawn_with(name, &JsValue::UNDEFINED, &Array::new(), move |_| f())
+}
+
 /// Called by `thread.js` in the new worker, once the module is instantiated.
 #[wasm_bindgen]
-pub fn spinlab_thread_entry(ptr: u32) {
-    // SAFETY: `ptr` came from `Box::into_raw` in `spawn`, and `thread.js`
+pub fn spinlab_thread_entry(ptr: u32, payload: JsValue) {
+    // SAFETY: `ptr` came from `Box::into_raw` in `spawn_with`, and `thread.js`
     // passes it exactly once.
     let entry = unsafe { Box::from_raw(ptr as *mut Entry) };
-    entry();
+    entry(payload);
+}
+
+/// A worker with its own wasm instance and memory, seen from the page: its
+/// messages arrive, in order, on [`Process::recv`].
+pub struct Process {
+    worker: Worker,
+    messages: mpsc::UnboundedReceiver<Result<JsValue, String>>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+impl Process {
+    /// Starts a process that runs `entry` (see `spinlab_process_entry`) with
+    /// `payload`. It shares the compiled module with the page, as `fork()`
+    /// shares code, but instantiates it on a fresh memory.
+    pub fn spawn(
+        name: &str,
+        entry: &str,
+        payload: &JsValue,
+        transfer: &Array,
+    ) -> Result<Process, String> {
+        let glue = GLUE_URL.with(Clone::clone);
+        let worker = spawn_process(
+            name,
+            &glue,
+            wasm_bindgen::module(),
+            entry,
+            payload,
+            transfer,
+        )
+        .map_err(|e| format!("could not start the process: {}", js_error_message(&e)))?;
+        let (tx, messages) = mpsc::unbounded();
+        let on_message = {
+            let tx = tx.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let data = event.data();
+                let kind = Reflect::get(&data, &"type".into())
+                    .ok()
+                    .and_then(|k| k.as_string());
+                let item = if kind.as_deref() == Some("spinlab_thread_error") {
+                    let message = Reflect::get(&data, &"message".into())
+                        .ok()
+                        .and_then(|m| m.as_string())
+                        .unwrap_or_default();
+                    Err(format!("the process failed: {message}"))
+                } else {
+                    Ok(data)
+                };
+                let _ = tx.unbounded_send(item);
+            })
+        };
+        let on_error =
+            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
+                let _ = tx.unbounded_send(Err(format!("the process failed: {}", event.message())));
+            });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Process {
+            worker,
+            messages,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    /// The next message the process posted.
+    pub async fn recv(&mut self) -> Result<JsValue, String> {
+        use std::future::poll_fn;
+        use std::pin::Pin;
+        poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut self.messages), cx))
+            .await
+            .unwrap_or_else(|| Err("the process ended without a word".into()))
+    }
+
+    pub fn post(&self, message: &JsValue) -> Result<(), String> {
+        self.worker
+            .post_message(message)
+            .map_err(|e| format!("could not reach the process: {}", js_error_message(&e)))
+    }
+}
+
+impl Drop for Process {
+    /// A process is ended with it (`Process.terminate()`); by then it has
+    /// usually exited on its own.
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+/// Called by `thread.js` in a new process, once its own instance is up.
+#[wasm_bindgen]
+pub fn spinlab_process_entry(entry: &str, payload: JsValue) {
+    match entry {
+        "spin" => crate::models::process::child(payload),
+        "calibrate" => crate::models::calibrate::child(payload),
+        other => wasm_bindgen::throw_str(&format!("no process entry point named {other:?}")),
+    }
 }

@@ -1,0 +1,177 @@
+//! Spinner with coroutines: `spin` and `slow` are futures on the main thread's
+//! event loop, the browser's asyncio.
+//!
+//! ```python
+//! async def supervisor() -> int:
+//!     spinner = asyncio.create_task(spin('thinking!'))
+//!     print(f'spinner object: {spinner}')
+//!     result = await slow()
+//!     spinner.cancel()
+//!     return result
+//! ```
+//! `create_task` is `spawn_local` of an abortable future; `cancel()` aborts it,
+//! which takes effect at its `await` and drops it, running its clean-up.
+//! Three variants of `slow()` with `is_prime`:
+//! - `coroutine`: computes right there, the book's `spinner_prime_async_broken.py`:
+//!   the event loop is frozen, the spinner may never draw a frame;
+//! - `coroutine-nap`: the book's stop-gap, naps every so many divisions;
+//! - `coroutine-offload`: awaits the computation on a pool thread (the book's
+//!   `asyncio.to_thread` / `run_in_executor`): the fix.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use futures_channel::oneshot;
+use futures_util::future::abortable;
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::HtmlCanvasElement;
+
+use super::{Canvas2d, NapPlan, Outcome, Slow, Spinner, Style};
+use crate::clock::now_seconds;
+use crate::primes::{TrialDivision, check};
+use crate::spinner::{FRAME_MS, Model, NapVia, SLEEP_MS};
+use crate::web::js_error_message;
+use crate::web::pool::Pool;
+
+pub async fn supervisor(
+    model: Model,
+    canvas: &HtmlCanvasElement,
+    style: &Style,
+    slow: Slow,
+    pool: Option<&Pool>,
+) -> Result<Outcome, String> {
+    let surface = Canvas2d::onscreen(canvas, style.clone()).map_err(|e| js_error_message(&e))?;
+    let frames = Arc::new(AtomicU32::new(0));
+    // `asyncio.create_task(spin('thinking!'))`: scheduled, not yet running.
+    // Its `done.wait(.1)` is `await asyncio.sleep(.1)`: it never learns that
+    // `slow()` is over; it is cancelled instead.
+    let (spinner, cancel) = abortable({
+        let mut spinner = Spinner::new(surface, Arc::clone(&frames));
+        async move {
+            loop {
+                spinner.frame();
+                gloo_timers::future::TimeoutFuture::new(FRAME_MS).await;
+            }
+        }
+    });
+    let (finished, finished_rx) = oneshot::channel::<()>();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = spinner.await;
+        let _ = finished.send(());
+    });
+
+    let t0 = now_seconds();
+    let mut outcome = Outcome::default();
+    outcome.prime = match (model, slow) {
+        (Model::CoroutineOffload, Slow::Sleep) => {
+            // `await asyncio.to_thread(time.sleep, 3)`: a pool thread really sleeps.
+            offload(pool, || {
+                std::thread::sleep(Duration::from_millis(u64::from(SLEEP_MS)))
+            })
+            .await?;
+            None
+        }
+        (_, Slow::Sleep) => {
+            gloo_timers::future::TimeoutFuture::new(SLEEP_MS).await;
+            None
+        }
+        (Model::CoroutineNap, Slow::Prime { n, nap }) => {
+            let run = is_prime_napping(n, nap).await;
+            outcome.naps = run.naps;
+            outcome.compute_ms = Some(run.compute_ms);
+            Some(run.prime)
+        }
+        (Model::CoroutineOffload, Slow::Prime { n, .. }) => {
+            Some(offload(pool, move || check(n).prime).await?)
+        }
+        // The broken one: a blocking call inside a coroutine freezes the loop.
+        (_, Slow::Prime { n, .. }) => Some(check(n).prime),
+    };
+    outcome.elapsed_ms = (now_seconds() - t0) * 1000.0;
+    outcome.frames = frames.load(Ordering::SeqCst);
+    cancel.abort(); // spinner.cancel()
+    // The cancellation lands at the spinner's await; its clean-up runs then.
+    let _ = finished_rx.await;
+    Ok(outcome)
+}
+
+async fn offload<R: Send + 'static>(
+    pool: Option<&Pool>,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, String> {
+    match pool {
+        Some(pool) => pool.run(f).await,
+        None => {
+            Err("coroutine-offload needs the thread pool, which this browser does not have".into())
+        }
+    }
+}
+
+/// What the napping `is_prime` measured.
+pub struct NapRun {
+    pub prime: bool,
+    pub naps: u32,
+    /// Time spent dividing, naps excluded.
+    pub compute_ms: f64,
+}
+
+/// The book's stop-gap: `is_prime` as a coroutine that gives the event loop a
+/// turn every `plan.every` divisions. Same divisions as `is_prime`.
+pub async fn is_prime_napping(n: u64, plan: NapPlan) -> NapRun {
+    let mut division = TrialDivision::new(n);
+    let mut run = NapRun {
+        prime: false,
+        naps: 0,
+        compute_ms: 0.0,
+    };
+    loop {
+        let t = now_seconds();
+        let answer = division.step(plan.every.max(1));
+        run.compute_ms += (now_seconds() - t) * 1000.0;
+        if let Some(prime) = answer {
+            run.prime = prime;
+            return run;
+        }
+        nap(plan.via).await;
+        run.naps += 1;
+    }
+}
+
+/// One nap: the book's `await asyncio.sleep(0)`.
+pub async fn nap(via: NapVia) {
+    match via {
+        NapVia::Timeout => gloo_timers::future::TimeoutFuture::new(0).await,
+        NapVia::Yield => yield_to_event_loop().await,
+    }
+}
+
+/// `scheduler.yield()` where the browser has it; else a `MessageChannel`
+/// message, a macrotask that timers' 4 ms clamp does not touch. (A microtask
+/// would not do: it runs before the event loop gets its turn.)
+async fn yield_to_event_loop() {
+    let global = js_sys::global();
+    let scheduler = Reflect::get(&global, &"scheduler".into()).unwrap_or_default();
+    let yield_fn = Reflect::get(&scheduler, &"yield".into()).unwrap_or_default();
+    if let Some(yield_fn) = yield_fn.dyn_ref::<Function>()
+        && let Ok(promise) = yield_fn.call0(&scheduler)
+    {
+        let _ = JsFuture::from(promise.unchecked_into::<Promise>()).await;
+        return;
+    }
+    let Ok(channel) = web_sys::MessageChannel::new() else {
+        return gloo_timers::future::TimeoutFuture::new(0).await;
+    };
+    let promise = Promise::new(&mut |resolve, _| channel.port1().set_onmessage(Some(&resolve)));
+    let _ = channel.port2().post_message(&JsValue::NULL);
+    let _ = JsFuture::from(promise).await;
+    channel.port1().set_onmessage(None);
+}
+
+/// Whether `scheduler.yield()` exists here (else naps use a `MessageChannel`).
+pub fn has_scheduler_yield() -> bool {
+    let scheduler = Reflect::get(&js_sys::global(), &"scheduler".into()).unwrap_or_default();
+    Reflect::get(&scheduler, &"yield".into()).is_ok_and(|f| f.is_function())
+}

@@ -1,0 +1,139 @@
+//! Spinner with processes: `spin` runs in a worker with its **own** wasm
+//! instance and memory, the browser's `multiprocessing.Process`.
+//!
+//! ```python
+//! def supervisor() -> int:
+//!     done = Event()                  # multiprocessing.Event
+//!     spinner = Process(target=spin, args=('thinking!', done))
+//!     print(f'spinner object: {spinner}')
+//!     spinner.start()
+//!     result = slow()
+//!     done.set()
+//!     spinner.join()
+//!     return result
+//! ```
+//! Nothing is shared: the canvas and the style travel by `postMessage`
+//! (structured clone, the browser's pickling), `done` arrives as a message,
+//! and the spinner's frame count comes back in its exit message. Starting a
+//! fresh instance costs time, which the supervisor measures.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use js_sys::{Array, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{DedicatedWorkerGlobalScope, HtmlCanvasElement, MessageEvent};
+
+use super::{Canvas2d, Outcome, Slow, Style, spin_in_worker};
+use crate::clock::now_seconds;
+use crate::primes::check;
+use crate::spinner::SLEEP_MS;
+use crate::web::threads::Process;
+use crate::web::{js_error_message, object};
+
+fn message_type(data: &JsValue) -> Option<String> {
+    Reflect::get(data, &"type".into()).ok()?.as_string()
+}
+
+pub async fn supervisor(
+    id: u32,
+    canvas: &HtmlCanvasElement,
+    style: &Style,
+    slow: Slow,
+) -> Result<Outcome, String> {
+    let offscreen = canvas.transfer_control_to_offscreen().map_err(|e| {
+        format!(
+            "cannot hand the canvas to a process: {}",
+            js_error_message(&e)
+        )
+    })?;
+    let payload = object(&[
+        ("canvas", offscreen.clone().into()),
+        ("style", style.to_js()),
+    ]);
+    let t_start = now_seconds();
+    let mut spinner = Process::spawn(
+        &format!("spinlab Process-{id}"),
+        "spin",
+        &payload,
+        &Array::of1(&offscreen),
+    )?;
+    // Wait until the child runs: its start-up is the cost a process adds.
+    let ready = spinner.recv().await?;
+    if message_type(&ready).as_deref() != Some("ready") {
+        return Err("the spinner process did not start".into());
+    }
+    let startup_ms = (now_seconds() - t_start) * 1000.0;
+
+    let t0 = now_seconds();
+    let prime = match slow {
+        Slow::Sleep => {
+            gloo_timers::future::TimeoutFuture::new(SLEEP_MS).await;
+            None
+        }
+        Slow::Prime { n, .. } => Some(check(n).prime),
+    };
+    let elapsed_ms = (now_seconds() - t0) * 1000.0;
+    spinner.post(&"done".into())?; // done.set()
+    let exit = spinner.recv().await?; // spinner.join()
+    if message_type(&exit).as_deref() != Some("exit") {
+        return Err("the spinner process did not exit cleanly".into());
+    }
+    let frames = Reflect::get(&exit, &"frames".into())
+        .ok()
+        .and_then(|f| f.as_f64())
+        .unwrap_or(0.0) as u32;
+    Ok(Outcome {
+        prime,
+        elapsed_ms,
+        frames,
+        startup_ms: Some(startup_ms),
+        ..Outcome::default()
+    })
+}
+
+/// The child process's `main`: spin until the parent says done, report the
+/// frames drawn, exit.
+pub fn child(payload: JsValue) {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let get = |k: &str| Reflect::get(&payload, &k.into()).unwrap_or_default();
+    let canvas: web_sys::OffscreenCanvas = get("canvas").unchecked_into();
+    let surface = match Canvas2d::offscreen(&canvas, Style::from_js(&get("style"))) {
+        Ok(surface) => surface,
+        Err(e) => wasm_bindgen::throw_str(&format!("no canvas: {}", js_error_message(&e))),
+    };
+    // `done`: set by the parent's "done" message.
+    let done = Rc::new(Cell::new(false));
+    let frames = Arc::new(AtomicU32::new(0));
+    let wake = spin_in_worker(
+        surface,
+        Arc::clone(&frames),
+        {
+            let done = Rc::clone(&done);
+            move || done.get()
+        },
+        {
+            let scope = scope.clone();
+            move || {
+                let frames = frames.load(Ordering::SeqCst);
+                let _ = scope.post_message(&object(&[
+                    ("type", "exit".into()),
+                    ("frames", frames.into()),
+                ]));
+                scope.close();
+            }
+        },
+    );
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        if event.data().as_string().as_deref() == Some("done") {
+            done.set(true);
+            wake();
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget(); // lives as long as the process
+    let _ = scope.post_message(&object(&[("type", "ready".into())]));
+}

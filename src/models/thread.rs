@@ -1,0 +1,131 @@
+//! Spinner with threads: `spin` runs on a wasm thread that shares the page's
+//! memory; the main thread runs `slow()`.
+//!
+//! ```python
+//! def supervisor() -> int:
+//!     done = Event()
+//!     spinner = Thread(target=spin, args=('thinking!', done))
+//!     print(f'spinner object: {spinner}')
+//!     spinner.start()
+//!     result = slow()
+//!     done.set()
+//!     spinner.join()
+//!     return result
+//! ```
+//! Differences the page states: `slow()` with `is_prime` really blocks the main
+//! thread (nothing else can run there); `sleep` becomes an awaited timer,
+//! because the main thread may not block in a sleep; `join()` is awaited too.
+//! The spinner keeps turning because its thread draws on an `OffscreenCanvas`.
+//! `done` is a `threading.Event` in the shared memory; the spinner's
+//! `done.wait(.1)` is a timer (see [`spin_in_worker`] for why).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use futures_channel::oneshot;
+use js_sys::Array;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::HtmlCanvasElement;
+
+use super::{Canvas2d, Outcome, Slow, Style, spin_in_worker};
+use crate::clock::now_seconds;
+use crate::primes::check;
+use crate::spinner::SLEEP_MS;
+use crate::web::event::Event;
+use crate::web::{js_error_message, object, threads};
+
+pub async fn supervisor(
+    id: u32,
+    canvas: &HtmlCanvasElement,
+    style: &Style,
+    slow: Slow,
+) -> Result<Outcome, String> {
+    let done = Arc::new(Event::new());
+    let frames = Arc::new(AtomicU32::new(0));
+    let (started, started_rx) = oneshot::channel::<Result<(), String>>();
+    let (joined, joined_rx) = oneshot::channel::<()>();
+
+    let offscreen = canvas.transfer_control_to_offscreen().map_err(|e| {
+        format!(
+            "cannot hand the canvas to a thread: {}",
+            js_error_message(&e)
+        )
+    })?;
+    let payload = object(&[
+        ("canvas", offscreen.clone().into()),
+        ("style", style.to_js()),
+    ]);
+    let t_start = now_seconds();
+    let spinner = {
+        let (done, frames) = (Arc::clone(&done), Arc::clone(&frames));
+        move |payload: wasm_bindgen::JsValue| {
+            let get = |k: &str| js_sys::Reflect::get(&payload, &k.into()).unwrap_or_default();
+            let canvas: web_sys::OffscreenCanvas = get("canvas").unchecked_into();
+            let surface = match Canvas2d::offscreen(&canvas, Style::from_js(&get("style"))) {
+                Ok(surface) => surface,
+                Err(e) => {
+                    let _ = started.send(Err(js_error_message(&e)));
+                    return threads::exit_current_thread();
+                }
+            };
+            let is_done = {
+                let done = Arc::clone(&done);
+                move || done.is_set()
+            };
+            let wake = spin_in_worker(surface, frames, is_done, move || {
+                let _ = joined.send(());
+                threads::exit_current_thread();
+            });
+            // `done.set()` posts a wake-up too, so the spinner ends at once.
+            let on_message = Closure::<dyn FnMut()>::new(wake);
+            let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+            scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            on_message.forget(); // lives as long as the thread
+            // Started once the first frame is drawn: a worker's first text
+            // drawing needs the main thread (measured: drawn after the main
+            // thread blocks, it waits for it, and holds up other workers' text).
+            let _ = started.send(Ok(()));
+        }
+    };
+    // `spinner.start()`: CPython's returns once the new thread runs; so does this.
+    let worker = threads::spawn_with(
+        &format!("spinlab Thread-{id} (spin)"),
+        &payload,
+        &Array::of1(&offscreen),
+        spinner,
+    )
+    .map_err(|e| format!("cannot start the thread: {}", js_error_message(&e)))?;
+    started_rx
+        .await
+        .map_err(|_| "the spinner thread stopped before it started".to_string())??;
+    let startup_ms = (now_seconds() - t_start) * 1000.0;
+
+    let t0 = now_seconds();
+    let prime = match slow {
+        // The main thread cannot block in a sleep: it awaits a timer instead.
+        Slow::Sleep => {
+            gloo_timers::future::TimeoutFuture::new(SLEEP_MS).await;
+            None
+        }
+        // The real thing: the main thread computes, and is blocked meanwhile.
+        Slow::Prime { n, .. } => Some(check(n).prime),
+    };
+    let elapsed_ms = (now_seconds() - t0) * 1000.0;
+    let frames_during = frames.load(Ordering::SeqCst);
+    done.set();
+    let _ = worker.post_message(&"done".into());
+    // `spinner.join()`, awaited: the main thread may not block on a join.
+    let joined = joined_rx.await;
+    if joined.is_err() {
+        worker.terminate();
+        return Err("the spinner thread ended without finishing".into());
+    }
+    Ok(Outcome {
+        prime,
+        elapsed_ms,
+        frames: frames_during,
+        startup_ms: Some(startup_ms),
+        ..Outcome::default()
+    })
+}

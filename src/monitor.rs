@@ -1,0 +1,144 @@
+//! The event-loop monitor's bookkeeping: which samples saw the main thread's
+//! heartbeat advance, and where it stalled for a long task (≥ 50 ms). Pure.
+
+use std::collections::VecDeque;
+
+/// A main-thread gap this long is a long task (the browser's own threshold).
+pub const LONG_TASK_MS: f64 = 50.0;
+
+/// How much history the strip shows.
+pub const WINDOW_MS: f64 = 10_000.0;
+
+/// A stretch with no heartbeat: `end` is `None` while it lasts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stall {
+    pub start: f64,
+    pub end: Option<f64>,
+}
+
+impl Stall {
+    pub fn duration(&self, now: f64) -> f64 {
+        self.end.unwrap_or(now) - self.start
+    }
+}
+
+/// The last [`WINDOW_MS`] of samples. Times are epoch milliseconds.
+#[derive(Debug, Default)]
+pub struct Strip {
+    /// `(time, the heartbeat advanced since the previous sample)`.
+    pub samples: VecDeque<(f64, bool)>,
+    pub stalls: VecDeque<Stall>,
+    last_beat: f64,
+}
+
+impl Strip {
+    /// Records a sample taken at `now`, when the latest heartbeat was at `beat`.
+    pub fn sample(&mut self, now: f64, beat: f64) {
+        let advanced = beat > self.last_beat;
+        if advanced {
+            if self.last_beat > 0.0 && beat - self.last_beat >= LONG_TASK_MS {
+                match self.stalls.back_mut() {
+                    Some(open) if open.end.is_none() => open.end = Some(beat),
+                    _ => self.stalls.push_back(Stall {
+                        start: self.last_beat,
+                        end: Some(beat),
+                    }),
+                }
+            }
+            self.last_beat = beat;
+        } else if self.last_beat > 0.0
+            && now - self.last_beat >= LONG_TASK_MS
+            && self.stalls.back().is_none_or(|s| s.end.is_some())
+        {
+            self.stalls.push_back(Stall {
+                start: self.last_beat,
+                end: None,
+            });
+        }
+        self.samples.push_back((now, advanced));
+        let horizon = now - WINDOW_MS;
+        while self.samples.front().is_some_and(|(t, _)| *t < horizon) {
+            self.samples.pop_front();
+        }
+        while self
+            .stalls
+            .front()
+            .is_some_and(|s| s.end.is_some_and(|e| e < horizon))
+        {
+            self.stalls.pop_front();
+        }
+    }
+
+    /// The stall going on now, if any.
+    pub fn current_stall(&self) -> Option<&Stall> {
+        self.stalls.back().filter(|s| s.end.is_none())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_steady_heartbeat_has_no_stalls() {
+        let mut strip = Strip::default();
+        for i in 1..100 {
+            let t = 1_000.0 + f64::from(i) * 16.7;
+            strip.sample(t + 3.0, t);
+        }
+        assert!(strip.stalls.is_empty());
+        assert!(strip.samples.iter().all(|(_, advanced)| *advanced));
+    }
+
+    #[test]
+    fn a_frozen_main_thread_opens_a_stall_that_closes_on_the_next_beat() {
+        let mut strip = Strip::default();
+        strip.sample(1_000.0, 1_000.0);
+        strip.sample(1_033.0, 1_016.0);
+        // The main thread freezes after its beat at 1016.
+        for t in [1_066.0, 1_100.0, 2_000.0, 3_000.0] {
+            strip.sample(t, 1_016.0);
+        }
+        let open = strip.current_stall().copied().expect("a stall is open");
+        assert_eq!(open.start, 1_016.0);
+        assert_eq!(open.duration(3_000.0), 1_984.0);
+        // It beats again at 3010.
+        strip.sample(3_020.0, 3_010.0);
+        assert_eq!(strip.current_stall(), None);
+        assert_eq!(strip.stalls.len(), 1);
+        assert_eq!(
+            strip.stalls[0],
+            Stall {
+                start: 1_016.0,
+                end: Some(3_010.0)
+            }
+        );
+        assert_eq!(strip.samples.iter().filter(|(_, a)| !a).count(), 4);
+    }
+
+    #[test]
+    fn a_long_task_between_samples_is_still_recorded() {
+        let mut strip = Strip::default();
+        strip.sample(1_000.0, 1_000.0);
+        strip.sample(1_200.0, 1_180.0); // 180 ms between beats, seen in one sample
+        assert_eq!(
+            strip.stalls.back(),
+            Some(&Stall {
+                start: 1_000.0,
+                end: Some(1_180.0)
+            })
+        );
+        strip.sample(1_230.0, 1_215.0); // 35 ms: not a long task
+        assert_eq!(strip.stalls.len(), 1);
+    }
+
+    #[test]
+    fn old_history_leaves_the_window() {
+        let mut strip = Strip::default();
+        strip.sample(1_000.0, 1_000.0);
+        strip.sample(1_500.0, 1_400.0);
+        strip.sample(20_000.0, 19_990.0);
+        assert_eq!(strip.samples.len(), 1);
+        assert!(strip.stalls.iter().all(|s| s.end.unwrap() >= 10_000.0));
+    }
+}

@@ -1,0 +1,180 @@
+//! The spinner experiments' vocabulary, in the book's words: the models, the
+//! `\|/-` cycle, `spinner object: …` and the transcript lines. Pure Rust.
+
+/// The book's `itertools.cycle(r'\|/-')`.
+pub const SPIN_CHARS: [char; 4] = ['\\', '|', '/', '-'];
+
+/// The book's `spin('thinking!')`.
+pub const MESSAGE: &str = "thinking!";
+
+/// The book's `done.wait(.1)` / `asyncio.sleep(.1)`: 10 frames a second.
+pub const FRAME_MS: u32 = 100;
+
+/// The book's `slow()` with `time.sleep(3)`.
+pub const SLEEP_MS: u32 = 3_000;
+
+/// The book's `status = f'\r{char} {msg}'` for frame `i` (without the `\r`).
+pub fn status(i: u32, msg: &str) -> String {
+    format!("{} {msg}", SPIN_CHARS[i as usize % SPIN_CHARS.len()])
+}
+
+/// Frames a 10 Hz spinner draws in `elapsed_ms`.
+pub fn frames_expected(elapsed_ms: f64) -> f64 {
+    elapsed_ms / f64::from(FRAME_MS)
+}
+
+/// The execution units of the spinner lab (`spinlab.runSpinner`'s `model`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Model {
+    /// `threading.Thread`: a wasm thread sharing the page's memory.
+    Thread,
+    /// `multiprocessing.Process`: a worker with its own wasm instance and memory.
+    Process,
+    /// `asyncio.create_task`: a Rust future on the main thread's event loop.
+    Coroutine,
+    /// The book's stop-gap: an `is_prime` coroutine that naps.
+    CoroutineNap,
+    /// The fix: `await` the computation on a pool thread (`asyncio.to_thread`).
+    CoroutineOffload,
+}
+
+impl Model {
+    pub const ALL: [Model; 5] = [
+        Model::Thread,
+        Model::Process,
+        Model::Coroutine,
+        Model::CoroutineNap,
+        Model::CoroutineOffload,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Model::Thread => "thread",
+            Model::Process => "process",
+            Model::Coroutine => "coroutine",
+            Model::CoroutineNap => "coroutine-nap",
+            Model::CoroutineOffload => "coroutine-offload",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Model> {
+        Model::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    /// Whether the model needs shared memory (a wasm thread or the pool).
+    pub fn needs_threads(self) -> bool {
+        matches!(self, Model::Thread | Model::CoroutineOffload)
+    }
+}
+
+/// How the coroutine naps: `spinlab.runSpinner`'s `nap.via`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NapVia {
+    /// `scheduler.yield()`, or an unclamped macrotask where the browser lacks it.
+    Yield,
+    /// A 0 ms timer: clamped to ≥ 4 ms once timers nest 5 deep.
+    Timeout,
+}
+
+impl NapVia {
+    pub fn key(self) -> &'static str {
+        match self {
+            NapVia::Yield => "yield",
+            NapVia::Timeout => "timeout",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<NapVia> {
+        [NapVia::Yield, NapVia::Timeout]
+            .into_iter()
+            .find(|v| v.key() == key)
+    }
+}
+
+/// The book's nap: `if i % 100_000 == 1: await asyncio.sleep(0)` with `i`
+/// stepping by 2, so once every 50,000 divisions.
+pub const BOOK_NAP_EVERY: u64 = 50_000;
+
+/// How long a slice of work between naps should last by default: the book's
+/// 50,000 CPython divisions took about 2-5 ms.
+pub const NAP_SLICE_SECS: f64 = 0.005;
+
+/// `spinner object: …`: a truthful description of the unit just created, in
+/// the shape Python prints (`<Thread(Thread-1 (spin), initial)>`).
+pub fn spinner_object(model: Model, id: u32) -> String {
+    match model {
+        Model::Thread => format!(
+            "<Thread(Thread-{id} (spin), initial)>  (a Web Worker on this page's shared WebAssembly.Memory)"
+        ),
+        Model::Process => format!(
+            "<Process name='Process-{id}' parent=page initial>  (a Web Worker with its own wasm instance and memory)"
+        ),
+        _ => format!(
+            "<Task pending name='Task-{id}' coro=<spin() running on the main thread's event loop>>"
+        ),
+    }
+}
+
+/// The run's result line: the book's `Answer: 42`, or `… is prime`.
+pub fn answer_line(prime: Option<(u64, bool)>) -> String {
+    match prime {
+        None => "Answer: 42".to_string(),
+        Some((n, true)) => format!("{n} is prime"),
+        Some((n, false)) => format!("{n} is not prime"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cycle_is_the_books() {
+        let frames: Vec<String> = (0..5).map(|i| status(i, MESSAGE)).collect();
+        assert_eq!(
+            frames,
+            [
+                "\\ thinking!",
+                "| thinking!",
+                "/ thinking!",
+                "- thinking!",
+                "\\ thinking!"
+            ]
+        );
+    }
+
+    #[test]
+    fn models_round_trip_their_contract_keys() {
+        for m in Model::ALL {
+            assert_eq!(Model::parse(m.key()), Some(m));
+        }
+        assert_eq!(Model::parse("greenlet"), None);
+        assert_eq!(NapVia::parse("yield"), Some(NapVia::Yield));
+        assert_eq!(NapVia::parse("timeout"), Some(NapVia::Timeout));
+        assert_eq!(NapVia::parse("microtask"), None);
+    }
+
+    #[test]
+    fn spinner_objects_read_like_python() {
+        assert!(spinner_object(Model::Thread, 1).starts_with("<Thread(Thread-1 (spin), initial)>"));
+        assert!(
+            spinner_object(Model::Process, 2)
+                .starts_with("<Process name='Process-2' parent=page initial>")
+        );
+        assert!(
+            spinner_object(Model::Coroutine, 3)
+                .starts_with("<Task pending name='Task-3' coro=<spin()")
+        );
+    }
+
+    #[test]
+    fn answers_follow_the_book() {
+        assert_eq!(answer_line(None), "Answer: 42");
+        assert_eq!(
+            answer_line(Some((5000111000222021, true))),
+            "5000111000222021 is prime"
+        );
+        assert_eq!(answer_line(Some((9, false))), "9 is not prime");
+        assert_eq!(frames_expected(3000.0), 30.0);
+    }
+}

@@ -1,0 +1,724 @@
+//! The spinner lab: "A Concurrent Hello World" and "The Real Impact of the
+//! GIL", re-enacted. Its buttons and `spinlab.runSpinner` run the same code.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::Reflect;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{
+    Document, Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement,
+};
+
+use super::monitor;
+use super::page::App;
+use super::ui::{Output, describe, dispatch_report, element, find, next_paint, number_option};
+use super::{js_error_message, object};
+use crate::models::{NapPlan, Outcome, Slow, Style, coroutine, process, thread};
+use crate::primes::{BOOK_PRIME, parse_number};
+use crate::spinner::{
+    BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, NapVia, answer_line, frames_expected, spinner_object,
+};
+
+/// What to run: `spinlab.runSpinner`'s options, checked.
+pub struct SpinnerRequest {
+    pub model: Model,
+    /// `None` for sleep; the number to check otherwise (`None` inside = the calibrated prime).
+    pub prime: Option<Option<String>>,
+    pub nap_every: Option<NapEvery>,
+    pub nap_via: NapVia,
+}
+
+#[derive(Clone, Copy)]
+pub enum NapEvery {
+    Book,
+    Divisions(u64),
+}
+
+/// The lab's controls and output, built into `[data-experiment=spinner]`.
+pub struct LabView {
+    models: Vec<(Model, HtmlButtonElement)>,
+    slow_prime: HtmlInputElement,
+    slow_sleep: HtmlInputElement,
+    number: HtmlInputElement,
+    presets: Vec<HtmlButtonElement>,
+    nap_every: HtmlSelectElement,
+    nap_via: HtmlSelectElement,
+    stage: Element,
+    stats: Element,
+    calibration_note: Element,
+    output: Output,
+    /// `Thread-N`, `Process-N`, `Task-N`, counted per kind like Python does.
+    counters: [Cell<u32>; 3],
+}
+
+fn input(doc: &Document, kind: &str, role: &str) -> Result<HtmlInputElement, JsValue> {
+    let input: HtmlInputElement = doc.create_element("input")?.unchecked_into();
+    input.set_type(kind);
+    input.set_attribute("data-role", role)?;
+    Ok(input)
+}
+
+fn select(
+    doc: &Document,
+    role: &str,
+    options: &[(&str, &str)],
+) -> Result<HtmlSelectElement, JsValue> {
+    let select: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
+    select.set_attribute("data-role", role)?;
+    for (value, text) in options {
+        let option = element(doc, "option", "", text)?;
+        option.set_attribute("value", value)?;
+        select.append_child(&option)?;
+    }
+    Ok(select)
+}
+
+fn labelled(doc: &Document, text: &str, control: &web_sys::Node) -> Result<Element, JsValue> {
+    let label = element(doc, "label", "", text)?;
+    label.append_child(control)?;
+    Ok(label)
+}
+
+/// A canvas sized for crisp drawing on this screen.
+fn hidpi_canvas(
+    doc: &Document,
+    parent: &Element,
+    css_height: f64,
+    class: &str,
+) -> Result<(HtmlCanvasElement, f64), JsValue> {
+    let canvas: HtmlCanvasElement = doc.create_element("canvas")?.unchecked_into();
+    canvas.set_class_name(class);
+    parent.append_child(&canvas)?;
+    let scale = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .max(1.0);
+    let width = f64::from(parent.client_width().max(300));
+    canvas.set_width((width * scale) as u32);
+    canvas.set_height((css_height * scale) as u32);
+    canvas
+        .style()
+        .set_property("height", &format!("{css_height}px"))?;
+    Ok((canvas, scale))
+}
+
+impl LabView {
+    pub fn render(doc: &Document, has_pool: bool) -> Result<LabView, JsValue> {
+        let section = find(doc, "[data-experiment=spinner]")?;
+
+        let models = element(doc, "div", "controls models", "")?;
+        models.set_attribute("role", "group")?;
+        models.set_attribute("aria-label", "Run supervisor() with")?;
+        let mut model_buttons = Vec::new();
+        for (model, text, key) in [
+            (Model::Thread, "Thread", "T"),
+            (Model::Process, "Process", "P"),
+            (Model::Coroutine, "Coroutine", "C"),
+            (Model::CoroutineNap, "Coroutine + nap", "N"),
+            (Model::CoroutineOffload, "Coroutine + worker", "W"),
+        ] {
+            let button: HtmlButtonElement = element(doc, "button", "model", text)?.unchecked_into();
+            button.set_attribute("data-model", model.key())?;
+            button.set_attribute("aria-keyshortcuts", key)?;
+            button.set_attribute("aria-pressed", "false")?;
+            let hint = element(doc, "kbd", "", key)?;
+            button.append_child(&hint)?;
+            if model.needs_threads() && !has_pool {
+                button.set_title("Needs wasm threads, which this browser does not give this page.");
+            }
+            models.append_child(&button)?;
+            model_buttons.push((model, button));
+        }
+
+        let options = element(doc, "div", "controls options", "")?;
+        let slow_sleep = input(doc, "radio", "slow")?;
+        slow_sleep.set_name("slow");
+        slow_sleep.set_value("sleep");
+        slow_sleep.set_checked(true);
+        let slow_prime = input(doc, "radio", "slow")?;
+        slow_prime.set_name("slow");
+        slow_prime.set_value("prime");
+        let slow = element(doc, "fieldset", "slow", "")?;
+        slow.append_child(&element(doc, "legend", "", "slow() is")?.into())?;
+        slow.append_child(&labelled(doc, " sleep 3 s", &slow_sleep)?.into())?;
+        slow.append_child(&labelled(doc, " is_prime(n)", &slow_prime)?.into())?;
+        options.append_child(&slow)?;
+
+        let number = input(doc, "text", "spinner-number")?;
+        number.set_attribute("inputmode", "numeric")?;
+        number.set_attribute("spellcheck", "false")?;
+        number.set_placeholder("the calibrated prime");
+        let n = element(doc, "div", "number", "")?;
+        n.append_child(&labelled(doc, "n = ", &number)?.into())?;
+        let mut presets = Vec::new();
+        for (text, which) in [("calibrated ≈3 s", "calibrated"), ("the book's", "book")] {
+            let preset: HtmlButtonElement =
+                element(doc, "button", "preset", text)?.unchecked_into();
+            preset.set_attribute("data-preset", which)?;
+            n.append_child(&preset)?;
+            presets.push(preset);
+        }
+        options.append_child(&n)?;
+
+        let nap_every = select(
+            doc,
+            "nap-every",
+            &[
+                ("default", "as often as the book in time (≈5 ms)"),
+                ("book", "the book's count: every 50,000"),
+            ],
+        )?;
+        let nap_via = select(
+            doc,
+            "nap-via",
+            &[("yield", "scheduler.yield()"), ("timeout", "setTimeout(0)")],
+        )?;
+        let nap = element(doc, "div", "nap", "")?;
+        nap.append_child(&labelled(doc, "nap ", &nap_every)?.into())?;
+        nap.append_child(&labelled(doc, " via ", &nap_via)?.into())?;
+        options.append_child(&nap)?;
+
+        let calibration_note = element(doc, "p", "calibration", "Calibrating…")?;
+        calibration_note.set_attribute("data-role", "calibration")?;
+
+        section.append_child(&models)?;
+        section.append_child(&options)?;
+        section.append_child(&calibration_note)?;
+
+        let stage = element(doc, "div", "stage", "")?;
+        stage.set_attribute("data-role", "spinner")?;
+        stage.set_attribute("aria-label", "the spinner")?;
+        section.append_child(&stage)?;
+        let stats = element(doc, "dl", "stats", "")?;
+        stats.set_attribute("data-role", "stats")?;
+        section.append_child(&stats)?;
+        let output = Output::render(doc, &section)?;
+
+        let monitor_box = element(doc, "figure", "monitor", "")?;
+        let caption = element(
+            doc,
+            "figcaption",
+            "",
+            "Event-loop monitor: the main thread's heartbeat over the last 10 s, drawn by a worker \
+             from a timestamp the main thread writes into shared memory on every frame. It keeps \
+             drawing while the main thread is frozen.",
+        )?;
+        section.append_child(&monitor_box)?;
+        monitor_box.set_attribute("data-role", "monitor")?;
+
+        let view = LabView {
+            models: model_buttons,
+            slow_prime,
+            slow_sleep,
+            number,
+            presets,
+            nap_every,
+            nap_via,
+            stage,
+            stats,
+            calibration_note,
+            output,
+            counters: Default::default(),
+        };
+        if has_pool {
+            let (canvas, scale) = hidpi_canvas(doc, &monitor_box, 96.0, "strip")?;
+            monitor::start_strip(&canvas, &Style::from_page(scale))?;
+        } else {
+            monitor_box.append_child(
+                &element(
+                    doc,
+                    "p",
+                    "message",
+                    "The monitor needs wasm threads, which this page does not have.",
+                )?
+                .into(),
+            )?;
+        }
+        monitor_box.append_child(&caption)?;
+        Ok(view)
+    }
+
+    /// Shows a refused request's reason.
+    pub fn output_error(&self, message: &str) {
+        self.output.say(message, "error");
+    }
+
+    pub fn show_calibration(&self, app: &App) {
+        let text = match &app.calibration {
+            Ok(c) => {
+                if self.number.value().is_empty() {
+                    self.number.set_value(&c.prime.to_string());
+                }
+                format!(
+                    "Calibrated here: is_prime({}) should take ≈{:.1} s ({:.0} million divisions a second){}.",
+                    c.prime,
+                    c.expected_secs,
+                    c.divisions_per_sec / 1e6,
+                    if c.capped {
+                        "; capped at the largest u64 prime"
+                    } else {
+                        ""
+                    }
+                )
+            }
+            Err(reason) => format!("No calibration ({reason}): the book's number is the default."),
+        };
+        self.calibration_note.set_text_content(Some(&text));
+    }
+
+    pub fn wire(&self, app: &Rc<App>) {
+        for (model, button) in &self.models {
+            let (app, model) = (Rc::clone(app), *model);
+            on_click(button, move || {
+                let request = app.lab.request_from_controls(model);
+                let app = Rc::clone(&app);
+                spawn_local(async move {
+                    // The outcome, error included, is already on the page.
+                    let _ = run_spinner(&app, request).await;
+                });
+            });
+        }
+        for preset in &self.presets {
+            let app = Rc::clone(app);
+            let which = preset.get_attribute("data-preset").unwrap_or_default();
+            on_click(preset, move || {
+                let value = match (&*which, &app.calibration) {
+                    ("calibrated", Ok(c)) => c.prime,
+                    _ => BOOK_PRIME,
+                };
+                app.lab.number.set_value(&value.to_string());
+                app.lab.slow_prime.set_checked(true);
+            });
+        }
+        // Keyboard shortcuts T, P, C, N, W, as shown on the buttons.
+        let app = Rc::clone(app);
+        let on_key =
+            Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(
+                move |event: web_sys::KeyboardEvent| {
+                    let typing = event
+                        .target()
+                        .and_then(|t| t.dyn_into::<Element>().ok())
+                        .is_some_and(|t| {
+                            matches!(t.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+                        });
+                    if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
+                        return;
+                    }
+                    let key = event.key().to_uppercase();
+                    if let Some((_, button)) = app.lab.models.iter().find(|(_, b)| {
+                        b.get_attribute("aria-keyshortcuts").as_deref() == Some(&key)
+                    }) {
+                        button.click();
+                    }
+                },
+            );
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            let _ =
+                doc.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
+        }
+        on_key.forget();
+    }
+
+    pub fn set_running(&self, running: bool, has_pool: bool) {
+        for (model, button) in &self.models {
+            button.set_disabled(running || (model.needs_threads() && !has_pool));
+        }
+        for control in [&self.number, &self.slow_prime, &self.slow_sleep] {
+            control.set_disabled(running);
+        }
+        for preset in &self.presets {
+            preset.set_disabled(running);
+        }
+        self.nap_every.set_disabled(running);
+        self.nap_via.set_disabled(running);
+    }
+
+    fn request_from_controls(&self, model: Model) -> SpinnerRequest {
+        let prime = self.slow_prime.checked().then(|| Some(self.number.value()));
+        SpinnerRequest {
+            model,
+            prime,
+            nap_every: match self.nap_every.value().as_str() {
+                "book" => Some(NapEvery::Book),
+                _ => None,
+            },
+            nap_via: NapVia::parse(&self.nap_via.value()).unwrap_or(NapVia::Yield),
+        }
+    }
+
+    fn next_id(&self, model: Model) -> u32 {
+        let counter = &self.counters[match model {
+            Model::Thread => 0,
+            Model::Process => 1,
+            _ => 2,
+        }];
+        counter.set(counter.get() + 1);
+        counter.get()
+    }
+
+    /// A fresh canvas for this run's spinner: a canvas handed to a worker
+    /// cannot be taken back.
+    fn fresh_canvas(&self) -> Result<(HtmlCanvasElement, f64), JsValue> {
+        self.stage.set_text_content(None);
+        let doc = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or("no document")?;
+        hidpi_canvas(&doc, &self.stage, 52.0, "spinner")
+    }
+
+    fn show_stats(&self, rows: &[(&str, &str, String)]) {
+        self.stats.set_text_content(None);
+        let Some(doc) = self.stats.owner_document() else {
+            return;
+        };
+        for (key, label, value) in rows {
+            if let (Ok(row), Ok(term), Ok(definition)) = (
+                element(&doc, "div", "stat", ""),
+                element(&doc, "dt", "", label),
+                element(&doc, "dd", "", value),
+            ) {
+                let _ = row.set_attribute("data-stat", key);
+                let _ = row.append_child(&term);
+                let _ = row.append_child(&definition);
+                let _ = self.stats.append_child(&row);
+            }
+        }
+    }
+}
+
+fn on_click(button: &HtmlButtonElement, f: impl FnMut() + 'static) {
+    let handler = Closure::<dyn FnMut()>::new(f);
+    button.set_onclick(Some(handler.as_ref().unchecked_ref()));
+    // The page lives as long as its buttons; so may their handlers.
+    handler.forget();
+}
+
+impl Style {
+    /// The spinner's colours from the page's theme.
+    pub fn from_page(scale: f64) -> Style {
+        Style {
+            scale,
+            ink: super::ui::css_var("--term-ink", "#e6e6e3"),
+            paper: super::ui::css_var("--term-paper", "#15171c"),
+        }
+    }
+}
+
+/// Reads `{ model, slow, n, nap: { every, via } }`.
+pub fn spinner_options(options: &JsValue) -> Result<SpinnerRequest, String> {
+    if options.is_undefined() || options.is_null() {
+        return Err("runSpinner needs options: { model, slow?, n?, nap? }".into());
+    }
+    let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    let model_value = get("model");
+    let keys: Vec<&str> = Model::ALL.iter().map(|m| m.key()).collect();
+    let model = model_value
+        .as_string()
+        .and_then(|s| Model::parse(&s))
+        .ok_or_else(|| {
+            format!(
+                "model must be one of {}, not {}",
+                keys.join(", "),
+                describe(&model_value)
+            )
+        })?;
+    let slow = get("slow");
+    let prime = match slow.as_string().as_deref() {
+        None if slow.is_undefined() => None,
+        Some("sleep") => None,
+        Some("prime") => Some(number_option(&get("n"), "n")?),
+        _ => {
+            return Err(format!(
+                "slow must be \"sleep\" or \"prime\", not {}",
+                describe(&slow)
+            ));
+        }
+    };
+    if prime.is_none() && !get("n").is_undefined() {
+        return Err("n is only used with slow: \"prime\"".into());
+    }
+    let nap = get("nap");
+    let (mut nap_every, mut nap_via) = (None, NapVia::Yield);
+    if !nap.is_undefined() && !nap.is_null() {
+        let every = Reflect::get(&nap, &"every".into()).unwrap_or_default();
+        nap_every = if every.is_undefined() {
+            None
+        } else if every.as_string().as_deref() == Some("book") {
+            Some(NapEvery::Book)
+        } else {
+            match every.as_f64() {
+                Some(k) if k >= 1.0 && k.fract() == 0.0 && k <= 9_007_199_254_740_991.0 => {
+                    Some(NapEvery::Divisions(k as u64))
+                }
+                _ => {
+                    return Err(format!(
+                        "nap.every must be a whole number of divisions ≥ 1 or \"book\", not {}",
+                        describe(&every)
+                    ));
+                }
+            }
+        };
+        let via = Reflect::get(&nap, &"via".into()).unwrap_or_default();
+        if !via.is_undefined() {
+            nap_via = via
+                .as_string()
+                .and_then(|s| NapVia::parse(&s))
+                .ok_or_else(|| {
+                    format!(
+                        "nap.via must be \"yield\" or \"timeout\", not {}",
+                        describe(&via)
+                    )
+                })?;
+        }
+    }
+    Ok(SpinnerRequest {
+        model,
+        prime,
+        nap_every,
+        nap_via,
+    })
+}
+
+/// One run of the spinner lab. Errors are shown on the page and returned.
+pub async fn run_spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> {
+    let outcome = spinner(app, request).await;
+    if let Err(message) = &outcome {
+        app.lab.output.say(message, "error");
+    }
+    outcome
+}
+
+async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> {
+    let lab = &app.lab;
+    let model = request.model;
+    if model.needs_threads() && app.pool.is_none() {
+        return Err(format!(
+            "The {} model needs wasm threads, which this browser does not give this page: see the capabilities above.",
+            model.key()
+        ));
+    }
+    let calibration = app.calibration.as_ref().ok();
+    let slow = match &request.prime {
+        None => Slow::Sleep,
+        Some(text) => {
+            let n = match text.as_deref().map(str::trim) {
+                None | Some("") => calibration.map_or(BOOK_PRIME, |c| c.prime),
+                Some(text) => parse_number(text).map_err(|e| format!("Cannot check: {e}."))?,
+            };
+            let rate = calibration.map_or(435e6, |c| c.divisions_per_sec);
+            let every = match request.nap_every {
+                Some(NapEvery::Book) => BOOK_NAP_EVERY,
+                Some(NapEvery::Divisions(k)) => k,
+                None => ((rate * NAP_SLICE_SECS) as u64).max(1),
+            };
+            Slow::Prime {
+                n,
+                nap: NapPlan {
+                    every,
+                    via: request.nap_via,
+                },
+            }
+        }
+    };
+    let _running = app.begin()?;
+    for (m, button) in &lab.models {
+        let _ = button.set_attribute("aria-pressed", if *m == model { "true" } else { "false" });
+    }
+
+    let id = lab.next_id(model);
+    let (canvas, scale) = lab.fresh_canvas().map_err(|e| js_error_message(&e))?;
+    let style = Style::from_page(scale);
+    let (n, what) = match slow {
+        Slow::Sleep => (None, "slow() sleeps 3 s".to_string()),
+        Slow::Prime { n, nap } => (
+            Some(n),
+            match model {
+                Model::CoroutineNap => format!(
+                    "slow() is is_prime({n}), napping every {} divisions via {}",
+                    nap.every,
+                    via_name(nap.via)
+                ),
+                _ => format!("slow() is is_prime({n})"),
+            },
+        ),
+    };
+    let mut transcript = vec![
+        format!("# {}: {what}", model.key()),
+        format!("spinner object: {}", spinner_object(model, id)),
+    ];
+    lab.output.append_transcript(&transcript);
+    lab.output.say(&watch_for(model, &slow), "running");
+    lab.show_stats(&[]);
+    next_paint().await;
+
+    monitor::begin_gap();
+    let ticks_before = monitor::monitor_ticks();
+    let outcome = match model {
+        Model::Thread => thread::supervisor(id, &canvas, &style, slow).await,
+        Model::Process => process::supervisor(id, &canvas, &style, slow).await,
+        _ => coroutine::supervisor(model, &canvas, &style, slow, app.pool.as_ref()).await,
+    };
+    let gap_ms = monitor::end_gap();
+    let monitor_ticks = monitor::monitor_ticks() - ticks_before;
+    let outcome: Outcome = outcome?;
+
+    let expected = frames_expected(outcome.elapsed_ms);
+    let answer = answer_line(n.zip(outcome.prime));
+    let mut lines = vec![answer.clone()];
+    lines.push(format!(
+        "# slow() took {:.2} s; the spinner drew {} of {:.0} frames; the main thread's longest gap was {:.0} ms",
+        outcome.elapsed_ms / 1000.0,
+        outcome.frames,
+        expected,
+        gap_ms
+    ));
+    if let Some(ms) = outcome.startup_ms {
+        let unit = if model == Model::Process {
+            "process (a fresh wasm instance and memory)"
+        } else {
+            "thread"
+        };
+        lines.push(format!("# the spinner's {unit} took {ms:.0} ms to start"));
+    }
+    if let (Some(compute), Slow::Prime { nap, .. }) = (outcome.compute_ms, slow) {
+        lines.push(format!(
+            "# {} naps via {}: {:.0} ms dividing + {:.0} ms napping ({:.0}% overhead)",
+            outcome.naps,
+            via_name(nap.via),
+            compute,
+            outcome.elapsed_ms - compute,
+            100.0 * (outcome.elapsed_ms - compute) / compute.max(1e-9)
+        ));
+    }
+    lab.output.append_transcript(&lines);
+    transcript.extend(lines);
+
+    let mut stats = vec![
+        (
+            "elapsed",
+            "slow() took",
+            format!("{:.2} s", outcome.elapsed_ms / 1000.0),
+        ),
+        (
+            "frames",
+            "spinner frames",
+            format!("{} of {:.0} expected", outcome.frames, expected),
+        ),
+        (
+            "gap",
+            "main thread's longest gap",
+            format!("{gap_ms:.0} ms"),
+        ),
+    ];
+    if let Some(ms) = outcome.startup_ms {
+        stats.push(("startup", "spinner start-up", format!("{ms:.0} ms")));
+    }
+    if let Some(compute) = outcome.compute_ms {
+        stats.push((
+            "naps",
+            "naps",
+            format!(
+                "{} ({:.0} ms of {:.0} ms dividing)",
+                outcome.naps,
+                outcome.elapsed_ms - compute,
+                compute
+            ),
+        ));
+    }
+    lab.show_stats(&stats);
+    lab.output
+        .say(&verdict(model, &outcome, expected, gap_ms), "done");
+
+    let lines = js_sys::Array::new();
+    for line in &transcript {
+        lines.push(&JsValue::from_str(line));
+    }
+    let nap = match slow {
+        Slow::Prime { nap, .. } if model == Model::CoroutineNap => object(&[
+            ("every", (nap.every as f64).into()),
+            ("via", nap.via.key().into()),
+        ])
+        .into(),
+        _ => JsValue::NULL,
+    };
+    let report: JsValue = object(&[
+        ("model", model.key().into()),
+        ("slow", (if n.is_some() { "prime" } else { "sleep" }).into()),
+        ("n", n.map_or(JsValue::NULL, |n| n.to_string().into())),
+        (
+            "answer",
+            if n.is_none() {
+                42.into()
+            } else {
+                JsValue::NULL
+            },
+        ),
+        ("prime", outcome.prime.map_or(JsValue::NULL, JsValue::from)),
+        ("elapsedMs", outcome.elapsed_ms.into()),
+        ("spinnerFrames", outcome.frames.into()),
+        ("spinnerFramesExpected", expected.into()),
+        ("mainThreadMaxGapMs", gap_ms.into()),
+        ("naps", outcome.naps.into()),
+        (
+            "computeMs",
+            outcome.compute_ms.map_or(JsValue::NULL, JsValue::from),
+        ),
+        (
+            "startupMs",
+            outcome.startup_ms.map_or(JsValue::NULL, JsValue::from),
+        ),
+        ("nap", nap),
+        ("monitorTicks", monitor_ticks.into()),
+        ("transcript", lines.into()),
+    ])
+    .into();
+    dispatch_report(&report);
+    Ok(report)
+}
+
+fn via_name(via: NapVia) -> &'static str {
+    match via {
+        NapVia::Yield if coroutine::has_scheduler_yield() => "scheduler.yield()",
+        NapVia::Yield => "a MessageChannel macrotask (no scheduler.yield() here)",
+        NapVia::Timeout => "setTimeout(0)",
+    }
+}
+
+/// What to watch while it runs.
+fn watch_for(model: Model, slow: &Slow) -> String {
+    let prime = matches!(slow, Slow::Prime { .. });
+    match (model, prime) {
+        (Model::Thread, true) => "The main thread is computing is_prime and is blocked: buttons and painting wait. The spinner thread draws on its own canvas and keeps turning.",
+        (Model::Process, true) => "The main thread is computing is_prime and is blocked. The spinner lives in another process (its own wasm instance and memory) and keeps turning.",
+        (Model::Coroutine, true) => "The coroutine calls is_prime without awaiting anything: the event loop is frozen. The spinner cannot turn; the page cannot respond. Watch the monitor.",
+        (Model::CoroutineNap, true) => "is_prime naps every few milliseconds, giving the event loop a turn: the spinner turns, and the check takes longer.",
+        (Model::CoroutineOffload, true) => "slow() awaits is_prime on a pool thread: the event loop is free, the spinner turns, the check runs at full speed.",
+        (Model::Thread | Model::Process, false) => "slow() sleeps; the spinner turns in its own worker.",
+        _ => "slow() awaits a 3 s sleep; the spinner coroutine runs during the waits.",
+    }
+    .to_string()
+}
+
+/// The run's lesson, from its measurements.
+fn verdict(model: Model, outcome: &Outcome, expected: f64, gap_ms: f64) -> String {
+    let share = f64::from(outcome.frames) / expected.max(1.0);
+    let frozen = gap_ms >= 0.8 * outcome.elapsed_ms && outcome.elapsed_ms >= 200.0;
+    match (model, frozen) {
+        (Model::Coroutine, true) => format!(
+            "Frozen: the spinner drew {} frames and the main thread went {:.1} s without a frame. A blocking call in a coroutine blocks the whole event loop.",
+            outcome.frames,
+            gap_ms / 1000.0
+        ),
+        (Model::Thread | Model::Process, true) => format!(
+            "The spinner drew {:.0}% of its frames while the main thread was blocked for {:.1} s.",
+            100.0 * share,
+            gap_ms / 1000.0
+        ),
+        _ => format!(
+            "The spinner drew {:.0}% of its frames; the main thread's longest gap was {gap_ms:.0} ms.",
+            100.0 * share
+        ),
+    }
+}

@@ -1,0 +1,139 @@
+//! Small DOM helpers shared by the page's sections.
+
+use js_sys::Promise;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element};
+
+/// `<tag class=…>text</tag>`
+pub fn element(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
+    let el = doc.create_element(tag)?;
+    if !class.is_empty() {
+        el.set_class_name(class);
+    }
+    if !text.is_empty() {
+        el.set_text_content(Some(text));
+    }
+    Ok(el)
+}
+
+pub fn find(doc: &Document, selector: &str) -> Result<Element, JsValue> {
+    doc.query_selector(selector)?
+        .ok_or_else(|| JsValue::from_str(&format!("the page lacks {selector}")))
+}
+
+/// Resolves after the browser has had a chance to paint (a frame, then a
+/// task), or after 100 ms where frames are not delivered (a hidden tab).
+pub async fn next_paint() {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let Some(window) = web_sys::window() else {
+            let _ = resolve.call0(&JsValue::NULL);
+            return;
+        };
+        let after_frame = resolve.clone();
+        let on_frame = Closure::once_into_js(move || {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback(after_frame.unchecked_ref());
+            }
+        });
+        let _ = window.request_animation_frame(on_frame.unchecked_ref());
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+pub fn dispatch_report(report: &JsValue) {
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(report);
+    if let (Ok(event), Some(doc)) = (
+        web_sys::CustomEvent::new_with_event_init_dict("spinlab:report", &init),
+        web_sys::window().and_then(|w| w.document()),
+    ) {
+        let _ = doc.dispatch_event(&event);
+    }
+}
+
+/// A JS value as the error messages show it.
+pub fn describe(value: &JsValue) -> String {
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// Reads a decimal-string-or-BigInt number option: a JS `Number` is refused,
+/// because it cannot hold every `u64`. `None` when absent.
+pub fn number_option(value: &JsValue, name: &str) -> Result<Option<String>, String> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else if let Some(s) = value.as_string() {
+        Ok(Some(s))
+    } else if value.is_bigint() {
+        let digits = js_sys::BigInt::unchecked_from_js(value.clone())
+            .to_string(10)
+            .map_err(|e| super::js_error_message(&e))?;
+        Ok(Some(String::from(digits)))
+    } else {
+        Err(format!(
+            "{name} must be a decimal string (or a BigInt), not {}: a JS Number loses digits above 2^53",
+            describe(value)
+        ))
+    }
+}
+
+/// The theme colour named by a CSS custom property on the page.
+pub fn css_var(name: &str, fallback: &str) -> String {
+    web_sys::window()
+        .and_then(|w| {
+            let root = w.document()?.document_element()?;
+            w.get_computed_style(&root)
+                .ok()??
+                .get_property_value(name)
+                .ok()
+        })
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+/// A section's status line and transcript (`[data-role=message]`,
+/// `[data-role=transcript]`).
+pub struct Output {
+    message: Element,
+    transcript: Element,
+}
+
+impl Output {
+    pub fn render(doc: &Document, section: &Element) -> Result<Output, JsValue> {
+        let message = element(doc, "p", "message", "")?;
+        message.set_attribute("role", "status")?;
+        message.set_attribute("data-role", "message")?;
+        section.append_child(&message)?;
+        let transcript = element(doc, "pre", "transcript", "")?;
+        transcript.set_attribute("data-role", "transcript")?;
+        transcript.set_attribute("aria-live", "polite")?;
+        transcript.set_attribute("tabindex", "0")?;
+        section.append_child(&transcript)?;
+        Ok(Output {
+            message,
+            transcript,
+        })
+    }
+
+    /// Shows `text` in the status line; `kind` is `running`, `done` or `error`.
+    pub fn say(&self, text: &str, kind: &str) {
+        self.message.set_text_content(Some(text));
+        self.message.set_class_name(&format!("message {kind}"));
+    }
+
+    pub fn append_transcript(&self, lines: &[String]) {
+        let mut text = self.transcript.text_content().unwrap_or_default();
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        self.transcript.set_text_content(Some(&text));
+        self.transcript
+            .set_scroll_top(self.transcript.scroll_height());
+    }
+}

@@ -2,7 +2,7 @@
 //! The runner serves them cross-origin isolated, so the real pool runs here.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 use std::sync::Mutex;
@@ -137,4 +137,138 @@ fn u64_above_2_pow_53_round_trips_through_js_exactly() {
         assert_eq!(u64_from_string(&n.to_string()), n);
         assert_eq!(parse_number(&n.to_string()), Ok(n));
     }
+}
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
+
+use spinlab::models::Surface;
+use spinlab::web::event::Event;
+
+async fn sleep_ms(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+#[wasm_bindgen_test]
+async fn event_wait_times_out_when_nobody_sets_it() {
+    let pool = pool().await;
+    let (set, waited) = pool
+        .run(|| {
+            let done = Event::new();
+            let t0 = now_seconds();
+            (done.wait(0.15), now_seconds() - t0)
+        })
+        .await
+        .unwrap();
+    assert!(!set, "an Event nobody set must report a timeout");
+    assert!(waited >= 0.14, "wait(0.15) returned after {waited} s");
+}
+
+#[wasm_bindgen_test]
+async fn event_set_on_the_main_thread_wakes_a_waiting_thread() {
+    let pool = pool().await;
+    let done = Arc::new(Event::new());
+    let waiter = {
+        let done = Arc::clone(&done);
+        pool.run(move || {
+            let t0 = now_seconds();
+            (done.wait(20.0), now_seconds() - t0)
+        })
+    };
+    let setter = async {
+        sleep_ms(150).await;
+        assert!(!done.is_set());
+        done.set();
+    };
+    let ((set, waited), ()) =
+        futures_util::future::join(async { waiter.await.unwrap() }, setter).await;
+    assert!(set, "wait() must return true once set");
+    assert!(waited < 10.0, "the waiter slept through set(): {waited} s");
+    assert!(done.is_set());
+    // Once set, a wait returns at once.
+    assert!(pool.run(move || done.wait(20.0)).await.unwrap());
+}
+
+/// A surface that records what the spinner did.
+#[derive(Clone, Default)]
+struct Recorder(Rc<RefCell<Vec<String>>>);
+
+impl Surface for Recorder {
+    fn draw(&self, text: &str) {
+        self.0.borrow_mut().push(text.to_string());
+    }
+    fn blank(&self) {
+        self.0.borrow_mut().push("<blank>".into());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn cancelling_the_coroutine_spinner_runs_its_clean_up() {
+    use spinlab::models::coroutine::create_spinner_task;
+    let recorder = Recorder::default();
+    let frames = Arc::new(AtomicU32::new(0));
+    let (cancel, finished) = create_spinner_task(recorder.clone(), Arc::clone(&frames));
+    sleep_ms(350).await;
+    cancel.abort();
+    finished.await.expect("the task reports that it stopped");
+    let log = recorder.0.borrow().clone();
+    assert!(log.len() >= 4, "drew {log:?}");
+    assert_eq!(&log[..3], ["\\ thinking!", "| thinking!", "/ thinking!"]);
+    assert_eq!(
+        log.last().map(String::as_str),
+        Some("<blank>"),
+        "the line is blanked on cancel: {log:?}"
+    );
+    assert_eq!(frames.load(Ordering::SeqCst) as usize, log.len() - 1);
+    // Nothing draws after the cancellation.
+    sleep_ms(250).await;
+    assert_eq!(recorder.0.borrow().len(), log.len());
+}
+
+#[wasm_bindgen_test]
+async fn a_cancelled_spinner_that_never_ran_draws_nothing() {
+    // The book's spinner_async_experiment.py: slow() blocks before the task
+    // ever runs, so the spinner never draws a frame.
+    use spinlab::models::coroutine::create_spinner_task;
+    let recorder = Recorder::default();
+    let (cancel, finished) = create_spinner_task(recorder.clone(), Arc::new(AtomicU32::new(0)));
+    assert!(check(BOOK_PRIME).prime); // blocks the event loop
+    cancel.abort();
+    finished.await.unwrap();
+    assert!(recorder.0.borrow().is_empty(), "{:?}", recorder.0.borrow());
+}
+
+#[wasm_bindgen_test]
+async fn the_napping_is_prime_yields_to_the_event_loop() {
+    use spinlab::models::NapPlan;
+    use spinlab::models::coroutine::is_prime_napping;
+    use spinlab::primes::divisions_for_prime;
+    use spinlab::spinner::NapVia;
+
+    for via in [NapVia::Yield, NapVia::Timeout] {
+        let fired = Rc::new(Cell::new(false));
+        let timer = {
+            let fired = Rc::clone(&fired);
+            gloo_timers::callback::Timeout::new(0, move || fired.set(true))
+        };
+        let every = 1_000_000;
+        let run = is_prime_napping(BOOK_PRIME, NapPlan { every, via }).await;
+        assert!(run.prime);
+        assert!(
+            fired.get(),
+            "a timer scheduled meanwhile fired before the napping check finished ({via:?})"
+        );
+        let naps = divisions_for_prime(BOOK_PRIME).div_ceil(every) - 1;
+        assert_eq!(u64::from(run.naps), naps, "{via:?}");
+        drop(timer);
+    }
+
+    // The control: the plain check never lets the timer run.
+    let fired = Rc::new(Cell::new(false));
+    let _timer = {
+        let fired = Rc::clone(&fired);
+        gloo_timers::callback::Timeout::new(0, move || fired.set(true))
+    };
+    assert!(check(BOOK_PRIME).prime);
+    assert!(!fired.get(), "a blocking check cannot let a timer run");
 }

@@ -23,13 +23,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use futures_channel::oneshot;
-use futures_util::future::abortable;
+use futures_util::future::{AbortHandle, abortable};
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlCanvasElement;
 
-use super::{Canvas2d, NapPlan, Outcome, Slow, Spinner, Style};
+use super::{Canvas2d, NapPlan, Outcome, Slow, Spinner, Style, Surface};
 use crate::clock::now_seconds;
 use crate::primes::{TrialDivision, check};
 use crate::spinner::{FRAME_MS, Model, NapVia, SLEEP_MS};
@@ -45,24 +45,7 @@ pub async fn supervisor(
 ) -> Result<Outcome, String> {
     let surface = Canvas2d::onscreen(canvas, style.clone()).map_err(|e| js_error_message(&e))?;
     let frames = Arc::new(AtomicU32::new(0));
-    // `asyncio.create_task(spin('thinking!'))`: scheduled, not yet running.
-    // Its `done.wait(.1)` is `await asyncio.sleep(.1)`: it never learns that
-    // `slow()` is over; it is cancelled instead.
-    let (spinner, cancel) = abortable({
-        let mut spinner = Spinner::new(surface, Arc::clone(&frames));
-        async move {
-            loop {
-                spinner.frame();
-                gloo_timers::future::TimeoutFuture::new(FRAME_MS).await;
-            }
-        }
-    });
-    let (finished, finished_rx) = oneshot::channel::<()>();
-    wasm_bindgen_futures::spawn_local(async move {
-        let _ = spinner.await;
-        let _ = finished.send(());
-    });
-
+    let (cancel, finished) = create_spinner_task(surface, Arc::clone(&frames));
     let t0 = now_seconds();
     let mut outcome = Outcome::default();
     outcome.prime = match (model, slow) {
@@ -94,8 +77,34 @@ pub async fn supervisor(
     outcome.frames = frames.load(Ordering::SeqCst);
     cancel.abort(); // spinner.cancel()
     // The cancellation lands at the spinner's await; its clean-up runs then.
-    let _ = finished_rx.await;
+    let _ = finished.await;
     Ok(outcome)
+}
+
+/// `asyncio.create_task(spin('thinking!'))`: the spinner, scheduled on the
+/// main thread's event loop but not yet running. Its `done.wait(.1)` is
+/// `await asyncio.sleep(.1)`: it never learns that `slow()` is over; it is
+/// cancelled instead. Returns its `Task.cancel()` and a receiver that
+/// resolves once it has stopped, its clean-up done.
+pub fn create_spinner_task<S: Surface + 'static>(
+    surface: S,
+    frames: Arc<AtomicU32>,
+) -> (AbortHandle, oneshot::Receiver<()>) {
+    let (task, cancel) = abortable(async move {
+        // Built when the task first runs: a task cancelled before it ever ran
+        // draws nothing and has nothing to clean up, as in asyncio.
+        let mut spinner = Spinner::new(surface, frames);
+        loop {
+            spinner.frame();
+            gloo_timers::future::TimeoutFuture::new(FRAME_MS).await;
+        }
+    });
+    let (finished, finished_rx) = oneshot::channel::<()>();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = task.await;
+        let _ = finished.send(());
+    });
+    (cancel, finished_rx)
 }
 
 async fn offload<R: Send + 'static>(

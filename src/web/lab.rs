@@ -142,8 +142,12 @@ impl LabView {
         slow_prime.set_value("prime");
         let slow = element(doc, "fieldset", "slow", "")?;
         slow.append_child(&element(doc, "legend", "", "slow() is")?.into())?;
-        slow.append_child(&labelled(doc, " sleep 3 s", &slow_sleep)?.into())?;
-        slow.append_child(&labelled(doc, " is_prime(n)", &slow_prime)?.into())?;
+        for (radio, text) in [(&slow_sleep, "sleep 3 s"), (&slow_prime, "is_prime(n)")] {
+            let label = element(doc, "label", "radio", "")?;
+            label.append_child(radio)?;
+            label.append_child(&doc.create_text_node(text))?;
+            slow.append_child(&label)?;
+        }
         options.append_child(&slow)?;
 
         let number = input(doc, "text", "spinner-number")?;

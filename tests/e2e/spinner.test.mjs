@@ -1,0 +1,149 @@
+// The spinner lab, end to end, through the automation contract only.
+// Assertions are on counts and ratios, never on absolute times.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { loadReady, openBrowser } from './browser.mjs';
+
+const MODELS = ['thread', 'process', 'coroutine', 'coroutine-nap', 'coroutine-offload'];
+let browser;
+let page;
+
+before(async () => {
+  browser = await openBrowser();
+  page = browser.page;
+  await loadReady(page);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+const run = (options) => page.evaluate((o) => window.spinlab.runSpinner(o), options);
+const refused = (options) =>
+  page.evaluate((o) => window.spinlab.runSpinner(o).then(() => 'resolved', (e) => e.message), options);
+const summary = (r) =>
+  `${r.model}/${r.slow}: ${r.elapsedMs.toFixed(0)} ms, ${r.spinnerFrames}/${r.spinnerFramesExpected.toFixed(1)} frames, ` +
+  `gap ${r.mainThreadMaxGapMs.toFixed(0)} ms, naps ${r.naps}, monitor ${r.monitorTicks} samples`;
+
+test('with slow() = sleep, every model spins', async () => {
+  for (const model of MODELS) {
+    const r = await run({ model, slow: 'sleep' });
+    console.log(`# ${summary(r)}`);
+    assert.equal(r.model, model);
+    assert.equal(r.answer, 42);
+    assert.equal(r.prime, null);
+    assert.ok(r.spinnerFrames >= 0.8 * r.spinnerFramesExpected, summary(r));
+    assert.ok(r.mainThreadMaxGapMs < 0.5 * r.elapsedMs, `the main thread was free: ${summary(r)}`);
+    assert.match(r.transcript.join('\n'), /^spinner object: <(Thread\(Thread-\d+ \(spin\), initial\)>|Process name='Process-\d+'|Task pending name='Task-\d+')/m);
+    assert.match(r.transcript.join('\n'), /^Answer: 42$/m);
+  }
+});
+
+let calibrated;
+
+test('the calibrated prime is a prime that takes a visible while', async () => {
+  const r = await run({ model: 'coroutine-offload', slow: 'prime' });
+  calibrated = r.n;
+  console.log(`# calibrated prime ${r.n}: ${summary(r)}`);
+  assert.equal(r.prime, true);
+  assert.match(r.n, /^\d+$/);
+  assert.ok(BigInt(r.n) > 5000111000222021n, 'heavier than the book number');
+  assert.ok(r.elapsedMs >= 1000, `the calibrated check should take seconds, took ${r.elapsedMs} ms`);
+  assert.ok(r.spinnerFrames >= 0.8 * r.spinnerFramesExpected, summary(r));
+  assert.ok(r.mainThreadMaxGapMs < 0.25 * r.elapsedMs, summary(r));
+  assert.match(r.transcript.join('\n'), new RegExp(`^${r.n} is prime$`, 'm'));
+});
+
+test('a coroutine that calls is_prime freezes the event loop', async () => {
+  const r = await run({ model: 'coroutine', slow: 'prime', n: calibrated });
+  console.log(`# ${summary(r)}`);
+  assert.equal(r.prime, true);
+  assert.ok(r.spinnerFrames <= 1, `the frozen spinner drew ${r.spinnerFrames} frames`);
+  assert.ok(r.mainThreadMaxGapMs >= 0.8 * r.elapsedMs, summary(r));
+  // The monitor is drawn by a worker: it kept sampling through the freeze.
+  assert.ok(r.monitorTicks >= 0.5 * (r.elapsedMs / 33), `monitor samples during the freeze: ${r.monitorTicks}`);
+  if (process.env.SPINLAB_ARTIFACTS) {
+    await mkdir(process.env.SPINLAB_ARTIFACTS, { recursive: true });
+    await page.locator('[data-role=monitor]').screenshot({ path: `${process.env.SPINLAB_ARTIFACTS}/monitor-freeze.png` });
+  }
+});
+
+test('thread and process spinners turn while the main thread is blocked', async () => {
+  for (const model of ['thread', 'process']) {
+    const r = await run({ model, slow: 'prime', n: calibrated });
+    console.log(`# ${summary(r)}`);
+    assert.equal(r.prime, true);
+    assert.ok(r.mainThreadMaxGapMs >= 0.8 * r.elapsedMs, `the main thread really blocked: ${summary(r)}`);
+    assert.ok(r.spinnerFrames >= 0.8 * r.spinnerFramesExpected, summary(r));
+  }
+});
+
+test('the napping coroutine keeps the event loop alive, at a cost it reports', async () => {
+  for (const via of ['yield', 'timeout']) {
+    const r = await run({ model: 'coroutine-nap', slow: 'prime', n: calibrated, nap: { via } });
+    console.log(`# ${summary(r)} via ${via}; dividing ${r.computeMs.toFixed(0)} ms`);
+    assert.equal(r.prime, true);
+    assert.equal(r.nap.via, via);
+    assert.ok(r.naps > 0);
+    assert.ok(r.mainThreadMaxGapMs < 100, summary(r));
+    assert.ok(r.computeMs > 0 && r.computeMs <= r.elapsedMs);
+  }
+  // The book's literal count on the book's number: many more naps.
+  const book = await run({ model: 'coroutine-nap', slow: 'prime', n: '5000111000222021', nap: { every: 'book', via: 'yield' } });
+  assert.equal(book.nap.every, 50000);
+  assert.equal(book.naps, Math.ceil(35355339 / 50000) - 1);
+});
+
+test('a model button runs the model with the chosen slow()', async () => {
+  const report = page.evaluate(() => new Promise((resolve) =>
+    document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
+  await page.check('input[data-role=slow][value=sleep]');
+  await page.click('[data-experiment=spinner] button[data-model=coroutine]');
+  const r = await report;
+  assert.equal(r.model, 'coroutine');
+  assert.equal(r.slow, 'sleep');
+  assert.equal(await page.getAttribute('button[data-model=coroutine]', 'aria-pressed'), 'true');
+  const transcript = await page.textContent('[data-experiment=spinner] [data-role=transcript]');
+  assert.match(transcript, /spinner object: <Task pending name='Task-\d+'/);
+});
+
+test('bad requests are refused with a reason, and nothing starts', async () => {
+  for (const [options, pattern] of [
+    [undefined, /runSpinner needs options/],
+    [{ model: 'greenlet' }, /model must be one of thread, process, coroutine/],
+    [{ model: 'thread', slow: 'nap' }, /slow must be "sleep" or "prime"/],
+    [{ model: 'thread', slow: 'prime', n: 'abc' }, /"abc" is not a decimal integer/],
+    [{ model: 'thread', slow: 'prime', n: '-7' }, /"-7" is negative/],
+    [{ model: 'thread', slow: 'prime', n: 18446744073709551557 }, /must be a decimal string/],
+    [{ model: 'thread', slow: 'sleep', n: '7' }, /n is only used with slow: "prime"/],
+    [{ model: 'coroutine-nap', slow: 'prime', nap: { every: 0 } }, /nap.every must be a whole number/],
+    [{ model: 'coroutine-nap', slow: 'prime', nap: { via: 'microtask' } }, /nap.via must be "yield" or "timeout"/],
+  ]) {
+    const message = await refused(options);
+    assert.match(message, pattern, JSON.stringify(options));
+  }
+  const shown = await page.textContent('[data-experiment=spinner] [data-role=message]');
+  assert.match(shown, /nap.via must be/);
+  assert.equal(await page.isDisabled('button[data-model=thread]'), false, 'nothing is left running');
+});
+
+test('a second run during a run is refused, page-wide', async () => {
+  const messages = await page.evaluate(async () => {
+    const first = window.spinlab.runSpinner({ model: 'thread', slow: 'sleep' });
+    const second = window.spinlab.runSpinner({ model: 'process', slow: 'sleep' }).then(() => 'resolved', (e) => e.message);
+    const smoke = window.spinlab.runSmoke({ where: 'pool' }).then(() => 'resolved', (e) => e.message);
+    // The run starts on the next microtask; look once it is under way.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const disabled = document.querySelector('button[data-model=coroutine]').disabled;
+    return [await first.then((r) => r.model), await second, await smoke, disabled];
+  });
+  assert.equal(messages[0], 'thread');
+  assert.match(messages[1], /already running/);
+  assert.match(messages[2], /already running/);
+  assert.equal(messages[3], true, 'model buttons are disabled during a run');
+});
+
+test('no errors in the console', () => {
+  assert.deepEqual(browser.errors, []);
+});

@@ -184,3 +184,25 @@ pub fn has_scheduler_yield() -> bool {
     let scheduler = Reflect::get(&js_sys::global(), &"scheduler".into()).unwrap_or_default();
     Reflect::get(&scheduler, &"yield".into()).is_ok_and(|f| f.is_function())
 }
+
+/// How long a 0 ms timer takes when timers nest (a timer set from a timer
+/// callback, 20 deep): the clamp the HTML spec imposes after 5 levels. For
+/// comparison with the naps, whose timers do not nest here: each `await`
+/// resumes through `Atomics.waitAsync`, a fresh task.
+pub async fn nested_timer_ms() -> f64 {
+    const DEPTH: u32 = 20;
+    fn chain(left: u32, done: js_sys::Function) {
+        let timer = gloo_timers::callback::Timeout::new(0, move || {
+            if left == 0 {
+                let _ = done.call0(&JsValue::NULL);
+            } else {
+                chain(left - 1, done);
+            }
+        });
+        timer.forget();
+    }
+    let t0 = now_seconds();
+    let promise = Promise::new(&mut |resolve, _| chain(DEPTH - 1, resolve));
+    let _ = JsFuture::from(promise).await;
+    (now_seconds() - t0) * 1000.0 / f64::from(DEPTH)
+}

@@ -52,6 +52,8 @@ pub struct LabView {
     output: Output,
     /// `Thread-N`, `Process-N`, `Task-N`, counted per kind like Python does.
     counters: [Cell<u32>; 3],
+    /// A nested 0 ms timer's measured delay (the clamp), once known.
+    nested_timer_ms: Cell<Option<f64>>,
 }
 
 fn input(doc: &Document, kind: &str, role: &str) -> Result<HtmlInputElement, JsValue> {
@@ -225,6 +227,7 @@ impl LabView {
             calibration_note,
             output,
             counters: Default::default(),
+            nested_timer_ms: Cell::new(None),
         };
         if has_pool {
             let (canvas, scale) = hidpi_canvas(doc, &monitor_box, 96.0, "strip")?;
@@ -249,6 +252,16 @@ impl LabView {
         self.output.say(message, "error");
     }
 
+    /// Measures the nested-timer clamp in the background (about 0.1 s of timers).
+    pub fn measure_timer_clamp(app: &Rc<App>) {
+        let app = Rc::clone(app);
+        spawn_local(async move {
+            let ms = coroutine::nested_timer_ms().await;
+            app.lab.nested_timer_ms.set(Some(ms));
+            app.lab.show_calibration(&app);
+        });
+    }
+
     pub fn show_calibration(&self, app: &App) {
         let text = match &app.calibration {
             Ok(c) => {
@@ -268,6 +281,12 @@ impl LabView {
                 )
             }
             Err(reason) => format!("No calibration ({reason}): the book's number is the default."),
+        };
+        let text = match self.nested_timer_ms.get() {
+            Some(ms) => format!(
+                "{text} A nested setTimeout(0) here waits {ms:.1} ms (the clamp after 5 nested timers)."
+            ),
+            None => text,
         };
         self.calibration_note.set_text_content(Some(&text));
     }
@@ -587,14 +606,22 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
         lines.push(format!("# the spinner's {unit} took {ms:.0} ms to start"));
     }
     if let (Some(compute), Slow::Prime { nap, .. }) = (outcome.compute_ms, slow) {
+        let napping = outcome.elapsed_ms - compute;
         lines.push(format!(
-            "# {} naps via {}: {:.0} ms dividing + {:.0} ms napping ({:.0}% overhead)",
+            "# {} naps via {}: {compute:.0} ms dividing + {napping:.0} ms napping ({:.0}% overhead, {:.3} ms a nap)",
             outcome.naps,
             via_name(nap.via),
-            compute,
-            outcome.elapsed_ms - compute,
-            100.0 * (outcome.elapsed_ms - compute) / compute.max(1e-9)
+            100.0 * napping / compute.max(1e-9),
+            napping / f64::from(outcome.naps.max(1)),
         ));
+        if nap.via == NapVia::Timeout
+            && let Some(clamp) = lab.nested_timer_ms.get()
+        {
+            lines.push(format!(
+                "# these 0 ms timers do not nest (each await resumes through Atomics.waitAsync, a fresh task), \
+                 so the clamp a nested 0 ms timer pays here ({clamp:.1} ms) does not apply"
+            ));
+        }
     }
     lab.output.append_transcript(&lines);
     transcript.extend(lines);
@@ -632,8 +659,10 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
         ));
     }
     lab.show_stats(&stats);
+    let frozen = gap_ms >= 0.8 * outcome.elapsed_ms && outcome.elapsed_ms >= 200.0;
+    let kind = if frozen { "frozen" } else { "done" };
     lab.output
-        .say(&verdict(model, &outcome, expected, gap_ms), "done");
+        .say(&verdict(model, &outcome, expected, gap_ms, frozen), kind);
 
     let lines = js_sys::Array::new();
     for line in &transcript {
@@ -706,9 +735,8 @@ fn watch_for(model: Model, slow: &Slow) -> String {
 }
 
 /// The run's lesson, from its measurements.
-fn verdict(model: Model, outcome: &Outcome, expected: f64, gap_ms: f64) -> String {
+fn verdict(model: Model, outcome: &Outcome, expected: f64, gap_ms: f64, frozen: bool) -> String {
     let share = f64::from(outcome.frames) / expected.max(1.0);
-    let frozen = gap_ms >= 0.8 * outcome.elapsed_ms && outcome.elapsed_ms >= 200.0;
     match (model, frozen) {
         (Model::Coroutine, true) => format!(
             "Frozen: the spinner drew {} frames and the main thread went {:.1} s without a frame. A blocking call in a coroutine blocks the whole event loop.",

@@ -175,6 +175,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     app.smoke.wire(&app)?;
     app.lab.wire(&app);
     app.lab.show_calibration(&app);
+    LabView::measure_timer_clamp(&app);
     app.set_running(false);
     install_api(&window, &app, &caps)?;
 

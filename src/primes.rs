@@ -267,6 +267,8 @@ pub struct TrialDivision {
     verdict: Option<bool>,
 }
 
+// `n % i == 0` as the book writes it, as in `is_prime`.
+#[allow(clippy::manual_is_multiple_of)]
 impl TrialDivision {
     pub fn new(n: u64) -> TrialDivision {
         let verdict = match n {
@@ -284,7 +286,6 @@ impl TrialDivision {
     }
 
     /// Runs up to `max` more divisions; `Some(answer)` once it is known.
-    #[allow(clippy::manual_is_multiple_of)]
     pub fn step(&mut self, max: u64) -> Option<bool> {
         if self.verdict.is_some() {
             return self.verdict;

@@ -54,10 +54,13 @@ thread_local! {
     static METER: GapMeter = GapMeter::default();
 }
 
+/// An animation-frame callback that schedules itself again.
+type FrameLoop = Rc<RefCell<Option<Closure<dyn FnMut()>>>>;
+
 /// Starts the main thread's heartbeat: one beat per animation frame.
 pub fn start_heartbeat() -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
-    let next: Rc<RefCell<Option<Closure<dyn FnMut()>>>> = Rc::new(RefCell::new(None));
+    let next: FrameLoop = Rc::new(RefCell::new(None));
     let again = Rc::clone(&next);
     *next.borrow_mut() = Some(Closure::new(move || {
         let now = epoch_ms();

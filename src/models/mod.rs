@@ -125,35 +125,86 @@ macro_rules! canvas_surface {
 canvas_surface!(web_sys::CanvasRenderingContext2d);
 canvas_surface!(web_sys::OffscreenCanvasRenderingContext2d);
 
+impl<C: JsCast> Canvas2d<C> {
+    fn from_context(
+        context: Result<Option<js_sys::Object>, JsValue>,
+        width: u32,
+        height: u32,
+        style: Style,
+    ) -> Result<Self, JsValue> {
+        Ok(Canvas2d {
+            context: context?.ok_or("no 2d context")?.unchecked_into::<C>(),
+            style,
+            width: f64::from(width),
+            height: f64::from(height),
+        })
+    }
+}
+
 impl Canvas2d<web_sys::OffscreenCanvasRenderingContext2d> {
     /// The surface of an `OffscreenCanvas` transferred to this worker.
     pub fn offscreen(canvas: &web_sys::OffscreenCanvas, style: Style) -> Result<Self, JsValue> {
-        let context = canvas
-            .get_context("2d")?
-            .ok_or("no 2d context")?
-            .unchecked_into::<web_sys::OffscreenCanvasRenderingContext2d>();
-        Ok(Canvas2d {
-            context,
+        Self::from_context(
+            canvas.get_context("2d"),
+            canvas.width(),
+            canvas.height(),
             style,
-            width: f64::from(canvas.width()),
-            height: f64::from(canvas.height()),
-        })
+        )
     }
 }
 
 impl Canvas2d<web_sys::CanvasRenderingContext2d> {
     /// The surface of a canvas on the page (the coroutine's spinner).
     pub fn onscreen(canvas: &web_sys::HtmlCanvasElement, style: Style) -> Result<Self, JsValue> {
-        let context = canvas
-            .get_context("2d")?
-            .ok_or("no 2d context")?
-            .unchecked_into::<web_sys::CanvasRenderingContext2d>();
-        Ok(Canvas2d {
-            context,
+        Self::from_context(
+            canvas.get_context("2d"),
+            canvas.width(),
+            canvas.height(),
             style,
-            width: f64::from(canvas.width()),
-            height: f64::from(canvas.height()),
-        })
+        )
+    }
+}
+
+/// Transfers `canvas` to a worker-to-be: the payload (`{ canvas, style }`)
+/// and its transfer list. `who` names the worker in the error.
+pub fn offscreen_payload(
+    canvas: &web_sys::HtmlCanvasElement,
+    style: &Style,
+    who: &str,
+) -> Result<(JsValue, js_sys::Array), String> {
+    let offscreen = canvas.transfer_control_to_offscreen().map_err(|e| {
+        format!(
+            "cannot hand the canvas to {who}: {}",
+            crate::web::js_error_message(&e)
+        )
+    })?;
+    let payload = crate::web::object(&[
+        ("canvas", offscreen.clone().into()),
+        ("style", style.to_js()),
+    ]);
+    Ok((payload.into(), js_sys::Array::of1(&offscreen)))
+}
+
+/// The worker side of [`offscreen_payload`]: the canvas's surface.
+pub fn surface_from_payload(
+    payload: &JsValue,
+) -> Result<Canvas2d<web_sys::OffscreenCanvasRenderingContext2d>, String> {
+    let get = |k: &str| Reflect::get(payload, &k.into()).unwrap_or_default();
+    let canvas: web_sys::OffscreenCanvas = get("canvas").unchecked_into();
+    Canvas2d::offscreen(&canvas, Style::from_js(&get("style")))
+        .map_err(|e| crate::web::js_error_message(&e))
+}
+
+/// `slow()` run by the main thread (thread and process models): `is_prime`
+/// really blocks it; a sleep is an awaited timer, because the main thread
+/// may not block in a sleep. Returns the answer, if it computed one.
+pub async fn slow_on_main_thread(slow: Slow) -> Option<bool> {
+    match slow {
+        Slow::Sleep => {
+            gloo_timers::future::TimeoutFuture::new(crate::spinner::SLEEP_MS).await;
+            None
+        }
+        Slow::Prime { n, .. } => Some(crate::primes::check(n).prime),
     }
 }
 

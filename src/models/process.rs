@@ -22,17 +22,18 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use js_sys::{Array, Reflect};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, HtmlCanvasElement, MessageEvent};
 
-use super::{Canvas2d, Outcome, Slow, Style, spin_in_worker};
+use super::{
+    Outcome, Slow, Style, offscreen_payload, slow_on_main_thread, spin_in_worker,
+    surface_from_payload,
+};
 use crate::clock::now_seconds;
-use crate::primes::check;
-use crate::spinner::SLEEP_MS;
+use crate::web::object;
 use crate::web::threads::Process;
-use crate::web::{js_error_message, object};
 
 fn message_type(data: &JsValue) -> Option<String> {
     Reflect::get(data, &"type".into()).ok()?.as_string()
@@ -44,22 +45,13 @@ pub async fn supervisor(
     style: &Style,
     slow: Slow,
 ) -> Result<Outcome, String> {
-    let offscreen = canvas.transfer_control_to_offscreen().map_err(|e| {
-        format!(
-            "cannot hand the canvas to a process: {}",
-            js_error_message(&e)
-        )
-    })?;
-    let payload = object(&[
-        ("canvas", offscreen.clone().into()),
-        ("style", style.to_js()),
-    ]);
+    let (payload, transfer) = offscreen_payload(canvas, style, "a process")?;
     let t_start = now_seconds();
     let mut spinner = Process::spawn(
         &format!("spinlab Process-{id}"),
         "spin",
         &payload,
-        &Array::of1(&offscreen),
+        &transfer,
     )?;
     // Wait until the child runs: its start-up is the cost a process adds.
     let ready = spinner.recv().await?;
@@ -69,13 +61,7 @@ pub async fn supervisor(
     let startup_ms = (now_seconds() - t_start) * 1000.0;
 
     let t0 = now_seconds();
-    let prime = match slow {
-        Slow::Sleep => {
-            gloo_timers::future::TimeoutFuture::new(SLEEP_MS).await;
-            None
-        }
-        Slow::Prime { n, .. } => Some(check(n).prime),
-    };
+    let prime = slow_on_main_thread(slow).await;
     let elapsed_ms = (now_seconds() - t0) * 1000.0;
     spinner.post(&"done".into())?; // done.set()
     let exit = spinner.recv().await?; // spinner.join()
@@ -99,12 +85,8 @@ pub async fn supervisor(
 /// frames drawn, exit.
 pub fn child(payload: JsValue) {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let get = |k: &str| Reflect::get(&payload, &k.into()).unwrap_or_default();
-    let canvas: web_sys::OffscreenCanvas = get("canvas").unchecked_into();
-    let surface = match Canvas2d::offscreen(&canvas, Style::from_js(&get("style"))) {
-        Ok(surface) => surface,
-        Err(e) => wasm_bindgen::throw_str(&format!("no canvas: {}", js_error_message(&e))),
-    };
+    let surface = surface_from_payload(&payload)
+        .unwrap_or_else(|e| wasm_bindgen::throw_str(&format!("no canvas: {e}")));
     // `done`: set by the parent's "done" message.
     let done = Rc::new(Cell::new(false));
     let frames = Arc::new(AtomicU32::new(0));

@@ -23,17 +23,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use futures_channel::oneshot;
-use js_sys::Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::HtmlCanvasElement;
 
-use super::{Canvas2d, Outcome, Slow, Style, spin_in_worker};
+use super::{
+    Outcome, Slow, Style, offscreen_payload, slow_on_main_thread, spin_in_worker,
+    surface_from_payload,
+};
 use crate::clock::now_seconds;
-use crate::primes::check;
-use crate::spinner::SLEEP_MS;
 use crate::web::event::Event;
-use crate::web::{js_error_message, object, threads};
+use crate::web::{js_error_message, threads};
 
 pub async fn supervisor(
     id: u32,
@@ -46,26 +46,15 @@ pub async fn supervisor(
     let (started, started_rx) = oneshot::channel::<Result<(), String>>();
     let (joined, joined_rx) = oneshot::channel::<()>();
 
-    let offscreen = canvas.transfer_control_to_offscreen().map_err(|e| {
-        format!(
-            "cannot hand the canvas to a thread: {}",
-            js_error_message(&e)
-        )
-    })?;
-    let payload = object(&[
-        ("canvas", offscreen.clone().into()),
-        ("style", style.to_js()),
-    ]);
+    let (payload, transfer) = offscreen_payload(canvas, style, "a thread")?;
     let t_start = now_seconds();
     let spinner = {
         let (done, frames) = (Arc::clone(&done), Arc::clone(&frames));
         move |payload: wasm_bindgen::JsValue| {
-            let get = |k: &str| js_sys::Reflect::get(&payload, &k.into()).unwrap_or_default();
-            let canvas: web_sys::OffscreenCanvas = get("canvas").unchecked_into();
-            let surface = match Canvas2d::offscreen(&canvas, Style::from_js(&get("style"))) {
+            let surface = match surface_from_payload(&payload) {
                 Ok(surface) => surface,
                 Err(e) => {
-                    let _ = started.send(Err(js_error_message(&e)));
+                    let _ = started.send(Err(e));
                     return threads::exit_current_thread();
                 }
             };
@@ -92,7 +81,7 @@ pub async fn supervisor(
     let worker = threads::spawn_with(
         &format!("spinlab Thread-{id} (spin)"),
         &payload,
-        &Array::of1(&offscreen),
+        &transfer,
         spinner,
     )
     .map_err(|e| format!("cannot start the thread: {}", js_error_message(&e)))?;
@@ -102,15 +91,7 @@ pub async fn supervisor(
     let startup_ms = (now_seconds() - t_start) * 1000.0;
 
     let t0 = now_seconds();
-    let prime = match slow {
-        // The main thread cannot block in a sleep: it awaits a timer instead.
-        Slow::Sleep => {
-            gloo_timers::future::TimeoutFuture::new(SLEEP_MS).await;
-            None
-        }
-        // The real thing: the main thread computes, and is blocked meanwhile.
-        Slow::Prime { n, .. } => Some(check(n).prime),
-    };
+    let prime = slow_on_main_thread(slow).await;
     let elapsed_ms = (now_seconds() - t0) * 1000.0;
     let frames_during = frames.load(Ordering::SeqCst);
     done.set();

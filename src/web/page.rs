@@ -432,39 +432,24 @@ fn install_api(
     app: &Rc<App>,
     caps: &Capabilities,
 ) -> Result<(), JsValue> {
-    let run_smoke_fn = {
-        let app = Rc::clone(app);
-        Closure::<dyn FnMut(JsValue) -> Promise>::new(move |options: JsValue| {
-            let app = Rc::clone(&app);
-            future_to_promise(async move {
-                let outcome = match smoke_options(&options) {
-                    Ok((place, text)) => run_smoke(&app, place, &text).await,
-                    Err(message) => {
-                        app.smoke.output.say(&message, "error");
-                        Err(message)
-                    }
-                };
-                // A rejection is an `Error` whose message says what was wrong.
-                outcome.map_err(|message| js_sys::Error::new(&message).into())
-            })
-        })
-    };
-    let run_spinner_fn = {
-        let app = Rc::clone(app);
-        Closure::<dyn FnMut(JsValue) -> Promise>::new(move |options: JsValue| {
-            let app = Rc::clone(&app);
-            future_to_promise(async move {
-                let outcome = match spinner_options(&options) {
-                    Ok(request) => run_spinner(&app, request).await,
-                    Err(message) => {
-                        app.lab.output_error(&message);
-                        Err(message)
-                    }
-                };
-                outcome.map_err(|message| js_sys::Error::new(&message).into())
-            })
-        })
-    };
+    let run_smoke_fn = promise_fn(app, |app, options| async move {
+        match smoke_options(&options) {
+            Ok((place, text)) => run_smoke(&app, place, &text).await,
+            Err(message) => {
+                app.smoke.output.say(&message, "error");
+                Err(message)
+            }
+        }
+    });
+    let run_spinner_fn = promise_fn(app, |app, options| async move {
+        match spinner_options(&options) {
+            Ok(request) => run_spinner(&app, request).await,
+            Err(message) => {
+                app.lab.output_error(&message);
+                Err(message)
+            }
+        }
+    });
     let api = object(&[
         ("capabilities", caps.to_js()),
         ("runSmoke", run_smoke_fn.as_ref().clone()),
@@ -475,6 +460,24 @@ fn install_api(
     run_spinner_fn.forget();
     Reflect::set(window, &"spinlab".into(), &api)?;
     Ok(())
+}
+
+/// A `window.spinlab` method: `run(app, options)` as a promise, rejected with
+/// an `Error` whose message says what was wrong.
+fn promise_fn<F, Fut>(app: &Rc<App>, run: F) -> Closure<dyn FnMut(JsValue) -> Promise>
+where
+    F: Fn(Rc<App>, JsValue) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<JsValue, String>> + 'static,
+{
+    let app = Rc::clone(app);
+    Closure::new(move |options: JsValue| {
+        let outcome = run(Rc::clone(&app), options);
+        future_to_promise(async move {
+            outcome
+                .await
+                .map_err(|message| js_sys::Error::new(&message).into())
+        })
+    })
 }
 
 /// Reads `{ where: "main" | "pool", n?: string | bigint }`.

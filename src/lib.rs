@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod monitor;
 pub mod primes;
+pub mod protocol;
 pub mod spinner;
 
 #[cfg(target_arch = "wasm32")]

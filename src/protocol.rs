@@ -1,0 +1,606 @@
+//! The book's homegrown pool protocol ("A Homegrown Process Pool"), pure:
+//! a job queue with one poison pill per worker, `worker`, the `report` loop,
+//! and the simulated GIL of the "thread-based nonsolution".
+//!
+//! ```python
+//! def worker(jobs: JobQueue, results: ResultQueue) -> None:
+//!     while n := jobs.get():
+//!         results.put(check(n))
+//!     results.put(PrimeResult(0, False, 0.0))
+//! ```
+//! The book's `0` sentinel is [`Job::Stop`] here, so that 0 itself can be
+//! checked; a worker's "done" result is [`Message::Done`].
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+use crate::primes::{PrimeResult, TrialDivision};
+
+/// What `jobs.get()` returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Job {
+    Check(u64),
+    /// The poison pill: the book's `0`.
+    Stop,
+}
+
+/// The book's `SimpleQueue` of jobs, for threads: a blocking `get`.
+#[derive(Debug, Default)]
+pub struct JobQueue {
+    items: Mutex<VecDeque<Job>>,
+    ready: Condvar,
+}
+
+impl JobQueue {
+    /// The book's `start_jobs`: every number, then one pill per worker.
+    pub fn with_jobs(numbers: &[u64], workers: usize) -> JobQueue {
+        let queue = JobQueue::default();
+        for &n in numbers {
+            queue.put(Job::Check(n));
+        }
+        for _ in 0..workers {
+            queue.put(Job::Stop);
+        }
+        queue
+    }
+
+    pub fn put(&self, job: Job) {
+        self.items.lock().expect("queue lock").push_back(job);
+        self.ready.notify_one();
+    }
+
+    /// Blocks while the queue is empty (only ever in a worker).
+    pub fn get(&self) -> Job {
+        let mut items = self.items.lock().expect("queue lock");
+        loop {
+            if let Some(job) = items.pop_front() {
+                return job;
+            }
+            items = self.ready.wait(items).expect("queue lock");
+        }
+    }
+
+    /// Takes every job still queued (the poison-pill stop drains the numbers).
+    pub fn drain_checks(&self) -> Vec<u64> {
+        let mut items = self.items.lock().expect("queue lock");
+        let mut drained = Vec::new();
+        items.retain(|job| match job {
+            Job::Check(n) => {
+                drained.push(*n);
+                false
+            }
+            Job::Stop => true,
+        });
+        drained
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.lock().expect("queue lock").is_empty()
+    }
+}
+
+/// What a worker posts on the result queue.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Message {
+    /// One checked number, with when it ran (epoch ms) and who checked it.
+    Result {
+        result: PrimeResult,
+        worker: usize,
+        start_ms: f64,
+        end_ms: f64,
+    },
+    /// The book's `PrimeResult(0, False, 0.0)`: this worker met its pill.
+    Done { worker: usize },
+    /// A number interrupted by the cancel flag: not a result.
+    Cancelled { n: u64, worker: usize },
+}
+
+/// The book's `worker`, for worker number `id`: check numbers until the pill.
+/// `check` returns `None` when a cancel flag interrupted the number.
+pub fn worker(
+    id: usize,
+    mut next: impl FnMut() -> Job,
+    mut check: impl FnMut(u64) -> Option<PrimeResult>,
+    mut now_ms: impl FnMut() -> f64,
+    mut put: impl FnMut(Message),
+) {
+    while let Job::Check(n) = next() {
+        let start_ms = now_ms();
+        match check(n) {
+            Some(result) => put(Message::Result {
+                result,
+                worker: id,
+                start_ms,
+                end_ms: now_ms(),
+            }),
+            None => put(Message::Cancelled { n, worker: id }),
+        }
+    }
+    put(Message::Done { worker: id });
+}
+
+/// The book's `report` loop, one message at a time: it ends when every
+/// worker has said it is done, never earlier, so no result is lost.
+#[derive(Debug)]
+pub struct Report {
+    workers: usize,
+    done: usize,
+    pub checked: usize,
+}
+
+impl Report {
+    pub fn new(workers: usize) -> Report {
+        Report {
+            workers,
+            done: 0,
+            checked: 0,
+        }
+    }
+
+    /// Takes one message; `true` while more are to come.
+    pub fn take(&mut self, message: &Message) -> bool {
+        match message {
+            Message::Done { .. } => self.done += 1,
+            Message::Result { .. } => self.checked += 1,
+            Message::Cancelled { .. } => {}
+        }
+        self.done < self.workers
+    }
+}
+
+/// The early `procs.py` the book's README describes: the report loop stops as
+/// soon as it sees the job queue empty, while workers may still be checking
+/// their last numbers; their results are lost. `jobs_empty` is asked after
+/// each result.
+pub fn racy_report(
+    mut results: impl Iterator<Item = PrimeResult>,
+    mut jobs_empty: impl FnMut() -> bool,
+) -> Vec<PrimeResult> {
+    let mut seen = Vec::new();
+    for result in results.by_ref() {
+        seen.push(result);
+        if jobs_empty() {
+            break;
+        }
+    }
+    seen
+}
+
+/// CPython's switch interval (`sys.getswitchinterval()`): 5 ms.
+pub const SWITCH_INTERVAL: Duration = Duration::from_millis(5);
+
+/// A simulated GIL, after CPython's: one thread runs Python-like work at a
+/// time. A thread that wants it waits up to the switch interval; if it still
+/// has not got it, it asks the holder to drop it, and the holder does at its
+/// next check (CPython checks between bytecodes). The holder then waits until
+/// another thread has taken it (CPython's forced switching).
+#[derive(Debug, Default)]
+pub struct Gil {
+    state: Mutex<GilState>,
+    changed: Condvar,
+    drop_request: AtomicBool,
+    switches: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct GilState {
+    held: bool,
+    /// Bumped at every acquisition, for forced switching.
+    generation: u64,
+}
+
+impl Gil {
+    pub fn acquire(&self) {
+        let mut state = self.state.lock().expect("gil lock");
+        while state.held {
+            let (next, timeout) = self
+                .changed
+                .wait_timeout(state, SWITCH_INTERVAL)
+                .expect("gil lock");
+            state = next;
+            if timeout.timed_out() && state.held {
+                self.drop_request.store(true, Ordering::SeqCst);
+            }
+        }
+        state.held = true;
+        state.generation += 1;
+        self.drop_request.store(false, Ordering::SeqCst);
+    }
+
+    pub fn release(&self) {
+        self.state.lock().expect("gil lock").held = false;
+        self.changed.notify_all();
+    }
+
+    /// The holder's periodic check (CPython's eval breaker): if another
+    /// thread asked, drop the GIL, wait until someone else has taken it, and
+    /// queue for it again. Cheap when nobody asked.
+    pub fn check_switch(&self) {
+        if !self.drop_request.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut state = self.state.lock().expect("gil lock");
+        let generation = state.generation;
+        state.held = false;
+        self.changed.notify_all();
+        self.switches.fetch_add(1, Ordering::Relaxed);
+        while state.generation == generation {
+            state = self.changed.wait(state).expect("gil lock");
+        }
+        drop(state);
+        self.acquire();
+    }
+
+    /// How many times a holder was made to hand over.
+    pub fn switches(&self) -> u64 {
+        self.switches.load(Ordering::Relaxed)
+    }
+}
+
+/// Divisions between two looks at a cancel flag or a GIL request: about
+/// 25 µs of work in wasm, so a stop or a switch lands within microseconds.
+const SLICE: u64 = 10_000;
+
+/// `check(n)` that stops early when `cancel` is raised (the cancel-flag stop):
+/// `None` then. Same divisions as `is_prime`, in slices.
+pub fn check_cancellable(
+    n: u64,
+    cancel: &AtomicBool,
+    now_secs: impl Fn() -> f64,
+) -> Option<PrimeResult> {
+    let t0 = now_secs();
+    let mut division = TrialDivision::new(n);
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        if let Some(prime) = division.step(SLICE) {
+            return Some(PrimeResult {
+                n,
+                prime,
+                elapsed: now_secs() - t0,
+            });
+        }
+    }
+}
+
+/// `check(n)` as a Python thread runs it: holding the GIL, handing it over
+/// when another thread has waited a switch interval.
+pub fn check_under_gil(
+    n: u64,
+    gil: &Gil,
+    cancel: &AtomicBool,
+    now_secs: impl Fn() -> f64,
+) -> Option<PrimeResult> {
+    gil.acquire();
+    let t0 = now_secs();
+    let mut division = TrialDivision::new(n);
+    let answer = loop {
+        if cancel.load(Ordering::Relaxed) {
+            break None;
+        }
+        if let Some(prime) = division.step(SLICE) {
+            break Some(PrimeResult {
+                n,
+                prime,
+                elapsed: now_secs() - t0,
+            });
+        }
+        gil.check_switch();
+    };
+    gil.release();
+    answer
+}
+
+/// The pool lab's modes (`spinlab.runPool`'s `mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Sequential,
+    Processes,
+    Threads,
+    ThreadsGil,
+    Rayon,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 5] = [
+        Mode::Sequential,
+        Mode::Processes,
+        Mode::Threads,
+        Mode::ThreadsGil,
+        Mode::Rayon,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Mode::Sequential => "sequential",
+            Mode::Processes => "processes",
+            Mode::Threads => "threads",
+            Mode::ThreadsGil => "threads-gil",
+            Mode::Rayon => "rayon",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    /// The book's first line: `Checking 20 numbers with 8 processes:`.
+    pub fn header(self, count: usize, workers: usize) -> String {
+        let unit = match self {
+            Mode::Sequential => return format!("Checking {count} numbers sequentially:"),
+            Mode::Processes => "processes",
+            Mode::Threads => "threads",
+            Mode::ThreadsGil => "threads holding a GIL",
+            Mode::Rayon => "rayon tasks",
+        };
+        format!("Checking {count} numbers with {workers} {unit}:")
+    }
+
+    /// A result row: the sequential program prints one space before the
+    /// label, the pool programs two (`f'{n:16}  {label} {elapsed:9.6f}s'`).
+    pub fn row(self, result: &PrimeResult) -> String {
+        let label = if result.prime { 'P' } else { ' ' };
+        let gap = if self == Mode::Sequential { " " } else { "  " };
+        format!("{:16}{gap}{label} {:9.6}s", result.n, result.elapsed)
+    }
+
+    /// The last line: `Total time: 26.91s` or `20 checks in 6.51s`.
+    pub fn footer(self, checked: usize, total_secs: f64) -> String {
+        match self {
+            Mode::Sequential => format!("Total time: {total_secs:.2}s"),
+            _ => format!("{checked} checks in {total_secs:.2}s"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::mpsc;
+    use std::thread;
+    use std::time::Instant;
+
+    fn fake_check(n: u64) -> Option<PrimeResult> {
+        // Random-ish job costs, derived from n.
+        thread::sleep(Duration::from_micros(n % 7 * 150));
+        Some(PrimeResult {
+            n,
+            prime: n % 2 == 1,
+            elapsed: 0.0,
+        })
+    }
+
+    fn run_pool(numbers: &[u64], workers: usize) -> (Vec<u64>, usize) {
+        let jobs = Arc::new(JobQueue::with_jobs(numbers, workers));
+        let (tx, rx) = mpsc::channel();
+        let handles: Vec<_> = (0..workers)
+            .map(|id| {
+                let (jobs, tx) = (Arc::clone(&jobs), tx.clone());
+                thread::spawn(move || {
+                    worker(
+                        id,
+                        || jobs.get(),
+                        fake_check,
+                        || 0.0,
+                        |m| tx.send(m).unwrap(),
+                    )
+                })
+            })
+            .collect();
+        let mut report = Report::new(workers);
+        let mut seen = Vec::new();
+        loop {
+            let message = rx.recv().unwrap();
+            if let Message::Result { result, .. } = message {
+                seen.push(result.n);
+            }
+            if !report.take(&message) {
+                break;
+            }
+        }
+        for h in handles {
+            h.join().unwrap();
+        }
+        (seen, report.checked)
+    }
+
+    #[test]
+    fn the_sentinel_protocol_never_loses_or_duplicates_a_result() {
+        let numbers: Vec<u64> = (1..=300).map(|i| i * 7919 % 1000 + 1).collect();
+        for workers in [1, 2, 3, 8, 20] {
+            let (mut seen, checked) = run_pool(&numbers, workers);
+            assert_eq!(checked, numbers.len(), "{workers} workers");
+            seen.sort_unstable();
+            let mut expected = numbers.clone();
+            expected.sort_unstable();
+            assert_eq!(
+                seen, expected,
+                "{workers} workers: every number exactly once"
+            );
+        }
+    }
+
+    #[test]
+    fn zero_is_a_job_not_a_pill() {
+        let (seen, checked) = run_pool(&[0, 5, 0], 2);
+        assert_eq!(checked, 3);
+        assert_eq!(seen.iter().filter(|&&n| n == 0).count(), 2);
+    }
+
+    #[test]
+    fn the_racy_report_loses_results_still_being_computed() {
+        // A deterministic interleaving: 2 workers, 4 jobs. Worker A takes 1,
+        // B takes 2; A reports 1 and takes 3; B reports 2 and takes 4: the
+        // queue is now empty, so the racy loop stops after result 2, while 3
+        // and 4 are still being computed. They are lost.
+        let results = [1u64, 2, 3, 4].map(|n| PrimeResult {
+            n,
+            prime: false,
+            elapsed: 0.0,
+        });
+        let mut queue_len_after_each = [1usize, 0, 0, 0].into_iter();
+        let seen = racy_report(results.into_iter(), || {
+            queue_len_after_each.next() == Some(0)
+        });
+        let seen: Vec<u64> = seen.iter().map(|r| r.n).collect();
+        assert_eq!(seen, [1, 2], "results 3 and 4 are lost");
+        // The sentinel protocol over the same results keeps all four.
+        let mut report = Report::new(2);
+        let messages = [1u64, 2, 3, 4]
+            .map(|n| Message::Result {
+                result: PrimeResult {
+                    n,
+                    prime: false,
+                    elapsed: 0.0,
+                },
+                worker: 0,
+                start_ms: 0.0,
+                end_ms: 0.0,
+            })
+            .into_iter()
+            .chain([Message::Done { worker: 0 }, Message::Done { worker: 1 }]);
+        let mut taken = 0;
+        for m in messages {
+            taken += 1;
+            if !report.take(&m) {
+                break;
+            }
+        }
+        assert_eq!((report.checked, taken), (4, 6));
+    }
+
+    #[test]
+    fn the_gil_hands_over_only_after_the_switch_interval() {
+        let gil = Arc::new(Gil::default());
+        gil.acquire();
+        let (tx, rx) = mpsc::channel();
+        let waiter = {
+            let gil = Arc::clone(&gil);
+            thread::spawn(move || {
+                let t0 = Instant::now();
+                gil.acquire();
+                tx.send(t0.elapsed()).unwrap();
+                gil.release();
+            })
+        };
+        // The holder computes and checks for requests, as the eval loop does,
+        // and never releases on its own.
+        let mut checks = 0u64;
+        while rx.try_recv().is_err() && checks < 50_000_000 {
+            gil.check_switch();
+            checks += 1;
+            if gil.switches() > 0 {
+                break;
+            }
+        }
+        let waited = rx.recv().unwrap();
+        waiter.join().unwrap();
+        assert_eq!(gil.switches(), 1, "the holder was asked to switch once");
+        assert!(
+            waited >= SWITCH_INTERVAL,
+            "handed over after {waited:?}, before the switch interval"
+        );
+        gil.release();
+    }
+
+    #[test]
+    fn reports_use_the_books_formats() {
+        let r = |n, prime, elapsed| PrimeResult { n, prime, elapsed };
+        assert_eq!(
+            Mode::Sequential.header(20, 1),
+            "Checking 20 numbers sequentially:"
+        );
+        assert_eq!(
+            Mode::Processes.header(20, 8),
+            "Checking 20 numbers with 8 processes:"
+        );
+        assert_eq!(
+            Mode::Threads.header(20, 8),
+            "Checking 20 numbers with 8 threads:"
+        );
+        // Rows copied from the book's outputs.
+        assert_eq!(
+            Mode::Sequential.row(&r(142702110479723, true, 0.316831)),
+            " 142702110479723 P  0.316831s"
+        );
+        assert_eq!(
+            Mode::Processes.row(&r(2, true, 0.000006)),
+            "               2  P  0.000006s"
+        );
+        assert_eq!(
+            Mode::Threads.row(&r(3333335652092209, false, 16.243054)),
+            "3333335652092209    16.243054s"
+        );
+        assert_eq!(Mode::Sequential.footer(20, 26.914), "Total time: 26.91s");
+        assert_eq!(Mode::Processes.footer(20, 6.514), "20 checks in 6.51s");
+        for m in Mode::ALL {
+            assert_eq!(Mode::parse(m.key()), Some(m));
+        }
+    }
+
+    #[test]
+    fn cancellable_and_gil_checks_agree_with_is_prime() {
+        use crate::primes::{BOOK_PRIME, PRIME_FIXTURE, is_prime};
+        let never = AtomicBool::new(false);
+        let gil = Gil::default();
+        for (n, expected) in
+            PRIME_FIXTURE
+                .into_iter()
+                .take(8)
+                .chain([(BOOK_PRIME, true), (0, false), (1, false)])
+        {
+            assert_eq!(
+                check_cancellable(n, &never, || 0.0).map(|r| r.prime),
+                Some(expected),
+                "{n}"
+            );
+            assert_eq!(
+                check_under_gil(n, &gil, &never, || 0.0).map(|r| r.prime),
+                Some(is_prime(n)),
+                "{n}"
+            );
+        }
+        let raised = AtomicBool::new(true);
+        assert_eq!(check_cancellable(BOOK_PRIME, &raised, || 0.0), None);
+        assert_eq!(check_under_gil(BOOK_PRIME, &gil, &raised, || 0.0), None);
+        // The GIL is free again after a cancelled check.
+        gil.acquire();
+        gil.release();
+    }
+
+    #[test]
+    fn under_the_gil_only_one_thread_runs_at_a_time() {
+        let gil = Arc::new(Gil::default());
+        let running = Arc::new(AtomicU64::new(0));
+        let overlap = Arc::new(AtomicBool::new(false));
+        let handles: Vec<_> = (0..3)
+            .map(|_| {
+                let (gil, running, overlap) =
+                    (Arc::clone(&gil), Arc::clone(&running), Arc::clone(&overlap));
+                thread::spawn(move || {
+                    gil.acquire();
+                    for _ in 0..20_000 {
+                        if running.fetch_add(1, Ordering::SeqCst) != 0 {
+                            overlap.store(true, Ordering::SeqCst);
+                        }
+                        std::hint::spin_loop();
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        gil.check_switch();
+                    }
+                    gil.release();
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert!(
+            !overlap.load(Ordering::SeqCst),
+            "two threads ran Python-like work at once"
+        );
+    }
+}

@@ -348,3 +348,26 @@ pub fn calibrate(divisions_per_sec: f64, target_secs: f64) -> Calibration {
         capped,
     }
 }
+
+/// The most numbers a pool run takes.
+pub const MAX_NUMBERS: usize = 10_000;
+
+/// Parses numbers typed one per line or comma-separated (blank entries are
+/// skipped). Errors name the line and the reason.
+pub fn parse_number_list(text: &str) -> Result<Vec<u64>, String> {
+    let mut numbers = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        for entry in line.split(',').filter(|e| !e.trim().is_empty()) {
+            if numbers.len() == MAX_NUMBERS {
+                return Err(format!(
+                    "more than {MAX_NUMBERS} numbers: a run takes at most {MAX_NUMBERS}"
+                ));
+            }
+            numbers.push(parse_number(entry).map_err(|e| format!("line {}: {e}", i + 1))?);
+        }
+    }
+    if numbers.is_empty() {
+        return Err("no numbers to check: type some, one per line or separated by commas".into());
+    }
+    Ok(numbers)
+}

@@ -93,6 +93,9 @@ pub enum Message {
     },
     /// The book's `PrimeResult(0, False, 0.0)`: this worker met its pill.
     Done { worker: usize },
+    /// Not in the book: the worker is up and about to take its first job
+    /// (its start-up, for the timeline).
+    Started { worker: usize, at_ms: f64 },
     /// A number interrupted by the cancel flag: not a result.
     Cancelled { n: u64, worker: usize },
 }
@@ -144,7 +147,7 @@ impl Report {
         match message {
             Message::Done { .. } => self.done += 1,
             Message::Result { .. } => self.checked += 1,
-            Message::Cancelled { .. } => {}
+            Message::Cancelled { .. } | Message::Started { .. } => {}
         }
         self.done < self.workers
     }
@@ -247,13 +250,13 @@ const SLICE: u64 = 10_000;
 /// `None` then. Same divisions as `is_prime`, in slices.
 pub fn check_cancellable(
     n: u64,
-    cancel: &AtomicBool,
+    cancelled: impl Fn() -> bool,
     now_secs: impl Fn() -> f64,
 ) -> Option<PrimeResult> {
     let t0 = now_secs();
     let mut division = TrialDivision::new(n);
     loop {
-        if cancel.load(Ordering::Relaxed) {
+        if cancelled() {
             return None;
         }
         if let Some(prime) = division.step(SLICE) {
@@ -554,7 +557,7 @@ mod tests {
                 .chain([(BOOK_PRIME, true), (0, false), (1, false)])
         {
             assert_eq!(
-                check_cancellable(n, &never, || 0.0).map(|r| r.prime),
+                check_cancellable(n, || false, || 0.0).map(|r| r.prime),
                 Some(expected),
                 "{n}"
             );
@@ -565,7 +568,7 @@ mod tests {
             );
         }
         let raised = AtomicBool::new(true);
-        assert_eq!(check_cancellable(BOOK_PRIME, &raised, || 0.0), None);
+        assert_eq!(check_cancellable(BOOK_PRIME, || true, || 0.0), None);
         assert_eq!(check_under_gil(BOOK_PRIME, &gil, &raised, || 0.0), None);
         // The GIL is free again after a cancelled check.
         gil.acquire();

@@ -354,3 +354,28 @@ fn calibration_picks_the_next_prime_at_the_target_rate() {
         "{book:?}"
     );
 }
+
+#[test]
+fn number_lists_take_lines_and_commas_and_name_the_bad_line() {
+    use spinlab::primes::{MAX_NUMBERS, parse_number_list};
+    assert_eq!(parse_number_list("2\n3, 5\n\n 7 ,\n"), Ok(vec![2, 3, 5, 7]));
+    let err = parse_number_list("2\n3\n12a\n5").unwrap_err();
+    assert!(
+        err.starts_with("line 3: \"12a\" is not a decimal integer"),
+        "{err}"
+    );
+    let err = parse_number_list("1, -4").unwrap_err();
+    assert!(err.starts_with("line 1: \"-4\" is negative"), "{err}");
+    assert!(
+        parse_number_list(" \n , \n")
+            .unwrap_err()
+            .starts_with("no numbers to check")
+    );
+    let many = vec!["7"; MAX_NUMBERS].join("\n");
+    assert_eq!(parse_number_list(&many).unwrap().len(), MAX_NUMBERS);
+    assert!(
+        parse_number_list(&format!("{many}\n7"))
+            .unwrap_err()
+            .starts_with("more than 10000 numbers")
+    );
+}

@@ -9,6 +9,7 @@
 
 pub mod calibrate;
 pub mod coroutine;
+pub mod pool;
 pub mod process;
 pub mod thread;
 

@@ -5,6 +5,7 @@ pub mod lab;
 pub mod monitor;
 pub mod page;
 pub mod pool;
+pub mod pool_lab;
 pub mod threads;
 pub mod ui;
 

@@ -17,6 +17,7 @@ use super::lab::{LabView, run_spinner, spinner_options};
 use super::monitor;
 use super::object;
 use super::pool::Pool;
+use super::pool_lab::{PoolView, cancel_pool, pool_options, run_pool, stop_option};
 use super::ui::{Output, describe, dispatch_report, element, find, next_paint, number_option};
 use crate::clock;
 use crate::models::calibrate;
@@ -83,6 +84,7 @@ pub struct App {
     busy: Cell<bool>,
     smoke: SmokeView,
     pub lab: LabView,
+    pub pool_lab: PoolView,
 }
 
 impl App {
@@ -102,6 +104,7 @@ impl App {
     fn set_running(&self, running: bool) {
         self.smoke.set_running(running, self.pool.is_some());
         self.lab.set_running(running, self.pool.is_some());
+        self.pool_lab.set_running(running, self.pool.is_some());
     }
 }
 
@@ -173,9 +176,11 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         busy: Cell::new(false),
         smoke: SmokeView::render(&doc)?,
         lab: LabView::render(&doc, has_pool)?,
+        pool_lab: PoolView::render(&doc, (hardware_concurrency as usize).max(2))?,
     });
     app.smoke.wire(&app)?;
     app.lab.wire(&app);
+    app.pool_lab.wire(&app);
     app.lab.show_calibration(&app);
     LabView::measure_timer_clamp(&app);
     app.set_running(false);
@@ -450,14 +455,35 @@ fn install_api(
             }
         }
     });
+    let run_pool_fn = promise_fn(app, |app, options| async move {
+        match pool_options(&options, app.pool_lab.max_workers()) {
+            Ok(request) => run_pool(&app, request).await,
+            Err(message) => {
+                app.pool_lab.output_error(&message);
+                Err(message)
+            }
+        }
+    });
+    let cancel_pool_fn = promise_fn(app, |app, policy| async move {
+        match stop_option(&policy) {
+            Ok(policy) => cancel_pool(&app, policy).await,
+            Err(message) => {
+                app.pool_lab.output_error(&message);
+                Err(message)
+            }
+        }
+    });
     let api = object(&[
         ("capabilities", caps.to_js()),
         ("runSmoke", run_smoke_fn.as_ref().clone()),
         ("runSpinner", run_spinner_fn.as_ref().clone()),
+        ("runPool", run_pool_fn.as_ref().clone()),
+        ("cancelPool", cancel_pool_fn.as_ref().clone()),
     ]);
     // `window.spinlab` lives as long as the page.
-    run_smoke_fn.forget();
-    run_spinner_fn.forget();
+    for method in [run_smoke_fn, run_spinner_fn, run_pool_fn, cancel_pool_fn] {
+        method.forget();
+    }
     Reflect::set(window, &"spinlab".into(), &api)?;
     Ok(())
 }

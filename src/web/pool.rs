@@ -119,6 +119,21 @@ impl Pool {
         self.size
     }
 
+    /// Sends `f` to a pool thread; its result arrives on the receiver. Does
+    /// not borrow the pool beyond the call.
+    pub fn submit<R: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<oneshot::Receiver<R>, String> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .unbounded_send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
+            .map_err(|_| "the thread pool has stopped".to_string())?;
+        Ok(rx)
+    }
+
     /// Runs `f` on a pool thread and resolves with its result. The main
     /// thread awaits (the coordinator's wake-up reaches it through
     /// `Atomics.waitAsync`); it never blocks.
@@ -126,13 +141,8 @@ impl Pool {
         &self,
         f: impl FnOnce() -> R + Send + 'static,
     ) -> Result<R, String> {
-        let (tx, rx) = oneshot::channel();
-        self.jobs
-            .unbounded_send(Box::new(move || {
-                let _ = tx.send(f());
-            }))
-            .map_err(|_| "the thread pool has stopped".to_string())?;
-        rx.await
+        self.submit(f)?
+            .await
             .map_err(|_| "the pool thread stopped before it answered".to_string())
     }
 }

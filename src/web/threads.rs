@@ -168,6 +168,11 @@ impl Process {
             .unwrap_or_else(|| Err("the process ended without a word".into()))
     }
 
+    /// Hands the process's messages to another reader (the pool's report loop).
+    pub fn take_messages(&mut self) -> mpsc::UnboundedReceiver<Result<JsValue, String>> {
+        std::mem::replace(&mut self.messages, mpsc::unbounded().1)
+    }
+
     pub fn post(&self, message: &JsValue) -> Result<(), String> {
         self.worker
             .post_message(message)
@@ -189,6 +194,7 @@ pub fn spinlab_process_entry(entry: &str, payload: JsValue) {
     match entry {
         "spin" => crate::models::process::child(payload),
         "calibrate" => crate::models::calibrate::child(payload),
+        "pool-worker" => crate::models::pool::child(payload),
         other => wasm_bindgen::throw_str(&format!("no process entry point named {other:?}")),
     }
 }

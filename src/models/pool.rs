@@ -1,0 +1,500 @@
+//! The pool lab's runners: each mode starts its workers, which run the book's
+//! protocol (`crate::protocol`) and stream its messages to the page's report
+//! loop. The page's main thread only awaits them.
+//!
+//! - `sequential`: one worker, a thread of the existing pool (not the page's
+//!   main thread: 20 checks there would freeze the page for their sum).
+//! - `threads`: N new wasm threads sharing memory; the job queue is a
+//!   `Mutex` + `Condvar` queue in that memory (a real blocking `jobs.get()`).
+//! - `threads-gil`: the same threads, each holding a simulated GIL to check.
+//! - `processes`: N workers, each its own wasm instance and memory; they share
+//!   only the queue's head (a `SharedArrayBuffer`, as processes share OS
+//!   memory) and send results as messages.
+//! - `rayon`: the numbers with `par_iter` on the pool built at start-up.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures_channel::mpsc;
+use js_sys::{Array, Atomics, Int32Array, Reflect, SharedArrayBuffer};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::DedicatedWorkerGlobalScope;
+
+use crate::clock::{epoch_ms, now_seconds};
+use crate::primes::PrimeResult;
+use crate::protocol::{
+    Gil, Job, JobQueue, Message, Mode, check_cancellable, check_under_gil, worker,
+};
+use crate::web::object;
+use crate::web::pool::Pool;
+use crate::web::threads::{self, Process};
+
+/// How a run can be stopped (`spinlab.cancelPool`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopPolicy {
+    /// Workers finish the number in hand, then meet their pill.
+    PoisonPill,
+    /// A shared flag checked inside `is_prime`'s loop: stops within
+    /// milliseconds; interrupted numbers are reported as cancelled.
+    CancelFlag,
+    /// `Worker.terminate()`: the numbers in flight are lost.
+    Terminate,
+}
+
+impl StopPolicy {
+    pub fn key(self) -> &'static str {
+        match self {
+            StopPolicy::PoisonPill => "poison-pill",
+            StopPolicy::CancelFlag => "cancel-flag",
+            StopPolicy::Terminate => "terminate",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<StopPolicy> {
+        [
+            StopPolicy::PoisonPill,
+            StopPolicy::CancelFlag,
+            StopPolicy::Terminate,
+        ]
+        .into_iter()
+        .find(|p| p.key() == key)
+    }
+}
+
+/// What a stop did: what to tell the learner, and the numbers that will
+/// never start.
+pub struct StopInfo {
+    pub note: String,
+    pub never_started: Vec<u64>,
+}
+
+/// A started run: how many workers, and how to stop it. Its messages are
+/// returned beside it by [`start`].
+pub struct PoolRun {
+    pub workers: usize,
+    /// Epoch ms when the run started (the timeline's zero).
+    pub started_at: f64,
+    control: Control,
+}
+
+enum Control {
+    /// Threads of this page's memory: the queue and the flag are shared.
+    Shared {
+        jobs: Arc<JobQueue>,
+        /// Rayon has no queue to drain: no new numbers are taken once set.
+        no_more: Arc<AtomicBool>,
+        cancel: Arc<AtomicBool>,
+    },
+    /// Processes: the queue head and the flag live in a `SharedArrayBuffer`.
+    Processes {
+        shared: Int32Array,
+        numbers: Vec<u64>,
+        processes: Vec<Process>,
+        tx: mpsc::UnboundedSender<Message>,
+    },
+}
+
+/// Word 0 of the processes' shared buffer: the queue head; word 1: cancel.
+const HEAD: u32 = 0;
+const CANCEL: u32 = 1;
+
+impl PoolRun {
+    /// Applies a stop policy.
+    pub fn stop(&mut self, policy: StopPolicy) -> StopInfo {
+        match &mut self.control {
+            Control::Shared {
+                jobs,
+                no_more,
+                cancel,
+            } => {
+                no_more.store(true, Ordering::SeqCst);
+                let never_started = jobs.drain_checks();
+                let dropped = never_started.len();
+                let note = match policy {
+                    StopPolicy::PoisonPill => format!(
+                        "poison pill: {dropped} queued numbers dropped; each worker finishes the number in hand, then meets its pill"
+                    ),
+                    StopPolicy::CancelFlag => {
+                        cancel.store(true, Ordering::SeqCst);
+                        format!(
+                            "cancel flag raised: {dropped} queued numbers dropped; the numbers in hand stop within milliseconds"
+                        )
+                    }
+                    StopPolicy::Terminate => {
+                        // Killing a thread that shares memory could leave a
+                        // lock held (the allocator's, a queue's): threads are
+                        // stopped by the flag; only processes are terminated.
+                        cancel.store(true, Ordering::SeqCst);
+                        format!(
+                            "terminate applies to processes: a thread killed mid-computation could leave a lock in the shared memory held; \
+                             these threads were stopped with the cancel flag instead ({dropped} queued numbers dropped)"
+                        )
+                    }
+                };
+                StopInfo {
+                    note,
+                    never_started,
+                }
+            }
+            Control::Processes {
+                shared,
+                numbers,
+                processes,
+                tx,
+            } => {
+                // Every later `jobs.get()` meets a pill.
+                let len = numbers.len() as i32;
+                let taken = Atomics::exchange(shared, HEAD, len)
+                    .unwrap_or(len)
+                    .clamp(0, len) as usize;
+                let never_started = numbers[taken..].to_vec();
+                let dropped = never_started.len();
+                let note = match policy {
+                    StopPolicy::PoisonPill => format!(
+                        "poison pill: {dropped} queued numbers dropped; each process finishes the number in hand, then meets its pill"
+                    ),
+                    StopPolicy::CancelFlag => {
+                        let _ = Atomics::store(shared, CANCEL, 1);
+                        format!(
+                            "cancel flag raised: {dropped} queued numbers dropped; the numbers in hand stop within milliseconds"
+                        )
+                    }
+                    StopPolicy::Terminate => {
+                        let count = processes.len();
+                        processes.clear(); // each Process terminates its worker on drop
+                        // Nobody will say "done" now: end the report loop.
+                        tx.close_channel();
+                        format!(
+                            "terminate: {count} processes killed; the numbers they were checking are lost"
+                        )
+                    }
+                };
+                StopInfo {
+                    note,
+                    never_started,
+                }
+            }
+        }
+    }
+}
+
+/// Starts `mode` with `workers` workers on `numbers`.
+pub fn start(
+    mode: Mode,
+    workers: usize,
+    numbers: Arc<[u64]>,
+    pool: Option<&Pool>,
+) -> Result<(PoolRun, mpsc::UnboundedReceiver<Message>), String> {
+    let started_at = epoch_ms();
+    let (tx, messages) = mpsc::unbounded::<Message>();
+    let jobs = Arc::new(JobQueue::with_jobs(&numbers, workers));
+    let no_more = Arc::new(AtomicBool::new(false));
+    let cancel = Arc::new(AtomicBool::new(false));
+    let needs_pool = || {
+        pool.ok_or_else(|| {
+            format!(
+                "the {} mode needs wasm threads, which this browser does not give this page",
+                mode.key()
+            )
+        })
+    };
+    match mode {
+        Mode::Sequential => {
+            let pool = needs_pool()?;
+            // The worker reports through `tx`; the job's own receiver is not needed.
+            let _ = pool.submit(pool_worker(
+                0,
+                Arc::clone(&jobs),
+                Arc::clone(&cancel),
+                None,
+                tx.clone(),
+            ))?;
+        }
+        Mode::Threads | Mode::ThreadsGil => {
+            needs_pool()?;
+            let gil = (mode == Mode::ThreadsGil).then(|| Arc::new(Gil::default()));
+            for id in 0..workers {
+                let body = pool_worker(
+                    id,
+                    Arc::clone(&jobs),
+                    Arc::clone(&cancel),
+                    gil.clone(),
+                    tx.clone(),
+                );
+                threads::spawn(&format!("spinlab pool Thread-{}", id + 1), move || {
+                    body();
+                    threads::exit_current_thread();
+                })
+                .map_err(|e| {
+                    format!(
+                        "cannot start a thread: {}",
+                        crate::web::js_error_message(&e)
+                    )
+                })?;
+            }
+        }
+        Mode::Rayon => {
+            let pool = needs_pool()?;
+            let _ = pool.submit(rayon_fixture(
+                Arc::clone(&numbers),
+                pool.size(),
+                Arc::clone(&no_more),
+                Arc::clone(&cancel),
+                tx.clone(),
+            ))?;
+            let run = PoolRun {
+                workers: pool.size(),
+                started_at,
+                control: Control::Shared {
+                    jobs,
+                    no_more,
+                    cancel,
+                },
+            };
+            return Ok((run, messages));
+        }
+        Mode::Processes => {
+            return Ok((
+                start_processes(workers, &numbers, started_at, tx)?,
+                messages,
+            ));
+        }
+    }
+    let run = PoolRun {
+        workers,
+        started_at,
+        control: Control::Shared {
+            jobs,
+            no_more,
+            cancel,
+        },
+    };
+    Ok((run, messages))
+}
+
+/// The book's `worker` on a thread of this page's memory.
+fn pool_worker(
+    id: usize,
+    jobs: Arc<JobQueue>,
+    cancel: Arc<AtomicBool>,
+    gil: Option<Arc<Gil>>,
+    tx: mpsc::UnboundedSender<Message>,
+) -> impl FnOnce() + Send + 'static {
+    move || {
+        let _ = tx.unbounded_send(Message::Started {
+            worker: id,
+            at_ms: epoch_ms(),
+        });
+        let cancelled = || cancel.load(Ordering::Relaxed);
+        worker(
+            id,
+            || jobs.get(),
+            |n| match &gil {
+                Some(gil) => check_under_gil(n, gil, &cancel, now_seconds),
+                None => check_cancellable(n, cancelled, now_seconds),
+            },
+            epoch_ms,
+            |message| {
+                let _ = tx.unbounded_send(message);
+            },
+        );
+    }
+}
+
+/// Rayon: the numbers with `par_iter` on the whole pool. Each pool thread is
+/// a "worker" of the report; each says done when the iteration is over.
+fn rayon_fixture(
+    numbers: Arc<[u64]>,
+    lanes: usize,
+    no_more: Arc<AtomicBool>,
+    cancel: Arc<AtomicBool>,
+    tx: mpsc::UnboundedSender<Message>,
+) -> impl FnOnce() + Send + 'static {
+    use rayon::prelude::*;
+    move || {
+        for id in 0..lanes {
+            let _ = tx.unbounded_send(Message::Started {
+                worker: id,
+                at_ms: epoch_ms(),
+            });
+        }
+        numbers.par_iter().with_max_len(1).for_each(|&n| {
+            if no_more.load(Ordering::SeqCst) {
+                return;
+            }
+            let id = rayon::current_thread_index().unwrap_or(0);
+            let start_ms = epoch_ms();
+            let message = match check_cancellable(n, || cancel.load(Ordering::Relaxed), now_seconds)
+            {
+                Some(result) => Message::Result {
+                    result,
+                    worker: id,
+                    start_ms,
+                    end_ms: epoch_ms(),
+                },
+                None => Message::Cancelled { n, worker: id },
+            };
+            let _ = tx.unbounded_send(message);
+        });
+        for id in 0..lanes {
+            let _ = tx.unbounded_send(Message::Done { worker: id });
+        }
+    }
+}
+
+fn start_processes(
+    workers: usize,
+    numbers: &[u64],
+    started_at: f64,
+    tx: mpsc::UnboundedSender<Message>,
+) -> Result<PoolRun, String> {
+    let buffer = SharedArrayBuffer::new(8);
+    let shared = Int32Array::new(&buffer);
+    let list = Array::new();
+    for n in numbers {
+        list.push(&n.to_string().into());
+    }
+    let mut processes = Vec::with_capacity(workers);
+    for id in 0..workers {
+        let payload = object(&[
+            ("id", (id as u32).into()),
+            ("numbers", list.clone().into()),
+            ("shared", buffer.clone().into()),
+        ]);
+        let mut process = Process::spawn(
+            &format!("spinlab pool Process-{}", id + 1),
+            "pool-worker",
+            &payload.into(),
+            &Array::new(),
+        )?;
+        let tx = tx.clone();
+        let messages = process.take_messages();
+        wasm_bindgen_futures::spawn_local(forward(messages, tx));
+        processes.push(process);
+    }
+    Ok(PoolRun {
+        workers,
+        started_at,
+        control: Control::Processes {
+            shared,
+            numbers: numbers.to_vec(),
+            processes,
+            tx,
+        },
+    })
+}
+
+/// Turns a process's messages into protocol messages for the report loop.
+async fn forward(
+    mut from: mpsc::UnboundedReceiver<Result<JsValue, String>>,
+    to: mpsc::UnboundedSender<Message>,
+) {
+    use std::future::poll_fn;
+    use std::pin::Pin;
+    while let Some(Ok(data)) =
+        poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut from), cx)).await
+    {
+        if let Some(message) = message_from_js(&data) {
+            if to.unbounded_send(message).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn message_from_js(data: &JsValue) -> Option<Message> {
+    let get = |k: &str| Reflect::get(data, &k.into()).ok();
+    let num = |k: &str| get(k).and_then(|v| v.as_f64());
+    let worker = num("worker")? as usize;
+    match get("type")?.as_string()?.as_str() {
+        "started" => Some(Message::Started {
+            worker,
+            at_ms: num("at")?,
+        }),
+        "done" => Some(Message::Done { worker }),
+        "cancelled" => Some(Message::Cancelled {
+            n: get("n")?.as_string()?.parse().ok()?,
+            worker,
+        }),
+        "result" => Some(Message::Result {
+            result: PrimeResult {
+                n: get("n")?.as_string()?.parse().ok()?,
+                prime: get("prime")?.as_bool()?,
+                elapsed: num("elapsed")?,
+            },
+            worker,
+            start_ms: num("start")?,
+            end_ms: num("end")?,
+        }),
+        _ => None,
+    }
+}
+
+fn message_to_js(message: &Message) -> JsValue {
+    match *message {
+        Message::Started { worker, at_ms } => object(&[
+            ("type", "started".into()),
+            ("worker", (worker as u32).into()),
+            ("at", at_ms.into()),
+        ]),
+        Message::Done { worker } => {
+            object(&[("type", "done".into()), ("worker", (worker as u32).into())])
+        }
+        Message::Cancelled { n, worker } => object(&[
+            ("type", "cancelled".into()),
+            ("worker", (worker as u32).into()),
+            ("n", n.to_string().into()),
+        ]),
+        Message::Result {
+            result,
+            worker,
+            start_ms,
+            end_ms,
+        } => object(&[
+            ("type", "result".into()),
+            ("worker", (worker as u32).into()),
+            ("n", result.n.to_string().into()),
+            ("prime", result.prime.into()),
+            ("elapsed", result.elapsed.into()),
+            ("start", start_ms.into()),
+            ("end", end_ms.into()),
+        ]),
+    }
+    .into()
+}
+
+/// A pool process's `main`: the book's `worker` over the shared queue head.
+pub fn child(payload: JsValue) {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let get = |k: &str| Reflect::get(&payload, &k.into()).unwrap_or_default();
+    let id = get("id").as_f64().unwrap_or(0.0) as usize;
+    let numbers: Vec<u64> = Array::from(&get("numbers"))
+        .iter()
+        .filter_map(|v| v.as_string()?.parse().ok())
+        .collect();
+    let shared = Int32Array::new(&get("shared"));
+    let post = |message: Message| {
+        let _ = scope.post_message(&message_to_js(&message));
+    };
+    post(Message::Started {
+        worker: id,
+        at_ms: epoch_ms(),
+    });
+    let next = || {
+        // `jobs.get()`: take the next position; past the numbers lie the pills.
+        let i = Atomics::add(&shared, HEAD, 1).unwrap_or(i32::MAX);
+        match numbers.get(i as usize) {
+            Some(&n) if i >= 0 => Job::Check(n),
+            _ => Job::Stop,
+        }
+    };
+    let cancelled = || Atomics::load(&shared, CANCEL).unwrap_or(0) != 0;
+    worker(
+        id,
+        next,
+        |n| check_cancellable(n, cancelled, now_seconds),
+        epoch_ms,
+        post,
+    );
+    scope.close();
+}

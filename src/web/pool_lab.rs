@@ -1,0 +1,786 @@
+//! The pool lab: "A Homegrown Process Pool", re-enacted. Its buttons and
+//! `spinlab.runPool` / `spinlab.cancelPool` run the same code.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use futures_channel::oneshot;
+use js_sys::{Array, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{
+    CanvasRenderingContext2d, Document, Element, HtmlButtonElement, HtmlCanvasElement,
+    HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement,
+};
+
+use super::object;
+use super::page::App;
+use super::ui::{
+    Output, css_var, describe, dispatch_report, element, find, next_paint, number_option,
+};
+use crate::clock::epoch_ms;
+use crate::models::pool::{self, StopPolicy};
+use crate::primes::{MAX_NUMBERS, NUMBERS, PrimeResult, parse_number, parse_number_list};
+use crate::protocol::{Message, Mode, Report};
+
+/// What to run: `spinlab.runPool`'s options, checked.
+pub struct PoolRequest {
+    pub mode: Mode,
+    pub workers: usize,
+    pub numbers: Vec<u64>,
+}
+
+/// One checked number as the page keeps it (times relative to the run's start).
+#[derive(Clone, Copy)]
+struct Row {
+    result: PrimeResult,
+    worker: usize,
+    start_ms: f64,
+    end_ms: f64,
+}
+
+/// What the timeline draws, updated as messages arrive.
+#[derive(Default)]
+struct Timeline {
+    /// Per worker: when it was up (ms since the start), and when its current
+    /// number began.
+    started: Vec<Option<f64>>,
+    busy_since: Vec<Option<f64>>,
+    rows: Vec<Row>,
+    cancelled: Vec<(u64, usize, f64)>,
+    /// Set while running: "now", for bars still growing.
+    live_until: Option<f64>,
+}
+
+/// A run in progress, reachable by `cancelPool`.
+struct Active {
+    run: pool::PoolRun,
+    stopped: Option<StopPolicy>,
+    never_started: Vec<u64>,
+    finished: Vec<oneshot::Sender<()>>,
+}
+
+pub struct PoolView {
+    modes: Vec<(Mode, HtmlButtonElement)>,
+    workers: HtmlInputElement,
+    workload: HtmlSelectElement,
+    numbers: HtmlTextAreaElement,
+    stops: Vec<(StopPolicy, HtmlButtonElement)>,
+    table: Element,
+    canvas: HtmlCanvasElement,
+    scale: f64,
+    output: Output,
+    active: RefCell<Option<Active>>,
+    timeline: RefCell<Timeline>,
+    max_workers: usize,
+}
+
+impl PoolView {
+    pub fn render(doc: &Document, max_workers: usize) -> Result<PoolView, JsValue> {
+        let section = find(doc, "[data-experiment=pool]")?;
+        let modes_box = element(doc, "div", "controls models", "")?;
+        let mut modes = Vec::new();
+        for (mode, text) in [
+            (Mode::Sequential, "Sequential"),
+            (Mode::Processes, "Processes"),
+            (Mode::Threads, "Threads"),
+            (Mode::ThreadsGil, "Threads + GIL"),
+            (Mode::Rayon, "Rayon"),
+        ] {
+            let button: HtmlButtonElement = element(doc, "button", "model", text)?.unchecked_into();
+            button.set_attribute("data-mode", mode.key())?;
+            button.set_attribute("aria-pressed", "false")?;
+            modes_box.append_child(&button)?;
+            modes.push((mode, button));
+        }
+        section.append_child(&modes_box)?;
+
+        let options = element(doc, "div", "controls options", "")?;
+        let workers: HtmlInputElement = doc.create_element("input")?.unchecked_into();
+        workers.set_type("number");
+        workers.set_min("1");
+        workers.set_max(&max_workers.max(1).to_string());
+        workers.set_value(&max_workers.max(1).to_string());
+        workers.set_attribute("data-role", "workers")?;
+        let label = element(doc, "label", "", "workers ")?;
+        label.append_child(&workers)?;
+        options.append_child(&label)?;
+        let workload: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
+        workload.set_attribute("data-role", "workload")?;
+        for (value, text) in [
+            ("book", "the book's 20 numbers"),
+            ("custom", "numbers I type"),
+        ] {
+            let option = element(doc, "option", "", text)?;
+            option.set_attribute("value", value)?;
+            workload.append_child(&option)?;
+        }
+        let label = element(doc, "label", "", "workload ")?;
+        label.append_child(&workload)?;
+        options.append_child(&label)?;
+        section.append_child(&options)?;
+        let numbers: HtmlTextAreaElement = doc.create_element("textarea")?.unchecked_into();
+        numbers.set_attribute("data-role", "numbers")?;
+        numbers.set_attribute("rows", "3")?;
+        numbers.set_attribute("spellcheck", "false")?;
+        numbers.set_placeholder("one number per line, or separated by commas (up to 10,000)");
+        numbers.set_hidden(true);
+        section.append_child(&numbers)?;
+
+        let stops_box = element(doc, "div", "controls stops", "Stop: ")?;
+        let mut stops = Vec::new();
+        for (policy, text) in [
+            (StopPolicy::PoisonPill, "poison pill"),
+            (StopPolicy::CancelFlag, "cancel flag"),
+            (StopPolicy::Terminate, "terminate"),
+        ] {
+            let button: HtmlButtonElement = element(doc, "button", "stop", text)?.unchecked_into();
+            button.set_attribute("data-stop", policy.key())?;
+            button.set_disabled(true);
+            stops_box.append_child(&button)?;
+            stops.push((policy, button));
+        }
+        section.append_child(&stops_box)?;
+
+        let figure = element(doc, "figure", "timeline", "")?;
+        section.append_child(&figure)?;
+        let canvas: HtmlCanvasElement = doc.create_element("canvas")?.unchecked_into();
+        canvas.set_attribute("data-role", "timeline")?;
+        figure.append_child(&canvas)?;
+        let scale = web_sys::window()
+            .map_or(1.0, |w| w.device_pixel_ratio())
+            .max(1.0);
+        let width = f64::from(figure.client_width().max(300));
+        canvas.set_width((width * scale) as u32);
+        canvas.set_height((150.0 * scale) as u32);
+        canvas.style().set_property("height", "150px")?;
+        let caption = element(
+            doc,
+            "figcaption",
+            "",
+            "Timeline: a lane per worker, a bar per number from start to end (primes solid, composites pale, cancelled red); the grey start of a lane is the worker's start-up.",
+        )?;
+        figure.append_child(&caption)?;
+
+        let output = Output::render(doc, &section)?;
+        let table = element(doc, "table", "results", "")?;
+        table.set_attribute("data-role", "results")?;
+        section.append_child(&table)?;
+
+        Ok(PoolView {
+            modes,
+            workers,
+            workload,
+            numbers,
+            stops,
+            table,
+            canvas,
+            scale,
+            output,
+            active: RefCell::new(None),
+            timeline: RefCell::new(Timeline::default()),
+            max_workers,
+        })
+    }
+
+    pub fn wire(&self, app: &Rc<App>) {
+        for (mode, button) in &self.modes {
+            let (app, mode) = (Rc::clone(app), *mode);
+            on_click(button, move || {
+                let app = Rc::clone(&app);
+                spawn_local(async move {
+                    let request = app.pool_lab.request_from_controls(mode);
+                    let _ = match request {
+                        Ok(request) => run_pool(&app, request).await,
+                        Err(message) => {
+                            app.pool_lab.output.say(&message, "error");
+                            Err(message)
+                        }
+                    };
+                });
+            });
+        }
+        for (policy, button) in &self.stops {
+            let (app, policy) = (Rc::clone(app), *policy);
+            on_click(button, move || {
+                let app = Rc::clone(&app);
+                spawn_local(async move {
+                    let _ = cancel_pool(&app, policy).await;
+                });
+            });
+        }
+        let numbers = self.numbers.clone();
+        let workload = self.workload.clone();
+        let on_change =
+            Closure::<dyn FnMut()>::new(move || numbers.set_hidden(workload.value() != "custom"));
+        self.workload
+            .set_onchange(Some(on_change.as_ref().unchecked_ref()));
+        on_change.forget();
+    }
+
+    /// Run buttons follow the page-wide busy rule; stop buttons work only
+    /// while a pool run is in progress.
+    pub fn set_running(&self, running: bool, has_pool: bool) {
+        for (mode, button) in &self.modes {
+            button.set_disabled(running || (*mode != Mode::Processes && !has_pool));
+        }
+        self.workers.set_disabled(running);
+        self.workload.set_disabled(running);
+        self.numbers.set_disabled(running);
+        let pool_running = self.active.borrow().is_some();
+        for (_, button) in &self.stops {
+            button.set_disabled(!pool_running);
+        }
+    }
+
+    /// The most workers a run may have: the pool's size.
+    pub fn max_workers(&self) -> usize {
+        self.max_workers
+    }
+
+    pub fn output_error(&self, message: &str) {
+        self.output.say(message, "error");
+    }
+
+    fn request_from_controls(&self, mode: Mode) -> Result<PoolRequest, String> {
+        let workers = self.workers.value();
+        let workers = workers.trim().parse::<usize>().map_err(|_| {
+            format!(
+                "workers must be a whole number from 1 to {}, not {workers:?}",
+                self.max_workers
+            )
+        })?;
+        let numbers = match self.workload.value().as_str() {
+            "custom" => parse_number_list(&self.numbers.value())?,
+            _ => NUMBERS.to_vec(),
+        };
+        check_request(mode, workers, numbers, self.max_workers)
+    }
+
+    fn draw_timeline(&self) {
+        let Ok(Some(context)) = self.canvas.get_context("2d") else {
+            return;
+        };
+        let ctx: CanvasRenderingContext2d = context.unchecked_into();
+        draw_timeline(
+            &ctx,
+            &self.timeline.borrow(),
+            f64::from(self.canvas.width()),
+            f64::from(self.canvas.height()),
+            self.scale,
+        );
+    }
+}
+
+fn on_click(button: &HtmlButtonElement, f: impl FnMut() + 'static) {
+    let handler = Closure::<dyn FnMut()>::new(f);
+    button.set_onclick(Some(handler.as_ref().unchecked_ref()));
+    handler.forget();
+}
+
+fn check_request(
+    mode: Mode,
+    workers: usize,
+    numbers: Vec<u64>,
+    max_workers: usize,
+) -> Result<PoolRequest, String> {
+    let workers = if mode == Mode::Sequential { 1 } else { workers };
+    if workers == 0 || workers > max_workers {
+        return Err(format!(
+            "workers must be from 1 to {max_workers} (the pool's size here), not {workers}"
+        ));
+    }
+    if numbers.is_empty() {
+        return Err("no numbers to check".into());
+    }
+    Ok(PoolRequest {
+        mode,
+        workers,
+        numbers,
+    })
+}
+
+/// Reads `{ mode, workers, numbers }`.
+pub fn pool_options(options: &JsValue, max_workers: usize) -> Result<PoolRequest, String> {
+    if options.is_undefined() || options.is_null() {
+        return Err("runPool needs options: { mode, workers?, numbers? }".into());
+    }
+    let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    let mode_value = get("mode");
+    let keys: Vec<&str> = Mode::ALL.iter().map(|m| m.key()).collect();
+    let mode = mode_value
+        .as_string()
+        .and_then(|s| Mode::parse(&s))
+        .ok_or_else(|| {
+            format!(
+                "mode must be one of {}, not {}",
+                keys.join(", "),
+                describe(&mode_value)
+            )
+        })?;
+    let workers_value = get("workers");
+    let workers = if workers_value.is_undefined() {
+        max_workers
+    } else {
+        match workers_value.as_f64() {
+            Some(w) if w.fract() == 0.0 && w >= 1.0 && w <= max_workers as f64 => w as usize,
+            _ => {
+                return Err(format!(
+                    "workers must be a whole number from 1 to {max_workers}, not {}",
+                    describe(&workers_value)
+                ));
+            }
+        }
+    };
+    let numbers_value = get("numbers");
+    let numbers = if numbers_value.is_undefined() {
+        NUMBERS.to_vec()
+    } else {
+        let list = numbers_value.dyn_into::<Array>().map_err(|v| {
+            format!(
+                "numbers must be an array of decimal strings, not {}",
+                describe(&v)
+            )
+        })?;
+        if list.length() == 0 {
+            return Err("numbers is empty: give at least one number".into());
+        }
+        if list.length() as usize > MAX_NUMBERS {
+            return Err(format!(
+                "numbers has {} entries: a run takes at most {MAX_NUMBERS}",
+                list.length()
+            ));
+        }
+        let mut numbers = Vec::with_capacity(list.length() as usize);
+        for (i, value) in list.iter().enumerate() {
+            let text = number_option(&value, &format!("numbers[{i}]"))?
+                .ok_or_else(|| format!("numbers[{i}] is missing"))?;
+            numbers.push(parse_number(&text).map_err(|e| format!("numbers[{i}]: {e}"))?);
+        }
+        numbers
+    };
+    check_request(mode, workers, numbers, max_workers)
+}
+
+/// One pool run. Errors are shown on the page and returned.
+pub async fn run_pool(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String> {
+    let outcome = pool_run(app, request).await;
+    if let Err(message) = &outcome {
+        app.pool_lab.output.say(message, "error");
+    }
+    outcome
+}
+
+async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String> {
+    let view = &app.pool_lab;
+    let PoolRequest {
+        mode,
+        workers,
+        numbers,
+    } = request;
+    if mode != Mode::Processes && app.pool.is_none() {
+        return Err(format!(
+            "The {} mode needs wasm threads, which this browser does not give this page.",
+            mode.key()
+        ));
+    }
+    let running = app.begin()?;
+    for (m, button) in &view.modes {
+        let _ = button.set_attribute("aria-pressed", if *m == mode { "true" } else { "false" });
+    }
+    view.table.set_inner_html("<thead><tr><th>n</th><th>P</th><th>elapsed</th><th>worker</th></tr></thead><tbody></tbody>");
+    let header = mode.header(numbers.len(), workers);
+    let mut transcript = vec![header.clone()];
+    view.output
+        .append_transcript(&[format!("# {}: {} workers", mode.key(), workers), header]);
+    view.output
+        .say(&format!("Checking {} numbers…", numbers.len()), "running");
+    *view.timeline.borrow_mut() = Timeline {
+        started: vec![None; workers.max(app.pool.as_ref().map_or(1, |p| p.size()))],
+        busy_since: vec![None; workers.max(app.pool.as_ref().map_or(1, |p| p.size()))],
+        live_until: Some(0.0),
+        ..Timeline::default()
+    };
+    next_paint().await;
+
+    let numbers: Arc<[u64]> = numbers.into();
+    let (run, mut messages) = pool::start(mode, workers, Arc::clone(&numbers), app.pool.as_ref())?;
+    let (started_at, lanes) = (run.started_at, run.workers);
+    *view.active.borrow_mut() = Some(Active {
+        run,
+        stopped: None,
+        never_started: Vec::new(),
+        finished: Vec::new(),
+    });
+    view.set_running(true, app.pool.is_some());
+    // Redraw the growing bars while the run lasts.
+    let redraw = {
+        let app = Rc::clone(app);
+        gloo_timers::callback::Interval::new(100, move || {
+            app.pool_lab.timeline.borrow_mut().live_until = Some(epoch_ms() - started_at);
+            app.pool_lab.draw_timeline();
+        })
+    };
+
+    let mut report = Report::new(lanes);
+    let tbody = view.table.query_selector("tbody").ok().flatten();
+    while let Some(message) =
+        poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut messages), cx)).await
+    {
+        let more = report.take(&message);
+        let mut timeline = view.timeline.borrow_mut();
+        let rel = |t: f64| t - started_at;
+        match message {
+            Message::Started { worker, at_ms } => {
+                if let Some(slot) = timeline.started.get_mut(worker) {
+                    *slot = Some(rel(at_ms));
+                }
+                if let Some(slot) = timeline.busy_since.get_mut(worker) {
+                    *slot = Some(rel(at_ms));
+                }
+            }
+            Message::Result {
+                result,
+                worker,
+                start_ms,
+                end_ms,
+            } => {
+                let row = Row {
+                    result,
+                    worker,
+                    start_ms: rel(start_ms),
+                    end_ms: rel(end_ms),
+                };
+                timeline.rows.push(row);
+                if let Some(slot) = timeline.busy_since.get_mut(worker) {
+                    *slot = Some(row.end_ms);
+                }
+                let line = mode.row(&result);
+                transcript.push(line.clone());
+                view.output.append_transcript(&[line]);
+                if let Some(tbody) = &tbody {
+                    append_row(tbody, &row, mode);
+                }
+            }
+            Message::Cancelled { n, worker } => {
+                let at = epoch_ms() - started_at;
+                timeline.cancelled.push((n, worker, at));
+                let line = format!("{n:16}  cancelled (worker {})", worker + 1);
+                transcript.push(line.clone());
+                view.output.append_transcript(&[line]);
+            }
+            Message::Done { worker } => {
+                if let Some(slot) = timeline.busy_since.get_mut(worker) {
+                    *slot = None;
+                }
+            }
+        }
+        if !more {
+            break;
+        }
+    }
+    drop(redraw);
+    let total_ms = epoch_ms() - started_at;
+    let active = view.active.borrow_mut().take().expect("the run is active");
+    let stopped = active.stopped;
+    for waiter in active.finished {
+        let _ = waiter.send(());
+    }
+    drop(active.run); // ends any process left
+    {
+        let mut timeline = view.timeline.borrow_mut();
+        timeline.live_until = None;
+        timeline.busy_since.iter_mut().for_each(|b| *b = None);
+    }
+    view.draw_timeline();
+
+    let timeline = view.timeline.borrow();
+    let reported: HashSet<u64> = timeline
+        .rows
+        .iter()
+        .map(|r| r.result.n)
+        .chain(timeline.cancelled.iter().map(|c| c.0))
+        .collect();
+    let never: HashSet<u64> = active.never_started.iter().copied().collect();
+    let unreported: Vec<u64> = numbers
+        .iter()
+        .copied()
+        .filter(|n| !reported.contains(n))
+        .collect();
+    let (not_started, lost): (Vec<u64>, Vec<u64>) = unreported.into_iter().partition(|n| {
+        never.contains(n)
+            || (mode == Mode::Rayon && stopped.is_some())
+            || stopped == Some(StopPolicy::PoisonPill)
+    });
+    let footer = mode.footer(report.checked, total_ms / 1000.0);
+    let mut lines = vec![footer];
+    if let Some(policy) = stopped {
+        lines.push(format!(
+            "# stopped by {}: {} checked, {} cancelled, {} never started, {} lost in flight{}",
+            policy.key(),
+            report.checked,
+            timeline.cancelled.len(),
+            not_started.len(),
+            lost.len(),
+            if lost.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({})",
+                    lost.iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        ));
+    }
+    let startup = timeline
+        .started
+        .iter()
+        .flatten()
+        .fold(0.0f64, |a, &b| a.max(b));
+    lines.push(format!("# workers were up after {startup:.0} ms"));
+    view.output.append_transcript(&lines);
+    transcript.extend(lines);
+    view.output.say(
+        &match stopped {
+            None => format!(
+                "{} checks in {:.2} s with {} {}.",
+                report.checked,
+                total_ms / 1000.0,
+                lanes,
+                mode.key()
+            ),
+            Some(policy) => format!(
+                "Stopped by {}: {} of {} numbers checked.",
+                policy.key(),
+                report.checked,
+                numbers.len()
+            ),
+        },
+        "done",
+    );
+
+    let results = Array::new();
+    for row in &timeline.rows {
+        results.push(&object(&[
+            ("n", row.result.n.to_string().into()),
+            ("prime", row.result.prime.into()),
+            ("elapsedMs", (row.result.elapsed * 1000.0).into()),
+            ("worker", ((row.worker + 1) as u32).into()),
+            ("startMs", row.start_ms.into()),
+            ("endMs", row.end_ms.into()),
+        ]));
+    }
+    let to_strings = |list: &[u64]| {
+        list.iter()
+            .map(|n| JsValue::from(n.to_string()))
+            .collect::<Array>()
+    };
+    let cancelled: Vec<u64> = timeline.cancelled.iter().map(|c| c.0).collect();
+    let lines = transcript
+        .iter()
+        .map(|l| JsValue::from(l.as_str()))
+        .collect::<Array>();
+    let report_js: JsValue = object(&[
+        ("mode", mode.key().into()),
+        ("workers", (lanes as u32).into()),
+        ("checked", (report.checked as u32).into()),
+        ("totalMs", total_ms.into()),
+        ("startupMs", startup.into()),
+        ("stopped", stopped.map_or(JsValue::NULL, |p| p.key().into())),
+        ("results", results.into()),
+        ("cancelled", to_strings(&cancelled).into()),
+        ("lost", to_strings(&lost).into()),
+        ("notStarted", to_strings(&not_started).into()),
+        ("transcript", lines.into()),
+    ])
+    .into();
+    drop(timeline);
+    drop(running);
+    view.set_running(false, app.pool.is_some());
+    dispatch_report(&report_js);
+    Ok(report_js)
+}
+
+fn append_row(tbody: &Element, row: &Row, mode: Mode) {
+    let Some(doc) = tbody.owner_document() else {
+        return;
+    };
+    let Ok(tr) = doc.create_element("tr") else {
+        return;
+    };
+    let _ = tr.set_attribute("data-n", &row.result.n.to_string());
+    let _ = tr.set_attribute(
+        "data-prime",
+        if row.result.prime { "true" } else { "false" },
+    );
+    for (text, class) in [
+        (format!("{:16}", row.result.n), "n"),
+        ((if row.result.prime { "P" } else { "" }).to_string(), "p"),
+        (format!("{:9.6}s", row.result.elapsed), "t"),
+        (
+            if mode == Mode::Sequential {
+                "1".into()
+            } else {
+                format!("{}", row.worker + 1)
+            },
+            "w",
+        ),
+    ] {
+        if let Ok(td) = element(&doc, "td", class, &text) {
+            let _ = tr.append_child(&td);
+        }
+    }
+    let _ = tbody.append_child(&tr);
+}
+
+/// `spinlab.cancelPool(policy)`: stops the run, resolves once it has stopped.
+pub async fn cancel_pool(app: &App, policy: StopPolicy) -> Result<JsValue, String> {
+    let view = &app.pool_lab;
+    let (note, finished) = {
+        let mut active = view.active.borrow_mut();
+        let Some(active) = active.as_mut() else {
+            let message = "No pool run is in progress: nothing to stop.".to_string();
+            view.output.say(&message, "error");
+            return Err(message);
+        };
+        if let Some(already) = active.stopped {
+            let message = format!("This run is already being stopped ({}).", already.key());
+            return Err(message);
+        }
+        active.stopped = Some(policy);
+        let info = active.run.stop(policy);
+        active.never_started = info.never_started;
+        let (tx, rx) = oneshot::channel();
+        active.finished.push(tx);
+        (info.note, rx)
+    };
+    view.output.say(&note, "running");
+    view.output.append_transcript(&[format!("# {note}")]);
+    let _ = finished.await;
+    Ok(object(&[("stopped", policy.key().into()), ("note", note.into())]).into())
+}
+
+/// Reads `cancelPool`'s policy.
+pub fn stop_option(value: &JsValue) -> Result<StopPolicy, String> {
+    value
+        .as_string()
+        .and_then(|s| StopPolicy::parse(&s))
+        .ok_or_else(|| {
+            format!(
+                "policy must be \"poison-pill\", \"cancel-flag\" or \"terminate\", not {}",
+                describe(value)
+            )
+        })
+}
+
+fn draw_timeline(ctx: &CanvasRenderingContext2d, t: &Timeline, width: f64, height: f64, s: f64) {
+    let paper = css_var("--term-paper", "#15171c");
+    let ink = css_var("--term-ink", "#e9ecef");
+    ctx.set_fill_style_str(&paper);
+    ctx.fill_rect(0.0, 0.0, width, height);
+    let lanes = t.started.len().max(1);
+    let end = t
+        .rows
+        .iter()
+        .map(|r| r.end_ms)
+        .chain(t.live_until)
+        .chain(t.cancelled.iter().map(|c| c.2))
+        .fold(1.0f64, f64::max);
+    let left = 64.0 * s;
+    let top = 8.0 * s;
+    let axis = 20.0 * s;
+    let lane_h = (height - top - axis) / lanes as f64;
+    let x = |ms: f64| left + (width - left - 8.0 * s) * (ms / end).clamp(0.0, 1.0);
+    ctx.set_font(&format!("{}px system-ui, sans-serif", 11.0 * s));
+    for lane in 0..lanes {
+        let y = top + lane as f64 * lane_h;
+        ctx.set_fill_style_str(&ink);
+        ctx.set_global_alpha(0.7);
+        let _ = ctx.fill_text(&format!("worker {}", lane + 1), 6.0 * s, y + lane_h * 0.6);
+        ctx.set_global_alpha(1.0);
+        if let Some(up) = t.started[lane] {
+            ctx.set_fill_style_str("#868e96");
+            ctx.set_global_alpha(0.5);
+            ctx.fill_rect(
+                x(0.0),
+                y + lane_h * 0.35,
+                (x(up) - x(0.0)).max(1.0),
+                lane_h * 0.3,
+            );
+            ctx.set_global_alpha(1.0);
+        }
+        if let (Some(since), Some(now)) = (t.busy_since[lane], t.live_until) {
+            ctx.set_fill_style_str(&ink);
+            ctx.set_global_alpha(0.25);
+            ctx.fill_rect(
+                x(since),
+                y + lane_h * 0.15,
+                (x(now) - x(since)).max(1.0),
+                lane_h * 0.7,
+            );
+            ctx.set_global_alpha(1.0);
+        }
+    }
+    for row in &t.rows {
+        let y = top + row.worker.min(lanes - 1) as f64 * lane_h;
+        ctx.set_fill_style_str(if row.result.prime {
+            "#4dabf7"
+        } else {
+            "#a5d8ff"
+        });
+        ctx.set_global_alpha(if row.result.prime { 1.0 } else { 0.55 });
+        ctx.fill_rect(
+            x(row.start_ms),
+            y + lane_h * 0.15,
+            (x(row.end_ms) - x(row.start_ms)).max(1.5 * s),
+            lane_h * 0.7,
+        );
+        ctx.set_global_alpha(1.0);
+        ctx.set_stroke_style_str(&paper);
+        ctx.stroke_rect(
+            x(row.start_ms),
+            y + lane_h * 0.15,
+            (x(row.end_ms) - x(row.start_ms)).max(1.5 * s),
+            lane_h * 0.7,
+        );
+    }
+    for &(_, worker, at) in &t.cancelled {
+        let y = top + worker.min(lanes - 1) as f64 * lane_h;
+        ctx.set_fill_style_str("#e03131");
+        ctx.fill_rect(x(at) - 2.0 * s, y + lane_h * 0.1, 4.0 * s, lane_h * 0.8);
+    }
+    // The time axis.
+    ctx.set_fill_style_str(&ink);
+    ctx.set_global_alpha(0.7);
+    let step = nice_step(end / 6.0);
+    let mut tick = 0.0;
+    while tick <= end {
+        let label = if step >= 1000.0 {
+            format!("{:.0} s", tick / 1000.0)
+        } else {
+            format!("{:.1} s", tick / 1000.0)
+        };
+        let _ = ctx.fill_text(&label, x(tick) - 8.0 * s, height - 5.0 * s);
+        ctx.fill_rect(x(tick), height - axis, 1.0, 4.0 * s);
+        tick += step;
+    }
+    ctx.set_global_alpha(1.0);
+}
+
+/// A round axis step (1, 2 or 5 × a power of ten) near `raw` ms.
+fn nice_step(raw: f64) -> f64 {
+    let power = 10f64.powf(raw.max(1e-3).log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * power)
+}

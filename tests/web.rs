@@ -272,3 +272,87 @@ async fn the_napping_is_prime_yields_to_the_event_loop() {
     assert!(check(BOOK_PRIME).prime);
     assert!(!fired.get(), "a blocking check cannot let a timer run");
 }
+
+/// Reads a run's messages to the end, as the page's report loop does.
+async fn collect(
+    mut messages: futures_channel::mpsc::UnboundedReceiver<spinlab::protocol::Message>,
+    workers: usize,
+) -> Vec<spinlab::protocol::Message> {
+    use futures_util::StreamExt;
+    let mut report = spinlab::protocol::Report::new(workers);
+    let mut seen = Vec::new();
+    while let Some(message) = messages.next().await {
+        let more = report.take(&message);
+        seen.push(message);
+        if !more {
+            break;
+        }
+    }
+    seen
+}
+
+#[wasm_bindgen_test]
+async fn threads_mode_returns_every_number_once_with_correct_answers() {
+    use spinlab::models::pool::start;
+    use spinlab::protocol::{Message, Mode};
+    let pool = pool().await;
+    let fixture: Vec<(u64, bool)> = PRIME_FIXTURE
+        .into_iter()
+        .filter(|(n, _)| *n < 1_000_000_000_000_000)
+        .collect();
+    let numbers: std::sync::Arc<[u64]> = fixture.iter().map(|(n, _)| *n).collect();
+    for mode in [
+        Mode::Threads,
+        Mode::ThreadsGil,
+        Mode::Rayon,
+        Mode::Sequential,
+    ] {
+        let workers = if mode == Mode::Sequential { 1 } else { 2 };
+        let (run, messages) =
+            start(mode, workers, std::sync::Arc::clone(&numbers), Some(&pool)).unwrap();
+        let seen = collect(messages, run.workers).await;
+        let mut results: Vec<(u64, bool)> = seen
+            .iter()
+            .filter_map(|m| match m {
+                Message::Result { result, .. } => Some((result.n, result.prime)),
+                _ => None,
+            })
+            .collect();
+        results.sort_unstable();
+        let mut expected = fixture.clone();
+        expected.sort_unstable();
+        assert_eq!(
+            results, expected,
+            "{mode:?}: every number exactly once, right answers"
+        );
+        let done = seen
+            .iter()
+            .filter(|m| matches!(m, Message::Done { .. }))
+            .count();
+        assert_eq!(done, run.workers, "{mode:?}: every worker said done");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_cancel_flag_stops_a_long_check() {
+    use spinlab::models::pool::{StopPolicy, start};
+    use spinlab::protocol::{Message, Mode};
+    let pool = pool().await;
+    // The largest u64 prime: about 5 s of divisions, uninterrupted.
+    let numbers: std::sync::Arc<[u64]> = [LARGEST_U64_PRIME].into();
+    let (mut run, messages) = start(Mode::Threads, 1, numbers, Some(&pool)).unwrap();
+    sleep_ms(300).await;
+    let info = run.stop(StopPolicy::CancelFlag);
+    assert!(info.never_started.is_empty());
+    let seen = collect(messages, 1).await;
+    // Reported as cancelled, not as a result: the 5 s check was interrupted.
+    assert!(
+        seen.iter()
+            .any(|m| matches!(m, Message::Cancelled { n, .. } if *n == LARGEST_U64_PRIME)),
+        "the interrupted number is reported as cancelled: {seen:?}"
+    );
+    assert!(
+        !seen.iter().any(|m| matches!(m, Message::Result { .. })),
+        "and not as a result"
+    );
+}

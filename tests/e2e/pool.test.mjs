@@ -1,0 +1,169 @@
+// The pool lab, end to end, through the automation contract only.
+// Speed is asserted only as ratios of runs within this one test.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadReady, openBrowser } from './browser.mjs';
+
+// The book's PRIME_FIXTURE with its answers.
+const FIXTURE = [
+  ['2', true], ['142702110479723', true], ['299593572317531', true], ['3333333333333301', true],
+  ['3333333333333333', false], ['3333335652092209', false], ['4444444444444423', true], ['4444444444444444', false],
+  ['4444444488888889', false], ['5555553133149889', false], ['5555555555555503', true], ['5555555555555555', false],
+  ['6666666666666666', false], ['6666666666666719', true], ['6666667141414921', false], ['7777777536340681', false],
+  ['7777777777777753', true], ['7777777777777777', false], ['9999999999999917', true], ['9999999999999999', false],
+];
+const MODES = ['sequential', 'processes', 'threads', 'threads-gil', 'rayon'];
+let browser;
+let page;
+let cores;
+
+before(async () => {
+  browser = await openBrowser();
+  page = browser.page;
+  await loadReady(page);
+  cores = await page.evaluate(() => window.spinlab.capabilities.poolSize);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+const runPool = (options) => page.evaluate((o) => window.spinlab.runPool(o), options);
+
+test('every mode checks the fixture: 20 correct results, each exactly once', async () => {
+  for (const mode of MODES) {
+    const r = await runPool({ mode, workers: Math.min(2, cores) });
+    assert.equal(r.mode, mode);
+    assert.equal(r.checked, 20, mode);
+    assert.equal(r.stopped, null);
+    const got = new Map(r.results.map((x) => [x.n, x.prime]));
+    assert.equal(got.size, 20, `${mode}: no number twice`);
+    for (const [n, prime] of FIXTURE) assert.equal(got.get(n), prime, `${mode}: ${n}`);
+    for (const x of r.results) assert.ok(x.startMs <= x.endMs && x.worker >= 1, JSON.stringify(x));
+    const transcript = r.transcript.join('\n');
+    assert.match(transcript, mode === 'sequential' ? /^Checking 20 numbers sequentially:$/m : /^Checking 20 numbers with \d /m);
+    assert.match(transcript, mode === 'sequential' ? /^Total time: \d+\.\d\ds$/m : /^20 checks in \d+\.\d\ds$/m);
+    assert.match(transcript, mode === 'sequential' ? /^ 142702110479723 P +\d\.\d{6}s$/m : /^ 142702110479723  P +\d\.\d{6}s$/m);
+    // The table: a row per number, primes marked.
+    const rows = await page.$$eval('[data-experiment=pool] tr[data-n]', (trs) => trs.map((tr) => [tr.dataset.n, tr.dataset.prime]));
+    assert.equal(rows.length, 20);
+    for (const [n, prime] of rows) assert.equal(prime === 'true', got.get(n), n);
+  }
+});
+
+test('threads scale without a GIL and do not with one', async (t) => {
+  if (cores < 2) {
+    t.skip(`only ${cores} core here: nothing to scale onto`);
+    return;
+  }
+  // The fixture four times over (~4 s sequential), so that worker start-up
+  // is a small part of each total.
+  const numbers = [0, 1, 2, 3].flatMap(() => FIXTURE.map(([n]) => n));
+  const total = {};
+  for (const mode of MODES) {
+    const r = await runPool({ mode, workers: 2, numbers });
+    assert.equal(r.checked, numbers.length);
+    total[mode] = r.totalMs;
+  }
+  const ratio = (mode) => total[mode] / total.sequential;
+  console.log(`# ratios to sequential (${(total.sequential / 1000).toFixed(2)} s): ` +
+    MODES.slice(1).map((m) => `${m} ${ratio(m).toFixed(2)}`).join(', '));
+  for (const mode of ['processes', 'threads', 'rayon']) {
+    assert.ok(ratio(mode) < 0.8, `${mode} with 2 workers: ${ratio(mode).toFixed(2)} of sequential`);
+  }
+  assert.ok(ratio('threads-gil') >= 0.85, `threads-gil must not scale: ${ratio('threads-gil').toFixed(2)} of sequential`);
+});
+
+// Eight primes near 2^62: about 2.5 s each, so a stop lands mid-check.
+const HEAVY = ['4611686018427387847', '4611686018427387817', '4611686018427387787', '4611686018427387733',
+  '4611686018427387709', '4611686018427387701', '4611686018427387691', '4611686018427387659'];
+
+async function stopMidRun(mode, policy) {
+  return page.evaluate(async ([mode, policy, numbers]) => {
+    const run = window.spinlab.runPool({ mode, workers: mode === 'sequential' ? 1 : 2, numbers });
+    const stopButtonsOn = await new Promise((resolve) => setTimeout(
+      () => resolve(!document.querySelector('button[data-stop=poison-pill]').disabled), 500));
+    const stop = await window.spinlab.cancelPool(policy);
+    const report = await run;
+    return { stopButtonsOn, stop, report };
+  }, [mode, policy, HEAVY]);
+}
+
+test('poison pill: the numbers in hand finish, the rest never start', async () => {
+  const { stopButtonsOn, stop, report } = await stopMidRun('threads', 'poison-pill');
+  assert.equal(stopButtonsOn, true, 'stop buttons work during a run');
+  assert.equal(stop.stopped, 'poison-pill');
+  assert.equal(report.stopped, 'poison-pill');
+  assert.equal(report.checked, 2, 'each of the 2 workers finished its number');
+  assert.equal(report.notStarted.length, HEAVY.length - 2);
+  assert.deepEqual(report.cancelled, []);
+  assert.deepEqual(report.lost, []);
+});
+
+test('cancel flag: the numbers in hand stop and are reported as cancelled', async () => {
+  for (const mode of ['threads', 'processes', 'rayon']) {
+    const { report } = await stopMidRun(mode, 'cancel-flag');
+    assert.equal(report.stopped, 'cancel-flag', mode);
+    assert.equal(report.checked, 0, `${mode}: nothing finished`);
+    assert.equal(report.cancelled.length, 2, `${mode}: the 2 numbers in hand were cancelled`);
+    assert.ok(report.cancelled.every((n) => !report.results.some((r) => r.n === n)), 'cancelled is not a result');
+  }
+});
+
+test('terminate: killed processes lose the numbers in flight, and the page says which', async () => {
+  const { report } = await stopMidRun('processes', 'terminate');
+  assert.equal(report.stopped, 'terminate');
+  assert.equal(report.lost.length, 2);
+  assert.ok(report.lost.every((n) => HEAVY.includes(n)));
+  assert.match(report.transcript.join('\n'), /lost in flight \(\d+, \d+\)/);
+  // Threads share memory: they are stopped with the flag instead, and told so.
+  const threads = await stopMidRun('threads', 'terminate');
+  assert.equal(threads.report.cancelled.length, 2);
+  assert.match(threads.stop.note, /terminate applies to processes/);
+});
+
+test('after every stop the next run works, and stopping nothing is refused', async () => {
+  const r = await runPool({ mode: 'processes', workers: 2 });
+  assert.equal(r.checked, 20);
+  const refused = await page.evaluate(() => window.spinlab.cancelPool('poison-pill').then(() => 'resolved', (e) => e.message));
+  assert.match(refused, /No pool run is in progress/);
+  assert.equal(await page.isDisabled('button[data-stop=cancel-flag]'), true);
+});
+
+test('bad requests are refused with a reason, and nothing starts', async () => {
+  for (const [options, pattern] of [
+    [{ mode: 'asyncio' }, /mode must be one of sequential, processes, threads, threads-gil, rayon/],
+    [{ mode: 'threads', workers: 0 }, /workers must be a whole number from 1/],
+    [{ mode: 'threads', workers: 1.5 }, /workers must be a whole number/],
+    [{ mode: 'threads', numbers: [] }, /numbers is empty/],
+    [{ mode: 'threads', numbers: '2,3' }, /numbers must be an array/],
+    [{ mode: 'threads', numbers: ['2', 'abc'] }, /numbers\[1\]: "abc" is not a decimal integer/],
+    [{ mode: 'threads', numbers: ['18446744073709551616'] }, /numbers\[0\]: .* is above 18446744073709551615/],
+    [{ mode: 'threads', numbers: [7] }, /numbers\[0\] must be a decimal string/],
+    [{ mode: 'threads', numbers: Array(10001).fill('7') }, /a run takes at most 10000/],
+  ]) {
+    const message = await page.evaluate((o) => window.spinlab.runPool(o).then(() => 'resolved', (e) => e.message), options);
+    assert.match(message, pattern, JSON.stringify(options).slice(0, 80));
+  }
+  const bad = await page.evaluate(() => window.spinlab.cancelPool('pause').then(() => 'resolved', (e) => e.message));
+  assert.match(bad, /policy must be "poison-pill", "cancel-flag" or "terminate"/);
+  assert.equal(await page.isDisabled('button[data-mode=threads]'), false, 'nothing is left running');
+});
+
+test('typed numbers: errors name the line', async () => {
+  await page.selectOption('[data-role=workload]', 'custom');
+  await page.fill('[data-role=numbers]', '2\n3, 5\n12a\n');
+  await page.click('button[data-mode=threads]');
+  await page.waitForFunction(() => /line 3/.test(document.querySelector('[data-experiment=pool] [data-role=message]').textContent));
+  await page.fill('[data-role=numbers]', '2\n3, 5\n9');
+  const report = page.evaluate(() => new Promise((resolve) =>
+    document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
+  await page.click('button[data-mode=threads]');
+  const r = await report;
+  assert.deepEqual(r.results.map((x) => x.n).sort(), ['2', '3', '5', '9']);
+  await page.selectOption('[data-role=workload]', 'book');
+});
+
+test('no errors in the console', () => {
+  assert.deepEqual(browser.errors, []);
+});

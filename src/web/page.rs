@@ -185,6 +185,14 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     LabView::measure_timer_clamp(&app);
     app.set_running(false);
     install_api(&window, &app, &caps)?;
+    if app.pool.is_some() {
+        let app = Rc::clone(&app);
+        spawn_local(async move {
+            if let Some(pool) = &app.pool {
+                crate::models::pool::warm_up(pool).await;
+            }
+        });
+    }
 
     let body = doc.body().ok_or("the page has no body")?;
     match &caps.problem {

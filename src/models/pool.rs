@@ -202,13 +202,13 @@ pub fn start(
         Mode::Sequential => {
             let pool = needs_pool()?;
             // The worker reports through `tx`; the job's own receiver is not needed.
-            let _ = pool.submit(pool_worker(
+            drop(pool.submit(pool_worker(
                 0,
                 Arc::clone(&jobs),
                 Arc::clone(&cancel),
                 None,
                 tx.clone(),
-            ))?;
+            ))?);
         }
         Mode::Threads | Mode::ThreadsGil => {
             needs_pool()?;
@@ -235,13 +235,13 @@ pub fn start(
         }
         Mode::Rayon => {
             let pool = needs_pool()?;
-            let _ = pool.submit(rayon_fixture(
+            drop(pool.submit(rayon_fixture(
                 Arc::clone(&numbers),
                 pool.size(),
                 Arc::clone(&no_more),
                 Arc::clone(&cancel),
                 tx.clone(),
-            ))?;
+            ))?);
             let run = PoolRun {
                 workers: pool.size(),
                 started_at,
@@ -412,10 +412,10 @@ async fn forward(
     while let Some(Ok(data)) =
         poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut from), cx)).await
     {
-        if let Some(message) = message_from_js(&data) {
-            if to.unbounded_send(message).is_err() {
-                return;
-            }
+        if let Some(message) = message_from_js(&data)
+            && to.unbounded_send(message).is_err()
+        {
+            return;
         }
     }
 }

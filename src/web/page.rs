@@ -17,7 +17,9 @@ use super::lab::{LabView, run_spinner, spinner_options};
 use super::monitor;
 use super::object;
 use super::pool::Pool;
-use super::pool_lab::{PoolView, cancel_pool, pool_options, run_pool, stop_option};
+use super::pool_lab::{
+    PoolView, cancel_pool, pool_options, run_pool, run_sweep, stop_option, sweep_options,
+};
 use super::ui::{Output, describe, dispatch_report, element, find, next_paint, number_option};
 use crate::clock;
 use crate::models::calibrate;
@@ -481,15 +483,31 @@ fn install_api(
             }
         }
     });
+    let run_sweep_fn = promise_fn(app, |app, options| async move {
+        match sweep_options(&options, app.pool_lab.max_workers()) {
+            Ok((mode, to)) => run_sweep(&app, mode, to).await,
+            Err(message) => {
+                app.pool_lab.output_error(&message);
+                Err(message)
+            }
+        }
+    });
     let api = object(&[
         ("capabilities", caps.to_js()),
+        ("runSweep", run_sweep_fn.as_ref().clone()),
         ("runSmoke", run_smoke_fn.as_ref().clone()),
         ("runSpinner", run_spinner_fn.as_ref().clone()),
         ("runPool", run_pool_fn.as_ref().clone()),
         ("cancelPool", cancel_pool_fn.as_ref().clone()),
     ]);
     // `window.spinlab` lives as long as the page.
-    for method in [run_smoke_fn, run_spinner_fn, run_pool_fn, cancel_pool_fn] {
+    for method in [
+        run_smoke_fn,
+        run_spinner_fn,
+        run_pool_fn,
+        cancel_pool_fn,
+        run_sweep_fn,
+    ] {
         method.forget();
     }
     Reflect::set(window, &"spinlab".into(), &api)?;

@@ -66,6 +66,10 @@ struct Active {
 }
 
 pub struct PoolView {
+    sweep_button: HtmlButtonElement,
+    sweep_mode: HtmlSelectElement,
+    sweep_to: HtmlSelectElement,
+    sweep_canvas: HtmlCanvasElement,
     modes: Vec<(Mode, HtmlButtonElement)>,
     workers: HtmlInputElement,
     workload: HtmlSelectElement,
@@ -147,6 +151,42 @@ impl PoolView {
         }
         section.append_child(&stops_box)?;
 
+        let sweep_box = element(doc, "div", "controls sweep", "")?;
+        let sweep_mode: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
+        sweep_mode.set_attribute("data-role", "sweep-mode")?;
+        for mode in [Mode::Processes, Mode::Threads, Mode::ThreadsGil] {
+            let option = element(doc, "option", "", mode.key())?;
+            option.set_attribute("value", mode.key())?;
+            sweep_mode.append_child(&option)?;
+        }
+        let sweep_to: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
+        sweep_to.set_attribute("data-role", "sweep-to")?;
+        for (value, text) in [
+            (
+                max_workers.to_string(),
+                format!("1..{max_workers} (this machine's cores)"),
+            ),
+            (
+                SWEEP_MAX.to_string(),
+                format!("1..{SWEEP_MAX} (the book's sweep)"),
+            ),
+        ] {
+            let option = element(doc, "option", "", &text)?;
+            option.set_attribute("value", &value)?;
+            sweep_to.append_child(&option)?;
+        }
+        let sweep_button: HtmlButtonElement =
+            element(doc, "button", "sweep", "Sweep")?.unchecked_into();
+        sweep_button.set_attribute("data-role", "sweep")?;
+        sweep_box.append_child(&sweep_button)?;
+        let label = element(doc, "label", "", " ")?;
+        label.append_child(&sweep_mode)?;
+        sweep_box.append_child(&label)?;
+        let label = element(doc, "label", "", " with ")?;
+        label.append_child(&sweep_to)?;
+        sweep_box.append_child(&label)?;
+        section.append_child(&sweep_box)?;
+
         let figure = element(doc, "figure", "timeline", "")?;
         section.append_child(&figure)?;
         let canvas: HtmlCanvasElement = doc.create_element("canvas")?.unchecked_into();
@@ -167,12 +207,25 @@ impl PoolView {
         )?;
         figure.append_child(&caption)?;
 
+        let sweep_canvas: HtmlCanvasElement = doc.create_element("canvas")?.unchecked_into();
+        sweep_canvas.set_attribute("data-role", "sweep-plot")?;
+        sweep_canvas.set_class_name("sweep-plot");
+        figure.append_child(&sweep_canvas)?;
+        sweep_canvas.set_width((width * scale) as u32);
+        sweep_canvas.set_height((220.0 * scale) as u32);
+        sweep_canvas.style().set_property("height", "220px")?;
+        sweep_canvas.set_hidden(true);
+
         let output = Output::render(doc, &section)?;
         let table = element(doc, "table", "results", "")?;
         table.set_attribute("data-role", "results")?;
         section.append_child(&table)?;
 
         Ok(PoolView {
+            sweep_button,
+            sweep_mode,
+            sweep_to,
+            sweep_canvas,
             modes,
             workers,
             workload,
@@ -214,6 +267,17 @@ impl PoolView {
                 });
             });
         }
+        {
+            let app = Rc::clone(app);
+            on_click(&self.sweep_button, move || {
+                let app = Rc::clone(&app);
+                let mode = Mode::parse(&app.pool_lab.sweep_mode.value()).unwrap_or(Mode::Processes);
+                let to = app.pool_lab.sweep_to.value().parse().unwrap_or(1);
+                spawn_local(async move {
+                    let _ = run_sweep(&app, mode, to).await;
+                });
+            });
+        }
         let numbers = self.numbers.clone();
         let workload = self.workload.clone();
         let on_change =
@@ -230,6 +294,9 @@ impl PoolView {
             button.set_disabled(running || (*mode != Mode::Processes && !has_pool));
         }
         self.workers.set_disabled(running);
+        self.sweep_button.set_disabled(running || !has_pool);
+        self.sweep_mode.set_disabled(running);
+        self.sweep_to.set_disabled(running);
         self.workload.set_disabled(running);
         self.numbers.set_disabled(running);
         let pool_running = self.active.borrow().is_some();
@@ -260,6 +327,23 @@ impl PoolView {
             _ => NUMBERS.to_vec(),
         };
         check_request(mode, workers, numbers, self.max_workers)
+    }
+
+    fn draw_sweep(&self, mode: Mode, sequential_ms: f64, points: &[(usize, f64)]) {
+        self.sweep_canvas.set_hidden(false);
+        let Ok(Some(context)) = self.sweep_canvas.get_context("2d") else {
+            return;
+        };
+        let ctx: CanvasRenderingContext2d = context.unchecked_into();
+        draw_sweep(
+            &ctx,
+            mode,
+            sequential_ms,
+            points,
+            f64::from(self.sweep_canvas.width()),
+            f64::from(self.sweep_canvas.height()),
+            self.scale,
+        );
     }
 
     fn draw_timeline(&self) {
@@ -369,7 +453,10 @@ pub fn pool_options(options: &JsValue, max_workers: usize) -> Result<PoolRequest
 
 /// One pool run. Errors are shown on the page and returned.
 pub async fn run_pool(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String> {
-    let outcome = pool_run(app, request).await;
+    let outcome = match app.begin() {
+        Ok(_running) => pool_run(app, request).await,
+        Err(busy) => Err(busy),
+    };
     if let Err(message) = &outcome {
         app.pool_lab.output.say(message, "error");
     }
@@ -389,7 +476,6 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
             mode.key()
         ));
     }
-    let running = app.begin()?;
     for (m, button) in &view.modes {
         let _ = button.set_attribute("aria-pressed", if *m == mode { "true" } else { "false" });
     }
@@ -603,8 +689,6 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     ])
     .into();
     drop(timeline);
-    drop(running);
-    view.set_running(false, app.pool.is_some());
     dispatch_report(&report_js);
     Ok(report_js)
 }
@@ -640,6 +724,151 @@ fn append_row(tbody: &Element, row: &Row, mode: Mode) {
     }
     let _ = tbody.append_child(&tr);
 }
+
+/// The book's `run_procs.sh`: `mode` for N = 1..=`to` workers, on the
+/// book's fixture, after one sequential run for reference.
+pub async fn run_sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> {
+    let outcome = match app.begin() {
+        Ok(_running) => sweep(app, mode, to).await,
+        Err(busy) => Err(busy),
+    };
+    if let Err(message) = &outcome {
+        app.pool_lab.output.say(message, "error");
+    }
+    outcome
+}
+
+async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> {
+    if matches!(mode, Mode::Sequential | Mode::Rayon) {
+        return Err(format!(
+            "a sweep varies the number of workers: {} has no such choice",
+            mode.key()
+        ));
+    }
+    if to == 0 || to > SWEEP_MAX {
+        return Err(format!(
+            "a sweep goes up to 1..{SWEEP_MAX} workers, not {to}"
+        ));
+    }
+    let total_of = |report: &JsValue| {
+        Reflect::get(report, &"totalMs".into())
+            .ok()
+            .and_then(|v| v.as_f64())
+    };
+    let stopped =
+        |report: &JsValue| Reflect::get(report, &"stopped".into()).is_ok_and(|v| !v.is_null());
+    let view = &app.pool_lab;
+    let sequential = pool_run(
+        app,
+        PoolRequest {
+            mode: Mode::Sequential,
+            workers: 1,
+            numbers: NUMBERS.to_vec(),
+        },
+    )
+    .await?;
+    let sequential_ms = total_of(&sequential).unwrap_or(f64::NAN);
+    let mut points: Vec<(usize, f64)> = Vec::new();
+    for workers in 1..=to {
+        view.output.say(
+            &format!("Sweep: {} with {workers} of {to} workers…", mode.key()),
+            "running",
+        );
+        let report = pool_run(
+            app,
+            PoolRequest {
+                mode,
+                workers,
+                numbers: NUMBERS.to_vec(),
+            },
+        )
+        .await?;
+        if stopped(&report) {
+            view.output.say("Sweep stopped.", "done");
+            break;
+        }
+        points.push((workers, total_of(&report).unwrap_or(f64::NAN)));
+        view.draw_sweep(mode, sequential_ms, &points);
+    }
+    let best = points.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1));
+    let list = Array::new();
+    for (workers, total) in &points {
+        list.push(&object(&[
+            ("workers", (*workers as u32).into()),
+            ("totalMs", (*total).into()),
+        ]));
+    }
+    let line = match best {
+        Some((w, t)) => format!(
+            "# sweep of {}: best with {w} workers, {:.2}s (sequential {:.2}s)",
+            mode.key(),
+            t / 1000.0,
+            sequential_ms / 1000.0
+        ),
+        None => format!("# sweep of {}: stopped before any point", mode.key()),
+    };
+    view.output.append_transcript(&[line.clone()]);
+    if let Some((w, t)) = best {
+        view.output.say(
+            &format!(
+                "Sweep done: best with {w} workers ({:.2} s; sequential {:.2} s).",
+                t / 1000.0,
+                sequential_ms / 1000.0
+            ),
+            "done",
+        );
+    }
+    let report: JsValue = object(&[
+        ("experiment", "sweep".into()),
+        ("mode", mode.key().into()),
+        ("sequentialMs", sequential_ms.into()),
+        ("points", list.into()),
+        (
+            "best",
+            best.map_or(JsValue::NULL, |(w, t)| {
+                object(&[("workers", (w as u32).into()), ("totalMs", t.into())]).into()
+            }),
+        ),
+        ("transcript", Array::of1(&line.into()).into()),
+    ])
+    .into();
+    dispatch_report(&report);
+    Ok(report)
+}
+
+/// Reads `runSweep`'s `{ mode, to? }` (`to`: 1..20, default the pool's size).
+pub fn sweep_options(options: &JsValue, max_workers: usize) -> Result<(Mode, usize), String> {
+    let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    let mode_value = get("mode");
+    let mode = mode_value
+        .as_string()
+        .and_then(|s| Mode::parse(&s))
+        .filter(|m| matches!(m, Mode::Processes | Mode::Threads | Mode::ThreadsGil))
+        .ok_or_else(|| {
+            format!(
+                "mode must be \"processes\", \"threads\" or \"threads-gil\", not {}",
+                describe(&mode_value)
+            )
+        })?;
+    let to = get("to");
+    let to = if to.is_undefined() {
+        max_workers
+    } else {
+        match to.as_f64() {
+            Some(t) if t.fract() == 0.0 && (1.0..=SWEEP_MAX as f64).contains(&t) => t as usize,
+            _ => {
+                return Err(format!(
+                    "to must be a whole number from 1 to {SWEEP_MAX}, not {}",
+                    describe(&to)
+                ));
+            }
+        }
+    };
+    Ok((mode, to))
+}
+
+/// The book's sweep went to 20 workers; so may this one.
+pub const SWEEP_MAX: usize = 20;
 
 /// `spinlab.cancelPool(policy)`: stops the run, resolves once it has stopped.
 pub async fn cancel_pool(app: &App, policy: StopPolicy) -> Result<JsValue, String> {
@@ -773,6 +1002,128 @@ fn draw_timeline(ctx: &CanvasRenderingContext2d, t: &Timeline, width: f64, heigh
         tick += step;
     }
     ctx.set_global_alpha(1.0);
+}
+
+/// The book's own figures (8 workers), for the plot's shape.
+const BOOK_SEQUENTIAL_S: f64 = 26.91;
+const BOOK_PROCESSES_8_S: f64 = 6.51;
+const BOOK_THREADS_8_S: f64 = 23.45;
+
+fn draw_sweep(
+    ctx: &CanvasRenderingContext2d,
+    mode: Mode,
+    sequential_ms: f64,
+    points: &[(usize, f64)],
+    width: f64,
+    height: f64,
+    s: f64,
+) {
+    let paper = css_var("--term-paper", "#15171c");
+    let ink = css_var("--term-ink", "#e9ecef");
+    ctx.set_fill_style_str(&paper);
+    ctx.fill_rect(0.0, 0.0, width, height);
+    let max_n = points.iter().map(|p| p.0).max().unwrap_or(1).max(8) as f64;
+    // The book's points, scaled so that its sequential run matches this one.
+    let book = [
+        ("book: 8 processes", BOOK_PROCESSES_8_S / BOOK_SEQUENTIAL_S),
+        (
+            "book: 8 threads (GIL)",
+            BOOK_THREADS_8_S / BOOK_SEQUENTIAL_S,
+        ),
+    ];
+    let max_ms = points
+        .iter()
+        .map(|p| p.1)
+        .chain([sequential_ms])
+        .fold(1.0f64, f64::max)
+        * 1.1;
+    let (left, right, top, bottom) = (52.0 * s, 16.0 * s, 16.0 * s, 30.0 * s);
+    let x = |n: f64| left + (width - left - right) * (n - 1.0) / (max_n - 1.0).max(1.0);
+    let y = |ms: f64| top + (height - top - bottom) * (1.0 - ms / max_ms);
+    ctx.set_font(&format!("{}px system-ui, sans-serif", 11.0 * s));
+    ctx.set_fill_style_str(&ink);
+    ctx.set_stroke_style_str(&ink);
+    ctx.set_global_alpha(0.35);
+    ctx.set_line_width(1.0);
+    // Axes, ticks and units.
+    for i in 0..=4 {
+        let ms = max_ms * f64::from(i) / 4.0;
+        ctx.begin_path();
+        ctx.move_to(left, y(ms));
+        ctx.line_to(width - right, y(ms));
+        ctx.stroke();
+    }
+    ctx.set_global_alpha(0.8);
+    for i in 0..=4 {
+        let ms = max_ms * f64::from(i) / 4.0;
+        let _ = ctx.fill_text(&format!("{:.1} s", ms / 1000.0), 4.0 * s, y(ms) + 4.0 * s);
+    }
+    for n in 1..=max_n as usize {
+        if max_n <= 10.0 || n % 2 == 1 || n == max_n as usize {
+            let _ = ctx.fill_text(&n.to_string(), x(n as f64) - 3.0 * s, height - 12.0 * s);
+        }
+    }
+    let _ = ctx.fill_text("workers", width / 2.0 - 20.0 * s, height - 1.0 * s);
+    // The sequential reference.
+    ctx.set_global_alpha(0.6);
+    ctx.set_line_dash(&Array::of2(&(4.0 * s).into(), &(4.0 * s).into()))
+        .ok();
+    ctx.begin_path();
+    ctx.move_to(left, y(sequential_ms));
+    ctx.line_to(width - right, y(sequential_ms));
+    ctx.stroke();
+    ctx.set_line_dash(&Array::new()).ok();
+    let _ = ctx.fill_text(
+        "sequential",
+        width - right - 70.0 * s,
+        y(sequential_ms) - 4.0 * s,
+    );
+    ctx.set_global_alpha(1.0);
+    // The book, for shape.
+    for (label, ratio) in book {
+        let (px, py) = (x(8.0), y(ratio * sequential_ms));
+        ctx.set_stroke_style_str("#ffa94d");
+        ctx.begin_path();
+        let _ = ctx.arc(px, py, 5.0 * s, 0.0, std::f64::consts::TAU);
+        ctx.stroke();
+        ctx.set_fill_style_str("#ffa94d");
+        let _ = ctx.fill_text(label, px + 8.0 * s, py + 4.0 * s);
+    }
+    // This run.
+    ctx.set_stroke_style_str("#4dabf7");
+    ctx.set_fill_style_str("#4dabf7");
+    ctx.set_line_width(2.0 * s);
+    ctx.begin_path();
+    for (i, (n, ms)) in points.iter().enumerate() {
+        if i == 0 {
+            ctx.move_to(x(*n as f64), y(*ms));
+        } else {
+            ctx.line_to(x(*n as f64), y(*ms));
+        }
+    }
+    ctx.stroke();
+    for (n, ms) in points {
+        ctx.begin_path();
+        let _ = ctx.arc(x(*n as f64), y(*ms), 3.0 * s, 0.0, std::f64::consts::TAU);
+        ctx.fill();
+    }
+    if let Some((n, ms)) = points.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)) {
+        ctx.set_fill_style_str("#69db7c");
+        ctx.begin_path();
+        let _ = ctx.arc(x(n as f64), y(ms), 6.0 * s, 0.0, std::f64::consts::TAU);
+        ctx.fill();
+        let _ = ctx.fill_text(
+            &format!("best: {n} ({:.2} s)", ms / 1000.0),
+            x(n as f64) + 8.0 * s,
+            y(ms) - 8.0 * s,
+        );
+    }
+    ctx.set_fill_style_str(&ink);
+    let _ = ctx.fill_text(
+        &format!("{}: total time against workers", mode.key()),
+        left,
+        12.0 * s,
+    );
 }
 
 /// A round axis step (1, 2 or 5 × a power of ten) near `raw` ms.

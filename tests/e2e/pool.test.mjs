@@ -172,6 +172,26 @@ test('typed numbers: errors name the line', async () => {
   await page.selectOption('[data-role=workload]', 'book');
 });
 
+test('a sweep runs a mode for N = 1..to and marks the best N', async () => {
+  const r = await page.evaluate(() => window.spinlab.runSweep({ mode: 'threads', to: 2 }));
+  assert.equal(r.mode, 'threads');
+  assert.ok(r.sequentialMs > 0);
+  assert.deepEqual(r.points.map((p) => p.workers), [1, 2]);
+  const best = r.points.reduce((a, b) => (b.totalMs < a.totalMs ? b : a));
+  assert.deepEqual(r.best, best);
+  assert.equal(await page.isHidden('[data-role=sweep-plot]'), false, 'the plot is shown');
+  if (process.env.SPINLAB_ARTIFACTS) {
+    await page.locator('[data-role=sweep-plot]').screenshot({ path: `${process.env.SPINLAB_ARTIFACTS}/sweep-threads.png` });
+  }
+  for (const [options, pattern] of [
+    [{ mode: 'rayon' }, /mode must be "processes", "threads" or "threads-gil"/],
+    [{ mode: 'threads', to: 21 }, /to must be a whole number from 1 to 20/],
+  ]) {
+    const message = await page.evaluate((o) => window.spinlab.runSweep(o).then(() => 'resolved', (e) => e.message), options);
+    assert.match(message, pattern);
+  }
+});
+
 test('no errors in the console', () => {
   assert.deepEqual(browser.errors, []);
 });

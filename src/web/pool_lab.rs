@@ -807,7 +807,7 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
         ),
         None => format!("# sweep of {}: stopped before any point", mode.key()),
     };
-    view.output.append_transcript(&[line.clone()]);
+    view.output.append_transcript(std::slice::from_ref(&line));
     if let Some((w, t)) = best {
         view.output.say(
             &format!(

@@ -46,6 +46,12 @@ impl JobQueue {
         queue
     }
 
+    /// Takes a job if there is one (the early `procs.py`'s
+    /// `while not jobs.empty(): n = jobs.get()`).
+    pub fn try_get(&self) -> Option<Job> {
+        self.items.lock().expect("queue lock").pop_front()
+    }
+
     pub fn put(&self, job: Job) {
         self.items.lock().expect("queue lock").push_back(job);
         self.ready.notify_one();

@@ -99,6 +99,16 @@ const HEAD: u32 = 0;
 const CANCEL: u32 = 1;
 
 impl PoolRun {
+    /// The early `procs.py`'s `jobs.empty()`: no number left to hand out.
+    pub fn jobs_empty(&self) -> bool {
+        match &self.control {
+            Control::Shared { jobs, .. } => jobs.is_empty(),
+            Control::Processes {
+                shared, numbers, ..
+            } => Atomics::load(shared, HEAD).unwrap_or(0) as usize >= numbers.len(),
+        }
+    }
+
     /// Applies a stop policy.
     pub fn stop(&mut self, policy: StopPolicy) -> StopInfo {
         match &mut self.control {
@@ -179,15 +189,22 @@ impl PoolRun {
 }
 
 /// Starts `mode` with `workers` workers on `numbers`.
+///
+/// With `racy`, the early `procs.py`: no pills; each worker stops when it
+/// finds the queue empty (see [`PoolRun::jobs_empty`] for the report side).
 pub fn start(
     mode: Mode,
     workers: usize,
     numbers: Arc<[u64]>,
     pool: Option<&Pool>,
+    racy: bool,
 ) -> Result<(PoolRun, mpsc::UnboundedReceiver<Message>), String> {
     let started_at = epoch_ms();
     let (tx, messages) = mpsc::unbounded::<Message>();
-    let jobs = Arc::new(JobQueue::with_jobs(&numbers, workers));
+    let jobs = Arc::new(JobQueue::with_jobs(
+        &numbers,
+        if racy { 0 } else { workers },
+    ));
     let no_more = Arc::new(AtomicBool::new(false));
     let cancel = Arc::new(AtomicBool::new(false));
     let needs_pool = || {
@@ -207,6 +224,7 @@ pub fn start(
                 Arc::clone(&jobs),
                 Arc::clone(&cancel),
                 None,
+                racy,
                 tx.clone(),
             ))?);
         }
@@ -219,6 +237,7 @@ pub fn start(
                     Arc::clone(&jobs),
                     Arc::clone(&cancel),
                     gil.clone(),
+                    racy,
                     tx.clone(),
                 );
                 threads::spawn(&format!("spinlab pool Thread-{}", id + 1), move || {
@@ -296,6 +315,7 @@ fn pool_worker(
     jobs: Arc<JobQueue>,
     cancel: Arc<AtomicBool>,
     gil: Option<Arc<Gil>>,
+    racy: bool,
     tx: mpsc::UnboundedSender<Message>,
 ) -> impl FnOnce() + Send + 'static {
     move || {
@@ -306,7 +326,13 @@ fn pool_worker(
         let cancelled = || cancel.load(Ordering::Relaxed);
         worker(
             id,
-            || jobs.get(),
+            || {
+                if racy {
+                    jobs.try_get().unwrap_or(Job::Stop)
+                } else {
+                    jobs.get()
+                }
+            },
             |n| match &gil {
                 Some(gil) => check_under_gil(n, gil, &cancel, now_seconds),
                 None => check_cancellable(n, &cancelled, now_seconds),

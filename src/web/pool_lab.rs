@@ -33,6 +33,8 @@ pub struct PoolRequest {
     pub mode: Mode,
     pub workers: usize,
     pub numbers: Vec<u64>,
+    /// The early `procs.py`: the report loop stops when the queue is empty.
+    pub racy: bool,
 }
 
 /// One checked number as the page keeps it (times relative to the run's start).
@@ -66,6 +68,7 @@ struct Active {
 }
 
 pub struct PoolView {
+    race: HtmlInputElement,
     sweep_button: HtmlButtonElement,
     sweep_mode: HtmlSelectElement,
     sweep_to: HtmlSelectElement,
@@ -126,6 +129,15 @@ impl PoolView {
         }
         let label = element(doc, "label", "", "workload ")?;
         label.append_child(&workload)?;
+        options.append_child(&label)?;
+        let race: HtmlInputElement = doc.create_element("input")?.unchecked_into();
+        race.set_type("checkbox");
+        race.set_attribute("data-role", "race")?;
+        let label = element(doc, "label", "radio", "")?;
+        label.append_child(&race)?;
+        label.append_child(&doc.create_text_node(
+            "the race: the early procs.py (no pills; stop when the queue is empty)",
+        ))?;
         options.append_child(&label)?;
         section.append_child(&options)?;
         let numbers: HtmlTextAreaElement = doc.create_element("textarea")?.unchecked_into();
@@ -222,6 +234,7 @@ impl PoolView {
         section.append_child(&table)?;
 
         Ok(PoolView {
+            race,
             sweep_button,
             sweep_mode,
             sweep_to,
@@ -298,6 +311,7 @@ impl PoolView {
         self.sweep_mode.set_disabled(running);
         self.sweep_to.set_disabled(running);
         self.workload.set_disabled(running);
+        self.race.set_disabled(running);
         self.numbers.set_disabled(running);
         let pool_running = self.active.borrow().is_some();
         for (_, button) in &self.stops {
@@ -326,7 +340,13 @@ impl PoolView {
             "custom" => parse_number_list(&self.numbers.value())?,
             _ => NUMBERS.to_vec(),
         };
-        check_request(mode, workers, numbers, self.max_workers)
+        check_request(
+            mode,
+            workers,
+            numbers,
+            self.max_workers,
+            self.race.checked(),
+        )
     }
 
     fn draw_sweep(&self, mode: Mode, sequential_ms: f64, points: &[(usize, f64)]) {
@@ -372,7 +392,13 @@ fn check_request(
     workers: usize,
     numbers: Vec<u64>,
     max_workers: usize,
+    racy: bool,
 ) -> Result<PoolRequest, String> {
+    if racy && mode == Mode::Rayon {
+        return Err(
+            "the race needs a job queue: rayon has none (it splits the numbers up front)".into(),
+        );
+    }
     let workers = if mode == Mode::Sequential { 1 } else { workers };
     if workers == 0 || workers > max_workers {
         return Err(format!(
@@ -386,6 +412,7 @@ fn check_request(
         mode,
         workers,
         numbers,
+        racy,
     })
 }
 
@@ -448,7 +475,18 @@ pub fn pool_options(options: &JsValue, max_workers: usize) -> Result<PoolRequest
         }
         numbers
     };
-    check_request(mode, workers, numbers, max_workers)
+    let race = get("race");
+    let racy = match race.as_bool() {
+        Some(b) => b,
+        None if race.is_undefined() => false,
+        None => {
+            return Err(format!(
+                "race must be true or false, not {}",
+                describe(&race)
+            ));
+        }
+    };
+    check_request(mode, workers, numbers, max_workers, racy)
 }
 
 /// One pool run. Errors are shown on the page and returned.
@@ -469,6 +507,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         mode,
         workers,
         numbers,
+        racy,
     } = request;
     if mode != Mode::Processes && app.pool.is_none() {
         return Err(format!(
@@ -495,7 +534,8 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     next_paint().await;
 
     let numbers: Arc<[u64]> = numbers.into();
-    let (run, mut messages) = pool::start(mode, workers, Arc::clone(&numbers), app.pool.as_ref())?;
+    let (run, mut messages) =
+        pool::start(mode, workers, Arc::clone(&numbers), app.pool.as_ref(), racy)?;
     let (started_at, lanes) = (run.started_at, run.workers);
     *view.active.borrow_mut() = Some(Active {
         run,
@@ -515,10 +555,24 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
 
     let mut report = Report::new(lanes);
     let tbody = view.table.query_selector("tbody").ok().flatten();
+    let mut racy_ended = false;
+    let mut late: Vec<u64> = Vec::new();
     while let Some(message) =
         poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut messages), cx)).await
     {
         let more = report.take(&message);
+        if racy_ended {
+            // The racy program has stopped listening: what still arrives is
+            // lost to it. The page waits for the workers anyway, so that
+            // nothing is left running.
+            if let Message::Result { result, .. } = message {
+                late.push(result.n);
+            }
+            if !more {
+                break;
+            }
+            continue;
+        }
         let mut timeline = view.timeline.borrow_mut();
         let rel = |t: f64| t - started_at;
         match message {
@@ -569,6 +623,21 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         if !more {
             break;
         }
+        // The early procs.py: `if jobs.empty(): break`, after each result.
+        if racy
+            && matches!(message, Message::Result { .. })
+            && view
+                .active
+                .borrow()
+                .as_ref()
+                .is_some_and(|a| a.run.jobs_empty())
+        {
+            racy_ended = true;
+            let line =
+                "# the racy report loop saw the job queue empty and stopped listening".to_string();
+            transcript.push(line.clone());
+            view.output.append_transcript(&[line]);
+        }
     }
     drop(redraw);
     let total_ms = epoch_ms() - started_at;
@@ -603,8 +672,26 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
             || (mode == Mode::Rayon && stopped.is_some())
             || stopped == Some(StopPolicy::PoisonPill)
     });
-    let footer = mode.footer(report.checked, total_ms / 1000.0);
+    let reported_checks = report.checked - late.len();
+    let footer = mode.footer(reported_checks, total_ms / 1000.0);
     let mut lines = vec![footer];
+    if racy {
+        lines.push(if late.is_empty() {
+            "# race: this time no result arrived after the loop had stopped (run it again)"
+                .to_string()
+        } else {
+            format!(
+                "# race: {} arrived after the report loop had stopped and {} lost: {}",
+                if late.len() == 1 { "1 result".to_string() } else { format!("{} results", late.len()) },
+                if late.len() == 1 { "was" } else { "were" },
+                late.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+            )
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+    }
     if let Some(policy) = stopped {
         lines.push(format!(
             "# stopped by {}: {} checked, {} cancelled, {} never started, {} lost in flight{}",
@@ -677,13 +764,15 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     let report_js: JsValue = object(&[
         ("mode", mode.key().into()),
         ("workers", (lanes as u32).into()),
-        ("checked", (report.checked as u32).into()),
+        ("checked", (reported_checks as u32).into()),
         ("totalMs", total_ms.into()),
         ("startupMs", startup.into()),
         ("stopped", stopped.map_or(JsValue::NULL, |p| p.key().into())),
         ("results", results.into()),
         ("cancelled", to_strings(&cancelled).into()),
         ("lost", to_strings(&lost).into()),
+        ("race", racy.into()),
+        ("lostToRace", to_strings(&late).into()),
         ("notStarted", to_strings(&not_started).into()),
         ("transcript", lines.into()),
     ])
@@ -764,6 +853,7 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
             mode: Mode::Sequential,
             workers: 1,
             numbers: NUMBERS.to_vec(),
+            racy: false,
         },
     )
     .await?;
@@ -780,6 +870,7 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
                 mode,
                 workers,
                 numbers: NUMBERS.to_vec(),
+                racy: false,
             },
         )
         .await?;

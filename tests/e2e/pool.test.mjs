@@ -172,6 +172,25 @@ test('typed numbers: errors name the line', async () => {
   await page.selectOption('[data-role=workload]', 'book');
 });
 
+test('the race: the early procs.py loses results the sentinel version keeps', async () => {
+  // The loss depends on timing: with the fixture's slow last numbers it is
+  // near certain, but give it three tries before calling it absent.
+  let lost = [];
+  for (let attempt = 0; attempt < 3 && lost.length === 0; attempt++) {
+    const r = await runPool({ mode: 'threads', workers: 2, race: true });
+    assert.equal(r.race, true);
+    assert.equal(r.checked + r.lostToRace.length, 20, 'every number was still checked, some after the loop ended');
+    lost = r.lostToRace;
+    if (lost.length) assert.match(r.transcript.join('\n'), /race: \d+ results? arrived after the report loop had stopped/);
+  }
+  assert.ok(lost.length > 0, 'the racy report loop lost at least one result');
+  const fixed = await runPool({ mode: 'threads', workers: 2 });
+  assert.equal(fixed.checked, 20);
+  assert.deepEqual(fixed.lostToRace, []);
+  const message = await page.evaluate(() => window.spinlab.runPool({ mode: 'rayon', race: true }).then(() => 'resolved', (e) => e.message));
+  assert.match(message, /the race needs a job queue/);
+});
+
 test('a sweep runs a mode for N = 1..to and marks the best N', async () => {
   const r = await page.evaluate(() => window.spinlab.runSweep({ mode: 'threads', to: 2 }));
   assert.equal(r.mode, 'threads');

@@ -682,10 +682,13 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         } else {
             format!(
                 "# race: {} arrived after the report loop had stopped and {} lost: {}",
-                if late.len() == 1 { "1 result".to_string() } else { format!("{} results", late.len()) },
+                if late.len() == 1 {
+                    "1 result".to_string()
+                } else {
+                    format!("{} results", late.len())
+                },
                 if late.len() == 1 { "was" } else { "were" },
-                late.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
-            )
+                late.iter()
                     .map(u64::to_string)
                     .collect::<Vec<_>>()
                     .join(", ")

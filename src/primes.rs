@@ -371,3 +371,38 @@ pub fn parse_number_list(text: &str) -> Result<Vec<u64>, String> {
     }
     Ok(numbers)
 }
+
+/// The book's fixture, rescaled to this machine: 10 primes, 5 squares of
+/// primes (as costly as primes of their size: trial division runs to the
+/// root) and 5 trivial composites, sorted like the book's, with the costs
+/// spread like the book's (its checks took 0.3 s to 3 s), summing to
+/// `total_secs` of sequential checking at `divisions_per_sec`.
+pub fn calibrated_fixture(divisions_per_sec: f64, total_secs: f64) -> Vec<(u64, bool)> {
+    // Relative costs of the heavy checks, after the book's timings.
+    const PRIMES: [f64; 10] = [0.32, 0.57, 1.75, 2.06, 2.36, 2.55, 2.74, 2.95, 3.0, 3.1];
+    const SQUARES: [f64; 5] = [1.81, 1.88, 2.42, 2.57, 2.93];
+    let sum: f64 = PRIMES.iter().chain(&SQUARES).sum();
+    let divisions = |share: f64| (divisions_per_sec * total_secs * share / sum).max(1.0);
+    let mut fixture = Vec::with_capacity(20);
+    for share in PRIMES {
+        let root = 2.0 * divisions(share) + 1.0;
+        let p = next_prime((root * root).min(LARGEST_U64_PRIME as f64 - 1.0) as u64)
+            .unwrap_or(LARGEST_U64_PRIME);
+        fixture.push((p, true));
+    }
+    for share in SQUARES {
+        let q = next_prime((2.0 * divisions(share)).min(4_294_967_290.0) as u64)
+            .unwrap_or(4_294_967_291);
+        fixture.push((q * q, false));
+    }
+    // Trivial composites beside the large ones, as in the book
+    // (4444444444444444, 6666666666666666…): an even number, multiples of 5.
+    let largest = fixture.iter().map(|(n, _)| *n).max().unwrap_or(10);
+    for k in 1..=5u64 {
+        let near = largest / 6 * k;
+        let trivial = near - near % 10 + if k % 2 == 0 { 5 } else { 0 };
+        fixture.push((trivial.max(4), false));
+    }
+    fixture.sort_unstable();
+    fixture
+}

@@ -379,3 +379,40 @@ fn number_lists_take_lines_and_commas_and_name_the_bad_line() {
             .starts_with("more than 10000 numbers")
     );
 }
+
+#[test]
+fn the_calibrated_fixture_has_the_books_shape_and_the_asked_cost() {
+    use spinlab::primes::{calibrated_fixture, divisions_for_prime};
+    let rate = 435e6;
+    let fixture = calibrated_fixture(rate, 20.0);
+    assert_eq!(fixture.len(), 20);
+    assert!(
+        fixture.windows(2).all(|w| w[0].0 < w[1].0),
+        "sorted, no repeats"
+    );
+    for &(n, prime) in &fixture {
+        assert_eq!(miller_rabin(n), prime, "{n}");
+    }
+    let primes: Vec<u64> = fixture.iter().filter(|f| f.1).map(|f| f.0).collect();
+    let squares: Vec<u64> = fixture
+        .iter()
+        .filter(|&&(n, p)| !p && miller_rabin(n.isqrt()) && n.isqrt().pow(2) == n)
+        .map(|f| f.0)
+        .collect();
+    assert_eq!((primes.len(), squares.len()), (10, 5));
+    // The heavy checks add up to the target at that rate (a square costs the
+    // divisions up to its root, which is a prime).
+    let divisions: u64 = primes
+        .iter()
+        .map(|&p| divisions_for_prime(p))
+        .chain(squares.iter().map(|&s| (s.isqrt() - 1) / 2))
+        .sum();
+    let secs = divisions as f64 / rate;
+    assert!((secs - 20.0).abs() < 0.1, "predicted {secs} s");
+    // The trivial ones fall at once: a factor of 2 or 5.
+    for &(n, prime) in &fixture {
+        if !prime && !squares.contains(&n) {
+            assert!(n % 2 == 0 || n % 5 == 0, "{n} is trivial");
+        }
+    }
+}

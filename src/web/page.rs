@@ -466,7 +466,7 @@ fn install_api(
         }
     });
     let run_pool_fn = promise_fn(app, |app, options| async move {
-        match pool_options(&options, app.pool_lab.max_workers()) {
+        match pool_options(&options, app.pool_lab.max_workers(), &app.calibration) {
             Ok(request) => run_pool(&app, request).await,
             Err(message) => {
                 app.pool_lab.output_error(&message);

@@ -25,7 +25,10 @@ use super::ui::{
 };
 use crate::clock::epoch_ms;
 use crate::models::pool::{self, StopPolicy};
-use crate::primes::{MAX_NUMBERS, NUMBERS, PrimeResult, parse_number, parse_number_list};
+use crate::primes::{
+    Calibration, MAX_NUMBERS, NUMBERS, PrimeResult, calibrated_fixture, parse_number,
+    parse_number_list,
+};
 use crate::protocol::{Message, Mode, Report};
 
 /// What to run: `spinlab.runPool`'s options, checked.
@@ -260,7 +263,7 @@ impl PoolView {
             on_click(button, move || {
                 let app = Rc::clone(&app);
                 spawn_local(async move {
-                    let request = app.pool_lab.request_from_controls(mode);
+                    let request = app.pool_lab.request_from_controls(mode, &app.calibration);
                     let _ = match request {
                         Ok(request) => run_pool(&app, request).await,
                         Err(message) => {
@@ -328,7 +331,11 @@ impl PoolView {
         self.output.say(message, "error");
     }
 
-    fn request_from_controls(&self, mode: Mode) -> Result<PoolRequest, String> {
+    fn request_from_controls(
+        &self,
+        mode: Mode,
+        calibration: &Result<Calibration, String>,
+    ) -> Result<PoolRequest, String> {
         let workers = self.workers.value();
         let workers = workers.trim().parse::<usize>().map_err(|_| {
             format!(
@@ -338,6 +345,7 @@ impl PoolView {
         })?;
         let numbers = match self.workload.value().as_str() {
             "custom" => parse_number_list(&self.numbers.value())?,
+            "calibrated" => calibrated_numbers(calibration)?,
             _ => NUMBERS.to_vec(),
         };
         check_request(
@@ -416,8 +424,28 @@ fn check_request(
     })
 }
 
-/// Reads `{ mode, workers, numbers }`.
-pub fn pool_options(options: &JsValue, max_workers: usize) -> Result<PoolRequest, String> {
+/// How long the calibrated fixture's sequential run should take.
+const CALIBRATED_FIXTURE_SECS: f64 = 20.0;
+
+/// The calibrated fixture's numbers, from this machine's division rate.
+fn calibrated_numbers(calibration: &Result<Calibration, String>) -> Result<Vec<u64>, String> {
+    let c = calibration
+        .as_ref()
+        .map_err(|reason| format!("no calibrated fixture: {reason}"))?;
+    Ok(
+        calibrated_fixture(c.divisions_per_sec, CALIBRATED_FIXTURE_SECS)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect(),
+    )
+}
+
+/// Reads `{ mode, workers, numbers, workload, race }`.
+pub fn pool_options(
+    options: &JsValue,
+    max_workers: usize,
+    calibration: &Result<Calibration, String>,
+) -> Result<PoolRequest, String> {
     if options.is_undefined() || options.is_null() {
         return Err("runPool needs options: { mode, workers?, numbers? }".into());
     }
@@ -449,8 +477,21 @@ pub fn pool_options(options: &JsValue, max_workers: usize) -> Result<PoolRequest
         }
     };
     let numbers_value = get("numbers");
+    let workload = get("workload");
     let numbers = if numbers_value.is_undefined() {
-        NUMBERS.to_vec()
+        match workload.as_string().as_deref() {
+            None if workload.is_undefined() => NUMBERS.to_vec(),
+            Some("book") => NUMBERS.to_vec(),
+            Some("calibrated") => calibrated_numbers(calibration)?,
+            _ => {
+                return Err(format!(
+                    "workload must be \"book\" or \"calibrated\", not {}",
+                    describe(&workload)
+                ));
+            }
+        }
+    } else if !workload.is_undefined() {
+        return Err("give numbers or a workload, not both".into());
     } else {
         let list = numbers_value.dyn_into::<Array>().map_err(|v| {
             format!(

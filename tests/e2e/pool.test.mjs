@@ -191,6 +191,16 @@ test('the race: the early procs.py loses results the sentinel version keeps', as
   assert.match(message, /the race needs a job queue/);
 });
 
+test('the calibrated fixture has the book\'s shape, scaled to this machine', async () => {
+  const r = await runPool({ mode: 'threads', workers: Math.min(2, cores), workload: 'calibrated' });
+  assert.equal(r.checked, 20);
+  assert.equal(r.results.filter((x) => x.prime).length, 10, '10 primes, as the issue asks');
+  assert.ok(r.results.every((x) => BigInt(x.n) > 0n));
+  const conflict = await page.evaluate(() => window.spinlab.runPool({ mode: 'threads', workload: 'calibrated', numbers: ['7'] })
+    .then(() => 'resolved', (e) => e.message));
+  assert.match(conflict, /numbers or a workload, not both/);
+});
+
 test('a sweep runs a mode for N = 1..to and marks the best N', async () => {
   const r = await page.evaluate(() => window.spinlab.runSweep({ mode: 'threads', to: 2 }));
   assert.equal(r.mode, 'threads');

@@ -406,3 +406,43 @@ pub fn calibrated_fixture(divisions_per_sec: f64, total_secs: f64) -> Vec<(u64, 
     fixture.sort_unstable();
     fixture
 }
+
+/// The odd candidate divisors of `is_prime(n)` (3, 5, … up to `isqrt(n)`),
+/// cut into `parts` contiguous ranges of about equal length: one big
+/// number's trial division split across threads. Empty when `n` needs no
+/// division (below 9, or even).
+pub fn divisor_ranges(n: u64, parts: usize) -> Vec<(u64, u64)> {
+    let root = n.isqrt();
+    if n < 9 || n.is_multiple_of(2) || root < 3 {
+        return Vec::new();
+    }
+    let count = (root - 1) / 2; // 3, 5, …, the last odd number ≤ root
+    let parts = (parts.max(1) as u64).min(count);
+    (0..parts)
+        .map(|k| {
+            let first = k * count / parts;
+            let last = (k + 1) * count / parts;
+            (3 + 2 * first, 3 + 2 * (last - 1))
+        })
+        .collect()
+}
+
+/// Whether any odd number in `lo..=hi` divides `n`, checking `stop` every
+/// so often (another range found one).
+#[allow(clippy::manual_is_multiple_of)]
+pub fn has_divisor_in(n: u64, lo: u64, hi: u64, stop: &std::sync::atomic::AtomicBool) -> bool {
+    let mut i = lo;
+    while i <= hi {
+        let end = hi.min(i.saturating_add(2 * 100_000));
+        while i <= end {
+            if n % i == 0 {
+                return true;
+            }
+            i += 2;
+        }
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return false;
+        }
+    }
+    false
+}

@@ -416,3 +416,50 @@ fn the_calibrated_fixture_has_the_books_shape_and_the_asked_cost() {
         }
     }
 }
+
+#[test]
+fn divisor_ranges_cover_the_books_divisions_exactly_once() {
+    use spinlab::primes::{divisor_ranges, has_divisor_in};
+    use std::sync::atomic::AtomicBool;
+    for n in [
+        9u64,
+        25,
+        49,
+        97,
+        1_000_003,
+        999_999_999_989,
+        BOOK_PRIME,
+        4_294_967_291 * 3,
+    ] {
+        for parts in [1, 2, 3, 7, 64] {
+            let ranges = divisor_ranges(n, parts);
+            let odd: Vec<u64> = (3..=n.isqrt()).step_by(2).collect();
+            if n > 1_000_000_000_000 {
+                // Too many to list: check the joins instead.
+                assert_eq!(ranges.first().unwrap().0, 3);
+                assert_eq!(ranges.last().unwrap().1, odd_last(n));
+                assert!(
+                    ranges.windows(2).all(|w| w[1].0 == w[0].1 + 2),
+                    "{n}/{parts}: {ranges:?}"
+                );
+            } else {
+                let covered: Vec<u64> = ranges
+                    .iter()
+                    .flat_map(|&(a, b)| (a..=b).step_by(2))
+                    .collect();
+                assert_eq!(covered, odd, "{n} in {parts} parts");
+            }
+            let never = AtomicBool::new(false);
+            if n < 1_000_000_000_000 {
+                let found = ranges.iter().any(|&(a, b)| has_divisor_in(n, a, b, &never));
+                assert_eq!(!found, is_prime(n), "{n} in {parts} parts");
+            }
+        }
+    }
+    assert!(divisor_ranges(8, 4).is_empty() && divisor_ranges(7, 4).is_empty());
+}
+
+fn odd_last(n: u64) -> u64 {
+    let r = n.isqrt();
+    if r % 2 == 0 { r - 1 } else { r }
+}

@@ -542,3 +542,31 @@ pub fn child(payload: JsValue) {
     );
     scope.close();
 }
+
+/// Rayon's data parallelism, beyond the book: one number's trial division
+/// split into `parts` ranges checked in parallel on the pool, so that one
+/// huge prime also uses every core. The same divisions as `is_prime`; the
+/// first range to find a divisor stops the others. Run it on a pool thread.
+pub fn split_check(n: u64, parts: usize) -> PrimeResult {
+    use crate::primes::{divisor_ranges, has_divisor_in};
+    use rayon::prelude::*;
+    let t0 = now_seconds();
+    let found = AtomicBool::new(false);
+    let prime = match n {
+        0 | 1 => false,
+        2 => true,
+        _ if n.is_multiple_of(2) => false,
+        _ => !divisor_ranges(n, parts).par_iter().any(|&(lo, hi)| {
+            let hit = has_divisor_in(n, lo, hi, &found);
+            if hit {
+                found.store(true, Ordering::Relaxed);
+            }
+            hit
+        }),
+    };
+    PrimeResult {
+        n,
+        prime,
+        elapsed: now_seconds() - t0,
+    }
+}

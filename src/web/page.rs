@@ -18,7 +18,8 @@ use super::monitor;
 use super::object;
 use super::pool::Pool;
 use super::pool_lab::{
-    PoolView, cancel_pool, pool_options, run_pool, run_sweep, stop_option, sweep_options,
+    PoolView, cancel_pool, pool_options, run_pool, run_split, run_sweep, split_options,
+    stop_option, sweep_options,
 };
 use super::ui::{Output, describe, dispatch_report, element, find, next_paint, number_option};
 use crate::clock;
@@ -492,37 +493,38 @@ fn install_api(
             }
         }
     });
+    let run_split_fn = promise_fn(app, |app, options| async move {
+        match split_options(&options) {
+            Ok((n, parts)) => run_split(&app, n, parts).await,
+            Err(message) => {
+                app.pool_lab.output_error(&message);
+                Err(message)
+            }
+        }
+    });
     let api = object(&[
         ("capabilities", caps.to_js()),
-        ("runSweep", run_sweep_fn.as_ref().clone()),
-        ("runSmoke", run_smoke_fn.as_ref().clone()),
-        ("runSpinner", run_spinner_fn.as_ref().clone()),
-        ("runPool", run_pool_fn.as_ref().clone()),
-        ("cancelPool", cancel_pool_fn.as_ref().clone()),
+        ("runSplit", run_split_fn),
+        ("runSweep", run_sweep_fn),
+        ("runSmoke", run_smoke_fn),
+        ("runSpinner", run_spinner_fn),
+        ("runPool", run_pool_fn),
+        ("cancelPool", cancel_pool_fn),
     ]);
-    // `window.spinlab` lives as long as the page.
-    for method in [
-        run_smoke_fn,
-        run_spinner_fn,
-        run_pool_fn,
-        cancel_pool_fn,
-        run_sweep_fn,
-    ] {
-        method.forget();
-    }
     Reflect::set(window, &"spinlab".into(), &api)?;
     Ok(())
 }
 
 /// A `window.spinlab` method: `run(app, options)` as a promise, rejected with
-/// an `Error` whose message says what was wrong.
-fn promise_fn<F, Fut>(app: &Rc<App>, run: F) -> Closure<dyn FnMut(JsValue) -> Promise>
+/// an `Error` whose message says what was wrong. The function lives as long
+/// as the page (`into_js_value` hands the closure to JS for good).
+fn promise_fn<F, Fut>(app: &Rc<App>, run: F) -> JsValue
 where
     F: Fn(Rc<App>, JsValue) -> Fut + 'static,
     Fut: std::future::Future<Output = Result<JsValue, String>> + 'static,
 {
     let app = Rc::clone(app);
-    Closure::new(move |options: JsValue| {
+    Closure::<dyn FnMut(JsValue) -> Promise>::new(move |options: JsValue| {
         let outcome = run(Rc::clone(&app), options);
         future_to_promise(async move {
             outcome
@@ -530,6 +532,7 @@ where
                 .map_err(|message| js_sys::Error::new(&message).into())
         })
     })
+    .into_js_value()
 }
 
 /// Reads `{ where: "main" | "pool", n?: string | bigint }`.

@@ -71,6 +71,7 @@ struct Active {
 }
 
 pub struct PoolView {
+    split_button: HtmlButtonElement,
     race: HtmlInputElement,
     sweep_button: HtmlButtonElement,
     sweep_mode: HtmlSelectElement,
@@ -190,6 +191,9 @@ impl PoolView {
             option.set_attribute("value", &value)?;
             sweep_to.append_child(&option)?;
         }
+        let split_button: HtmlButtonElement =
+            element(doc, "button", "sweep", "Split one big number (rayon)")?.unchecked_into();
+        split_button.set_attribute("data-role", "split")?;
         let sweep_button: HtmlButtonElement =
             element(doc, "button", "sweep", "Sweep")?.unchecked_into();
         sweep_button.set_attribute("data-role", "sweep")?;
@@ -200,6 +204,7 @@ impl PoolView {
         let label = element(doc, "label", "", " with ")?;
         label.append_child(&sweep_to)?;
         sweep_box.append_child(&label)?;
+        sweep_box.append_child(&split_button)?;
         section.append_child(&sweep_box)?;
 
         let figure = element(doc, "figure", "timeline", "")?;
@@ -237,6 +242,7 @@ impl PoolView {
         section.append_child(&table)?;
 
         Ok(PoolView {
+            split_button,
             race,
             sweep_button,
             sweep_mode,
@@ -294,6 +300,15 @@ impl PoolView {
                 });
             });
         }
+        {
+            let app = Rc::clone(app);
+            on_click(&self.split_button, move || {
+                let app = Rc::clone(&app);
+                spawn_local(async move {
+                    let _ = run_split(&app, None, None).await;
+                });
+            });
+        }
         let numbers = self.numbers.clone();
         let workload = self.workload.clone();
         let on_change =
@@ -311,6 +326,7 @@ impl PoolView {
         }
         self.workers.set_disabled(running);
         self.sweep_button.set_disabled(running || !has_pool);
+        self.split_button.set_disabled(running || !has_pool);
         self.sweep_mode.set_disabled(running);
         self.sweep_to.set_disabled(running);
         self.workload.set_disabled(running);
@@ -1000,6 +1016,121 @@ pub fn sweep_options(options: &JsValue, max_workers: usize) -> Result<(Mode, usi
         }
     };
     Ok((mode, to))
+}
+
+/// `spinlab.runSplit({ n, parts })`: one number split across the pool.
+pub async fn run_split(
+    app: &Rc<App>,
+    n: Option<String>,
+    parts: Option<usize>,
+) -> Result<JsValue, String> {
+    let outcome = match app.begin() {
+        Ok(_running) => split(app, n, parts).await,
+        Err(busy) => Err(busy),
+    };
+    if let Err(message) = &outcome {
+        app.pool_lab.output.say(message, "error");
+    }
+    outcome
+}
+
+async fn split(app: &Rc<App>, n: Option<String>, parts: Option<usize>) -> Result<JsValue, String> {
+    let view = &app.pool_lab;
+    let pool = app
+        .pool
+        .as_ref()
+        .ok_or("splitting a number needs the thread pool, which this browser does not have")?;
+    let n = match n {
+        Some(text) => parse_number(&text).map_err(|e| format!("Cannot check: {e}."))?,
+        None => app
+            .calibration
+            .as_ref()
+            .map_or(crate::primes::BOOK_PRIME, |c| c.prime),
+    };
+    // One part, then one per pool thread: the speed-up of data parallelism.
+    let runs: Vec<usize> = match parts {
+        Some(parts) => vec![parts],
+        None => vec![1, pool.size()],
+    };
+    let mut lines = vec![format!(
+        "# rayon: is_prime({n}) split into ranges of divisors, run in parallel"
+    )];
+    let mut results = Vec::new();
+    for parts in runs {
+        view.output.say(
+            &format!("Checking {n} in {parts} part(s) on the pool…"),
+            "running",
+        );
+        next_paint().await;
+        let result = pool.run(move || pool::split_check(n, parts)).await?;
+        lines.push(format!(
+            "{}   ({parts} part{})",
+            Mode::Rayon.row(&result),
+            if parts == 1 { "" } else { "s" }
+        ));
+        results.push((parts, result));
+    }
+    if let [(1, one), (parts, many)] = results[..] {
+        lines.push(format!(
+            "# {parts} parts: {:.2}x the speed of one",
+            one.elapsed / many.elapsed.max(1e-9)
+        ));
+    }
+    view.output.append_transcript(&lines);
+    let (parts, last) = *results.last().expect("at least one run");
+    view.output.say(
+        &format!(
+            "{}: {:.2} s in {parts} part(s).",
+            crate::spinner::answer_line(Some((n, last.prime))),
+            last.elapsed
+        ),
+        "done",
+    );
+    let runs = Array::new();
+    for (parts, r) in &results {
+        runs.push(&object(&[
+            ("parts", (*parts as u32).into()),
+            ("elapsedMs", (r.elapsed * 1000.0).into()),
+        ]));
+    }
+    let report: JsValue = object(&[
+        ("experiment", "split".into()),
+        ("n", n.to_string().into()),
+        ("prime", last.prime.into()),
+        ("runs", runs.into()),
+        (
+            "transcript",
+            lines
+                .iter()
+                .map(|l| JsValue::from(l.as_str()))
+                .collect::<Array>()
+                .into(),
+        ),
+    ])
+    .into();
+    dispatch_report(&report);
+    Ok(report)
+}
+
+/// Reads `runSplit`'s `{ n?, parts? }` (`parts`: 1..64; absent: 1, then the pool's size).
+pub fn split_options(options: &JsValue) -> Result<(Option<String>, Option<usize>), String> {
+    let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    let n = number_option(&get("n"), "n")?;
+    let parts = get("parts");
+    let parts = if parts.is_undefined() {
+        None
+    } else {
+        match parts.as_f64() {
+            Some(p) if p.fract() == 0.0 && (1.0..=64.0).contains(&p) => Some(p as usize),
+            _ => {
+                return Err(format!(
+                    "parts must be a whole number from 1 to 64, not {}",
+                    describe(&parts)
+                ));
+            }
+        }
+    };
+    Ok((n, parts))
 }
 
 /// The book's sweep went to 20 workers; so may this one.

@@ -201,6 +201,20 @@ test('the calibrated fixture has the book\'s shape, scaled to this machine', asy
   assert.match(conflict, /numbers or a workload, not both/);
 });
 
+test('rayon splits one big number across the pool, with the same answers', async () => {
+  const r = await page.evaluate(() => window.spinlab.runSplit({ n: '5000111000222021' }));
+  assert.equal(r.experiment, 'split');
+  assert.equal(r.prime, true);
+  assert.deepEqual(r.runs.map((x) => x.parts), [1, cores], 'one part, then one per pool thread');
+  assert.match(r.transcript.join('\n'), /parts: \d+\.\d\dx the speed of one/);
+  for (const [n, prime] of [['1000006000009', false], ['4294967291', true], ['9', false], ['7', true], ['2', true], ['1', false]]) {
+    const s = await page.evaluate((n) => window.spinlab.runSplit({ n, parts: 3 }), n);
+    assert.equal(s.prime, prime, n);
+  }
+  const bad = await page.evaluate(() => window.spinlab.runSplit({ parts: 0 }).then(() => 'resolved', (e) => e.message));
+  assert.match(bad, /parts must be a whole number from 1 to 64/);
+});
+
 test('a sweep runs a mode for N = 1..to and marks the best N', async () => {
   const r = await page.evaluate(() => window.spinlab.runSweep({ mode: 'threads', to: 2 }));
   assert.equal(r.mode, 'threads');

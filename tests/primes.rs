@@ -461,5 +461,5 @@ fn divisor_ranges_cover_the_books_divisions_exactly_once() {
 
 fn odd_last(n: u64) -> u64 {
     let r = n.isqrt();
-    if r % 2 == 0 { r - 1 } else { r }
+    if r.is_multiple_of(2) { r - 1 } else { r }
 }

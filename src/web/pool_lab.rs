@@ -26,8 +26,8 @@ use super::ui::{
 use crate::clock::epoch_ms;
 use crate::models::pool::{self, StopPolicy};
 use crate::primes::{
-    Calibration, MAX_NUMBERS, NUMBERS, PrimeResult, calibrated_fixture, parse_number,
-    parse_number_list,
+    Calibration, MAX_NUMBERS, NUMBERS, PrimeResult, calibrated_fixture, divisions_for_prime,
+    parse_number, parse_number_list,
 };
 use crate::protocol::{Message, Mode, Report};
 
@@ -544,6 +544,35 @@ pub fn pool_options(
         }
     };
     check_request(mode, workers, numbers, max_workers, racy)
+}
+
+/// A run whose primes were checked at under half the calibrated division
+/// rate gets a line saying so. Measured in Chromium: a fresh process now and
+/// then runs its checking loop unoptimised (V8's baseline tier) for a whole
+/// run, 4-5× slower; a learner should not take that for the cost of
+/// processes. See the README's platform truths.
+fn slow_run_note(rows: &[Row], calibration: &Result<Calibration, String>) -> Option<String> {
+    let rate = calibration.as_ref().ok()?.divisions_per_sec;
+    let (divisions, secs) = rows
+        .iter()
+        .filter(|r| r.result.prime && r.result.elapsed > 0.01)
+        .fold((0.0, 0.0), |(d, t), r| {
+            (
+                d + divisions_for_prime(r.result.n) as f64,
+                t + r.result.elapsed,
+            )
+        });
+    if secs < 0.05 {
+        return None;
+    }
+    let share = divisions / secs / rate;
+    (share < 0.5).then(|| {
+        format!(
+            "# note: the primes here were checked at {:.0}% of this machine's calibrated speed: the wasm engine ran \
+             unoptimised code in these workers (it happens to a fresh process now and then; run again)",
+            share * 100.0
+        )
+    })
 }
 
 /// One pool run. Errors are shown on the page and returned.

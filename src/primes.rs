@@ -446,3 +446,16 @@ pub fn has_divisor_in(n: u64, lo: u64, hi: u64, stop: &std::sync::atomic::Atomic
     }
     false
 }
+
+/// The share of `divisions_per_sec` at which these checks of primes ran:
+/// `(n, elapsed seconds)` pairs, the quick ones (≤ 10 ms) left out. `None`
+/// when too little was timed to tell.
+pub fn speed_share(primes: &[(u64, f64)], divisions_per_sec: f64) -> Option<f64> {
+    let (divisions, secs) = primes
+        .iter()
+        .filter(|(_, elapsed)| *elapsed > 0.01)
+        .fold((0.0, 0.0), |(d, t), &(n, elapsed)| {
+            (d + divisions_for_prime(n) as f64, t + elapsed)
+        });
+    (secs >= 0.05).then(|| divisions / secs / divisions_per_sec)
+}

@@ -463,3 +463,21 @@ fn odd_last(n: u64) -> u64 {
     let r = n.isqrt();
     if r.is_multiple_of(2) { r - 1 } else { r }
 }
+
+#[test]
+fn speed_share_compares_timed_primes_with_the_calibrated_rate() {
+    use spinlab::primes::{divisions_for_prime, speed_share};
+    let rate = 400e6;
+    let at = |share: f64, n: u64| (n, divisions_for_prime(n) as f64 / (rate * share));
+    // Checks that ran at full speed, and at a quarter of it (unoptimised code).
+    let full = [at(1.0, BOOK_PRIME), at(1.0, 9_999_999_999_999_917)];
+    let slow = [at(0.25, BOOK_PRIME), at(0.25, 9_999_999_999_999_917)];
+    assert!((speed_share(&full, rate).unwrap() - 1.0).abs() < 1e-9);
+    assert!((speed_share(&slow, rate).unwrap() - 0.25).abs() < 1e-9);
+    // Quick checks and too little timing tell nothing.
+    assert_eq!(
+        speed_share(&[(2, 0.000001), (142_702_110_479_723, 0.001)], rate),
+        None
+    );
+    assert_eq!(speed_share(&[], rate), None);
+}

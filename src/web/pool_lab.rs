@@ -553,19 +553,12 @@ pub fn pool_options(
 /// processes. See the README's platform truths.
 fn slow_run_note(rows: &[Row], calibration: &Result<Calibration, String>) -> Option<String> {
     let rate = calibration.as_ref().ok()?.divisions_per_sec;
-    let (divisions, secs) = rows
+    let primes: Vec<(u64, f64)> = rows
         .iter()
-        .filter(|r| r.result.prime && r.result.elapsed > 0.01)
-        .fold((0.0, 0.0), |(d, t), r| {
-            (
-                d + divisions_for_prime(r.result.n) as f64,
-                t + r.result.elapsed,
-            )
-        });
-    if secs < 0.05 {
-        return None;
-    }
-    let share = divisions / secs / rate;
+        .filter(|r| r.result.prime)
+        .map(|r| (r.result.n, r.result.elapsed))
+        .collect();
+    let share = speed_share(&primes, rate)?;
     (share < 0.5).then(|| {
         format!(
             "# note: the primes here were checked at {:.0}% of this machine's calibrated speed: the wasm engine ran \
@@ -801,6 +794,9 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
                 )
             }
         ));
+    }
+    if let Some(note) = slow_run_note(&timeline.rows, &app.calibration) {
+        lines.push(note);
     }
     let startup = timeline
         .started

@@ -26,8 +26,8 @@ use super::ui::{
 use crate::clock::epoch_ms;
 use crate::models::pool::{self, StopPolicy};
 use crate::primes::{
-    Calibration, MAX_NUMBERS, NUMBERS, PrimeResult, calibrated_fixture, divisions_for_prime,
-    parse_number, parse_number_list,
+    Calibration, MAX_NUMBERS, NUMBERS, PrimeResult, calibrated_fixture, parse_number,
+    parse_number_list, speed_share,
 };
 use crate::protocol::{Message, Mode, Report};
 

@@ -442,7 +442,7 @@ fn answer_line(result: &PrimeResult) -> String {
     }
 }
 
-/// `window.spinlab`: `capabilities`, `runSmoke({ where, n })`, `runSpinner({ model, slow, n, nap })`.
+/// `window.spinlab`: `capabilities`, `stats()`, and the runs' promises.
 fn install_api(
     window: &web_sys::Window,
     app: &Rc<App>,
@@ -502,8 +502,22 @@ fn install_api(
             }
         }
     });
+    let stats = Closure::<dyn Fn() -> JsValue>::new(|| {
+        let (threads, processes) = super::threads::live_counts();
+        let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
+        let bytes =
+            js_sys::Reflect::get(&memory.buffer(), &"byteLength".into()).unwrap_or_default();
+        object(&[
+            ("wasmMemoryBytes", bytes),
+            ("liveThreads", (threads as u32).into()),
+            ("liveProcesses", (processes as u32).into()),
+        ])
+        .into()
+    })
+    .into_js_value();
     let api = object(&[
         ("capabilities", caps.to_js()),
+        ("stats", stats),
         ("runSplit", run_split_fn),
         ("runSweep", run_sweep_fn),
         ("runSmoke", run_smoke_fn),

@@ -7,6 +7,9 @@
 //!   a structured-cloned payload (the browser's pickling); it talks back only
 //!   by messages.
 
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use futures_channel::mpsc;
 use js_sys::{Array, JsString, Reflect};
 use wasm_bindgen::JsCast;
@@ -48,9 +51,33 @@ extern "C" {
         transfer: &Array,
     ) -> Result<Worker, JsValue>;
 
-    /// Ends the current thread once its current task is over (see thread.js).
     #[wasm_bindgen(js_name = exitThread)]
-    pub fn exit_current_thread();
+    fn exit_thread();
+}
+
+/// Threads started by [`spawn_with`] that have not exited (in shared memory,
+/// so every thread sees one count).
+static LIVE_THREADS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// Processes the page holds (a `Process` ends its worker when dropped).
+    static LIVE_PROCESSES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// `(live threads, live processes)` started by spinlab, for leak checks.
+pub fn live_counts() -> (usize, usize) {
+    (
+        LIVE_THREADS.load(Ordering::SeqCst),
+        LIVE_PROCESSES.with(Cell::get),
+    )
+}
+
+/// Ends the current thread once its current task is over: frees its stack
+/// and thread-local storage in the shared memory and closes its worker
+/// (see thread.js).
+pub fn exit_current_thread() {
+    LIVE_THREADS.fetch_sub(1, Ordering::SeqCst);
+    exit_thread();
 }
 
 /// Starts a worker named `name` (shown in devtools) that runs `f` on this
@@ -67,6 +94,7 @@ pub fn spawn_with(
 ) -> Result<Worker, JsValue> {
     let ptr = Box::into_raw(Box::new(Box::new(f) as Entry));
     let glue = GLUE_URL.with(Clone::clone);
+    LIVE_THREADS.fetch_add(1, Ordering::SeqCst);
     spawn_thread(
         name,
         &glue,
@@ -79,6 +107,7 @@ pub fn spawn_with(
     .inspect_err(|_| {
         // The worker never got the pointer: reclaim the closure here.
         drop(unsafe { Box::from_raw(ptr) });
+        LIVE_THREADS.fetch_sub(1, Ordering::SeqCst);
     })
 }
 
@@ -151,6 +180,7 @@ impl Process {
             });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        LIVE_PROCESSES.with(|n| n.set(n.get() + 1));
         Ok(Process {
             worker,
             messages,
@@ -185,6 +215,7 @@ impl Drop for Process {
     /// usually exited on its own.
     fn drop(&mut self) {
         self.worker.terminate();
+        LIVE_PROCESSES.with(|n| n.set(n.get() - 1));
     }
 }
 

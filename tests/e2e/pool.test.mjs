@@ -131,6 +131,32 @@ test('terminate: killed processes lose the numbers in flight, and the page says 
 });
 
 test('after every stop the next run works, and stopping nothing is refused', async () => {
+  // Nothing is left behind: the workers spinlab started are gone again, and
+  // the shared memory did not grow, across runs and every kind of stop.
+  const idle = async () => {
+    // A thread frees itself one task after its last message.
+    await page.waitForTimeout(300);
+    return page.evaluate(() => window.spinlab.stats());
+  };
+  const cycle = async () => {
+    for (const [mode, policy] of [['threads', 'poison-pill'], ['threads-gil', 'cancel-flag'], ['processes', 'terminate'], ['rayon', 'cancel-flag']]) {
+      await stopMidRun(mode, policy);
+      await runPool({ mode, workers: Math.min(2, cores) });
+    }
+  };
+  // Wasm memory never shrinks: the first cycle sets its high-water mark
+  // (thread stacks, queues); the second must leave it flat.
+  const start = await idle();
+  await cycle();
+  const before = await idle();
+  await cycle();
+  const after = await idle();
+  console.log(`# stats at start ${JSON.stringify(start)}, after one cycle ${JSON.stringify(before)}, after two ${JSON.stringify(after)}`);
+  for (const s of [before, after]) {
+    assert.equal(s.liveThreads, start.liveThreads, 'no thread left running');
+    assert.equal(s.liveProcesses, start.liveProcesses, 'no process left running');
+  }
+  assert.equal(after.wasmMemoryBytes, before.wasmMemoryBytes, 'the shared memory stayed flat over a second cycle');
   const r = await runPool({ mode: 'processes', workers: 2 });
   assert.equal(r.checked, 20);
   const refused = await page.evaluate(() => window.spinlab.cancelPool('poison-pill').then(() => 'resolved', (e) => e.message));

@@ -449,58 +449,31 @@ fn install_api(
     caps: &Capabilities,
 ) -> Result<(), JsValue> {
     let run_smoke_fn = promise_fn(app, |app, options| async move {
-        match smoke_options(&options) {
-            Ok((place, text)) => run_smoke(&app, place, &text).await,
-            Err(message) => {
-                app.smoke.output.say(&message, "error");
-                Err(message)
-            }
-        }
+        let (place, text) =
+            smoke_options(&options).inspect_err(|m| app.smoke.output.say(m, "error"))?;
+        run_smoke(&app, place, &text).await
     });
     let run_spinner_fn = promise_fn(app, |app, options| async move {
-        match spinner_options(&options) {
-            Ok(request) => run_spinner(&app, request).await,
-            Err(message) => {
-                app.lab.output_error(&message);
-                Err(message)
-            }
-        }
+        let request = spinner_options(&options).inspect_err(|m| app.lab.output_error(m))?;
+        run_spinner(&app, request).await
     });
     let run_pool_fn = promise_fn(app, |app, options| async move {
-        match pool_options(&options, app.pool_lab.max_workers(), &app.calibration) {
-            Ok(request) => run_pool(&app, request).await,
-            Err(message) => {
-                app.pool_lab.output_error(&message);
-                Err(message)
-            }
-        }
+        let request = pool_options(&options, app.pool_lab.max_workers(), &app.calibration)
+            .inspect_err(|m| app.pool_lab.output_error(m))?;
+        run_pool(&app, request).await
     });
     let cancel_pool_fn = promise_fn(app, |app, policy| async move {
-        match stop_option(&policy) {
-            Ok(policy) => cancel_pool(&app, policy).await,
-            Err(message) => {
-                app.pool_lab.output_error(&message);
-                Err(message)
-            }
-        }
+        let policy = stop_option(&policy).inspect_err(|m| app.pool_lab.output_error(m))?;
+        cancel_pool(&app, policy).await
     });
     let run_sweep_fn = promise_fn(app, |app, options| async move {
-        match sweep_options(&options, app.pool_lab.max_workers()) {
-            Ok((mode, to)) => run_sweep(&app, mode, to).await,
-            Err(message) => {
-                app.pool_lab.output_error(&message);
-                Err(message)
-            }
-        }
+        let (mode, to) = sweep_options(&options, app.pool_lab.max_workers())
+            .inspect_err(|m| app.pool_lab.output_error(m))?;
+        run_sweep(&app, mode, to).await
     });
     let run_split_fn = promise_fn(app, |app, options| async move {
-        match split_options(&options) {
-            Ok((n, parts)) => run_split(&app, n, parts).await,
-            Err(message) => {
-                app.pool_lab.output_error(&message);
-                Err(message)
-            }
-        }
+        let (n, parts) = split_options(&options).inspect_err(|m| app.pool_lab.output_error(m))?;
+        run_split(&app, n, parts).await
     });
     let stats = Closure::<dyn Fn() -> JsValue>::new(|| {
         let (threads, processes) = super::threads::live_counts();

@@ -22,6 +22,7 @@ use super::object;
 use super::page::App;
 use super::ui::{
     Output, css_var, describe, dispatch_report, element, find, next_paint, number_option,
+    whole_number_option,
 };
 use crate::clock::epoch_ms;
 use crate::models::pool::{self, StopPolicy};
@@ -478,20 +479,8 @@ pub fn pool_options(
                 describe(&mode_value)
             )
         })?;
-    let workers_value = get("workers");
-    let workers = if workers_value.is_undefined() {
-        max_workers
-    } else {
-        match workers_value.as_f64() {
-            Some(w) if w.fract() == 0.0 && w >= 1.0 && w <= max_workers as f64 => w as usize,
-            _ => {
-                return Err(format!(
-                    "workers must be a whole number from 1 to {max_workers}, not {}",
-                    describe(&workers_value)
-                ));
-            }
-        }
-    };
+    let workers =
+        whole_number_option(&get("workers"), "workers", 1, max_workers)?.unwrap_or(max_workers);
     let numbers_value = get("numbers");
     let workload = get("workload");
     let numbers = if numbers_value.is_undefined() {
@@ -1026,20 +1015,7 @@ pub fn sweep_options(options: &JsValue, max_workers: usize) -> Result<(Mode, usi
                 describe(&mode_value)
             )
         })?;
-    let to = get("to");
-    let to = if to.is_undefined() {
-        max_workers
-    } else {
-        match to.as_f64() {
-            Some(t) if t.fract() == 0.0 && (1.0..=SWEEP_MAX as f64).contains(&t) => t as usize,
-            _ => {
-                return Err(format!(
-                    "to must be a whole number from 1 to {SWEEP_MAX}, not {}",
-                    describe(&to)
-                ));
-            }
-        }
-    };
+    let to = whole_number_option(&get("to"), "to", 1, SWEEP_MAX)?.unwrap_or(max_workers);
     Ok((mode, to))
 }
 
@@ -1141,20 +1117,7 @@ async fn split(app: &Rc<App>, n: Option<String>, parts: Option<usize>) -> Result
 pub fn split_options(options: &JsValue) -> Result<(Option<String>, Option<usize>), String> {
     let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
     let n = number_option(&get("n"), "n")?;
-    let parts = get("parts");
-    let parts = if parts.is_undefined() {
-        None
-    } else {
-        match parts.as_f64() {
-            Some(p) if p.fract() == 0.0 && (1.0..=64.0).contains(&p) => Some(p as usize),
-            _ => {
-                return Err(format!(
-                    "parts must be a whole number from 1 to 64, not {}",
-                    describe(&parts)
-                ));
-            }
-        }
-    };
+    let parts = whole_number_option(&get("parts"), "parts", 1, 64)?;
     Ok((n, parts))
 }
 

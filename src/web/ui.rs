@@ -137,3 +137,22 @@ impl Output {
             .set_scroll_top(self.transcript.scroll_height());
     }
 }
+
+/// Reads a whole-number option in `lo..=hi`; `None` when absent.
+pub fn whole_number_option(
+    value: &JsValue,
+    name: &str,
+    lo: usize,
+    hi: usize,
+) -> Result<Option<usize>, String> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(x) if x.fract() == 0.0 && x >= lo as f64 && x <= hi as f64 => Ok(Some(x as usize)),
+        _ => Err(format!(
+            "{name} must be a whole number from {lo} to {hi}, not {}",
+            describe(value)
+        )),
+    }
+}

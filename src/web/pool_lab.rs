@@ -602,6 +602,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     next_paint().await;
 
     let numbers: Arc<[u64]> = numbers.into();
+    super::monitor::begin_gap();
     let (run, mut messages) =
         pool::start(mode, workers, Arc::clone(&numbers), app.pool.as_ref(), racy)?;
     let (started_at, lanes) = (run.started_at, run.workers);
@@ -709,6 +710,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     }
     drop(redraw);
     let total_ms = epoch_ms() - started_at;
+    let gap_ms = super::monitor::end_gap();
     let active = view.active.borrow_mut().take().expect("the run is active");
     let stopped = active.stopped;
     for waiter in active.finished {
@@ -792,7 +794,9 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         .iter()
         .flatten()
         .fold(0.0f64, |a, &b| a.max(b));
-    lines.push(format!("# workers were up after {startup:.0} ms"));
+    lines.push(format!(
+        "# workers were up after {startup:.0} ms; the main thread's longest gap meanwhile: {gap_ms:.0} ms"
+    ));
     view.output.append_transcript(&lines);
     transcript.extend(lines);
     view.output.say(
@@ -841,6 +845,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         ("checked", (reported_checks as u32).into()),
         ("totalMs", total_ms.into()),
         ("startupMs", startup.into()),
+        ("mainThreadMaxGapMs", gap_ms.into()),
         ("stopped", stopped.map_or(JsValue::NULL, |p| p.key().into())),
         ("results", results.into()),
         ("cancelled", to_strings(&cancelled).into()),

@@ -33,6 +33,7 @@ const runPool = (options) => page.evaluate((o) => window.spinlab.runPool(o), opt
 test('every mode checks the fixture: 20 correct results, each exactly once', async () => {
   for (const mode of MODES) {
     const r = await runPool({ mode, workers: Math.min(2, cores) });
+    console.log(`# ${mode}: ${(r.totalMs / 1000).toFixed(2)} s, start-up ${r.startupMs.toFixed(0)} ms, main thread's longest gap ${r.mainThreadMaxGapMs.toFixed(0)} ms`);
     assert.equal(r.mode, mode);
     assert.equal(r.checked, 20, mode);
     assert.equal(r.stopped, null);

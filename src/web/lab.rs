@@ -14,7 +14,9 @@ use web_sys::{
 
 use super::monitor;
 use super::page::App;
-use super::ui::{Output, describe, dispatch_report, element, find, next_paint, number_option};
+use super::ui::{
+    Output, describe, dispatch_report, element, find, key_option, next_paint, number_option,
+};
 use super::{js_error_message, object};
 use crate::models::{NapPlan, Outcome, Slow, Style, coroutine, process, thread};
 use crate::primes::{BOOK_PRIME, parse_number};
@@ -435,18 +437,13 @@ pub fn spinner_options(options: &JsValue) -> Result<SpinnerRequest, String> {
         return Err("runSpinner needs options: { model, slow?, n?, nap? }".into());
     }
     let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
-    let model_value = get("model");
     let keys: Vec<&str> = Model::ALL.iter().map(|m| m.key()).collect();
-    let model = model_value
-        .as_string()
-        .and_then(|s| Model::parse(&s))
-        .ok_or_else(|| {
-            format!(
-                "model must be one of {}, not {}",
-                keys.join(", "),
-                describe(&model_value)
-            )
-        })?;
+    let model = key_option(
+        &get("model"),
+        "model",
+        &format!("one of {}", keys.join(", ")),
+        Model::parse,
+    )?;
     let slow = get("slow");
     let prime = match slow.as_string().as_deref() {
         None if slow.is_undefined() => None,

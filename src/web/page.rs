@@ -21,7 +21,7 @@ use super::pool_lab::{
     PoolView, cancel_pool, pool_options, run_pool, run_split, run_sweep, split_options,
     stop_option, sweep_options,
 };
-use super::ui::{Output, describe, dispatch_report, element, find, next_paint, number_option};
+use super::ui::{Output, dispatch_report, element, find, key_option, next_paint, number_option};
 use crate::clock;
 use crate::models::calibrate;
 use crate::primes::Calibration;
@@ -531,16 +531,7 @@ fn smoke_options(options: &JsValue) -> Result<(Place, String), String> {
                 .into(),
         );
     }
-    let place_value = get("where");
-    let place = place_value
-        .as_string()
-        .and_then(|s| Place::parse(&s))
-        .ok_or_else(|| {
-            format!(
-                "where must be \"main\" or \"pool\", not {}",
-                describe(&place_value)
-            )
-        })?;
+    let place = key_option(&get("where"), "where", r#""main" or "pool""#, Place::parse)?;
     let text = number_option(&get("n"), "n")?.unwrap_or_else(|| BOOK_PRIME.to_string());
     Ok((place, text))
 }

@@ -21,8 +21,8 @@ use web_sys::{
 use super::object;
 use super::page::App;
 use super::ui::{
-    Output, css_var, describe, dispatch_report, element, find, next_paint, number_option,
-    whole_number_option,
+    Output, css_var, describe, dispatch_report, element, find, key_option, next_paint,
+    number_option, whole_number_option,
 };
 use crate::clock::epoch_ms;
 use crate::models::pool::{self, StopPolicy};
@@ -467,18 +467,13 @@ pub fn pool_options(
         return Err("runPool needs options: { mode, workers?, numbers? }".into());
     }
     let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
-    let mode_value = get("mode");
     let keys: Vec<&str> = Mode::ALL.iter().map(|m| m.key()).collect();
-    let mode = mode_value
-        .as_string()
-        .and_then(|s| Mode::parse(&s))
-        .ok_or_else(|| {
-            format!(
-                "mode must be one of {}, not {}",
-                keys.join(", "),
-                describe(&mode_value)
-            )
-        })?;
+    let mode = key_option(
+        &get("mode"),
+        "mode",
+        &format!("one of {}", keys.join(", ")),
+        Mode::parse,
+    )?;
     let workers =
         whole_number_option(&get("workers"), "workers", 1, max_workers)?.unwrap_or(max_workers);
     let numbers_value = get("numbers");
@@ -557,16 +552,25 @@ fn slow_run_note(rows: &[Row], calibration: &Result<Calibration, String>) -> Opt
     })
 }
 
-/// One pool run. Errors are shown on the page and returned.
-pub async fn run_pool(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String> {
+/// Runs `run` (not started until awaited) as the page's one run at a time;
+/// errors, a busy page included, are shown in the pool lab and returned.
+async fn exclusive(
+    app: &App,
+    run: impl std::future::Future<Output = Result<JsValue, String>>,
+) -> Result<JsValue, String> {
     let outcome = match app.begin() {
-        Ok(_running) => pool_run(app, request).await,
+        Ok(_running) => run.await,
         Err(busy) => Err(busy),
     };
     if let Err(message) = &outcome {
         app.pool_lab.output.say(message, "error");
     }
     outcome
+}
+
+/// One pool run. Errors are shown on the page and returned.
+pub async fn run_pool(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String> {
+    exclusive(app, pool_run(app, request)).await
 }
 
 async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String> {
@@ -896,14 +900,7 @@ fn append_row(tbody: &Element, row: &Row, mode: Mode) {
 /// The book's `run_procs.sh`: `mode` for N = 1..=`to` workers, on the
 /// book's fixture, after one sequential run for reference.
 pub async fn run_sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> {
-    let outcome = match app.begin() {
-        Ok(_running) => sweep(app, mode, to).await,
-        Err(busy) => Err(busy),
-    };
-    if let Err(message) = &outcome {
-        app.pool_lab.output.say(message, "error");
-    }
-    outcome
+    exclusive(app, sweep(app, mode, to)).await
 }
 
 async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> {
@@ -1009,17 +1006,15 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
 /// Reads `runSweep`'s `{ mode, to? }` (`to`: 1..20, default the pool's size).
 pub fn sweep_options(options: &JsValue, max_workers: usize) -> Result<(Mode, usize), String> {
     let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
-    let mode_value = get("mode");
-    let mode = mode_value
-        .as_string()
-        .and_then(|s| Mode::parse(&s))
-        .filter(|m| matches!(m, Mode::Processes | Mode::Threads | Mode::ThreadsGil))
-        .ok_or_else(|| {
-            format!(
-                "mode must be \"processes\", \"threads\" or \"threads-gil\", not {}",
-                describe(&mode_value)
-            )
-        })?;
+    let mode = key_option(
+        &get("mode"),
+        "mode",
+        r#""processes", "threads" or "threads-gil""#,
+        |s| {
+            Mode::parse(s)
+                .filter(|m| matches!(m, Mode::Processes | Mode::Threads | Mode::ThreadsGil))
+        },
+    )?;
     let to = whole_number_option(&get("to"), "to", 1, SWEEP_MAX)?.unwrap_or(max_workers);
     Ok((mode, to))
 }
@@ -1030,14 +1025,7 @@ pub async fn run_split(
     n: Option<String>,
     parts: Option<usize>,
 ) -> Result<JsValue, String> {
-    let outcome = match app.begin() {
-        Ok(_running) => split(app, n, parts).await,
-        Err(busy) => Err(busy),
-    };
-    if let Err(message) = &outcome {
-        app.pool_lab.output.say(message, "error");
-    }
-    outcome
+    exclusive(app, split(app, n, parts)).await
 }
 
 async fn split(app: &Rc<App>, n: Option<String>, parts: Option<usize>) -> Result<JsValue, String> {

@@ -156,3 +156,17 @@ pub fn whole_number_option(
         )),
     }
 }
+
+/// Reads a keyword option with `parse`; the error says what was `expected`
+/// (`"main" or "pool"`, `one of thread, process, …`) and what came instead.
+pub fn key_option<T>(
+    value: &JsValue,
+    name: &str,
+    expected: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, String> {
+    value
+        .as_string()
+        .and_then(|s| parse(&s))
+        .ok_or_else(|| format!("{name} must be {expected}, not {}", describe(value)))
+}

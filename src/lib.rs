@@ -3,6 +3,7 @@
 //! The prime core ([`primes`], [`clock`]) is pure Rust and tests natively; the
 //! browser side (`web`) exists only on `wasm32`.
 
+pub mod bench;
 pub mod clock;
 pub mod monitor;
 pub mod primes;

@@ -1,0 +1,720 @@
+//! The benchmark's arithmetic, pure: summaries of samples, the scheduling
+//! bound, and the figures with their targets. The page's Benchmarks panel
+//! and `./x bench` both build their tables here, from [`Measurements`]: the
+//! page fills in what a browser can measure, the command adds the native
+//! Rust and CPython references, the start-up and the sizes.
+//!
+//! Every figure is a median with its min and max; a comparison is the
+//! median of the ratios of samples taken in the same run, paired by index.
+
+use std::fmt::Write;
+
+/// The median, min and max of a figure's samples.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    pub runs: usize,
+}
+
+impl Summary {
+    /// `None` without samples. NaNs are ignored.
+    pub fn of(samples: &[f64]) -> Option<Summary> {
+        let mut sorted: Vec<f64> = samples.iter().copied().filter(|x| !x.is_nan()).collect();
+        if sorted.is_empty() {
+            return None;
+        }
+        sorted.sort_by(f64::total_cmp);
+        let k = sorted.len();
+        let median = if k % 2 == 1 {
+            sorted[k / 2]
+        } else {
+            (sorted[k / 2 - 1] + sorted[k / 2]) / 2.0
+        };
+        Some(Summary {
+            median,
+            min: sorted[0],
+            max: sorted[k - 1],
+            runs: k,
+        })
+    }
+}
+
+/// `a[i] / b[i]` for the samples both have.
+pub fn ratios(a: &[f64], b: &[f64]) -> Vec<f64> {
+    a.iter().zip(b).map(|(x, y)| x / y).collect()
+}
+
+/// The best any schedule of these checks on `workers` workers can do: no
+/// worker finishes before the total work is shared out, nor before the
+/// longest single check.
+pub fn scheduling_bound(costs: &[f64], workers: usize) -> f64 {
+    let sum: f64 = costs.iter().sum();
+    let longest = costs.iter().copied().fold(0.0, f64::max);
+    (sum / workers.max(1) as f64).max(longest)
+}
+
+/// The median of each position across runs: `runs[r][i]` is number `i`'s
+/// cost in run `r`.
+pub fn median_costs(runs: &[Vec<f64>]) -> Vec<f64> {
+    let len = runs.iter().map(Vec::len).min().unwrap_or(0);
+    (0..len)
+        .filter_map(|i| {
+            let column: Vec<f64> = runs.iter().map(|r| r[i]).collect();
+            Summary::of(&column).map(|s| s.median)
+        })
+        .collect()
+}
+
+/// What a figure must reach.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Goal {
+    AtMost(f64),
+    AtLeast(f64),
+    /// Reported, with no target.
+    Report,
+}
+
+/// A figure's unit, which also says how to print it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Ratio,
+    Ms,
+    Us,
+    Percent,
+    Kb,
+}
+
+impl Unit {
+    pub fn format(self, x: f64) -> String {
+        match self {
+            Unit::Ratio if x >= 10.0 => format!("{x:.1}×"),
+            Unit::Ratio => format!("{x:.3}×"),
+            Unit::Ms if x >= 1000.0 => format!("{:.2} s", x / 1000.0),
+            Unit::Ms => format!("{x:.1} ms"),
+            Unit::Us => format!("{x:.2} µs"),
+            Unit::Percent => format!("{x:.1} %"),
+            Unit::Kb => format!("{x:.0} KB"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Met,
+    Missed,
+    Reported,
+}
+
+impl Verdict {
+    pub fn key(self) -> &'static str {
+        match self {
+            Verdict::Met => "met",
+            Verdict::Missed => "MISSED",
+            Verdict::Reported => "reported",
+        }
+    }
+}
+
+/// One line of the table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    pub group: &'static str,
+    pub label: String,
+    pub unit: Unit,
+    pub value: Summary,
+    pub goal: Goal,
+    /// Judged on the worst run (the max) rather than the median.
+    pub worst_case: bool,
+    /// The raw figures behind a ratio, in words.
+    pub detail: String,
+}
+
+impl Figure {
+    pub fn judged(&self) -> f64 {
+        if self.worst_case {
+            self.value.max
+        } else {
+            self.value.median
+        }
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        let x = self.judged();
+        match self.goal {
+            Goal::AtMost(limit) if x <= limit => Verdict::Met,
+            Goal::AtLeast(limit) if x >= limit => Verdict::Met,
+            Goal::Report => Verdict::Reported,
+            _ => Verdict::Missed,
+        }
+    }
+
+    pub fn target(&self) -> String {
+        let on = if self.worst_case { "max " } else { "" };
+        match self.goal {
+            Goal::AtMost(x) => format!("{on}≤ {}", self.unit.format(x)),
+            Goal::AtLeast(x) => format!("{on}≥ {}", self.unit.format(x)),
+            Goal::Report => "report".into(),
+        }
+    }
+
+    pub fn range(&self) -> String {
+        format!(
+            "{} – {}",
+            self.unit.format(self.value.min),
+            self.unit.format(self.value.max)
+        )
+    }
+}
+
+/// `is_prime(n)` timed alone, in milliseconds a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Kernel {
+    pub n: u64,
+    pub wasm_ms: Vec<f64>,
+    pub native_ms: Vec<f64>,
+    pub cpython_ms: Vec<f64>,
+}
+
+/// Runs of one pool mode with a number of workers on the book's fixture.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PoolSeries {
+    /// A `Mode` key, or `native-threads` for the native reference.
+    pub mode: String,
+    pub workers: usize,
+    pub total_ms: Vec<f64>,
+    /// The main thread's longest gap during each run (none natively).
+    pub gap_ms: Vec<f64>,
+}
+
+/// Tiny jobs through a queue: the cost of the queue itself.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QueueSeries {
+    pub via: String,
+    /// A queue in shared memory (else messages).
+    pub shared: bool,
+    pub jobs: usize,
+    pub us_per_job: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Split {
+    pub n: u64,
+    pub parts: usize,
+    pub one_ms: Vec<f64>,
+    pub parts_ms: Vec<f64>,
+}
+
+/// The broken coroutine: `is_prime` right on the event loop.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Pitfall {
+    pub n: u64,
+    pub compute_ms: Vec<f64>,
+    pub gap_ms: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Sizes {
+    pub wasm_bytes: u64,
+    pub wasm_gzip_bytes: Option<u64>,
+    pub js_bytes: u64,
+    pub js_gzip_bytes: Option<u64>,
+}
+
+/// Everything one benchmark run measured: raw samples only.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Measurements {
+    /// Samples per figure (after a warm-up run that is not kept).
+    pub runs: usize,
+    pub cores: usize,
+    pub kernels: Vec<Kernel>,
+    /// The book's fixture checked sequentially: totals, and each number's
+    /// cost (`sequential_costs_ms[run][i]`, the fixture's order).
+    pub sequential_ms: Vec<f64>,
+    pub sequential_costs_ms: Vec<Vec<f64>>,
+    pub cpython_fixture_ms: Vec<f64>,
+    pub pools: Vec<PoolSeries>,
+    pub queues: Vec<QueueSeries>,
+    pub split: Option<Split>,
+    pub pitfall: Option<Pitfall>,
+    /// Navigation to `data-ready`: a fresh browser profile, and reloads.
+    pub startup_cold_ms: Vec<f64>,
+    pub startup_warm_ms: Vec<f64>,
+    pub sizes: Option<Sizes>,
+}
+
+const KERNEL_LIMIT: f64 = 1.05;
+const CPYTHON_EXPECTED: f64 = 20.0;
+const SCALING_LIMIT: f64 = 1.10;
+const GIL_FLOOR: f64 = 0.95;
+const SPLIT_SHARE: f64 = 0.9;
+const SHARED_QUEUE_US: f64 = 10.0;
+const LONG_TASK_MS: f64 = crate::monitor::LONG_TASK_MS;
+const FREEZE_SHARE: f64 = 90.0;
+const WARM_START_MS: f64 = 500.0;
+const WASM_KB: f64 = 200.0;
+
+/// The pool modes whose scaling is judged against the bound.
+pub const SCALING_MODES: [&str; 3] = ["processes", "threads", "rayon"];
+
+impl Measurements {
+    /// The table: every figure these measurements allow.
+    pub fn figures(&self) -> Vec<Figure> {
+        let mut out = Vec::new();
+        let add = |out: &mut Vec<Figure>,
+                   group,
+                   label: String,
+                   unit,
+                   samples: &[f64],
+                   goal,
+                   detail: String| {
+            if let Some(value) = Summary::of(samples) {
+                out.push(Figure {
+                    group,
+                    label,
+                    unit,
+                    value,
+                    goal,
+                    worst_case: false,
+                    detail,
+                });
+            }
+        };
+        let ms = |s: &[f64]| Summary::of(s).map_or("–".into(), |s| Unit::Ms.format(s.median));
+
+        for k in &self.kernels {
+            if k.native_ms.is_empty() {
+                add(
+                    &mut out,
+                    "kernel",
+                    format!("is_prime({}) in a page worker", k.n),
+                    Unit::Ms,
+                    &k.wasm_ms,
+                    Goal::Report,
+                    "native reference: run ./x bench".into(),
+                );
+            } else {
+                add(
+                    &mut out,
+                    "kernel",
+                    format!("is_prime({}): wasm / native", k.n),
+                    Unit::Ratio,
+                    &ratios(&k.wasm_ms, &k.native_ms),
+                    Goal::AtMost(KERNEL_LIMIT),
+                    format!("wasm {}, native {}", ms(&k.wasm_ms), ms(&k.native_ms)),
+                );
+            }
+        }
+
+        if !self.cpython_fixture_ms.is_empty() {
+            add(
+                &mut out,
+                "vs CPython",
+                "the fixture, sequentially: CPython / spinlab".into(),
+                Unit::Ratio,
+                &ratios(&self.cpython_fixture_ms, &self.sequential_ms),
+                Goal::AtLeast(CPYTHON_EXPECTED),
+                format!(
+                    "CPython {}, spinlab {}",
+                    ms(&self.cpython_fixture_ms),
+                    ms(&self.sequential_ms)
+                ),
+            );
+        }
+        for k in self.kernels.iter().filter(|k| !k.cpython_ms.is_empty()) {
+            add(
+                &mut out,
+                "vs CPython",
+                format!("is_prime({}): CPython / spinlab", k.n),
+                Unit::Ratio,
+                &ratios(&k.cpython_ms, &k.wasm_ms),
+                Goal::AtLeast(CPYTHON_EXPECTED),
+                format!("CPython {}, spinlab {}", ms(&k.cpython_ms), ms(&k.wasm_ms)),
+            );
+        }
+        if self.cpython_fixture_ms.is_empty() {
+            add(
+                &mut out,
+                "sequential",
+                "the fixture, sequentially, on one worker".into(),
+                Unit::Ms,
+                &self.sequential_ms,
+                Goal::Report,
+                String::new(),
+            );
+        }
+
+        let costs = median_costs(&self.sequential_costs_ms);
+        let cores = self.cores.max(1);
+        if !costs.is_empty() {
+            for series in self
+                .pools
+                .iter()
+                .filter(|p| SCALING_MODES.contains(&p.mode.as_str()) || p.mode == "native-threads")
+            {
+                let bound = scheduling_bound(&costs, series.workers);
+                let judged = series.workers == cores && series.mode != "native-threads";
+                let bounds = vec![bound; series.total_ms.len()];
+                add(
+                    &mut out,
+                    "pool scaling",
+                    format!("{} × {}: total / bound", series.mode, series.workers),
+                    Unit::Ratio,
+                    &ratios(&series.total_ms, &bounds),
+                    if judged {
+                        Goal::AtMost(SCALING_LIMIT)
+                    } else {
+                        Goal::Report
+                    },
+                    format!(
+                        "total {}, bound {}",
+                        ms(&series.total_ms),
+                        Unit::Ms.format(bound)
+                    ),
+                );
+            }
+        }
+
+        if let Some(gil) = self
+            .pools
+            .iter()
+            .find(|p| p.mode == "threads-gil" && p.workers == cores)
+        {
+            add(
+                &mut out,
+                "GIL fidelity",
+                format!("threads-gil × {cores} / sequential"),
+                Unit::Ratio,
+                &ratios(&gil.total_ms, &self.sequential_ms),
+                Goal::AtLeast(GIL_FLOOR),
+                format!(
+                    "threads-gil {}, sequential {}",
+                    ms(&gil.total_ms),
+                    ms(&self.sequential_ms)
+                ),
+            );
+        }
+
+        if let Some(split) = &self.split {
+            add(
+                &mut out,
+                "split",
+                format!("is_prime({}) split in {}: speed-up", split.n, split.parts),
+                Unit::Ratio,
+                &ratios(&split.one_ms, &split.parts_ms),
+                Goal::AtLeast(SPLIT_SHARE * split.parts as f64),
+                format!(
+                    "1 part {}, {} parts {}",
+                    ms(&split.one_ms),
+                    split.parts,
+                    ms(&split.parts_ms)
+                ),
+            );
+        }
+
+        for queue in &self.queues {
+            add(
+                &mut out,
+                "queue overhead",
+                format!("{} jobs via {}", queue.jobs, queue.via),
+                Unit::Us,
+                &queue.us_per_job,
+                if queue.shared {
+                    Goal::AtMost(SHARED_QUEUE_US)
+                } else {
+                    Goal::Report
+                },
+                if queue.shared {
+                    "a queue in shared memory".into()
+                } else {
+                    "a message per job".into()
+                },
+            );
+        }
+
+        let start = out.len();
+        for series in self
+            .pools
+            .iter()
+            .filter(|p| p.workers == cores && !p.gap_ms.is_empty())
+        {
+            add(
+                &mut out,
+                "main thread",
+                format!("longest gap during {} × {}", series.mode, series.workers),
+                Unit::Ms,
+                &series.gap_ms,
+                Goal::AtMost(LONG_TASK_MS),
+                "the page's event loop while workers compute".into(),
+            );
+        }
+        for figure in &mut out[start..] {
+            figure.worst_case = true;
+        }
+
+        if let Some(p) = &self.pitfall {
+            let shares: Vec<f64> = ratios(&p.gap_ms, &p.compute_ms)
+                .into_iter()
+                .map(|r| r * 100.0)
+                .collect();
+            add(
+                &mut out,
+                "the pitfall",
+                format!("coroutine + is_prime({}): frozen share", p.n),
+                Unit::Percent,
+                &shares,
+                Goal::AtLeast(FREEZE_SHARE),
+                format!(
+                    "longest gap {} of {} computing",
+                    ms(&p.gap_ms),
+                    ms(&p.compute_ms)
+                ),
+            );
+        }
+
+        add(
+            &mut out,
+            "start-up",
+            "navigation → ready, warm (reload)".into(),
+            Unit::Ms,
+            &self.startup_warm_ms,
+            Goal::AtMost(WARM_START_MS),
+            "wasm compiled, pool up".into(),
+        );
+        add(
+            &mut out,
+            "start-up",
+            "navigation → ready, cold (fresh profile)".into(),
+            Unit::Ms,
+            &self.startup_cold_ms,
+            Goal::Report,
+            "wasm compiled, pool up, calibrated".into(),
+        );
+
+        if let Some(sizes) = &self.sizes {
+            let kb = |b: u64| b as f64 / 1024.0;
+            let gz =
+                |b: Option<u64>| b.map_or(String::new(), |b| format!("{:.0} KB gzipped", kb(b)));
+            add(
+                &mut out,
+                "size",
+                "wasm after bindgen".into(),
+                Unit::Kb,
+                &[kb(sizes.wasm_bytes)],
+                Goal::AtMost(WASM_KB),
+                gz(sizes.wasm_gzip_bytes),
+            );
+            add(
+                &mut out,
+                "size",
+                "JS glue".into(),
+                Unit::Kb,
+                &[kb(sizes.js_bytes)],
+                Goal::Report,
+                gz(sizes.js_gzip_bytes),
+            );
+        }
+        out
+    }
+
+    /// The measurements as JSON (numbers to check as decimal strings).
+    pub fn to_json(&self) -> String {
+        let mut j = String::from("{");
+        let _ = write!(
+            j,
+            "\"runs\":{},\"cores\":{},\"kernels\":[",
+            self.runs, self.cores
+        );
+        for (i, k) in self.kernels.iter().enumerate() {
+            let _ = write!(
+                j,
+                "{}{{\"n\":\"{}\",\"wasmMs\":{},\"nativeMs\":{},\"cpythonMs\":{}}}",
+                comma(i),
+                k.n,
+                numbers(&k.wasm_ms),
+                numbers(&k.native_ms),
+                numbers(&k.cpython_ms)
+            );
+        }
+        let _ = write!(
+            j,
+            "],\"sequentialMs\":{},\"sequentialCostsMs\":[",
+            numbers(&self.sequential_ms)
+        );
+        for (i, run) in self.sequential_costs_ms.iter().enumerate() {
+            let _ = write!(j, "{}{}", comma(i), numbers(run));
+        }
+        let _ = write!(
+            j,
+            "],\"cpythonFixtureMs\":{},\"pools\":[",
+            numbers(&self.cpython_fixture_ms)
+        );
+        for (i, p) in self.pools.iter().enumerate() {
+            let _ = write!(
+                j,
+                "{}{{\"mode\":{},\"workers\":{},\"totalMs\":{},\"gapMs\":{}}}",
+                comma(i),
+                string(&p.mode),
+                p.workers,
+                numbers(&p.total_ms),
+                numbers(&p.gap_ms)
+            );
+        }
+        j.push_str("],\"queues\":[");
+        for (i, q) in self.queues.iter().enumerate() {
+            let _ = write!(
+                j,
+                "{}{{\"via\":{},\"shared\":{},\"jobs\":{},\"usPerJob\":{}}}",
+                comma(i),
+                string(&q.via),
+                q.shared,
+                q.jobs,
+                numbers(&q.us_per_job)
+            );
+        }
+        j.push_str("],\"split\":");
+        match &self.split {
+            Some(s) => {
+                let _ = write!(
+                    j,
+                    "{{\"n\":\"{}\",\"parts\":{},\"oneMs\":{},\"partsMs\":{}}}",
+                    s.n,
+                    s.parts,
+                    numbers(&s.one_ms),
+                    numbers(&s.parts_ms)
+                );
+            }
+            None => j.push_str("null"),
+        }
+        j.push_str(",\"pitfall\":");
+        match &self.pitfall {
+            Some(p) => {
+                let _ = write!(
+                    j,
+                    "{{\"n\":\"{}\",\"computeMs\":{},\"gapMs\":{}}}",
+                    p.n,
+                    numbers(&p.compute_ms),
+                    numbers(&p.gap_ms)
+                );
+            }
+            None => j.push_str("null"),
+        }
+        let _ = write!(
+            j,
+            ",\"startupColdMs\":{},\"startupWarmMs\":{},\"sizes\":",
+            numbers(&self.startup_cold_ms),
+            numbers(&self.startup_warm_ms)
+        );
+        match &self.sizes {
+            Some(s) => {
+                let opt = |b: Option<u64>| b.map_or("null".into(), |b| b.to_string());
+                let _ = write!(
+                    j,
+                    "{{\"wasmBytes\":{},\"wasmGzipBytes\":{},\"jsBytes\":{},\"jsGzipBytes\":{}}}",
+                    s.wasm_bytes,
+                    opt(s.wasm_gzip_bytes),
+                    s.js_bytes,
+                    opt(s.js_gzip_bytes)
+                );
+            }
+            None => j.push_str("null"),
+        }
+        j.push('}');
+        j
+    }
+}
+
+/// The figures as JSON, for reports and `bench/results.json`.
+pub fn figures_json(figures: &[Figure]) -> String {
+    let mut j = String::from("[");
+    for (i, f) in figures.iter().enumerate() {
+        let _ = write!(
+            j,
+            "{}{{\"group\":{},\"label\":{},\"median\":{},\"min\":{},\"max\":{},\"runs\":{},\"shown\":{},\"range\":{},\"target\":{},\"verdict\":{},\"detail\":{}}}",
+            comma(i),
+            string(f.group),
+            string(&f.label),
+            number(f.value.median),
+            number(f.value.min),
+            number(f.value.max),
+            f.value.runs,
+            string(&f.unit.format(f.judged())),
+            string(&f.range()),
+            string(&f.target()),
+            string(f.verdict().key()),
+            string(&f.detail)
+        );
+    }
+    j.push(']');
+    j
+}
+
+/// The figures as a Markdown table.
+pub fn markdown_table(figures: &[Figure]) -> String {
+    let mut t = String::from(
+        "| group | figure | median | min – max | runs | target | verdict |\n|---|---|---|---|---|---|---|\n",
+    );
+    for f in figures {
+        let detail = if f.detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", f.detail)
+        };
+        let _ = writeln!(
+            t,
+            "| {} | {}{} | {} | {} | {} | {} | {} |",
+            f.group,
+            f.label,
+            detail,
+            f.unit.format(f.value.median),
+            f.range(),
+            f.value.runs,
+            f.target(),
+            if f.verdict() == Verdict::Missed {
+                "**MISSED**"
+            } else {
+                f.verdict().key()
+            }
+        );
+    }
+    t
+}
+
+fn comma(i: usize) -> &'static str {
+    if i == 0 { "" } else { "," }
+}
+
+fn number(x: f64) -> String {
+    if x.is_finite() {
+        // Microsecond precision is more than any figure here has.
+        let s = format!("{x:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        "null".into()
+    }
+}
+
+fn numbers(xs: &[f64]) -> String {
+    let inner: Vec<String> = xs.iter().map(|&x| number(x)).collect();
+    format!("[{}]", inner.join(","))
+}
+
+/// A JSON string literal.
+pub fn string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

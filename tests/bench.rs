@@ -1,0 +1,243 @@
+//! The benchmark's arithmetic: summaries, the scheduling bound, verdicts,
+//! and the JSON both sides read.
+#![cfg(not(target_arch = "wasm32"))]
+
+use spinlab::bench::{
+    Goal, Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Sizes, Split, Summary, Unit,
+    Verdict, figures_json, markdown_table, median_costs, ratios, scheduling_bound,
+};
+
+#[test]
+fn summary_is_median_min_max_ignoring_nan() {
+    let s = Summary::of(&[5.0, 1.0, 3.0]).unwrap();
+    assert_eq!((s.median, s.min, s.max, s.runs), (3.0, 1.0, 5.0, 3));
+    let even = Summary::of(&[4.0, 1.0, 2.0, 3.0]).unwrap();
+    assert_eq!(even.median, 2.5);
+    let with_nan = Summary::of(&[f64::NAN, 2.0]).unwrap();
+    assert_eq!((with_nan.median, with_nan.runs), (2.0, 1));
+    assert!(Summary::of(&[]).is_none());
+    assert!(Summary::of(&[f64::NAN]).is_none());
+}
+
+#[test]
+fn ratios_pair_samples_by_index() {
+    assert_eq!(ratios(&[2.0, 9.0, 5.0], &[1.0, 3.0]), vec![2.0, 3.0]);
+}
+
+#[test]
+fn the_scheduling_bound_is_the_share_or_the_longest_check() {
+    let costs = [100.0, 100.0, 100.0, 100.0];
+    assert_eq!(scheduling_bound(&costs, 1), 400.0);
+    assert_eq!(scheduling_bound(&costs, 2), 200.0);
+    // One check longer than the fair share bounds the run.
+    assert_eq!(scheduling_bound(&[300.0, 10.0, 10.0], 2), 300.0);
+    assert_eq!(scheduling_bound(&costs, 0), 400.0);
+}
+
+#[test]
+fn median_costs_take_each_numbers_median_across_runs() {
+    let runs = vec![vec![1.0, 10.0], vec![3.0, 30.0], vec![2.0, 20.0, 99.0]];
+    assert_eq!(median_costs(&runs), vec![2.0, 20.0]);
+    assert!(median_costs(&[]).is_empty());
+}
+
+fn sample() -> Measurements {
+    Measurements {
+        runs: 3,
+        cores: 2,
+        kernels: vec![Kernel {
+            n: 5_000_111_000_222_021,
+            wasm_ms: vec![81.0, 80.0, 82.0],
+            native_ms: vec![80.0, 80.0, 80.0],
+            cpython_ms: vec![1640.0, 1650.0, 1630.0],
+        }],
+        sequential_ms: vec![1000.0, 1010.0, 990.0],
+        sequential_costs_ms: vec![vec![400.0, 300.0, 300.0]; 3],
+        cpython_fixture_ms: vec![22_000.0, 22_100.0, 21_900.0],
+        pools: vec![
+            PoolSeries {
+                mode: "threads".into(),
+                workers: 2,
+                total_ms: vec![600.0, 700.0, 560.0],
+                gap_ms: vec![20.0, 30.0, 60.0],
+            },
+            PoolSeries {
+                mode: "threads".into(),
+                workers: 1,
+                total_ms: vec![1100.0, 1100.0, 1100.0],
+                gap_ms: vec![10.0, 10.0, 10.0],
+            },
+            PoolSeries {
+                mode: "threads-gil".into(),
+                workers: 2,
+                total_ms: vec![1100.0, 1080.0, 900.0],
+                gap_ms: vec![],
+            },
+        ],
+        queues: vec![
+            QueueSeries {
+                via: "threads".into(),
+                shared: true,
+                jobs: 10_000,
+                us_per_job: vec![4.0, 5.0, 6.0],
+            },
+            QueueSeries {
+                via: "postMessage".into(),
+                shared: false,
+                jobs: 10_000,
+                us_per_job: vec![40.0, 50.0, 60.0],
+            },
+        ],
+        split: Some(Split {
+            n: 6_946_919_178_137_837_659,
+            parts: 2,
+            one_ms: vec![3000.0, 3100.0, 3050.0],
+            parts_ms: vec![1600.0, 1600.0, 1500.0],
+        }),
+        pitfall: Some(Pitfall {
+            n: 6_946_919_178_137_837_659,
+            compute_ms: vec![3000.0, 3000.0, 3000.0],
+            gap_ms: vec![2990.0, 2995.0, 2700.0],
+        }),
+        startup_cold_ms: vec![900.0],
+        startup_warm_ms: vec![450.0, 470.0, 520.0],
+        sizes: Some(Sizes {
+            wasm_bytes: 300 * 1024,
+            wasm_gzip_bytes: Some(100 * 1024),
+            js_bytes: 60 * 1024,
+            js_gzip_bytes: None,
+        }),
+    }
+}
+
+fn find<'a>(figures: &'a [spinlab::bench::Figure], label: &str) -> &'a spinlab::bench::Figure {
+    figures
+        .iter()
+        .find(|f| f.label.contains(label))
+        .unwrap_or_else(|| panic!("no figure labelled {label:?}"))
+}
+
+#[test]
+fn figures_judge_each_target() {
+    let figures = sample().figures();
+
+    let kernel = find(&figures, "wasm / native");
+    assert_eq!(kernel.value.median, 81.0 / 80.0);
+    assert_eq!(kernel.goal, Goal::AtMost(1.05));
+    assert_eq!(kernel.verdict(), Verdict::Met);
+
+    let cpython = find(&figures, "the fixture, sequentially: CPython");
+    assert_eq!(cpython.value.median, 22.0);
+    assert_eq!(cpython.verdict(), Verdict::Met);
+
+    // Costs 400+300+300: the bound with 2 workers is 500 ms.
+    let scaling = find(&figures, "threads × 2: total / bound");
+    assert_eq!(scaling.value.median, 600.0 / 500.0);
+    assert_eq!(scaling.verdict(), Verdict::Missed);
+    // Only N = cores is judged.
+    assert_eq!(find(&figures, "threads × 1").verdict(), Verdict::Reported);
+
+    let gil = find(&figures, "threads-gil × 2 / sequential");
+    assert_eq!(gil.value.median, 1080.0 / 1010.0);
+    assert_eq!(gil.verdict(), Verdict::Met);
+
+    let split = find(&figures, "split in 2");
+    assert_eq!(split.value.median, 3050.0 / 1500.0);
+    assert_eq!(split.goal, Goal::AtLeast(1.8));
+    assert_eq!(split.verdict(), Verdict::Met);
+
+    assert_eq!(find(&figures, "via threads").verdict(), Verdict::Met);
+    assert_eq!(
+        find(&figures, "via postMessage").verdict(),
+        Verdict::Reported
+    );
+
+    // The main thread is judged on its worst run: 60 ms is a long task.
+    let gap = find(&figures, "longest gap during threads × 2");
+    assert!(gap.worst_case);
+    assert_eq!(gap.value.median, 30.0);
+    assert_eq!(gap.verdict(), Verdict::Missed);
+    assert!(
+        !figures
+            .iter()
+            .any(|f| f.label.contains("gap during threads × 1"))
+    );
+
+    let pitfall = find(&figures, "frozen share");
+    assert_eq!(pitfall.unit, Unit::Percent);
+    assert!((pitfall.value.median - 99.6666).abs() < 1e-3);
+    assert_eq!(pitfall.verdict(), Verdict::Met);
+
+    assert_eq!(find(&figures, "warm").value.median, 470.0);
+    assert_eq!(find(&figures, "warm").verdict(), Verdict::Met);
+    assert_eq!(
+        find(&figures, "wasm after bindgen").verdict(),
+        Verdict::Missed
+    );
+    assert_eq!(find(&figures, "JS glue").verdict(), Verdict::Reported);
+}
+
+#[test]
+fn without_references_the_page_reports_its_own_times() {
+    let mut m = sample();
+    m.kernels[0].native_ms.clear();
+    m.kernels[0].cpython_ms.clear();
+    m.cpython_fixture_ms.clear();
+    m.sizes = None;
+    m.startup_cold_ms.clear();
+    let figures = m.figures();
+    let kernel = find(&figures, "in a page worker");
+    assert_eq!(
+        (kernel.unit, kernel.verdict()),
+        (Unit::Ms, Verdict::Reported)
+    );
+    assert_eq!(find(&figures, "one worker").value.median, 1000.0);
+    assert!(
+        !figures
+            .iter()
+            .any(|f| f.group == "vs CPython" || f.group == "size")
+    );
+    assert!(!figures.iter().any(|f| f.label.contains("cold")));
+}
+
+#[test]
+fn the_json_parses_back_with_big_numbers_as_strings() {
+    let m = sample();
+    let v: serde_json::Value = serde_json::from_str(&m.to_json()).expect("valid JSON");
+    assert_eq!(v["kernels"][0]["n"], "5000111000222021");
+    assert_eq!(v["split"]["n"], "6946919178137837659");
+    assert_eq!(v["kernels"][0]["wasmMs"][2], 82.0);
+    assert_eq!(v["pools"][0]["gapMs"].as_array().unwrap().len(), 3);
+    assert_eq!(v["sequentialCostsMs"][1][0], 400.0);
+    assert_eq!(v["sizes"]["jsGzipBytes"], serde_json::Value::Null);
+    let empty: serde_json::Value =
+        serde_json::from_str(&Measurements::default().to_json()).expect("valid JSON");
+    assert_eq!(empty["split"], serde_json::Value::Null);
+
+    let figures = m.figures();
+    let f: serde_json::Value = serde_json::from_str(&figures_json(&figures)).expect("valid JSON");
+    let rows = f.as_array().unwrap();
+    assert_eq!(rows.len(), figures.len());
+    assert!(
+        rows.iter()
+            .any(|r| r["verdict"] == "MISSED" && r["label"] == "wasm after bindgen")
+    );
+}
+
+#[test]
+fn the_markdown_table_has_a_row_per_figure_and_flags_misses() {
+    let figures = sample().figures();
+    let table = markdown_table(&figures);
+    assert_eq!(table.lines().count(), figures.len() + 2);
+    assert!(table.contains("| size | wasm after bindgen (100 KB gzipped) | 300 KB |"));
+    assert!(table.contains("**MISSED**"));
+}
+
+#[test]
+fn units_print_like_the_page() {
+    assert_eq!(Unit::Ratio.format(1.0234), "1.023×");
+    assert_eq!(Unit::Ratio.format(22.04), "22.0×");
+    assert_eq!(Unit::Ms.format(80.04), "80.0 ms");
+    assert_eq!(Unit::Ms.format(1234.0), "1.23 s");
+    assert_eq!(Unit::Us.format(3.456), "3.46 µs");
+}

@@ -142,7 +142,7 @@ fn figures_judge_each_target() {
     assert_eq!(gil.verdict(), Verdict::Met);
 
     let split = find(&figures, "split in 2");
-    assert_eq!(split.value.median, 3050.0 / 1500.0);
+    assert_eq!(split.value.median, 3100.0 / 1600.0);
     assert_eq!(split.goal, Goal::AtLeast(1.8));
     assert_eq!(split.verdict(), Verdict::Met);
 

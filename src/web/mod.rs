@@ -1,5 +1,6 @@
 //! The browser side: wasm threads, the pool, the page. Only on `wasm32`.
 
+pub mod bench;
 pub mod event;
 pub mod lab;
 pub mod monitor;

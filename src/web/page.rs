@@ -13,6 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local};
 use web_sys::{Document, HtmlButtonElement, HtmlInputElement};
 
+use super::bench::{BenchView, bench_options, run_bench};
 use super::lab::{LabView, run_spinner, spinner_options};
 use super::monitor;
 use super::object;
@@ -55,6 +56,11 @@ impl Capabilities {
     }
 }
 
+thread_local! {
+    /// When the page became ready, in ms since navigation began.
+    static READY_MS: Cell<f64> = const { Cell::new(f64::NAN) };
+}
+
 /// Where the smoke experiment runs `check(n)`.
 #[derive(Clone, Copy, PartialEq)]
 enum Place {
@@ -88,6 +94,7 @@ pub struct App {
     smoke: SmokeView,
     pub lab: LabView,
     pub pool_lab: PoolView,
+    pub bench: BenchView,
 }
 
 impl App {
@@ -108,6 +115,7 @@ impl App {
         self.smoke.set_running(running, self.pool.is_some());
         self.lab.set_running(running, self.pool.is_some());
         self.pool_lab.set_running(running, self.pool.is_some());
+        self.bench.set_running(running, self.pool.is_some());
     }
 }
 
@@ -180,10 +188,12 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         smoke: SmokeView::render(&doc)?,
         lab: LabView::render(&doc, has_pool)?,
         pool_lab: PoolView::render(&doc, (hardware_concurrency as usize).max(2))?,
+        bench: BenchView::render(&doc)?,
     });
     app.smoke.wire(&app)?;
     app.lab.wire(&app);
     app.pool_lab.wire(&app);
+    app.bench.wire(&app);
     app.lab.show_calibration(&app);
     LabView::measure_timer_clamp(&app);
     app.set_running(false);
@@ -205,6 +215,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         }
         None => set_status(&doc, "Ready."),
     }
+    READY_MS.set(window.performance().map_or(f64::NAN, |p| p.now()));
     body.dataset().set("ready", "true")?;
     Ok(())
 }
@@ -475,6 +486,10 @@ fn install_api(
         let (n, parts) = split_options(&options).inspect_err(|m| app.pool_lab.output_error(m))?;
         run_split(&app, n, parts).await
     });
+    let run_bench_fn = promise_fn(app, |app, options| async move {
+        let quick = bench_options(&options).inspect_err(|m| app.bench.output_error(m))?;
+        run_bench(&app, quick).await
+    });
     let stats = Closure::<dyn Fn() -> JsValue>::new(|| {
         let (threads, processes) = super::threads::live_counts();
         let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
@@ -484,6 +499,7 @@ fn install_api(
             ("wasmMemoryBytes", bytes),
             ("liveThreads", (threads as u32).into()),
             ("liveProcesses", (processes as u32).into()),
+            ("readyMs", READY_MS.get().into()),
         ])
         .into()
     })
@@ -497,6 +513,7 @@ fn install_api(
         ("runSpinner", run_spinner_fn),
         ("runPool", run_pool_fn),
         ("cancelPool", cancel_pool_fn),
+        ("runBench", run_bench_fn),
     ]);
     Reflect::set(window, &"spinlab".into(), &api)?;
     Ok(())

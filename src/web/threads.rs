@@ -226,6 +226,7 @@ pub fn spinlab_process_entry(entry: &str, payload: JsValue) {
         "spin" => crate::models::process::child(payload),
         "calibrate" => crate::models::calibrate::child(payload),
         "pool-worker" => crate::models::pool::child(payload),
+        "queue-worker" => crate::models::pool::queue_child(payload),
         other => wasm_bindgen::throw_str(&format!("no process entry point named {other:?}")),
     }
 }

@@ -98,6 +98,7 @@ pub fn css_var(name: &str, fallback: &str) -> String {
 
 /// A section's status line and transcript (`[data-role=message]`,
 /// `[data-role=transcript]`).
+#[derive(Clone)]
 pub struct Output {
     message: Element,
     transcript: Element,

@@ -1,0 +1,606 @@
+//! The Benchmarks panel: the in-browser half of `./x bench`, on the
+//! learner's own machine. It measures with the labs' own code (the same
+//! workers, queues and supervisor), only without drawing, and builds its
+//! table with `crate::bench`. `window.spinlab.runBench` runs the same code.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use js_sys::{Array, JSON, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
+
+use super::page::App;
+use super::ui::{Output, dispatch_report, element, find, next_paint};
+use crate::bench::{
+    Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Sizes, Split, figures_json,
+};
+use crate::clock::now_seconds;
+use crate::models::pool::{message_queue, run_quietly, split_check};
+use crate::models::{NapPlan, Slow, Style, coroutine};
+use crate::primes::{BOOK_PRIME, NUMBERS, calibrate, check};
+use crate::protocol::Mode;
+use crate::spinner::{Model, NapVia};
+use crate::web::js_error_message;
+
+/// Tiny jobs for the queue figure: numbers below 1000, so that the queue,
+/// not the checking, is what is timed.
+const QUEUE_JOBS: usize = 10_000;
+
+/// Samples a figure gets (after one warm-up run that is not kept).
+const RUNS: usize = 5;
+const QUICK_RUNS: usize = 3;
+/// A quick run checks a ≈1 s prime where the full one checks the ≈3 s one.
+const QUICK_PRIME_SECS: f64 = 1.0;
+
+pub struct BenchView {
+    run_button: HtmlButtonElement,
+    stop_button: HtmlButtonElement,
+    quick: HtmlInputElement,
+    progress: Element,
+    table: Element,
+    reference: Element,
+    output: Output,
+    stop: Rc<Cell<bool>>,
+}
+
+impl BenchView {
+    pub fn render(doc: &Document) -> Result<BenchView, JsValue> {
+        let section = find(doc, "[data-experiment=bench]")?;
+        let controls = element(doc, "div", "controls", "")?;
+        let run_button: HtmlButtonElement =
+            element(doc, "button", "", "Run the benchmarks")?.unchecked_into();
+        run_button.set_attribute("data-role", "run-bench")?;
+        let stop_button: HtmlButtonElement = element(doc, "button", "", "Stop")?.unchecked_into();
+        stop_button.set_attribute("data-role", "stop-bench")?;
+        stop_button.set_disabled(true);
+        let quick: HtmlInputElement = doc.create_element("input")?.unchecked_into();
+        quick.set_type("checkbox");
+        quick.set_checked(true);
+        quick.set_attribute("data-role", "quick")?;
+        let label = element(doc, "label", "check", "")?;
+        label.append_child(&quick)?;
+        label.append_child(&doc.create_text_node(" quick (3 runs, a ≈1 s prime; about 40 s)"))?;
+        controls.append_child(&run_button)?;
+        controls.append_child(&stop_button)?;
+        controls.append_child(&label)?;
+        section.append_child(&controls)?;
+
+        let progress = element(doc, "progress", "", "")?;
+        progress.set_attribute("data-role", "progress")?;
+        progress.set_attribute("value", "0")?;
+        progress.set_attribute("max", "1")?;
+        progress.set_attribute("aria-label", "benchmark progress")?;
+        section.append_child(&progress)?;
+        let output = Output::render(doc, &section)?;
+        let table = element(doc, "table", "bench", "")?;
+        table.set_attribute("data-role", "bench-table")?;
+        section.append_child(&table)?;
+        let reference = element(doc, "div", "reference", "")?;
+        reference.set_attribute("data-role", "bench-reference")?;
+        section.append_child(&reference)?;
+        Ok(BenchView {
+            run_button,
+            stop_button,
+            quick,
+            progress,
+            table,
+            reference,
+            output,
+            stop: Rc::new(Cell::new(false)),
+        })
+    }
+
+    pub fn wire(&self, app: &Rc<App>) {
+        let on_run = {
+            let app = Rc::clone(app);
+            Closure::<dyn FnMut()>::new(move || {
+                let app = Rc::clone(&app);
+                let quick = app.bench.quick.checked();
+                spawn_local(async move {
+                    let _ = run_bench(&app, quick).await;
+                });
+            })
+        };
+        self.run_button
+            .set_onclick(Some(on_run.as_ref().unchecked_ref()));
+        on_run.forget(); // the page lives as long as the button
+        let stop = Rc::clone(&self.stop);
+        let output = self.output.clone();
+        let on_stop = Closure::<dyn FnMut()>::new(move || {
+            stop.set(true);
+            output.say("Stopping after the run in progress…", "running");
+        });
+        self.stop_button
+            .set_onclick(Some(on_stop.as_ref().unchecked_ref()));
+        on_stop.forget();
+        spawn_local(show_reference(self.reference.clone()));
+    }
+
+    pub fn set_running(&self, running: bool, has_pool: bool) {
+        self.run_button.set_disabled(running || !has_pool);
+        self.quick.set_disabled(running);
+        if !has_pool {
+            self.run_button
+                .set_title("The benchmarks need wasm threads: see the capabilities above.");
+        }
+    }
+
+    pub fn output_error(&self, message: &str) {
+        self.output.say(message, "error");
+    }
+
+    fn set_progress(&self, done: usize, total: usize, what: &str) {
+        let _ = self.progress.set_attribute("max", &total.to_string());
+        let _ = self.progress.set_attribute("value", &done.to_string());
+        self.output.say(
+            &format!("{what} · step {} of {total}", (done + 1).min(total)),
+            "running",
+        );
+    }
+}
+
+/// The plan of a run: how many measurements it takes, for the progress bar.
+struct Plan {
+    runs: usize,
+    cores: usize,
+    prime: u64,
+    done: usize,
+    total: usize,
+}
+
+impl Plan {
+    fn new(quick: bool, cores: usize, prime: u64) -> Plan {
+        let runs = if quick { QUICK_RUNS } else { RUNS };
+        let series = |k: usize| k * (runs + 1);
+        let scaling = if quick { 3 } else { 2 * cores + 1 };
+        let total = series(2) // kernels
+            + series(1) // sequential
+            + series(scaling)
+            + series(1) // GIL
+            + series(2) // split: 1 part, N parts
+            + series(4) // queues
+            + series(1); // pitfall
+        Plan {
+            runs,
+            cores,
+            prime,
+            done: 0,
+            total,
+        }
+    }
+}
+
+/// Measures `sample` once to warm up, then `plan.runs` times, unless the
+/// learner stops the run. `what` names it on the progress line.
+async fn samples<F, Fut, T>(
+    app: &App,
+    plan: &mut Plan,
+    what: &str,
+    mut sample: F,
+) -> Result<Vec<T>, String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let mut kept = Vec::with_capacity(plan.runs);
+    for run in 0..=plan.runs {
+        if app.bench.stop.get() {
+            return Err(STOPPED.into());
+        }
+        let label = if run == 0 {
+            format!("{what}: warm-up")
+        } else {
+            format!("{what}: run {run} of {}", plan.runs)
+        };
+        app.bench.set_progress(plan.done, plan.total, &label);
+        let value = sample().await?;
+        if run > 0 {
+            kept.push(value);
+        }
+        plan.done += 1;
+    }
+    Ok(kept)
+}
+
+const STOPPED: &str = "stopped by the learner";
+
+/// Runs the benchmarks; errors are shown on the page and returned.
+pub async fn run_bench(app: &Rc<App>, quick: bool) -> Result<JsValue, String> {
+    let outcome = match app.begin() {
+        Ok(_running) => bench(app, quick).await,
+        Err(busy) => Err(busy),
+    };
+    if let Err(message) = &outcome {
+        app.bench.output.say(message, "error");
+    }
+    outcome
+}
+
+async fn bench(app: &Rc<App>, quick: bool) -> Result<JsValue, String> {
+    let view = &app.bench;
+    let pool = app
+        .pool
+        .as_ref()
+        .ok_or("The benchmarks need wasm threads, which this browser does not give this page.")?;
+    let cores = pool.size();
+    let calibration = app.calibration.as_ref().ok();
+    let prime = match (calibration, quick) {
+        (Some(c), true) => calibrate(c.divisions_per_sec, QUICK_PRIME_SECS).prime,
+        (Some(c), false) => c.prime,
+        (None, _) => BOOK_PRIME,
+    };
+    view.stop.set(false);
+    view.stop_button.set_disabled(false);
+    view.table.set_text_content(None);
+    let mut plan = Plan::new(quick, cores, prime);
+    let mut m = Measurements {
+        runs: plan.runs,
+        cores,
+        ..Measurements::default()
+    };
+    let t0 = now_seconds();
+    view.output.append_transcript(&[format!(
+        "# benchmarks ({}): {} runs a figure after a warm-up, {cores} pool threads",
+        if quick { "quick" } else { "full" },
+        plan.runs
+    )]);
+    next_paint().await;
+    let outcome = measure(app, &mut plan, &mut m).await;
+    view.stop_button.set_disabled(true);
+    let stopped = match outcome {
+        Ok(()) => false,
+        Err(message) if message == STOPPED => true,
+        Err(message) => return Err(format!("The benchmark failed: {message}.")),
+    };
+    m.sizes = resource_sizes();
+
+    let figures = m.figures();
+    let figures_js = JSON::parse(&figures_json(&figures)).map_err(|e| js_error_message(&e))?;
+    render_table(&view.table, &figures_js);
+    let _ = view.progress.set_attribute("value", &plan.done.to_string());
+    let missed = figures
+        .iter()
+        .filter(|f| f.verdict() == crate::bench::Verdict::Missed)
+        .count();
+    let secs = now_seconds() - t0;
+    let summary = if stopped {
+        format!(
+            "Stopped after {secs:.0} s: {} figures from the runs that finished.",
+            figures.len()
+        )
+    } else {
+        format!(
+            "{} figures in {secs:.0} s; {missed} missed {} target.",
+            figures.len(),
+            if missed == 1 { "its" } else { "their" }
+        )
+    };
+    view.output
+        .say(&summary, if stopped { "error" } else { "done" });
+    view.output.append_transcript(&[format!("# {summary}")]);
+
+    let report: JsValue = super::object(&[
+        ("experiment", "bench".into()),
+        ("quick", quick.into()),
+        ("stopped", stopped.into()),
+        ("seconds", secs.into()),
+        (
+            "measurements",
+            JSON::parse(&m.to_json()).map_err(|e| js_error_message(&e))?,
+        ),
+        ("figures", figures_js),
+    ])
+    .into();
+    dispatch_report(&report);
+    Ok(report)
+}
+
+/// Takes every in-browser measurement into `m`, in the table's order.
+async fn measure(app: &App, plan: &mut Plan, m: &mut Measurements) -> Result<(), String> {
+    let pool = app.pool.as_ref().expect("checked by the caller");
+    let (cores, prime, quick) = (plan.cores, plan.prime, plan.runs == QUICK_RUNS);
+
+    for n in [BOOK_PRIME, prime] {
+        let wasm_ms = samples(
+            app,
+            plan,
+            &format!("is_prime({n}) on a pool thread"),
+            || pool.run(move || check(n).elapsed * 1000.0),
+        )
+        .await?;
+        m.kernels.push(Kernel {
+            n,
+            wasm_ms,
+            ..Kernel::default()
+        });
+    }
+
+    let fixture: Arc<[u64]> = NUMBERS.into();
+    let quiet = |mode: Mode, workers: usize, numbers: Arc<[u64]>| async move {
+        run_quietly(mode, workers, numbers, Some(pool)).await
+    };
+    let runs = samples(app, plan, "the fixture, sequentially", || {
+        quiet(Mode::Sequential, 1, Arc::clone(&fixture))
+    })
+    .await?;
+    m.sequential_ms = runs.iter().map(|r| r.total_ms).collect();
+    m.sequential_costs_ms = runs
+        .iter()
+        .map(|r| {
+            NUMBERS
+                .iter()
+                .map(|n| {
+                    r.results
+                        .iter()
+                        .find(|x| x.n == *n)
+                        .map_or(f64::NAN, |x| x.elapsed * 1000.0)
+                })
+                .collect()
+        })
+        .collect();
+
+    let mut series: Vec<(Mode, usize)> = Vec::new();
+    for mode in [Mode::Processes, Mode::Threads] {
+        let from = if quick { cores } else { 1 };
+        series.extend((from..=cores).map(|w| (mode, w)));
+    }
+    // Rayon always runs on the whole pool.
+    series.push((Mode::Rayon, cores));
+    series.push((Mode::ThreadsGil, cores));
+    for (mode, workers) in series {
+        let runs = samples(
+            app,
+            plan,
+            &format!("the fixture, {} × {workers}", mode.key()),
+            || quiet(mode, workers, Arc::clone(&fixture)),
+        )
+        .await?;
+        m.pools.push(PoolSeries {
+            mode: mode.key().into(),
+            workers,
+            total_ms: runs.iter().map(|r| r.total_ms).collect(),
+            gap_ms: runs.iter().map(|r| r.gap_ms).collect(),
+        });
+    }
+
+    let mut split = Split {
+        n: prime,
+        parts: cores,
+        ..Split::default()
+    };
+    for parts in [1, cores] {
+        let ms = samples(
+            app,
+            plan,
+            &format!("is_prime({prime}) split in {parts}"),
+            || pool.run(move || split_check(prime, parts).elapsed * 1000.0),
+        )
+        .await?;
+        if parts == 1 {
+            split.one_ms = ms;
+        } else {
+            split.parts_ms = ms;
+        }
+    }
+    m.split = Some(split);
+
+    let tiny: Arc<[u64]> = (0..QUEUE_JOBS as u64).map(|i| 2 + i % 998).collect();
+    for mode in [Mode::Threads, Mode::Processes, Mode::Rayon] {
+        let runs = samples(
+            app,
+            plan,
+            &format!("{QUEUE_JOBS} tiny jobs, {} × {cores}", mode.key()),
+            || quiet(mode, cores, Arc::clone(&tiny)),
+        )
+        .await?;
+        m.queues.push(QueueSeries {
+            via: format!("{} × {cores}", mode.key()),
+            shared: true,
+            jobs: QUEUE_JOBS,
+            us_per_job: runs
+                .iter()
+                .map(|r| (r.total_ms - r.startup_ms) * 1000.0 / QUEUE_JOBS as f64)
+                .collect(),
+        });
+    }
+    let us_per_job = samples(
+        app,
+        plan,
+        &format!("{QUEUE_JOBS} tiny jobs as postMessage to a process"),
+        || message_queue(&tiny),
+    )
+    .await?;
+    m.queues.push(QueueSeries {
+        via: "postMessage × 1 process".into(),
+        shared: false,
+        jobs: QUEUE_JOBS,
+        us_per_job,
+    });
+
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let canvas: web_sys::HtmlCanvasElement = doc
+        .create_element("canvas")
+        .map_err(|e| js_error_message(&e))?
+        .unchecked_into();
+    let style = Style::from_page(1.0);
+    let runs = samples(
+        app,
+        plan,
+        &format!("coroutine + is_prime({prime}): the page freezes, on purpose"),
+        || async {
+            next_paint().await;
+            super::monitor::begin_gap();
+            let slow = Slow::Prime {
+                n: prime,
+                nap: NapPlan {
+                    every: u64::MAX,
+                    via: NapVia::Yield,
+                },
+            };
+            let outcome =
+                coroutine::supervisor(Model::Coroutine, &canvas, &style, slow, Some(pool)).await?;
+            Ok((outcome.elapsed_ms, super::monitor::end_gap()))
+        },
+    )
+    .await?;
+    m.pitfall = Some(Pitfall {
+        n: prime,
+        compute_ms: runs.iter().map(|r| r.0).collect(),
+        gap_ms: runs.iter().map(|r| r.1).collect(),
+    });
+    Ok(())
+}
+
+/// The module's and the glue's sizes as this page loaded them (Resource
+/// Timing's decoded body sizes; the development server does not compress).
+fn resource_sizes() -> Option<Sizes> {
+    let performance = web_sys::window()?.performance()?;
+    let entries = performance.get_entries_by_type("resource");
+    let size = |suffix: &str| {
+        entries.iter().find_map(|e| {
+            let name = Reflect::get(&e, &"name".into()).ok()?.as_string()?;
+            if name.ends_with(suffix) {
+                Reflect::get(&e, &"decodedBodySize".into()).ok()?.as_f64()
+            } else {
+                None
+            }
+        })
+    };
+    Some(Sizes {
+        wasm_bytes: size("/pkg/spinlab_bg.wasm")? as u64,
+        wasm_gzip_bytes: None,
+        js_bytes: size("/pkg/spinlab.js")? as u64,
+        js_gzip_bytes: None,
+    })
+}
+
+/// The figures (`figures_json`, parsed) as table rows.
+fn render_table(table: &Element, figures: &JsValue) {
+    let Some(doc) = table.owner_document() else {
+        return;
+    };
+    let text = |f: &JsValue, key: &str| {
+        Reflect::get(f, &key.into())
+            .ok()
+            .and_then(|v| v.as_string().or_else(|| v.as_f64().map(|x| x.to_string())))
+            .unwrap_or_default()
+    };
+    table.set_inner_html(
+        "<thead><tr><th>figure</th><th>median</th><th>min – max</th><th>runs</th>\
+         <th>target</th><th>verdict</th></tr></thead><tbody></tbody>",
+    );
+    let Some(body) = table.query_selector("tbody").ok().flatten() else {
+        return;
+    };
+    let mut group = String::new();
+    for f in Array::from(figures).iter() {
+        if text(&f, "group") != group {
+            group = text(&f, "group");
+            if let (Ok(row), Ok(cell)) = (
+                element(&doc, "tr", "group", ""),
+                element(&doc, "th", "", &group),
+            ) {
+                let _ = cell.set_attribute("colspan", "6");
+                let _ = row.append_child(&cell);
+                let _ = body.append_child(&row);
+            }
+        }
+        let Ok(row) = element(&doc, "tr", "", "") else {
+            continue;
+        };
+        let verdict = text(&f, "verdict");
+        let _ = row.set_attribute("data-figure", &text(&f, "label"));
+        let _ = row.set_attribute("data-verdict", &verdict);
+        let label = text(&f, "label");
+        let detail = text(&f, "detail");
+        let cells = [
+            if detail.is_empty() {
+                label
+            } else {
+                format!("{label} ({detail})")
+            },
+            text(&f, "shown"),
+            text(&f, "range"),
+            text(&f, "runs"),
+            text(&f, "target"),
+            verdict.clone(),
+        ];
+        for (i, value) in cells.iter().enumerate() {
+            let class = if i == 5 {
+                format!("verdict {}", verdict.to_lowercase())
+            } else {
+                String::new()
+            };
+            if let Ok(cell) = element(&doc, "td", &class, value) {
+                let _ = row.append_child(&cell);
+            }
+        }
+        let _ = body.append_child(&row);
+    }
+}
+
+/// The last `./x bench` on the machine that built this page, if it left its
+/// results (`pkg/reference.json`), labelled as such.
+async fn show_reference(into: Element) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(response) = JsFuture::from(window.fetch_with_str("pkg/reference.json")).await else {
+        return;
+    };
+    let response: web_sys::Response = response.unchecked_into();
+    if !response.ok() {
+        return;
+    }
+    let Ok(json) = response.json() else {
+        return;
+    };
+    let Ok(json) = JsFuture::from(json).await else {
+        return;
+    };
+    let get = |key: &str| Reflect::get(&json, &key.into()).unwrap_or_default();
+    let Some(doc) = into.owner_document() else {
+        return;
+    };
+    let when = get("date").as_string().unwrap_or_default();
+    let machine = Reflect::get(&get("machine"), &"cpu".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let heading = format!(
+        "For comparison: `./x bench` on the machine that built this page ({machine}), {when}, with native Rust and CPython beside it. Not measured in your browser."
+    );
+    if let (Ok(caption), Ok(table)) = (
+        element(&doc, "p", "explain small", &heading),
+        element(&doc, "table", "bench", ""),
+    ) {
+        let _ = table.set_attribute("data-role", "bench-reference-table");
+        render_table(&table, &get("figures"));
+        let _ = into.append_child(&caption);
+        let _ = into.append_child(&table);
+    }
+}
+
+/// Reads `{ quick?: boolean }`.
+pub fn bench_options(options: &JsValue) -> Result<bool, String> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(false);
+    }
+    let quick = Reflect::get(options, &"quick".into()).unwrap_or_default();
+    if quick.is_undefined() {
+        Ok(false)
+    } else {
+        quick.as_bool().ok_or_else(|| {
+            format!(
+                "quick must be true or false, not {}",
+                super::ui::describe(&quick)
+            )
+        })
+    }
+}

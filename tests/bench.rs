@@ -4,7 +4,7 @@
 
 use spinlab::bench::{
     Goal, Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Sizes, Split, Summary, Unit,
-    Verdict, figures_json, markdown_table, median_costs, ratios, scheduling_bound,
+    Verdict, fifo_schedule, figures_json, markdown_table, median_costs, ratios, scheduling_bound,
 };
 
 #[test]
@@ -32,6 +32,18 @@ fn the_scheduling_bound_is_the_share_or_the_longest_check() {
     // One check longer than the fair share bounds the run.
     assert_eq!(scheduling_bound(&[300.0, 10.0, 10.0], 2), 300.0);
     assert_eq!(scheduling_bound(&costs, 0), 400.0);
+}
+
+#[test]
+fn a_fifo_queue_in_the_books_order_cannot_reach_the_bound() {
+    // Growing costs, the longest last, as in the book's sorted fixture.
+    let costs = [10.0, 20.0, 30.0, 40.0, 100.0];
+    assert_eq!(scheduling_bound(&costs, 2), 100.0);
+    // 10→A, 20→B, 30→A(40), 40→B(60), 100→A(140).
+    assert_eq!(fifo_schedule(&costs, 2), 140.0);
+    assert_eq!(fifo_schedule(&costs, 1), 200.0);
+    assert_eq!(fifo_schedule(&costs, 5), 100.0);
+    assert_eq!(fifo_schedule(&[], 2), 0.0);
 }
 
 #[test]
@@ -129,6 +141,10 @@ fn figures_judge_each_target() {
     let cpython = find(&figures, "the fixture, sequentially: CPython");
     assert_eq!(cpython.value.median, 22.0);
     assert_eq!(cpython.verdict(), Verdict::Met);
+    // One number against CPython is reported; the expectation is the fixture's.
+    let one = find(&figures, "is_prime(5000111000222021): CPython / spinlab");
+    assert_eq!(one.value.median, 1640.0 / 81.0);
+    assert_eq!(one.verdict(), Verdict::Reported);
 
     // Costs 400+300+300: the bound with 2 workers is 500 ms.
     let scaling = find(&figures, "threads × 2: total / bound");

@@ -389,7 +389,19 @@ async fn measure(app: &App, plan: &mut Plan, m: &mut Measurements) -> Result<(),
     m.split = Some(split);
 
     let tiny: Arc<[u64]> = (0..QUEUE_JOBS as u64).map(|i| 2 + i % 998).collect();
-    for mode in [Mode::Threads, Mode::Processes, Mode::Rayon] {
+    for (mode, via, shared) in [
+        (
+            Mode::Threads,
+            "a Mutex + Condvar queue in shared memory",
+            true,
+        ),
+        (Mode::Rayon, "rayon's work-stealing deques", true),
+        (
+            Mode::Processes,
+            "a shared head; each result a message",
+            false,
+        ),
+    ] {
         let runs = samples(
             app,
             plan,
@@ -398,8 +410,8 @@ async fn measure(app: &App, plan: &mut Plan, m: &mut Measurements) -> Result<(),
         )
         .await?;
         m.queues.push(QueueSeries {
-            via: format!("{} × {cores}", mode.key()),
-            shared: true,
+            via: format!("{} × {cores}: {via}", mode.key()),
+            shared,
             jobs: QUEUE_JOBS,
             us_per_job: runs
                 .iter()
@@ -415,7 +427,7 @@ async fn measure(app: &App, plan: &mut Plan, m: &mut Measurements) -> Result<(),
     )
     .await?;
     m.queues.push(QueueSeries {
-        via: "postMessage × 1 process".into(),
+        via: "postMessage × 1 process: each job and each result a message".into(),
         shared: false,
         jobs: QUEUE_JOBS,
         us_per_job,
@@ -485,6 +497,9 @@ fn render_table(table: &Element, figures: &JsValue) {
     let Some(doc) = table.owner_document() else {
         return;
     };
+    if !Array::is_array(figures) {
+        return;
+    }
     let text = |f: &JsValue, key: &str| {
         Reflect::get(f, &key.into())
             .ok()
@@ -564,6 +579,10 @@ async fn show_reference(into: Element) {
     let Ok(json) = JsFuture::from(json).await else {
         return;
     };
+    // `null` until a full `./x bench` has run on the machine that built the page.
+    if !json.is_object() {
+        return;
+    }
     let get = |key: &str| Reflect::get(&json, &key.into()).unwrap_or_default();
     let Some(doc) = into.owner_document() else {
         return;

@@ -5,6 +5,7 @@
 //! test's npm packages, and, as root on Debian, Chromium and its driver) and
 //! otherwise stops with the exact command to run.
 
+mod bench;
 mod server;
 
 use std::env;
@@ -24,6 +25,7 @@ usage: ./x <command>            (or: cargo xtask <command>)
   serve [--port N] [--host H]   build the page and serve www/ (default 127.0.0.1:8000)
   build                         build the wasm (release) and its bindings into www/pkg
   test                          run every test: native, wasm in headless Chrome, end-to-end
+  bench [--quick]               measure spinlab against native Rust and CPython (see README)
 ";
 
 /// Chromium flags for a closed network (its background services would only
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("build") => build().map(drop),
         Some("test") => test(),
+        Some("bench") => bench::bench(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())
@@ -213,6 +216,7 @@ fn build() -> Result<PathBuf> {
             .arg(&raw),
         "wasm-bindgen",
     )?;
+    bench::publish_reference(&root)?;
     let bound = out.join("spinlab_bg.wasm");
     let size = |p: &Path| fs::metadata(p).map(|m| m.len() / 1024).unwrap_or(0);
     println!(

@@ -3,7 +3,8 @@
 //! with the release profile and run on its own threads. Prints JSON.
 //!
 //! ```text
-//! spinlab-native kernel <runs> <n>...     is_prime(n), ms a run
+//! spinlab-native kernel <runs> <n>...     is_prime(n) and the labelled variant
+//!                                         is_prime_unrolled(n), ms a run
 //! spinlab-native fixture <runs> <max>     the book's fixture: sequentially,
 //!                                         then threads × 1..=max, ms a run
 //! ```
@@ -16,7 +17,7 @@ use std::time::Instant;
 
 use spinlab::bench::string;
 use spinlab::clock::now_seconds;
-use spinlab::primes::{NUMBERS, check};
+use spinlab::primes::{NUMBERS, check, check_with, is_prime_unrolled};
 use spinlab::protocol::{JobQueue, Message, check_cancellable, worker};
 
 fn main() -> ExitCode {
@@ -31,7 +32,12 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 };
                 let ms = samples(runs, || check(n).elapsed * 1000.0);
-                entries.push(format!("{{\"n\":\"{n}\",\"ms\":{}}}", list(&ms)));
+                let unrolled = samples(runs, || check_with(n, is_prime_unrolled).elapsed * 1000.0);
+                entries.push(format!(
+                    "{{\"n\":\"{n}\",\"ms\":{},\"unrolledMs\":{}}}",
+                    list(&ms),
+                    list(&unrolled)
+                ));
             }
             println!("{{\"kernels\":[{}]}}", entries.join(","));
         }

@@ -295,6 +295,31 @@ fn report_lines_have_the_books_columns() {
 }
 
 #[test]
+fn the_unrolled_variant_agrees_with_is_prime() {
+    use spinlab::primes::is_prime_unrolled;
+    let mut rng = SplitMix(0x5EED_0004);
+    let mut numbers: Vec<u64> = (0..5_000).collect();
+    numbers.extend((0..500).map(|_| rng.next() >> (64 - (2 + rng.next() % 45))));
+    // Squares of primes: the divisor is the last one tried, in either loop.
+    numbers.extend([
+        9,
+        25,
+        49,
+        121,
+        169,
+        289,
+        361,
+        529,
+        65_521 * 65_521,
+        65_519 * 65_521,
+    ]);
+    numbers.extend([BOOK_PRIME, 12_884_901_873, 1_000_000_007 * 3]);
+    for n in numbers {
+        assert_eq!(is_prime_unrolled(n), is_prime(n), "n = {n}");
+    }
+}
+
+#[test]
 fn trial_division_in_slices_matches_is_prime() {
     use spinlab::primes::TrialDivision;
     let mut rng = SplitMix(0x5EED_0003);

@@ -21,7 +21,7 @@ use crate::bench::{
 use crate::clock::now_seconds;
 use crate::models::pool::{message_queue, run_quietly, split_check};
 use crate::models::{NapPlan, Slow, Style, coroutine};
-use crate::primes::{BOOK_PRIME, NUMBERS, calibrate, check};
+use crate::primes::{BOOK_PRIME, NUMBERS, calibrate, check_with, is_prime, is_prime_unrolled};
 use crate::protocol::Mode;
 use crate::spinner::{Model, NapVia};
 use crate::web::js_error_message;
@@ -157,7 +157,7 @@ impl Plan {
         let runs = if quick { QUICK_RUNS } else { RUNS };
         let series = |k: usize| k * (runs + 1);
         let scaling = if quick { 3 } else { 2 * cores + 1 };
-        let total = series(2) // kernels
+        let total = series(3) // kernels
             + series(1) // sequential
             + series(scaling)
             + series(1) // GIL
@@ -304,16 +304,22 @@ async fn measure(app: &App, plan: &mut Plan, m: &mut Measurements) -> Result<(),
     let pool = app.pool.as_ref().expect("checked by the caller");
     let (cores, prime, quick) = (plan.cores, plan.prime, plan.runs == QUICK_RUNS);
 
-    for n in [BOOK_PRIME, prime] {
+    let kernels: [(u64, &str, fn(u64) -> bool); 3] = [
+        (BOOK_PRIME, "is_prime", is_prime),
+        (prime, "is_prime", is_prime),
+        (prime, "is_prime_unrolled", is_prime_unrolled),
+    ];
+    for (n, variant, test) in kernels {
         let wasm_ms = samples(
             app,
             plan,
-            &format!("is_prime({n}) on a pool thread"),
-            || pool.run(move || check(n).elapsed * 1000.0),
+            &format!("{variant}({n}) on a pool thread"),
+            || pool.run(move || check_with(n, test).elapsed * 1000.0),
         )
         .await?;
         m.kernels.push(Kernel {
             n,
+            variant: variant.into(),
             wasm_ms,
             ..Kernel::default()
         });

@@ -89,10 +89,21 @@ pub fn bench(args: &[String]) -> Result<()> {
     let runs = m.runs.to_string();
 
     step("the native reference: the same check and pool protocol, release build");
-    let numbers: Vec<String> = m.kernels.iter().map(|k| k.n.to_string()).collect();
+    let mut numbers: Vec<String> = m.kernels.iter().map(|k| k.n.to_string()).collect();
+    numbers.dedup();
     let out = json_of(Command::new(&native).args(["kernel", &runs]).args(&numbers))?;
-    for (kernel, native) in m.kernels.iter_mut().zip(array(&out["kernels"])) {
-        kernel.native_ms = floats(&native["ms"]);
+    for kernel in &mut m.kernels {
+        let key = if kernel.variant == "is_prime" {
+            "ms"
+        } else {
+            "unrolledMs"
+        };
+        if let Some(native) = array(&out["kernels"])
+            .iter()
+            .find(|k| k["n"].as_str() == Some(&kernel.n.to_string()))
+        {
+            kernel.native_ms = floats(&native[key]);
+        }
     }
     let out = json_of(Command::new(&native).args(["fixture", &runs, &m.cores.to_string()]))?;
     for series in array(&out["pools"]) {
@@ -114,7 +125,9 @@ pub fn bench(args: &[String]) -> Result<()> {
             .args(["kernel", &runs, &BOOK_PRIME.to_string()]),
     )?;
     if let (Some(kernel), Some(cpython)) = (
-        m.kernels.iter_mut().find(|k| k.n == BOOK_PRIME),
+        m.kernels
+            .iter_mut()
+            .find(|k| k.n == BOOK_PRIME && k.variant == "is_prime"),
         array(&out["kernels"]).first(),
     ) {
         kernel.cpython_ms = floats(&cpython["ms"]);
@@ -314,6 +327,7 @@ fn measurements_from(v: &Value) -> Result<Measurements> {
     for k in array(&v["kernels"]) {
         m.kernels.push(Kernel {
             n: big(&k["n"])?,
+            variant: text(&k["variant"]),
             wasm_ms: floats(&k["wasmMs"]),
             native_ms: floats(&k["nativeMs"]),
             cpython_ms: floats(&k["cpythonMs"]),

@@ -1,0 +1,109 @@
+// The Benchmarks panel, end to end, through `spinlab.runBench`. Figures are
+// printed, never asserted against wall-clock thresholds: the test checks that
+// every figure was measured, summarised and judged, and that the panel
+// behaves (progress, stop, one run at a time, bad options).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadReady, openBrowser } from './browser.mjs';
+
+let browser;
+let page;
+
+before(async () => {
+  browser = await openBrowser();
+  page = browser.page;
+  await loadReady(page);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+const GROUPS = [
+  'kernel', 'sequential', 'pool scaling', 'GIL fidelity', 'split',
+  'queue overhead', 'main thread', 'the pitfall', 'size',
+];
+
+test('a quick run measures every in-browser figure and shows the table', async () => {
+  const { poolSize } = await page.evaluate(() => window.spinlab.capabilities);
+  const event = page.evaluate(
+    () => new Promise((resolve) => document.addEventListener('spinlab:report', (e) => {
+      if (e.detail.experiment === 'bench') resolve(e.detail.figures.length);
+    })),
+  );
+  const r = await page.evaluate(() => window.spinlab.runBench({ quick: true }));
+  for (const f of r.figures) {
+    console.log(`# ${f.group.padEnd(14)} ${f.label.padEnd(64)} ${f.shown.padStart(10)} (${f.range}) target ${f.target}: ${f.verdict}`);
+  }
+  assert.equal(r.stopped, false);
+  assert.equal(r.quick, true);
+  assert.equal(await event, r.figures.length);
+  const groups = new Set(r.figures.map((f) => f.group));
+  for (const g of GROUPS) assert.ok(groups.has(g), `a ${g} figure`);
+  for (const f of r.figures) {
+    assert.ok(['met', 'MISSED', 'reported'].includes(f.verdict), JSON.stringify(f));
+    assert.ok(f.min <= f.median && f.median <= f.max, JSON.stringify(f));
+    assert.ok(f.median > 0 && Number.isFinite(f.median), JSON.stringify(f));
+    assert.equal(f.runs, f.group === 'size' ? 1 : 3, JSON.stringify(f));
+  }
+  // Targets are judged where the issue sets them.
+  const verdict = (label) => r.figures.find((f) => f.label.includes(label))?.verdict;
+  assert.notEqual(verdict(`threads-gil × ${poolSize} / sequential`), 'reported');
+  assert.notEqual(verdict('frozen share'), 'reported');
+  assert.equal(verdict('postMessage × 1 process'), 'reported');
+
+  // Raw samples: 3 a figure, big numbers as decimal strings.
+  const m = r.measurements;
+  assert.equal(m.runs, 3);
+  assert.equal(m.cores, poolSize);
+  assert.deepEqual(m.kernels.map((k) => k.variant), ['is_prime', 'is_prime', 'is_prime_unrolled']);
+  assert.equal(m.kernels[0].n, '5000111000222021');
+  for (const k of m.kernels) assert.equal(k.wasmMs.length, 3);
+  assert.equal(m.sequentialCostsMs.length, 3);
+  for (const costs of m.sequentialCostsMs) assert.equal(costs.length, 20);
+  assert.equal(typeof m.split.n, 'string');
+  assert.equal(m.pitfall.gapMs.length, 3);
+  assert.equal(m.queues.length, 4);
+  assert.ok(m.sizes.wasmBytes > 0 && m.sizes.jsBytes > 0);
+
+  // The panel: a row per figure, the progress bar full, a summary.
+  const rows = await page.$$eval('[data-role=bench-table] tr[data-figure]', (trs) => trs.map((tr) => tr.dataset.verdict));
+  assert.equal(rows.length, r.figures.length);
+  const [value, max] = await page.$eval('[data-experiment=bench] progress', (p) => [p.value, p.max]);
+  assert.equal(value, max);
+  const message = await page.textContent('[data-experiment=bench] [data-role=message]');
+  assert.match(message, /^\d+ figures in \d+ s; \d+ missed/);
+  const stats = await page.evaluate(() => window.spinlab.stats());
+  assert.equal(stats.liveProcesses, 0, 'every process ended');
+});
+
+test('the Stop button ends a run after the measurement in progress', async () => {
+  const before = await page.evaluate(() => window.spinlab.stats());
+  // The full run (no options), which Stop cuts short.
+  const run = page.evaluate(() => window.spinlab.runBench().then((r) => ({ stopped: r.stopped, figures: r.figures.length })));
+  await page.waitForFunction(() => document.querySelector('[data-experiment=bench] progress').value >= 2);
+  // One run at a time, page-wide.
+  await assert.rejects(
+    page.evaluate(() => window.spinlab.runPool({ mode: 'threads', workers: 1 })),
+    /Another run is already running/,
+  );
+  assert.equal(await page.isDisabled('[data-role=run-bench]'), true);
+  await page.click('[data-role=stop-bench]');
+  const r = await run;
+  assert.equal(r.stopped, true);
+  assert.ok(r.figures >= 1, 'the figures measured before the stop are shown');
+  assert.match(await page.textContent('[data-experiment=bench] [data-role=message]'), /^Stopped after/);
+  assert.equal(await page.isDisabled('[data-role=run-bench]'), false);
+  const after = await page.evaluate(() => window.spinlab.stats());
+  assert.equal(after.liveThreads, before.liveThreads);
+  assert.equal(after.liveProcesses, 0);
+});
+
+test('bad options are refused with a reason, and nothing starts', async () => {
+  await assert.rejects(
+    page.evaluate(() => window.spinlab.runBench({ quick: 'yes' })),
+    /quick must be true or false, not "yes"/,
+  );
+  assert.match(await page.textContent('[data-experiment=bench] [data-role=message]'), /quick must be true or false/);
+  assert.equal(await page.isDisabled('[data-role=run-bench]'), false);
+});

@@ -304,7 +304,8 @@ async fn measure(app: &App, plan: &mut Plan, m: &mut Measurements) -> Result<(),
     let pool = app.pool.as_ref().expect("checked by the caller");
     let (cores, prime, quick) = (plan.cores, plan.prime, plan.runs == QUICK_RUNS);
 
-    let kernels: [(u64, &str, fn(u64) -> bool); 3] = [
+    type PrimalityTest = fn(u64) -> bool;
+    let kernels: [(u64, &str, PrimalityTest); 3] = [
         (BOOK_PRIME, "is_prime", is_prime),
         (prime, "is_prime", is_prime),
         (prime, "is_prime_unrolled", is_prime_unrolled),

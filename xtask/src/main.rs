@@ -187,6 +187,25 @@ fn wasm_bindgen() -> Result<PathBuf> {
     ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", Some(&version), false)
 }
 
+/// binaryen's `wasm-opt`, from npm (`xtask/package.json`): wasm-pack's own
+/// download of it is not reachable here, and Debian's binaryen 108 rewrites
+/// the export of wasm-bindgen's externref table to the wrong table.
+fn wasm_opt() -> Result<PathBuf> {
+    let tools = root().join("xtask");
+    let bin = tools.join("node_modules/.bin/wasm-opt");
+    if !bin.exists() {
+        ensure_node()?;
+        step("installing binaryen's wasm-opt (npm ci, once)");
+        run(
+            Command::new("npm")
+                .current_dir(&tools)
+                .args(["ci", "--no-audit", "--no-fund"]),
+            "npm ci (xtask)",
+        )?;
+    }
+    Ok(bin)
+}
+
 /// Builds the wasm (release, threads) and its `--target web` bindings into
 /// `www/pkg`. Returns the path of the bound `.wasm`.
 fn build() -> Result<PathBuf> {
@@ -197,11 +216,11 @@ fn build() -> Result<PathBuf> {
     run(
         cargo()
             .current_dir(&root)
-            .args(["build", "--release", "--lib"])
+            .args(["build", "--profile", "web", "--lib"])
             .args(WASM_CRATE),
         "cargo build (wasm)",
     )?;
-    let raw = root.join("target/wasm32-unknown-unknown/release/spinlab.wasm");
+    let raw = root.join("target/wasm32-unknown-unknown/web/spinlab.wasm");
     let out = root.join("www/pkg");
     run(
         Command::new(&bindgen)
@@ -218,9 +237,31 @@ fn build() -> Result<PathBuf> {
     )?;
     bench::publish_reference(&root)?;
     let bound = out.join("spinlab_bg.wasm");
+    let bindgen_size = fs::metadata(&bound).map(|m| m.len() / 1024).unwrap_or(0);
+    match wasm_opt() {
+        Ok(wasm_opt) => run(
+            Command::new(wasm_opt)
+                .arg("-Oz")
+                // The module's features: threads, and wasm-bindgen's externref table.
+                .args([
+                    "--enable-threads",
+                    "--enable-bulk-memory",
+                    "--enable-mutable-globals",
+                    "--enable-sign-ext",
+                    "--enable-nontrapping-float-to-int",
+                    "--enable-reference-types",
+                    "--enable-multivalue",
+                ])
+                .arg(&bound)
+                .arg("-o")
+                .arg(&bound),
+            "wasm-opt",
+        )?,
+        Err(why) => println!("note: the module is not size-optimised: {why}"),
+    }
     let size = |p: &Path| fs::metadata(p).map(|m| m.len() / 1024).unwrap_or(0);
     println!(
-        "built in {:.1} s: {} KB raw → {} KB after bindgen ({})",
+        "built in {:.1} s: {} KB raw → {bindgen_size} KB after bindgen → {} KB after wasm-opt ({})",
         t0.elapsed().as_secs_f64(),
         size(&raw),
         size(&bound),
@@ -359,8 +400,8 @@ fn ensure_chromium() -> Result<()> {
     }
 }
 
-/// Node.js (for the end-to-end tests) and their npm packages.
-fn ensure_node_packages(e2e: &Path) -> Result<()> {
+/// Node.js 18 or newer with npm, installed by apt when it can be.
+fn ensure_node() -> Result<()> {
     let node_major = || {
         version_of(Path::new("node")).and_then(|v| {
             v.trim_start_matches('v')
@@ -374,10 +415,18 @@ fn ensure_node_packages(e2e: &Path) -> Result<()> {
         apt_install(&["nodejs", "npm"])?;
     }
     if node_major().is_none_or(|m| m < 18) {
-        return Err("the end-to-end tests need Node.js 18 or newer with npm.\n\
+        return Err(
+            "the end-to-end tests and wasm-opt need Node.js 18 or newer with npm.\n\
                     On Debian/Ubuntu: sudo apt-get install nodejs npm"
-            .into());
+                .into(),
+        );
     }
+    Ok(())
+}
+
+/// Node.js (for the end-to-end tests) and their npm packages.
+fn ensure_node_packages(e2e: &Path) -> Result<()> {
+    ensure_node()?;
     let installed = e2e.join("node_modules/playwright-core/package.json");
     if !installed.exists() {
         step("installing the end-to-end tests' npm packages (npm ci, once)");

@@ -170,7 +170,11 @@ pub fn bench(args: &[String]) -> Result<()> {
             "rustc",
             first_line(Command::new("rustc").current_dir(&root).arg("--version")),
         ),
-        ("browser", text(&page["browser"])),
+        (
+            "chromium",
+            first_line(Command::new(CHROMIUM).arg("--version")),
+        ),
+        ("userAgent", text(&page["browser"])),
         ("python", first_line(Command::new(&python).arg("--version"))),
         ("node", first_line(Command::new("node").arg("--version"))),
     ];

@@ -533,7 +533,7 @@ impl Measurements {
             add(
                 &mut out,
                 "size",
-                "wasm after bindgen".into(),
+                "wasm module (after bindgen and wasm-opt)".into(),
                 Unit::Kb,
                 &[kb(sizes.wasm_bytes)],
                 Goal::AtMost(WASM_KB),

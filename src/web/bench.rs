@@ -76,9 +76,11 @@ impl BenchView {
         progress.set_attribute("aria-label", "benchmark progress")?;
         section.append_child(&progress)?;
         let output = Output::render(doc, &section)?;
+        let scroll = element(doc, "div", "bench-scroll", "")?;
         let table = element(doc, "table", "bench", "")?;
         table.set_attribute("data-role", "bench-table")?;
-        section.append_child(&table)?;
+        scroll.append_child(&table)?;
+        section.append_child(&scroll)?;
         let reference = element(doc, "div", "reference", "")?;
         reference.set_attribute("data-role", "bench-reference")?;
         section.append_child(&reference)?;
@@ -600,7 +602,7 @@ async fn show_reference(into: Element) {
         .and_then(|v| v.as_string())
         .unwrap_or_default();
     let heading = format!(
-        "For comparison: `./x bench` on the machine that built this page ({machine}), {when}, with native Rust and CPython beside it. Not measured in your browser."
+        "For comparison: ./x bench on the machine that built this page ({machine}), {when}, with native Rust and CPython beside it. Not measured in your browser."
     );
     if let (Ok(caption), Ok(table)) = (
         element(&doc, "p", "explain small", &heading),
@@ -609,7 +611,10 @@ async fn show_reference(into: Element) {
         let _ = table.set_attribute("data-role", "bench-reference-table");
         render_table(&table, &get("figures"));
         let _ = into.append_child(&caption);
-        let _ = into.append_child(&table);
+        if let Ok(scroll) = element(&doc, "div", "bench-scroll", "") {
+            let _ = scroll.append_child(&table);
+            let _ = into.append_child(&scroll);
+        }
     }
 }
 

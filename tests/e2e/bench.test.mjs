@@ -4,6 +4,7 @@
 // behaves (progress, stop, one run at a time, bad options).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
 import { loadReady, openBrowser } from './browser.mjs';
 
 let browser;
@@ -75,6 +76,10 @@ test('a quick run measures every in-browser figure and shows the table', async (
   assert.match(message, /^\d+ figures in \d+ s; \d+ missed/);
   const stats = await page.evaluate(() => window.spinlab.stats());
   assert.equal(stats.liveProcesses, 0, 'every process ended');
+  if (process.env.SPINLAB_ARTIFACTS) {
+    await mkdir(process.env.SPINLAB_ARTIFACTS, { recursive: true });
+    await page.locator('[data-experiment=bench]').screenshot({ path: `${process.env.SPINLAB_ARTIFACTS}/bench.png` });
+  }
 });
 
 test('the Stop button ends a run after the measurement in progress', async () => {

@@ -204,10 +204,7 @@ fn figures_judge_each_target() {
 
     assert_eq!(find(&figures, "warm").value.median, 470.0);
     assert_eq!(find(&figures, "warm").verdict(), Verdict::Met);
-    assert_eq!(
-        find(&figures, "wasm module").verdict(),
-        Verdict::Missed
-    );
+    assert_eq!(find(&figures, "wasm module").verdict(), Verdict::Missed);
     assert_eq!(find(&figures, "JS glue").verdict(), Verdict::Reported);
 }
 
@@ -255,8 +252,8 @@ fn the_json_parses_back_with_big_numbers_as_strings() {
     let rows = f.as_array().unwrap();
     assert_eq!(rows.len(), figures.len());
     assert!(
-        rows.iter()
-            .any(|r| r["verdict"] == "MISSED" && r["label"] == "wasm module (after bindgen and wasm-opt)")
+        rows.iter().any(|r| r["verdict"] == "MISSED"
+            && r["label"] == "wasm module (after bindgen and wasm-opt)")
     );
 }
 
@@ -265,7 +262,11 @@ fn the_markdown_table_has_a_row_per_figure_and_flags_misses() {
     let figures = sample().figures();
     let table = markdown_table(&figures);
     assert_eq!(table.lines().count(), figures.len() + 2);
-    assert!(table.contains("| size | wasm module (after bindgen and wasm-opt) (100 KB gzipped) | 300 KB |"));
+    assert!(
+        table.contains(
+            "| size | wasm module (after bindgen and wasm-opt) (100 KB gzipped) | 300 KB |"
+        )
+    );
     assert!(table.contains("**MISSED**"));
 }
 

@@ -2,23 +2,12 @@
 // printed, never asserted against wall-clock thresholds: the test checks that
 // every figure was measured, summarised and judged, and that the panel
 // behaves (progress, stop, one run at a time, bad options).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import { loadReady, openBrowser } from './browser.mjs';
+import { usePage } from './browser.mjs';
 
-let browser;
-let page;
-
-before(async () => {
-  browser = await openBrowser();
-  page = browser.page;
-  await loadReady(page);
-});
-
-after(async () => {
-  await browser?.close();
-});
+const { page, errors } = usePage();
 
 const GROUPS = [
   'kernel', 'sequential', 'pool scaling', 'GIL fidelity', 'split',
@@ -111,4 +100,5 @@ test('bad options are refused with a reason, and nothing starts', async () => {
   );
   assert.match(await page.textContent('[data-experiment=bench] [data-role=message]'), /quick must be true or false/);
   assert.equal(await page.isDisabled('[data-role=run-bench]'), false);
+  assert.deepEqual(errors(), [], 'no page or console error in the whole file');
 });

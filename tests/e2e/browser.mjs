@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const URL = process.env.SPINLAB_URL ?? 'http://127.0.0.1:8000/';
@@ -47,4 +48,27 @@ export async function loadReady(page, url = URL) {
   await page.waitForFunction(() => document.body.dataset.ready === 'true', null, {
     timeout: 60_000,
   });
+}
+
+/**
+ * One browser for a test file: opens it and loads the page before the file's
+ * tests, closes it after them. Returns `page` (usable once the tests run)
+ * and `errors()`, the page's errors so far.
+ */
+export function usePage(url = URL) {
+  let browser;
+  before(async () => {
+    browser = await openBrowser();
+    await loadReady(browser.page, url);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  const page = new Proxy({}, {
+    get(_, key) {
+      const value = browser.page[key];
+      return typeof value === 'function' ? value.bind(browser.page) : value;
+    },
+  });
+  return { page, errors: () => browser.errors };
 }

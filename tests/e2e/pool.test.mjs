@@ -1,8 +1,8 @@
 // The pool lab, end to end, through the automation contract only.
 // Speed is asserted only as ratios of runs within this one test.
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadReady, openBrowser } from './browser.mjs';
+import { usePage } from './browser.mjs';
 
 // The book's PRIME_FIXTURE with its answers.
 const FIXTURE = [
@@ -13,19 +13,11 @@ const FIXTURE = [
   ['7777777777777753', true], ['7777777777777777', false], ['9999999999999917', true], ['9999999999999999', false],
 ];
 const MODES = ['sequential', 'processes', 'threads', 'threads-gil', 'rayon'];
-let browser;
-let page;
+const { page, errors } = usePage();
 let cores;
 
 before(async () => {
-  browser = await openBrowser();
-  page = browser.page;
-  await loadReady(page);
   cores = await page.evaluate(() => window.spinlab.capabilities.poolSize);
-});
-
-after(async () => {
-  await browser?.close();
 });
 
 const runPool = (options) => page.evaluate((o) => window.spinlab.runPool(o), options);
@@ -263,5 +255,5 @@ test('a sweep runs a mode for N = 1..to and marks the best N', async () => {
 });
 
 test('no errors in the console', () => {
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(errors(), []);
 });

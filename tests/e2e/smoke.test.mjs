@@ -1,21 +1,10 @@
 // The foundation, end to end: the real server, the real page, real threads.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import { loadReady, openBrowser } from './browser.mjs';
+import { usePage } from './browser.mjs';
 
-let browser;
-let page;
-
-before(async () => {
-  browser = await openBrowser();
-  page = browser.page;
-  await loadReady(page);
-});
-
-after(async () => {
-  await browser?.close();
-});
+const { page, errors } = usePage();
 
 test('the page is ready, cross-origin isolated, with a thread pool', async () => {
   const state = await page.evaluate(() => ({
@@ -103,7 +92,7 @@ test('a second run during a run is refused with a reason', async () => {
 });
 
 test('no errors in the console', async () => {
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(errors(), []);
   if (process.env.SPINLAB_ARTIFACTS) {
     await mkdir(process.env.SPINLAB_ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${process.env.SPINLAB_ARTIFACTS}/foundation.png`, fullPage: true });

@@ -1,23 +1,12 @@
 // The spinner lab, end to end, through the automation contract only.
 // Assertions are on counts and ratios, never on absolute times.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import { loadReady, openBrowser } from './browser.mjs';
+import { usePage } from './browser.mjs';
 
 const MODELS = ['thread', 'process', 'coroutine', 'coroutine-nap', 'coroutine-offload'];
-let browser;
-let page;
-
-before(async () => {
-  browser = await openBrowser();
-  page = browser.page;
-  await loadReady(page);
-});
-
-after(async () => {
-  await browser?.close();
-});
+const { page, errors } = usePage();
 
 const run = (options) => page.evaluate((o) => window.spinlab.runSpinner(o), options);
 const refused = (options) =>
@@ -145,5 +134,5 @@ test('a second run during a run is refused, page-wide', async () => {
 });
 
 test('no errors in the console', () => {
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(errors(), []);
 });

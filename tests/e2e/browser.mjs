@@ -52,14 +52,16 @@ export async function loadReady(page, url = URL) {
 
 /**
  * One browser for a test file: opens it and loads the page before the file's
- * tests, closes it after them. Returns `page` (usable once the tests run)
- * and `errors()`, the page's errors so far.
+ * tests, closes it after them, and runs `onReady(page)` once it is loaded
+ * (a `before` of the test file's own may run first). Returns `page` (usable
+ * once the tests run) and `errors()`, the page's errors so far.
  */
-export function usePage(url = URL) {
+export function usePage(url = URL, onReady = async () => {}) {
   let browser;
   before(async () => {
     browser = await openBrowser();
     await loadReady(browser.page, url);
+    await onReady(browser.page);
   });
   after(async () => {
     await browser?.close();

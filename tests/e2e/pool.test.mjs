@@ -1,6 +1,6 @@
 // The pool lab, end to end, through the automation contract only.
 // Speed is asserted only as ratios of runs within this one test.
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { usePage } from './browser.mjs';
 
@@ -13,10 +13,8 @@ const FIXTURE = [
   ['7777777777777753', true], ['7777777777777777', false], ['9999999999999917', true], ['9999999999999999', false],
 ];
 const MODES = ['sequential', 'processes', 'threads', 'threads-gil', 'rayon'];
-const { page, errors } = usePage();
 let cores;
-
-before(async () => {
+const { page, errors } = usePage(undefined, async (page) => {
   cores = await page.evaluate(() => window.spinlab.capabilities.poolSize);
 });
 

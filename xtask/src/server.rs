@@ -246,6 +246,9 @@ mod tests {
         std::fs::write(www.join("main.js"), "export {}").unwrap();
         std::fs::write(www.join("pkg/app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
         std::fs::write(base.join("secret.txt"), "outside").unwrap();
+        // A symlink inside the folder that leads out of it.
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&base, www.join("link")).unwrap();
         let handle = start(&www, "127.0.0.1:0".parse().unwrap(), Isolation::On).unwrap();
         (base, handle)
     }
@@ -348,6 +351,14 @@ mod tests {
             "/%252e%252e/secret.txt",
             "/..%5csecret.txt",
             "/..\\secret.txt",
+            "/pkg\\..\\..\\secret.txt",
+            "/%5c..%5csecret.txt",
+            "/pkg%2f..%2f..%2fsecret.txt",
+            "/%252e%252e%252fsecret.txt",
+            "/%c0%ae%c0%ae/secret.txt",
+            "/.%2e/secret.txt",
+            "/link/secret.txt",
+            "/link",
             "//secret.txt",
             "/./index.html",
             "/%00",
@@ -363,6 +374,63 @@ mod tests {
             assert!(!r.contains("outside"), "{target} leaked the secret");
             assert!(has_header(&r, "Cross-Origin-Embedder-Policy: require-corp"));
         }
+    }
+
+    /// 1,000 clients at once, each with its own connection, all released
+    /// together: every one gets its file, whole.
+    #[test]
+    fn a_thousand_concurrent_requests_all_succeed() {
+        use std::sync::{Arc, Barrier};
+        const CLIENTS: usize = 1_000;
+        let (_base, server) = fixture();
+        let addr = server.addr;
+        let start = Arc::new(Barrier::new(CLIENTS));
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|i| {
+                let start = Arc::clone(&start);
+                thread::Builder::new()
+                    .stack_size(64 * 1024)
+                    .spawn(move || {
+                        let target = ["/", "/main.js", "/pkg/app_bg.wasm"][i % 3];
+                        start.wait();
+                        let mut stream = TcpStream::connect(addr)?;
+                        stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+                        write!(
+                            stream,
+                            "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                        )?;
+                        let mut response = Vec::new();
+                        stream.read_to_end(&mut response)?;
+                        Ok::<_, io::Error>((
+                            target,
+                            String::from_utf8_lossy(&response).into_owned(),
+                        ))
+                    })
+                    .unwrap()
+            })
+            .collect();
+        let mut failures = Vec::new();
+        for client in clients {
+            match client.join().unwrap() {
+                Ok((target, r)) => {
+                    let body_ok = match target {
+                        "/" => r.ends_with("hello"),
+                        "/main.js" => r.ends_with("export {}"),
+                        _ => r.ends_with("\0asm\u{1}\0\0\0"),
+                    };
+                    if status(&r) != "200" || !body_ok {
+                        failures.push(format!("{target}: {}", r.lines().next().unwrap_or("")));
+                    }
+                }
+                Err(e) => failures.push(format!("client error: {e}")),
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {CLIENTS} failed: {:?}",
+            failures.len(),
+            &failures[..failures.len().min(5)]
+        );
     }
 
     #[test]
@@ -388,12 +456,17 @@ mod tests {
     #[test]
     fn other_methods_are_refused_and_head_has_no_body() {
         let (_base, server) = fixture();
-        let r = raw(
-            server.addr,
-            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        );
-        assert_eq!(status(&r), "405");
-        assert!(has_header(&r, "Allow: GET, HEAD"));
+        for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "BREW"] {
+            let r = raw(
+                server.addr,
+                &format!(
+                    "{method} /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                ),
+            );
+            assert_eq!(status(&r), "405", "{method}: {r}");
+            assert!(has_header(&r, "Allow: GET, HEAD"), "{method}");
+            assert!(!r.contains("hello"), "{method} must not serve the file");
+        }
         let r = raw(
             server.addr,
             "HEAD /main.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",

@@ -251,22 +251,99 @@ fn parse_errors_are_precise() {
         parse_number("99999999999999999999999"),
         Err(ParseError::TooLarge("99999999999999999999999".into()))
     );
-    for bad in [
-        "abc", "12a", "1e9", "0x1F", "4.5", "+-3", "+5", "-", "--7", "1 2", "٣",
-    ] {
+    for bad in ["abc", "12a", "1 2", "٣", "1-2", "½", "12_a"] {
         assert_eq!(
             parse_number(bad),
             Err(ParseError::NotDecimal(bad.into())),
             "{bad:?} must be refused as not decimal"
         );
     }
+    type Kind = fn(String) -> ParseError;
+    let cases: [(&str, Kind); 14] = [
+        ("+-3", ParseError::Sign),
+        ("+5", ParseError::Sign),
+        ("-", ParseError::Sign),
+        ("--7", ParseError::Sign),
+        ("0x1F", ParseError::Hex),
+        ("0XFF", ParseError::Hex),
+        ("4.5", ParseError::Fraction),
+        (".5", ParseError::Fraction),
+        ("7.", ParseError::Fraction),
+        ("1e9", ParseError::Exponent),
+        ("2.5E3", ParseError::Exponent),
+        ("1e-3", ParseError::Exponent),
+        ("1__000", ParseError::Separator),
+        ("1_000,000", ParseError::Separator),
+    ];
+    for (bad, kind) in cases {
+        assert_eq!(parse_number(bad), Err(kind(bad.into())), "{bad:?}");
+    }
+    for bad in ["_7", "7_", "1,00", "1000,000", ",5", "5,", "1,,000"] {
+        assert_eq!(
+            parse_number(bad),
+            Err(ParseError::Separator(bad.into())),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        parse_number("-1_000"),
+        Err(ParseError::Negative("-1_000".into()))
+    );
+    assert_eq!(
+        parse_number("18_446_744_073_709_551_616"),
+        Err(ParseError::TooLarge("18_446_744_073_709_551_616".into()))
+    );
+}
+
+#[test]
+fn the_largest_prime_comes_with_a_warning_and_the_way_to_split_it() {
+    use spinlab::primes::slow_check_note;
+    let rate = 440e6;
+    let note = slow_check_note(LARGEST_U64_PRIME, rate).expect("a warning");
+    assert!(
+        note.contains("up to 2147483647 divisions: about 5 s"),
+        "{note}"
+    );
+    assert!(note.contains("Split one big number"), "{note}");
+    // The book's prime, even numbers, tiny ones: no warning.
+    assert_eq!(slow_check_note(BOOK_PRIME, rate), None);
+    assert_eq!(slow_check_note(u64::MAX - 1, rate), None);
+    assert_eq!(slow_check_note(7, 1.0), None);
+    // A slower machine is warned sooner.
+    assert!(slow_check_note(BOOK_PRIME, 5e6).is_some());
+}
+
+#[test]
+fn digit_separators_are_read_where_unambiguous() {
+    assert_eq!(parse_number("5_000_111_000_222_021"), Ok(BOOK_PRIME));
+    assert_eq!(parse_number(" 1,000,003 "), Ok(1_000_003));
+    assert_eq!(
+        parse_number("18,446,744,073,709,551,557"),
+        Ok(LARGEST_U64_PRIME)
+    );
+    assert_eq!(parse_number("1_0"), Ok(10));
+    assert_eq!(parse_number("999,999"), Ok(999_999));
+    assert_eq!(parse_number("0"), Ok(0));
+    assert_eq!(parse_number("1"), Ok(1));
+    assert_eq!(parse_number("2"), Ok(2));
+    assert_eq!(parse_number("18446744073709551557"), Ok(LARGEST_U64_PRIME));
 }
 
 #[test]
 fn parse_error_messages_name_the_input_and_the_rule() {
     let msg = |s: &str| parse_number(s).unwrap_err().to_string();
     assert!(msg("").contains("no number given"));
-    assert!(msg("12a").contains("\"12a\" is not a decimal integer"));
+    assert!(msg("12a").contains("\"12a\" is not a decimal integer: it contains 'a'"));
+    assert!(msg("1 2").contains("it contains a space"));
+    assert!(msg("٣").contains("a digit of another script"));
+    assert!(msg("1e9").contains("scientific notation: write its digits, 1000000000"));
+    assert!(msg("2.5e3").contains("write its digits, 2500"));
+    assert!(msg("1e-3").contains("not a whole number"));
+    assert!(msg("1e99").contains("not a whole number"));
+    assert!(msg("0x1F").contains("hexadecimal, 31 in decimal"));
+    assert!(msg("4.5").contains("has a decimal point"));
+    assert!(msg("+-3").contains("has a sign"));
+    assert!(msg("1,00").contains("misplaced separator"));
     assert!(msg("-7").contains("\"-7\" is negative"));
     assert!(msg("18446744073709551616").contains("is above 18446744073709551615"));
     let long = "9".repeat(1000);
@@ -398,10 +475,51 @@ fn number_lists_take_lines_and_commas_and_name_the_bad_line() {
     );
     let many = vec!["7"; MAX_NUMBERS].join("\n");
     assert_eq!(parse_number_list(&many).unwrap().len(), MAX_NUMBERS);
+    assert_eq!(
+        parse_number_list(&format!("{many}\n7")).unwrap_err(),
+        "10001 numbers: a run takes at most 10000"
+    );
+}
+
+#[test]
+fn number_lists_split_on_spaces_and_semicolons_and_refuse_ambiguous_commas() {
+    use spinlab::primes::parse_number_list;
+    assert_eq!(parse_number_list("2 3;5\t7,11"), Ok(vec![2, 3, 5, 7, 11]));
+    assert_eq!(parse_number_list("1_000_003, 2"), Ok(vec![1_000_003, 2]));
+    // Groups that are not all three digits can only be a list.
+    assert_eq!(parse_number_list("2,3,5"), Ok(vec![2, 3, 5]));
+    assert_eq!(parse_number_list("1000,2000"), Ok(vec![1000, 2000]));
+    let err = parse_number_list("7\n1,000,003").unwrap_err();
+    assert_eq!(
+        err,
+        "line 2: \"1,000,003\" could be one number (1000003) or 3 numbers: \
+         write 1000003 or 1_000_003 for one, or put a space after each comma for several"
+    );
+    assert_eq!(parse_number_list("1, 000, 003"), Ok(vec![1, 0, 3]));
+}
+
+#[test]
+fn a_megabyte_paste_is_refused_with_a_short_reason() {
+    use spinlab::primes::parse_number_list;
+    // One long run of digits: too large, echoed short.
+    let digits = "1234567890".repeat(100_000);
+    let err = parse_number_list(&digits).unwrap_err();
     assert!(
-        parse_number_list(&format!("{many}\n7"))
-            .unwrap_err()
-            .starts_with("more than 10000 numbers")
+        err.contains("(1000000 characters)") && err.len() < 250,
+        "{err}"
+    );
+    // 1 MB of numbers: too many, counted.
+    let numbers = "5000111000222021\n".repeat(60_000);
+    assert_eq!(
+        parse_number_list(&numbers).unwrap_err(),
+        "60000 numbers: a run takes at most 10000"
+    );
+    // 1 MB of prose: the first bad word, named.
+    let prose = "lorem ipsum ".repeat(90_000);
+    let err = parse_number_list(&prose).unwrap_err();
+    assert!(
+        err.starts_with("line 1: \"lorem\" is not a decimal integer"),
+        "{err}"
     );
 }
 

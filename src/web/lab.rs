@@ -19,7 +19,7 @@ use super::ui::{
 };
 use super::{js_error_message, object};
 use crate::models::{NapPlan, Outcome, Slow, Style, coroutine, process, thread};
-use crate::primes::{BOOK_PRIME, parse_number};
+use crate::primes::{BOOK_PRIME, parse_number, slow_check_note};
 use crate::spinner::{
     BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, NapVia, answer_line, frames_expected, spinner_object,
 };
@@ -568,6 +568,9 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
         format!("# {}: {what}", model.key()),
         format!("spinner object: {}", spinner_object(model, id)),
     ];
+    if let Some(note) = n.and_then(|n| slow_check_note(n, super::page::divisions_per_sec(app))) {
+        transcript.push(format!("# note: {note}"));
+    }
     lab.output.append_transcript(&transcript);
     lab.output.say(&watch_for(model, &slow), "running");
     lab.show_stats(&[]);

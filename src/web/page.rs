@@ -26,7 +26,7 @@ use super::ui::{Output, dispatch_report, element, find, key_option, next_paint, 
 use crate::clock;
 use crate::models::calibrate;
 use crate::primes::Calibration;
-use crate::primes::{BOOK_PRIME, PrimeResult, check, parse_number, report_line};
+use crate::primes::{BOOK_PRIME, PrimeResult, check, parse_number, report_line, slow_check_note};
 
 /// What this browser gives spinlab, as `window.spinlab.capabilities` shows it.
 struct Capabilities {
@@ -379,13 +379,17 @@ async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
         return Err("There is no thread pool in this browser: see the capabilities above.".into());
     }
     let _running = app.begin()?;
+    let warning =
+        slow_check_note(n, divisions_per_sec(app)).map_or(String::new(), |note| format!(" {note}"));
     app.smoke.output.say(
         &match place {
             Place::Main => format!(
                 "Checking {n} on the main thread: the page is frozen until it finishes. \
-                 That is the experiment."
+                 That is the experiment.{warning}"
             ),
-            Place::Pool => format!("Checking {n} on a pool thread: the page stays responsive."),
+            Place::Pool => {
+                format!("Checking {n} on a pool thread: the page stays responsive.{warning}")
+            }
         },
         "running",
     );
@@ -442,6 +446,14 @@ async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
     .into();
     dispatch_report(&report);
     Ok(report)
+}
+
+/// This machine's division rate (calibrated), or the one measured on the
+/// project's machine when calibration failed.
+pub fn divisions_per_sec(app: &App) -> f64 {
+    app.calibration
+        .as_ref()
+        .map_or(435e6, |c| c.divisions_per_sec)
 }
 
 /// The book's closing line: `5000111000222021 is prime`.

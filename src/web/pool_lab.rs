@@ -28,7 +28,7 @@ use crate::clock::epoch_ms;
 use crate::models::pool::{self, StopPolicy};
 use crate::primes::{
     Calibration, MAX_NUMBERS, NUMBERS, PrimeResult, calibrated_fixture, parse_number,
-    parse_number_list, speed_share,
+    parse_number_list, slow_check_note, speed_share,
 };
 use crate::protocol::{Message, Mode, Report};
 
@@ -149,7 +149,7 @@ impl PoolView {
         numbers.set_attribute("data-role", "numbers")?;
         numbers.set_attribute("rows", "3")?;
         numbers.set_attribute("spellcheck", "false")?;
-        numbers.set_placeholder("one number per line, or separated by commas (up to 10,000)");
+        numbers.set_placeholder("one number per line, or separated by spaces or commas (up to 10,000); 1_000_003 is one number");
         numbers.set_hidden(true);
         section.append_child(&numbers)?;
 
@@ -595,6 +595,12 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     let mut transcript = vec![header.clone()];
     view.output
         .append_transcript(&[format!("# {}: {} workers", mode.key(), workers), header]);
+    let rate = super::page::divisions_per_sec(app);
+    if let Some(note) = numbers.iter().find_map(|&n| slow_check_note(n, rate)) {
+        let line = format!("# note: {note}");
+        view.output.append_transcript(std::slice::from_ref(&line));
+        transcript.push(line);
+    }
     view.output
         .say(&format!("Checking {} numbers…", numbers.len()), "running");
     *view.timeline.borrow_mut() = Timeline {

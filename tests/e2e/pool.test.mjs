@@ -180,8 +180,33 @@ test('typed numbers: errors name the line', async () => {
   await page.fill('[data-role=numbers]', '2\n3, 5\n12a\n');
   await page.click('button[data-mode=threads]');
   await page.waitForFunction(() => /line 3/.test(document.querySelector('[data-experiment=pool] [data-role=message]').textContent));
+  const message = () => page.textContent('[data-experiment=pool] [data-role=message]');
+  // A comma-grouped number in a list could be one number or several.
+  await page.fill('[data-role=numbers]', '7\n1,000,003');
+  await page.click('button[data-mode=threads]');
+  await page.waitForFunction(() => /could be one number/.test(document.querySelector('[data-experiment=pool] [data-role=message]').textContent));
+  assert.match(await message(), /line 2: "1,000,003" could be one number \(1000003\) or 3 numbers/);
+  // 10,001 numbers, and a 1 MB paste of prose: refused, nothing starts.
+  // (Set as a paste would; playwright's fill types large text slowly.)
+  const paste = (text) => page.$eval('[data-role=numbers]', (el, text) => {
+    el.value = text;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, text);
+  await paste('7\n'.repeat(10_001));
+  await page.click('button[data-mode=threads]');
+  await page.waitForFunction(() => /10001 numbers: a run takes at most 10000/.test(document.querySelector('[data-experiment=pool] [data-role=message]').textContent));
+  await paste('lorem ipsum '.repeat(90_000));
+  await page.click('button[data-mode=threads]');
+  await page.waitForFunction(() => /line 1: "lorem" is not a decimal integer/.test(document.querySelector('[data-experiment=pool] [data-role=message]').textContent));
+  assert.equal(await page.isDisabled('button[data-mode=threads]'), false, 'nothing is running');
+  // Spaces, semicolons and `_` separators are read.
+  await page.fill('[data-role=numbers]', '2 3;5\n1_000_003');
+  let report = page.evaluate(() => new Promise((resolve) =>
+    document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
+  await page.click('button[data-mode=threads]');
+  assert.deepEqual((await report).results.map((x) => x.n).sort(), ['1000003', '2', '3', '5']);
   await page.fill('[data-role=numbers]', '2\n3, 5\n9');
-  const report = page.evaluate(() => new Promise((resolve) =>
+  report = page.evaluate(() => new Promise((resolve) =>
     document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
   await page.click('button[data-mode=threads]');
   const r = await report;

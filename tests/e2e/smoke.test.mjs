@@ -61,10 +61,18 @@ test('numbers above 2^53 cross the boundary exactly, as strings', async () => {
 
 test('bad input is refused with a message, on the page and in the promise', async () => {
   for (const [n, pattern] of [
-    ['12a', /"12a" is not a decimal integer/],
+    ['12a', /"12a" is not a decimal integer: it contains 'a'/],
+    ['abc', /"abc" is not a decimal integer: it contains 'a'/],
+    ['1e9', /"1e9" is in scientific notation: write its digits, 1000000000/],
+    ['0x1F', /"0x1F" is hexadecimal, 31 in decimal/],
+    ['4.5', /"4.5" has a decimal point/],
     ['-7', /"-7" is negative/],
+    ['+-3', /"\+-3" has a sign/],
+    ['1,00', /"1,00" has a misplaced separator/],
     ['18446744073709551616', /is above 18446744073709551615/],
+    ['184467440737095516160000', /is above 18446744073709551615/],
     ['', /no number given/],
+    ['   ', /no number given/],
   ]) {
     const message = await page.evaluate(
       (n) => window.spinlab.runSmoke({ where: 'pool', n }).then(() => 'resolved', (e) => e.message),
@@ -79,6 +87,27 @@ test('bad input is refused with a message, on the page and in the promise', asyn
   assert.match(number, /must be a decimal string/);
   // Nothing was left running: the buttons are enabled again.
   assert.equal(await page.isDisabled('button[data-where=pool]'), false);
+});
+
+test('accepted: whitespace, digit separators, 0, 1, 2, and the largest prime with a warning', async () => {
+  const smoke = (n) => page.evaluate((n) => window.spinlab.runSmoke({ where: 'pool', n }), n);
+  for (const [n, value, prime] of [
+    [' 5_000_111_000_222_021 ', '5000111000222021', true],
+    ['1,000,003', '1000003', true],
+    ['0', '0', false],
+    ['1', '1', false],
+    ['2', '2', true],
+  ]) {
+    const r = await smoke(n);
+    assert.deepEqual([r.n, r.prime], [value, prime], JSON.stringify(n));
+  }
+  // The largest u64 prime: checked, after a warning that says how long and offers the split.
+  const run = smoke('18446744073709551557');
+  await page.waitForFunction(() =>
+    /may need up to 2147483647 divisions: about \d+ s .*Split one big number/
+      .test(document.querySelector('[data-experiment=smoke] [data-role=message]').textContent));
+  const r = await run;
+  assert.deepEqual([r.n, r.prime], ['18446744073709551557', true]);
 });
 
 test('a second run during a run is refused with a reason', async () => {

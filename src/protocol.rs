@@ -104,6 +104,9 @@ pub enum Message {
     Started { worker: usize, at_ms: f64 },
     /// A number interrupted by the cancel flag: not a result.
     Cancelled { n: u64, worker: usize },
+    /// Not in the book: the worker died (a panic, a failed start) and will
+    /// never say done; the report stops waiting for it.
+    Failed { worker: usize },
 }
 
 /// The book's `worker`, for worker number `id`: check numbers until the pill.
@@ -151,7 +154,7 @@ impl Report {
     /// Takes one message; `true` while more are to come.
     pub fn take(&mut self, message: &Message) -> bool {
         match message {
-            Message::Done { .. } => self.done += 1,
+            Message::Done { .. } | Message::Failed { .. } => self.done += 1,
             Message::Result { .. } => self.checked += 1,
             Message::Cancelled { .. } | Message::Started { .. } => {}
         }
@@ -420,6 +423,15 @@ mod tests {
             h.join().unwrap();
         }
         (seen, report.checked)
+    }
+
+    #[test]
+    fn a_failed_worker_counts_as_done_so_the_report_ends() {
+        let mut report = Report::new(2);
+        assert!(report.take(&Message::Done { worker: 0 }));
+        // Worker 2 died without its pill: the report must not wait forever.
+        assert!(!report.take(&Message::Failed { worker: 1 }));
+        assert_eq!(report.checked, 0);
     }
 
     #[test]

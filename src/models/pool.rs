@@ -413,7 +413,7 @@ fn start_processes(
         )?;
         let tx = tx.clone();
         let messages = process.take_messages();
-        wasm_bindgen_futures::spawn_local(forward(messages, tx));
+        wasm_bindgen_futures::spawn_local(forward(id, messages, tx));
         processes.push(process);
     }
     Ok(PoolRun {
@@ -429,16 +429,36 @@ fn start_processes(
 }
 
 /// Turns a process's messages into protocol messages for the report loop.
+/// A process that failed never says done: its report loop learns it from
+/// [`Message::Failed`], and why from here.
+pub fn failure_of(worker: usize) -> Option<String> {
+    FAILURES.with(|f| f.borrow_mut().remove(&worker))
+}
+
+thread_local! {
+    static FAILURES: std::cell::RefCell<std::collections::HashMap<usize, String>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
 async fn forward(
+    worker: usize,
     mut from: mpsc::UnboundedReceiver<Result<JsValue, String>>,
     to: mpsc::UnboundedSender<Message>,
 ) {
     use std::future::poll_fn;
     use std::pin::Pin;
-    while let Some(Ok(data)) =
+    while let Some(item) =
         poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut from), cx)).await
     {
-        if let Some(message) = message_from_js(&data)
+        let message = match item {
+            Ok(data) => message_from_js(&data),
+            Err(reason) => {
+                FAILURES.with(|f| f.borrow_mut().insert(worker, reason));
+                let _ = to.unbounded_send(Message::Failed { worker });
+                return;
+            }
+        };
+        if let Some(message) = message
             && to.unbounded_send(message).is_err()
         {
             return;
@@ -456,6 +476,7 @@ fn message_from_js(data: &JsValue) -> Option<Message> {
             at_ms: num("at")?,
         }),
         "done" => Some(Message::Done { worker }),
+        "failed" => Some(Message::Failed { worker }),
         "cancelled" => Some(Message::Cancelled {
             n: get("n")?.as_string()?.parse().ok()?,
             worker,
@@ -484,6 +505,10 @@ fn message_to_js(message: &Message) -> JsValue {
         Message::Done { worker } => {
             object(&[("type", "done".into()), ("worker", (worker as u32).into())])
         }
+        Message::Failed { worker } => object(&[
+            ("type", "failed".into()),
+            ("worker", (worker as u32).into()),
+        ]),
         Message::Cancelled { n, worker } => object(&[
             ("type", "cancelled".into()),
             ("worker", (worker as u32).into()),
@@ -598,12 +623,19 @@ pub async fn run_quietly(
     let mut report = Report::new(run.workers);
     let mut results = Vec::new();
     let mut startup_ms = 0.0f64;
-    while let Some(message) =
-        poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut messages), cx)).await
+    while let Some(message) = crate::web::panics::guarded(poll_fn(|cx| {
+        futures_core::Stream::poll_next(Pin::new(&mut messages), cx)
+    }))
+    .await?
     {
         match &message {
             Message::Started { at_ms, .. } => startup_ms = startup_ms.max(at_ms - run.started_at),
             Message::Result { result, .. } => results.push(*result),
+            Message::Failed { worker } => {
+                return Err(
+                    failure_of(*worker).unwrap_or_else(|| format!("process {} failed", worker + 1))
+                );
+            }
             Message::Cancelled { .. } | Message::Done { .. } => {}
         }
         if !report.take(&message) {

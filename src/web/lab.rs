@@ -513,6 +513,11 @@ pub async fn run_spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, 
 async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> {
     let lab = &app.lab;
     let model = request.model;
+    if model.needs_threads()
+        && let Some(message) = super::panics::broken()
+    {
+        return Err(super::panics::explain(&message));
+    }
     if model.needs_threads() && app.pool.is_none() {
         return Err(format!(
             "The {} model needs wasm threads, which this browser does not give this page: see the capabilities above.",

@@ -5,6 +5,7 @@ pub mod event;
 pub mod lab;
 pub mod monitor;
 pub mod page;
+pub mod panics;
 pub mod pool;
 pub mod pool_lab;
 pub mod threads;

@@ -112,10 +112,17 @@ impl App {
     }
 
     fn set_running(&self, running: bool) {
-        self.smoke.set_running(running, self.pool.is_some());
-        self.lab.set_running(running, self.pool.is_some());
-        self.pool_lab.set_running(running, self.pool.is_some());
-        self.bench.set_running(running, self.pool.is_some());
+        // A panicked thread takes the pool out of use (see `panics`).
+        let pool = self.pool.is_some() && super::panics::broken().is_none();
+        self.smoke.set_running(running, pool);
+        self.lab.set_running(running, pool);
+        self.pool_lab.set_running(running, pool);
+        self.bench.set_running(running, pool);
+        if let Some(message) = super::panics::broken()
+            && let Some(doc) = web_sys::window().and_then(|w| w.document())
+        {
+            set_status(&doc, &super::panics::explain(&message));
+        }
     }
 }
 
@@ -133,7 +140,7 @@ impl Drop for Running<'_> {
 /// Starts the page once the module is instantiated; `wasm_load_ms` is how
 /// long the bootstrap took to fetch and compile it.
 pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
-    console_error_panic_hook::set_once();
+    super::panics::install();
     let window = web_sys::window().ok_or("spinlab must run in a page")?;
     let doc = window.document().ok_or("the page has no document")?;
     let cross_origin_isolated =
@@ -502,6 +509,10 @@ fn install_api(
         let quick = bench_options(&options).inspect_err(|m| app.bench.output_error(m))?;
         run_bench(&app, quick).await
     });
+    // Test-only: forces a panic in a worker, to prove it is reported, not hung on.
+    let debug_panic_fn = promise_fn(app, |app, place| async move {
+        debug_panic(&app, place.as_string().as_deref().unwrap_or("")).await
+    });
     let stats = Closure::<dyn Fn() -> JsValue>::new(|| {
         let (threads, processes) = super::threads::live_counts();
         let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
@@ -526,6 +537,7 @@ fn install_api(
         ("runPool", run_pool_fn),
         ("cancelPool", cancel_pool_fn),
         ("runBench", run_bench_fn),
+        ("debugPanic", debug_panic_fn),
     ]);
     Reflect::set(window, &"spinlab".into(), &api)?;
     Ok(())
@@ -549,6 +561,44 @@ where
         })
     })
     .into_js_value()
+}
+
+/// `spinlab.debugPanic("pool" | "process")` (test-only): a panic on a pool
+/// thread (the pool is out of use afterwards) or in a fresh process. Rejects
+/// with what the page then says.
+async fn debug_panic(app: &App, place: &str) -> Result<JsValue, String> {
+    let outcome = match place {
+        "pool" => {
+            let pool = app
+                .pool
+                .as_ref()
+                .ok_or("there is no thread pool to panic in")?;
+            let _running = app.begin()?;
+            pool.run(|| -> () { panic!("debugPanic: a forced panic on a pool thread") })
+                .await
+        }
+        "process" => {
+            let mut process = super::threads::Process::spawn(
+                "spinlab debug panic",
+                "panic",
+                &JsValue::UNDEFINED,
+                &js_sys::Array::new(),
+            )?;
+            process.recv().await.map(drop)
+        }
+        other => {
+            return Err(format!(
+                "debugPanic takes \"pool\" or \"process\", not {other:?}"
+            ));
+        }
+    };
+    match outcome {
+        Ok(()) => Err("the forced panic did not happen".into()),
+        Err(reason) => {
+            app.smoke.output.say(&reason, "error");
+            Err(reason)
+        }
+    }
 }
 
 /// Reads `{ where: "main" | "pool", n?: string | bigint }`.

@@ -141,8 +141,11 @@ impl Pool {
         &self,
         f: impl FnOnce() -> R + Send + 'static,
     ) -> Result<R, String> {
-        self.submit(f)?
-            .await
+        if let Some(message) = super::panics::broken() {
+            return Err(super::panics::explain(&message));
+        }
+        super::panics::guarded(self.submit(f)?)
+            .await?
             .map_err(|_| "the pool thread stopped before it answered".to_string())
     }
 }

@@ -581,6 +581,11 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         numbers,
         racy,
     } = request;
+    if mode != Mode::Processes
+        && let Some(message) = super::panics::broken()
+    {
+        return Err(super::panics::explain(&message));
+    }
     if mode != Mode::Processes && app.pool.is_none() {
         return Err(format!(
             "The {} mode needs wasm threads, which this browser does not give this page.",
@@ -636,9 +641,20 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     let tbody = view.table.query_selector("tbody").ok().flatten();
     let mut racy_ended = false;
     let mut late: Vec<u64> = Vec::new();
-    while let Some(message) =
-        poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut messages), cx)).await
+    // A panicked thread never says done: stop waiting, and say why.
+    while let Some(message) = match super::panics::guarded(poll_fn(|cx| {
+        futures_core::Stream::poll_next(Pin::new(&mut messages), cx)
+    }))
+    .await
     {
+        Ok(message) => message,
+        Err(reason) => {
+            drop(redraw);
+            view.active.borrow_mut().take();
+            view.set_running(true, false);
+            return Err(reason);
+        }
+    } {
         let more = report.take(&message);
         if racy_ended {
             // The racy program has stopped listening: what still arrives is
@@ -692,6 +708,15 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
                 let line = format!("{n:16}  cancelled (worker {})", worker + 1);
                 transcript.push(line.clone());
                 view.output.append_transcript(&[line]);
+            }
+            Message::Failed { worker } => {
+                let reason = pool::failure_of(worker).unwrap_or_else(|| "no reason given".into());
+                let line = format!("# worker {} failed: {reason}", worker + 1);
+                transcript.push(line.clone());
+                view.output.append_transcript(&[line]);
+                if let Some(slot) = timeline.busy_since.get_mut(worker) {
+                    *slot = None;
+                }
             }
             Message::Done { worker } => {
                 if let Some(slot) = timeline.busy_since.get_mut(worker) {

@@ -222,11 +222,27 @@ impl Drop for Process {
 /// Called by `thread.js` in a new process, once its own instance is up.
 #[wasm_bindgen]
 pub fn spinlab_process_entry(entry: &str, payload: JsValue) {
+    // A process has a memory, and so a panic hook, of its own: its panics
+    // reach the page as the process's error, with their message.
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        if let Ok(scope) = js_sys::global().dyn_into::<web_sys::DedicatedWorkerGlobalScope>() {
+            let _ = scope.post_message(&super::object(&[
+                ("type", "spinlab_thread_error".into()),
+                (
+                    "message",
+                    format!("it panicked: {}", super::panics::describe(info)).into(),
+                ),
+            ]));
+        }
+    }));
     match entry {
         "spin" => crate::models::process::child(payload),
         "calibrate" => crate::models::calibrate::child(payload),
         "pool-worker" => crate::models::pool::child(payload),
         "queue-worker" => crate::models::pool::queue_child(payload),
+        // Test-only (`spinlab.debugPanic("process")`).
+        "panic" => panic!("debugPanic: a forced panic in a process"),
         other => wasm_bindgen::throw_str(&format!("no process entry point named {other:?}")),
     }
 }

@@ -1,0 +1,105 @@
+//! Panics in the page's threads, caught and reported instead of hanging.
+//!
+//! A panic in a wasm thread aborts it (a trap): its destructors never run,
+//! so whoever awaits its answer (a closed channel, a worker's "done") would
+//! wait forever. So the panic hook, which does run on the panicking thread,
+//! logs the message (`console_error_panic_hook`) and sends it to the main
+//! thread over a lock-free channel; every run awaits its answers through
+//! [`guarded`], which ends with that message instead. The thread pool is
+//! then marked broken: a thread that died mid-task may have left a lock in
+//! the shared memory held, and rayon's global pool cannot be rebuilt, so the
+//! modes that need it are disabled with the reason until the page reloads.
+//! (Processes have memories of their own: their panics arrive as the
+//! process's error message.)
+
+use std::cell::RefCell;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
+use std::sync::OnceLock;
+use std::task::Poll;
+
+use futures_channel::{mpsc, oneshot};
+use futures_core::Stream;
+
+/// The hook's way to the main thread (set once, before any worker starts).
+static REPORTS: OnceLock<mpsc::UnboundedSender<String>> = OnceLock::new();
+
+thread_local! {
+    /// The first panic's message, once one has happened (main thread).
+    static BROKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Runs waiting for their answers (main thread).
+    static WAITING: RefCell<Vec<oneshot::Sender<String>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Installs the hook and the main thread's listener. Call once, on the
+/// main thread, before starting any worker.
+pub fn install() {
+    let (tx, mut rx) = mpsc::unbounded::<String>();
+    if REPORTS.set(tx).is_err() {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        if let Some(reports) = REPORTS.get() {
+            let _ = reports.unbounded_send(describe(info));
+        }
+    }));
+    wasm_bindgen_futures::spawn_local(async move {
+        while let Some(message) = poll_fn(|cx| std::pin::Pin::new(&mut rx).poll_next(cx)).await {
+            BROKEN.with(|b| {
+                b.borrow_mut()
+                    .get_or_insert_with(|| message.clone())
+                    .clone()
+            });
+            for waiter in WAITING.with(|w| std::mem::take(&mut *w.borrow_mut())) {
+                let _ = waiter.send(message.clone());
+            }
+        }
+    });
+}
+
+/// A panic in one line: its message and where it happened.
+pub fn describe(info: &std::panic::PanicHookInfo<'_>) -> String {
+    let place = info.location().map_or(String::new(), |l| {
+        format!(" (at {}:{})", l.file(), l.line())
+    });
+    format!("{}{place}", info.payload_as_str().unwrap_or("no message"))
+}
+
+/// Why the thread pool is unusable, if a thread has panicked.
+pub fn broken() -> Option<String> {
+    BROKEN.with(|b| b.borrow().clone())
+}
+
+/// What a run says when a thread panicked.
+pub fn explain(message: &str) -> String {
+    format!(
+        "A worker thread panicked: {message}. It aborted mid-task and may have left a lock in \
+         the shared memory held, so the thread pool is out of use until the page reloads \
+         (the modes without it still run)"
+    )
+}
+
+/// Awaits `future`, or fails with the reason as soon as a thread panics.
+/// (What needs the pool checks [`broken`] first: a panic before the wait
+/// does not end it, so that runs without the pool still work.)
+pub async fn guarded<F: Future>(future: F) -> Result<F::Output, String> {
+    let (tx, mut panicked) = oneshot::channel();
+    WAITING.with(|w| {
+        let mut waiting = w.borrow_mut();
+        // Runs that have ended dropped their receivers.
+        waiting.retain(|s| !s.is_canceled());
+        waiting.push(tx);
+    });
+    let mut future = pin!(future);
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        match std::pin::Pin::new(&mut panicked).poll(cx) {
+            Poll::Ready(Ok(message)) => Poll::Ready(Err(explain(&message))),
+            _ => Poll::Pending,
+        }
+    })
+    .await
+}

@@ -46,10 +46,9 @@ pub fn install() {
     }));
     wasm_bindgen_futures::spawn_local(async move {
         while let Some(message) = poll_fn(|cx| std::pin::Pin::new(&mut rx).poll_next(cx)).await {
+            // The first panic is the one that broke the pool.
             BROKEN.with(|b| {
-                b.borrow_mut()
-                    .get_or_insert_with(|| message.clone())
-                    .clone()
+                b.borrow_mut().get_or_insert_with(|| message.clone());
             });
             for waiter in WAITING.with(|w| std::mem::take(&mut *w.borrow_mut())) {
                 let _ = waiter.send(message.clone());

@@ -90,6 +90,7 @@ pub fn bench(args: &[String]) -> Result<()> {
 
     step("the native reference: the same check and pool protocol, release build");
     let mut numbers: Vec<String> = m.kernels.iter().map(|k| k.n.to_string()).collect();
+    numbers.sort();
     numbers.dedup();
     let out = json_of(Command::new(&native).args(["kernel", &runs]).args(&numbers))?;
     for kernel in &mut m.kernels {

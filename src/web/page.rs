@@ -187,6 +187,9 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     monitor::start_heartbeat()?;
 
     render_capabilities(&doc, &caps)?;
+    if !cross_origin_isolated {
+        offer_isolation_shim(&doc)?;
+    }
     let has_pool = pool.is_some();
     let app = Rc::new(App {
         pool,
@@ -239,6 +242,83 @@ fn set_status(doc: &Document, text: &str) {
 
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
+}
+
+/// Static hosts that cannot send COOP/COEP (GitHub Pages) can still have
+/// threads: `isolation-shim.js`, a service worker, adds the headers to the
+/// page's own responses, and after one reload the page is isolated. Opt-in:
+/// a button here, or automatic with `<meta name="spinlab-isolation-shim"
+/// content="auto">` in `index.html` (tried once a session, so a browser
+/// where it cannot work does not reload forever).
+fn offer_isolation_shim(doc: &Document) -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    if !Reflect::has(&window.navigator(), &"serviceWorker".into()).unwrap_or(false) {
+        return Ok(()); // not a secure context, or no service workers here
+    }
+    let auto = doc
+        .query_selector("meta[name=spinlab-isolation-shim][content=auto]")?
+        .is_some();
+    let storage = window.session_storage().ok().flatten();
+    const TRIED: &str = "spinlab.isolationShimTried";
+    let tried = storage
+        .as_ref()
+        .is_some_and(|s| s.get_item(TRIED).ok().flatten().is_some());
+    if auto && !tried {
+        if let Some(storage) = &storage {
+            let _ = storage.set_item(TRIED, "1");
+        }
+        spawn_local(async {
+            let _ = install_isolation_shim().await;
+        });
+        return Ok(());
+    }
+    let section = find(doc, "#capabilities")?;
+    let offer = element(
+        doc,
+        "p",
+        "explain",
+        "On a host that cannot send these headers, spinlab can add them itself: a small \
+         service worker (isolation-shim.js) puts them on this page's own responses, and the \
+         page reloads isolated. ",
+    )?;
+    let button: HtmlButtonElement = element(
+        doc,
+        "button",
+        "",
+        "Turn on threads here (service worker, then reload)",
+    )?
+    .unchecked_into();
+    button.set_attribute("data-role", "isolation-shim")?;
+    let on_click = Closure::<dyn FnMut()>::new(move || {
+        spawn_local(async {
+            if let Err(e) = install_isolation_shim().await {
+                set_status_anywhere(&format!(
+                    "The isolation shim could not be installed: {}",
+                    super::js_error_message(&e)
+                ));
+            }
+        });
+    });
+    button.set_onclick(Some(on_click.as_ref().unchecked_ref()));
+    on_click.forget(); // lives as long as the page
+    offer.append_child(&button)?;
+    section.append_child(&offer)?;
+    Ok(())
+}
+
+/// Registers the shim, waits until it controls this origin, reloads.
+async fn install_isolation_shim() -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let workers = window.navigator().service_worker();
+    wasm_bindgen_futures::JsFuture::from(workers.register("isolation-shim.js")).await?;
+    wasm_bindgen_futures::JsFuture::from(workers.ready()?).await?;
+    window.location().reload()
+}
+
+fn set_status_anywhere(text: &str) {
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        set_status(&doc, text);
+    }
 }
 
 fn render_capabilities(doc: &Document, caps: &Capabilities) -> Result<(), JsValue> {

@@ -29,6 +29,8 @@ test('the page explains that it is not cross-origin isolated', async () => {
   assert.match(state.error, /Cross-Origin-Opener-Policy: same-origin/);
   assert.match(state.error, /Cross-Origin-Embedder-Policy: require-corp/);
   assert.equal(state.status, state.error, 'the reason is shown in the page');
+  // And the way out on a host that cannot send headers (isolation-shim.test.mjs uses it).
+  assert.equal(await page.locator('[data-role=isolation-shim]').count(), 1);
 });
 
 test('capabilities say there are no threads, and the pool button is disabled', async () => {

@@ -1,0 +1,39 @@
+// The opt-in isolation shim, against a server that sends no COOP/COEP: one
+// click installs the service worker, the page reloads cross-origin isolated,
+// and threads work.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { usePage } from './browser.mjs';
+
+const URL = process.env.SPINLAB_URL_NOT_ISOLATED;
+const { page, errors } = usePage(URL);
+
+test('the shim turns threads on where the host sends no isolation headers', async () => {
+  assert.ok(URL, 'SPINLAB_URL_NOT_ISOLATED is set by ./x test');
+  const before = await page.evaluate(() => ({
+    isolated: self.crossOriginIsolated,
+    threads: window.spinlab.capabilities.threads,
+  }));
+  assert.deepEqual(before, { isolated: false, threads: false });
+
+  const reloaded = page.waitForNavigation();
+  await page.click('[data-role=isolation-shim]');
+  await reloaded;
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60_000 });
+  const after = await page.evaluate(() => ({
+    isolated: self.crossOriginIsolated,
+    caps: window.spinlab.capabilities,
+    controlled: Boolean(navigator.serviceWorker.controller),
+    error: document.body.dataset.error ?? null,
+  }));
+  assert.equal(after.controlled, true, 'the shim controls the page');
+  assert.equal(after.isolated, true);
+  assert.equal(after.error, null);
+  assert.equal(after.caps.threads, true);
+  assert.ok(after.caps.poolSize >= 1);
+  const r = await page.evaluate(() => window.spinlab.runPool({ mode: 'threads', workers: 2 }));
+  assert.equal(r.checked, 20);
+  // Isolated now: no offer of the shim any more.
+  assert.equal(await page.locator('[data-role=isolation-shim]').count(), 0);
+  assert.deepEqual(errors().filter((e) => e.startsWith('pageerror')), []);
+});

@@ -392,6 +392,17 @@ fn start_processes(
     started_at: f64,
     tx: mpsc::UnboundedSender<Message>,
 ) -> Result<PoolRun, String> {
+    // Without cross-origin isolation the browser withholds SharedArrayBuffer
+    // (measured: constructing one anyway took the whole tab down).
+    if !crate::web::isolated() {
+        return Err(
+            "the processes mode shares its job queue's head in a SharedArrayBuffer, \
+                    which the browser gives only to cross-origin isolated pages: see the \
+                    capabilities above (the spinner lab's process and coroutine models run \
+                    without it)"
+                .into(),
+        );
+    }
     let buffer = SharedArrayBuffer::new(8);
     let shared = Int32Array::new(&buffer);
     let list = Array::new();

@@ -21,6 +21,12 @@ pub fn js_error_message(value: &JsValue) -> String {
     value.as_string().unwrap_or_else(|| format!("{value:?}"))
 }
 
+/// Whether this context is cross-origin isolated (and so has SharedArrayBuffer).
+pub fn isolated() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into())
+        .is_ok_and(|v| v.is_truthy())
+}
+
 /// A plain JS object from `(key, value)` pairs: how reports cross to JS.
 pub fn object(fields: &[(&str, JsValue)]) -> js_sys::Object {
     let object = js_sys::Object::new();

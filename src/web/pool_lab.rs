@@ -323,7 +323,14 @@ impl PoolView {
     /// while a pool run is in progress.
     pub fn set_running(&self, running: bool, has_pool: bool) {
         for (mode, button) in &self.modes {
-            button.set_disabled(running || (*mode != Mode::Processes && !has_pool));
+            // Processes need no pool, but share their queue's head in a
+            // SharedArrayBuffer, which only isolated pages get.
+            let usable = if *mode == Mode::Processes {
+                super::isolated()
+            } else {
+                has_pool
+            };
+            button.set_disabled(running || !usable);
         }
         self.workers.set_disabled(running);
         self.sweep_button.set_disabled(running || !has_pool);

@@ -52,6 +52,18 @@ test('the main-thread check still works', async () => {
   assert.equal(report.n, '5000111000222021');
 });
 
+test('without isolation the coroutine and process spinners run; the pool modes say why they cannot', async () => {
+  const page = browser.page;
+  const spin = (o) => page.evaluate((o) => window.spinlab.runSpinner(o).then((r) => r.prime, (e) => e.message), o);
+  assert.equal(await spin({ model: 'coroutine-nap', slow: 'prime', n: '5000111000222021' }), true);
+  assert.equal(await spin({ model: 'process', slow: 'prime', n: '5000111000222021' }), true);
+  const processes = await page.evaluate(() => window.spinlab.runPool({ mode: 'processes', workers: 2 }).then(() => 'resolved', (e) => e.message));
+  assert.match(processes, /SharedArrayBuffer, which the browser gives only to cross-origin isolated pages/);
+  assert.equal(await page.isDisabled('button[data-mode=processes]'), true);
+  // The page is alive and idle after the refusal.
+  assert.equal((await page.evaluate(() => window.spinlab.stats())).liveProcesses, 0);
+});
+
 test('no uncaught errors, only the explanation', async () => {
   assert.deepEqual(browser.errors.filter((e) => e.startsWith('pageerror')), []);
 });

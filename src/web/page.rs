@@ -143,8 +143,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     super::panics::install();
     let window = web_sys::window().ok_or("spinlab must run in a page")?;
     let doc = window.document().ok_or("the page has no document")?;
-    let cross_origin_isolated =
-        Reflect::get(&window, &"crossOriginIsolated".into()).is_ok_and(|v| v.is_truthy());
+    let cross_origin_isolated = super::isolated();
     let hardware_concurrency = window.navigator().hardware_concurrency() as u32;
 
     set_status(&doc, "Starting the thread pool and calibrating…");

@@ -118,19 +118,35 @@ pub fn worker(
     mut now_ms: impl FnMut() -> f64,
     mut put: impl FnMut(Message),
 ) {
-    while let Job::Check(n) = next() {
-        let start_ms = now_ms();
-        match check(n) {
-            Some(result) => put(Message::Result {
-                result,
-                worker: id,
-                start_ms,
-                end_ms: now_ms(),
-            }),
-            None => put(Message::Cancelled { n, worker: id }),
-        }
+    while work_on(id, next(), &mut check, &mut now_ms, &mut put) {}
+}
+
+/// One turn of the book's `worker` loop, for a worker that is handed its jobs
+/// one at a time (a process fed by messages cannot block in `jobs.get()`):
+/// checks the number and puts its result, or meets the pill and says done.
+/// `true` while the worker wants another job.
+pub fn work_on(
+    id: usize,
+    job: Job,
+    mut check: impl FnMut(u64) -> Option<PrimeResult>,
+    mut now_ms: impl FnMut() -> f64,
+    mut put: impl FnMut(Message),
+) -> bool {
+    let Job::Check(n) = job else {
+        put(Message::Done { worker: id });
+        return false;
+    };
+    let start_ms = now_ms();
+    match check(n) {
+        Some(result) => put(Message::Result {
+            result,
+            worker: id,
+            start_ms,
+            end_ms: now_ms(),
+        }),
+        None => put(Message::Cancelled { n, worker: id }),
     }
-    put(Message::Done { worker: id });
+    true
 }
 
 /// The book's `report` loop, one message at a time: it ends when every
@@ -448,6 +464,90 @@ mod tests {
                 "{workers} workers: every number exactly once"
             );
         }
+    }
+
+    /// Workers fed by messages, as processes are without shared memory: the
+    /// page's queue hands a job to whichever worker answered, one at a time,
+    /// in an order that interleaves the workers unevenly.
+    fn run_fed(numbers: &[u64], workers: usize, racy: bool) -> (Vec<Message>, usize) {
+        let jobs = JobQueue::with_jobs(numbers, if racy { 0 } else { workers });
+        let mut put = Vec::new();
+        // Every worker starts by asking; `waiting` is who has asked.
+        let mut waiting: VecDeque<usize> = (0..workers).collect();
+        let mut turns = 0;
+        while let Some(id) = waiting.pop_front() {
+            turns += 1;
+            let job = jobs.try_get().unwrap_or(Job::Stop);
+            if work_on(id, job, fake_check_now, || 0.0, |m| put.push(m)) {
+                // Uneven answers: odd workers jump the line.
+                if id % 2 == 1 {
+                    waiting.push_front(id);
+                } else {
+                    waiting.push_back(id);
+                }
+            }
+        }
+        (put, turns)
+    }
+
+    fn fake_check_now(n: u64) -> Option<PrimeResult> {
+        Some(PrimeResult {
+            n,
+            prime: n % 2 == 1,
+            elapsed: 0.0,
+        })
+    }
+
+    #[test]
+    fn fed_workers_check_every_number_once_and_each_says_done_once() {
+        let numbers: Vec<u64> = (1..=97).collect();
+        for racy in [false, true] {
+            for workers in [1, 2, 3, 8] {
+                let (put, turns) = run_fed(&numbers, workers, racy);
+                // One turn per number, plus each worker's last, which ends it.
+                assert_eq!(turns, numbers.len() + workers);
+                let mut seen: Vec<u64> = put
+                    .iter()
+                    .filter_map(|m| match m {
+                        Message::Result { result, .. } => Some(result.n),
+                        _ => None,
+                    })
+                    .collect();
+                seen.sort_unstable();
+                assert_eq!(seen, numbers, "{workers} workers, racy {racy}");
+                let mut report = Report::new(workers);
+                let ended_at = put.iter().position(|m| !report.take(m));
+                assert_eq!(
+                    ended_at,
+                    Some(put.len() - 1),
+                    "the last message ends the report"
+                );
+                for id in 0..workers {
+                    let dones = put
+                        .iter()
+                        .filter(|m| **m == Message::Done { worker: id })
+                        .count();
+                    assert_eq!(dones, 1, "worker {id}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_fed_worker_with_the_pill_says_done_and_wants_no_more() {
+        let mut put = Vec::new();
+        assert!(!work_on(
+            3,
+            Job::Stop,
+            fake_check_now,
+            || 0.0,
+            |m| put.push(m)
+        ));
+        assert_eq!(put, [Message::Done { worker: 3 }]);
+        put.clear();
+        // A cancelled number is not a result, and the worker goes on.
+        assert!(work_on(1, Job::Check(9), |_| None, || 0.0, |m| put.push(m)));
+        assert_eq!(put, [Message::Cancelled { n: 9, worker: 1 }]);
     }
 
     #[test]

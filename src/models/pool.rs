@@ -9,7 +9,10 @@
 //! - `threads-gil`: the same threads, each holding a simulated GIL to check.
 //! - `processes`: N workers, each its own wasm instance and memory; they share
 //!   only the queue's head (a `SharedArrayBuffer`, as processes share OS
-//!   memory) and send results as messages.
+//!   memory) and send results as messages. A page that is not cross-origin
+//!   isolated has no `SharedArrayBuffer`: there the queue stays on the page
+//!   and each process is fed its jobs by messages, as `multiprocessing`'s
+//!   pipes feed a process (and `sequential` runs in one such process).
 //! - `rayon`: the numbers with `par_iter` on the pool built at start-up.
 
 use std::sync::Arc;
@@ -23,7 +26,7 @@ use web_sys::DedicatedWorkerGlobalScope;
 use crate::clock::{epoch_ms, now_seconds};
 use crate::primes::PrimeResult;
 use crate::protocol::{
-    Gil, Job, JobQueue, Message, Mode, check_cancellable, check_under_gil, worker,
+    Gil, Job, JobQueue, Message, Mode, check_cancellable, check_under_gil, work_on, worker,
 };
 use crate::web::object;
 use crate::web::pool::Pool;
@@ -92,7 +95,24 @@ enum Control {
         processes: Vec<Process>,
         tx: mpsc::UnboundedSender<Message>,
     },
+    /// Processes without shared memory: the queue is the page's, and each
+    /// process is sent one job at a time, the next when it answers.
+    Fed {
+        jobs: Arc<JobQueue>,
+        processes: Vec<Process>,
+        tx: mpsc::UnboundedSender<Message>,
+        /// Why this run's processes are fed by messages.
+        why: &'static str,
+    },
 }
+
+/// Why a run is fed by messages: the page has no shared memory…
+const NOT_ISOLATED: &str = "this page is not cross-origin isolated, so no memory is shared: \
+     the job queue stays on the page and each process is sent its next number \
+     by a message when it answers (as multiprocessing's pipes feed a process)";
+/// …or it has, but its thread pool is out of use (a thread panicked).
+const NO_POOL: &str = "the thread pool is out of use, so the sequential check runs in a \
+     process of its own, sent its next number by a message when it answers";
 
 /// Word 0 of the processes' shared buffer: the queue head; word 1: cancel.
 const HEAD: u32 = 0;
@@ -102,7 +122,7 @@ impl PoolRun {
     /// The early `procs.py`'s `jobs.empty()`: no number left to hand out.
     pub fn jobs_empty(&self) -> bool {
         match &self.control {
-            Control::Shared { jobs, .. } => jobs.is_empty(),
+            Control::Shared { jobs, .. } | Control::Fed { jobs, .. } => jobs.is_empty(),
             Control::Processes {
                 shared, numbers, ..
             } => Atomics::load(shared, HEAD).unwrap_or(0) as usize >= numbers.len(),
@@ -169,15 +189,32 @@ impl PoolRun {
                             "cancel flag raised: {dropped} queued numbers dropped; the numbers in hand stop within milliseconds"
                         )
                     }
-                    StopPolicy::Terminate => {
-                        let count = processes.len();
-                        processes.clear(); // each Process terminates its worker on drop
-                        // Nobody will say "done" now: end the report loop.
-                        tx.close_channel();
-                        format!(
-                            "terminate: {count} processes killed; the numbers they were checking are lost"
-                        )
-                    }
+                    StopPolicy::Terminate => terminate(processes, tx),
+                };
+                StopInfo {
+                    note,
+                    never_started,
+                }
+            }
+            Control::Fed {
+                jobs,
+                processes,
+                tx,
+                ..
+            } => {
+                // What is left are the pills: every later job handed out is one.
+                let never_started = jobs.drain_checks();
+                let dropped = never_started.len();
+                let note = match policy {
+                    StopPolicy::PoisonPill => format!(
+                        "poison pill: {dropped} queued numbers dropped; each process finishes the number in hand, then meets its pill"
+                    ),
+                    StopPolicy::CancelFlag => format!(
+                        "no cancel flag without shared memory (this page is not cross-origin isolated): a process busy \
+                         with a number cannot see one until it is done, so this stopped like the poison pill \
+                         ({dropped} queued numbers dropped; each process finishes the number in hand)"
+                    ),
+                    StopPolicy::Terminate => terminate(processes, tx),
                 };
                 StopInfo {
                     note,
@@ -186,6 +223,24 @@ impl PoolRun {
             }
         }
     }
+
+    /// What the learner should know about how this run's jobs travel, when
+    /// it is not what the mode's description says.
+    pub fn queue_note(&self) -> Option<&'static str> {
+        match self.control {
+            Control::Fed { why, .. } => Some(why),
+            _ => None,
+        }
+    }
+}
+
+/// `Process.terminate()` for every process of a run.
+fn terminate(processes: &mut Vec<Process>, tx: &mpsc::UnboundedSender<Message>) -> String {
+    let count = processes.len();
+    processes.clear(); // each Process terminates its worker on drop
+    // Nobody will say "done" now: end the report loop.
+    tx.close_channel();
+    format!("terminate: {count} processes killed; the numbers they were checking are lost")
 }
 
 /// Starts `mode` with `workers` workers on `numbers`.
@@ -216,6 +271,19 @@ pub fn start(
         })
     };
     match mode {
+        // Without threads, the one worker is a process fed by messages.
+        Mode::Sequential if pool.is_none() => {
+            let why = if crate::web::isolated() {
+                NO_POOL
+            } else {
+                NOT_ISOLATED
+            };
+            return Ok((start_fed(1, jobs, started_at, tx, why)?, messages));
+        }
+        Mode::Processes if !crate::web::isolated() => {
+            let run = start_fed(workers, jobs, started_at, tx, NOT_ISOLATED)?;
+            return Ok((run, messages));
+        }
         Mode::Sequential => {
             let pool = needs_pool()?;
             // The worker reports through `tx`; the job's own receiver is not needed.
@@ -393,16 +461,9 @@ fn start_processes(
     tx: mpsc::UnboundedSender<Message>,
 ) -> Result<PoolRun, String> {
     // Without cross-origin isolation the browser withholds SharedArrayBuffer
-    // (measured: constructing one anyway took the whole tab down).
-    if !crate::web::isolated() {
-        return Err(
-            "the processes mode shares its job queue's head in a SharedArrayBuffer, \
-                    which the browser gives only to cross-origin isolated pages: see the \
-                    capabilities above (the spinner lab's process and coroutine models run \
-                    without it)"
-                .into(),
-        );
-    }
+    // (measured: constructing one anyway took the whole tab down): `start`
+    // feeds those processes by messages instead.
+    debug_assert!(crate::web::isolated());
     let buffer = SharedArrayBuffer::new(8);
     let shared = Int32Array::new(&buffer);
     let list = Array::new();
@@ -424,7 +485,7 @@ fn start_processes(
         )?;
         let tx = tx.clone();
         let messages = process.take_messages();
-        wasm_bindgen_futures::spawn_local(forward(id, messages, tx));
+        wasm_bindgen_futures::spawn_local(forward(id, messages, tx, |_| {}));
         processes.push(process);
     }
     Ok(PoolRun {
@@ -437,6 +498,61 @@ fn start_processes(
             tx,
         },
     })
+}
+
+/// Processes without shared memory: the page keeps the queue (used by the
+/// main thread only, so its lock is never contended and never waits) and
+/// hands each process a job when it starts and after each of its answers.
+fn start_fed(
+    workers: usize,
+    jobs: Arc<JobQueue>,
+    started_at: f64,
+    tx: mpsc::UnboundedSender<Message>,
+    why: &'static str,
+) -> Result<PoolRun, String> {
+    let mut processes = Vec::with_capacity(workers);
+    for id in 0..workers {
+        let mut process = Process::spawn(
+            &format!("spinlab pool Process-{}", id + 1),
+            "pool-fed",
+            &object(&[("id", (id as u32).into())]).into(),
+            &Array::new(),
+        )?;
+        let messages = process.take_messages();
+        let feed = {
+            let (jobs, to) = (Arc::clone(&jobs), process.handle());
+            move |message: &Message| {
+                if let Message::Started { .. }
+                | Message::Result { .. }
+                | Message::Cancelled { .. } = message
+                {
+                    // An empty queue here is the racy program's `jobs.empty()`.
+                    let _ = to.post_message(&job_to_js(jobs.try_get().unwrap_or(Job::Stop)));
+                }
+            }
+        };
+        wasm_bindgen_futures::spawn_local(forward(id, messages, tx.clone(), feed));
+        processes.push(process);
+    }
+    Ok(PoolRun {
+        workers,
+        started_at,
+        control: Control::Fed {
+            jobs,
+            processes,
+            tx,
+            why,
+        },
+    })
+}
+
+/// A job as a message: the number as a decimal string (it may be above
+/// 2^53), the pill as `null`.
+fn job_to_js(job: Job) -> JsValue {
+    match job {
+        Job::Check(n) => n.to_string().into(),
+        Job::Stop => JsValue::NULL,
+    }
 }
 
 /// Turns a process's messages into protocol messages for the report loop.
@@ -455,6 +571,7 @@ async fn forward(
     worker: usize,
     mut from: mpsc::UnboundedReceiver<Result<JsValue, String>>,
     to: mpsc::UnboundedSender<Message>,
+    mut feed: impl FnMut(&Message),
 ) {
     use std::future::poll_fn;
     use std::pin::Pin;
@@ -469,10 +586,11 @@ async fn forward(
                 return;
             }
         };
-        if let Some(message) = message
-            && to.unbounded_send(message).is_err()
-        {
-            return;
+        if let Some(message) = message {
+            if to.unbounded_send(message).is_err() {
+                return;
+            }
+            feed(&message);
         }
     }
 }
@@ -577,6 +695,52 @@ pub fn child(payload: JsValue) {
         post,
     );
     scope.close();
+}
+
+/// A fed pool process's `main`: the book's `worker`, one job per message.
+pub fn fed_child(payload: JsValue) {
+    use wasm_bindgen::closure::Closure;
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let id = Reflect::get(&payload, &"id".into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0) as usize;
+    let post = {
+        let scope = scope.clone();
+        move |message: Message| {
+            let _ = scope.post_message(&message_to_js(&message));
+        }
+    };
+    let on_message = {
+        let (scope, post) = (scope.clone(), post.clone());
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            // A string is a number to check (the page sends only valid ones);
+            // anything else is the pill.
+            let job = event
+                .data()
+                .as_string()
+                .and_then(|s| s.parse().ok())
+                .map_or(Job::Stop, Job::Check);
+            // No flag can be shared: a number in hand always runs to its end.
+            let wants_more = work_on(
+                id,
+                job,
+                |n| check_cancellable(n, &|| false, now_seconds),
+                epoch_ms,
+                &post,
+            );
+            if !wants_more {
+                scope.close();
+            }
+        })
+    };
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget(); // lives as long as the process
+    // Its first job comes in answer to this.
+    post(Message::Started {
+        worker: id,
+        at_ms: epoch_ms(),
+    });
 }
 
 /// Rayon's data parallelism, beyond the book: one number's trial division

@@ -179,7 +179,12 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
             Some(pool)
         }
         Err(reason) => {
-            caps.problem = Some(format!("Threads are unavailable: {reason}."));
+            caps.problem = Some(format!(
+                "Threads are unavailable: {reason}. What needs no shared memory still runs: \
+                 the smoke check on the main thread, the spinner lab's coroutine and process \
+                 models, and the pool lab's sequential and processes modes (each process fed \
+                 its numbers by messages)."
+            ));
             None
         }
     };

@@ -322,19 +322,21 @@ impl PoolView {
     /// Run buttons follow the page-wide busy rule; stop buttons work only
     /// while a pool run is in progress.
     pub fn set_running(&self, running: bool, has_pool: bool) {
+        const NO_THREADS: &str = "Needs wasm threads, which this browser does not give this page: see the capabilities above.";
         for (mode, button) in &self.modes {
-            // Processes need no pool, but share their queue's head in a
-            // SharedArrayBuffer, which only isolated pages get.
-            let usable = if *mode == Mode::Processes {
-                super::isolated()
-            } else {
-                has_pool
-            };
+            let usable = has_pool || runs_without_threads(*mode);
             button.set_disabled(running || !usable);
+            if !usable {
+                button.set_title(NO_THREADS);
+            }
         }
         self.workers.set_disabled(running);
-        self.sweep_button.set_disabled(running || !has_pool);
+        // Without threads, a sweep of processes still runs.
+        self.sweep_button.set_disabled(running);
         self.split_button.set_disabled(running || !has_pool);
+        if !has_pool {
+            self.split_button.set_title(NO_THREADS);
+        }
         self.sweep_mode.set_disabled(running);
         self.sweep_to.set_disabled(running);
         self.workload.set_disabled(running);
@@ -411,6 +413,12 @@ impl PoolView {
             self.scale,
         );
     }
+}
+
+/// The modes whose workers are processes when there are no threads: they
+/// need no shared memory (see `pool::start`).
+fn runs_without_threads(mode: Mode) -> bool {
+    matches!(mode, Mode::Sequential | Mode::Processes)
 }
 
 fn on_click(button: &HtmlButtonElement, f: impl FnMut() + 'static) {
@@ -588,16 +596,19 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         numbers,
         racy,
     } = request;
-    if mode != Mode::Processes
-        && let Some(message) = super::panics::broken()
-    {
-        return Err(super::panics::explain(&message));
-    }
-    if mode != Mode::Processes && app.pool.is_none() {
-        return Err(format!(
-            "The {} mode needs wasm threads, which this browser does not give this page.",
-            mode.key()
-        ));
+    // A panicked thread takes the pool out of use (see `panics`); sequential
+    // then runs in a process, as it does on a page without threads.
+    let broken = super::panics::broken();
+    let pool = app.pool.as_ref().filter(|_| broken.is_none());
+    if pool.is_none() && !runs_without_threads(mode) {
+        return Err(match broken {
+            Some(message) => super::panics::explain(&message),
+            None => format!(
+                "The {} mode needs wasm threads, which this browser does not give this page: \
+                 see the capabilities above (sequential and processes run without them).",
+                mode.key()
+            ),
+        });
     }
     for (m, button) in &view.modes {
         let _ = button.set_attribute("aria-pressed", if *m == mode { "true" } else { "false" });
@@ -625,9 +636,13 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
 
     let numbers: Arc<[u64]> = numbers.into();
     super::monitor::begin_gap();
-    let (run, mut messages) =
-        pool::start(mode, workers, Arc::clone(&numbers), app.pool.as_ref(), racy)?;
+    let (run, mut messages) = pool::start(mode, workers, Arc::clone(&numbers), pool, racy)?;
     let (started_at, lanes) = (run.started_at, run.workers);
+    if let Some(note) = run.queue_note() {
+        let line = format!("# note: {note}");
+        view.output.append_transcript(std::slice::from_ref(&line));
+        transcript.push(line);
+    }
     *view.active.borrow_mut() = Some(Active {
         run,
         stopped: None,
@@ -945,6 +960,13 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
     if matches!(mode, Mode::Sequential | Mode::Rayon) {
         return Err(format!(
             "a sweep varies the number of workers: {} has no such choice",
+            mode.key()
+        ));
+    }
+    if app.pool.is_none() && !runs_without_threads(mode) {
+        return Err(format!(
+            "a sweep of {} needs wasm threads, which this browser does not give this page: \
+             a sweep of processes runs without them",
             mode.key()
         ));
     }

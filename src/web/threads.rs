@@ -203,6 +203,12 @@ impl Process {
         std::mem::replace(&mut self.messages, mpsc::unbounded().1)
     }
 
+    /// The process's worker, to post to it from a task that does not own it
+    /// (posting to a terminated worker does nothing).
+    pub fn handle(&self) -> Worker {
+        self.worker.clone()
+    }
+
     pub fn post(&self, message: &JsValue) -> Result<(), String> {
         self.worker
             .post_message(message)
@@ -240,6 +246,7 @@ pub fn spinlab_process_entry(entry: &str, payload: JsValue) {
         "spin" => crate::models::process::child(payload),
         "calibrate" => crate::models::calibrate::child(payload),
         "pool-worker" => crate::models::pool::child(payload),
+        "pool-fed" => crate::models::pool::fed_child(payload),
         "queue-worker" => crate::models::pool::queue_child(payload),
         // Test-only (`spinlab.debugPanic("process")`).
         "panic" => panic!("debugPanic: a forced panic in a process"),

@@ -3,6 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadReady, openBrowser } from './browser.mjs';
+import { FIXTURE, HEAVY } from './fixtures.mjs';
 
 const URL = process.env.SPINLAB_URL_NOT_ISOLATED;
 let browser;
@@ -52,16 +53,88 @@ test('the main-thread check still works', async () => {
   assert.equal(report.n, '5000111000222021');
 });
 
-test('without isolation the coroutine and process spinners run; the pool modes say why they cannot', async () => {
+test('without isolation the coroutine and process spinners run; thread models say why they cannot', async () => {
   const page = browser.page;
   const spin = (o) => page.evaluate((o) => window.spinlab.runSpinner(o).then((r) => r.prime, (e) => e.message), o);
   assert.equal(await spin({ model: 'coroutine-nap', slow: 'prime', n: '5000111000222021' }), true);
   assert.equal(await spin({ model: 'process', slow: 'prime', n: '5000111000222021' }), true);
-  const processes = await page.evaluate(() => window.spinlab.runPool({ mode: 'processes', workers: 2 }).then(() => 'resolved', (e) => e.message));
-  assert.match(processes, /SharedArrayBuffer, which the browser gives only to cross-origin isolated pages/);
-  assert.equal(await page.isDisabled('button[data-mode=processes]'), true);
-  // The page is alive and idle after the refusal.
+  assert.match(await spin({ model: 'thread', slow: 'sleep' }), /needs wasm threads/);
+  for (const mode of ['threads', 'threads-gil', 'rayon']) {
+    const refused = await runPool({ mode, workers: 2 }).then(() => 'resolved', (e) => e.message);
+    assert.match(refused, /needs wasm threads.*sequential and processes run without them/, mode);
+    assert.equal(await page.isDisabled(`button[data-mode=${mode}]`), true, mode);
+  }
+  // The page is alive and idle after the refusals.
   assert.equal((await page.evaluate(() => window.spinlab.stats())).liveProcesses, 0);
+});
+
+const runPool = (options) => browser.page.evaluate((o) => window.spinlab.runPool(o), options);
+const liveProcesses = () => browser.page.evaluate(() => window.spinlab.stats().liveProcesses);
+
+test('sequential and processes check the fixture with a queue fed by messages', async () => {
+  const page = browser.page;
+  for (const [mode, workers] of [['sequential', 1], ['processes', 1], ['processes', 2]]) {
+    assert.equal(await page.isDisabled(`button[data-mode=${mode}]`), false, `${mode} is offered`);
+    const r = await runPool({ mode, workers });
+    console.log(`# ${mode} × ${workers} without isolation: ${(r.totalMs / 1000).toFixed(2)} s`);
+    assert.equal(r.checked, 20, mode);
+    assert.equal(r.workers, workers, mode);
+    const got = new Map(r.results.map((x) => [x.n, x.prime]));
+    assert.equal(got.size, 20, `${mode}: no number twice`);
+    for (const [n, prime] of FIXTURE) assert.equal(got.get(n), prime, `${mode}: ${n}`);
+    const used = new Set(r.results.map((x) => x.worker));
+    assert.deepEqual([...used].sort(), Array.from({ length: workers }, (_, i) => i + 1), `${mode}: every worker took jobs`);
+    const transcript = r.transcript.join('\n');
+    assert.match(transcript, /^# note: this page is not cross-origin isolated, so no memory is shared: the job queue stays on the page/m);
+    assert.match(transcript, mode === 'sequential' ? /^Total time: \d+\.\d\ds$/m : /^20 checks in \d+\.\d\ds$/m);
+    assert.equal(await liveProcesses(), 0, `${mode}: its processes are gone`);
+  }
+  // Above 2^53 the numbers travel as strings: 2^53 + 5 is prime, but as a
+  // JS Number it would be 2^53 + 4, even.
+  const big = await runPool({ mode: 'processes', workers: 2, numbers: ['9007199254740997', '18446744073709551615'] });
+  assert.deepEqual(big.results.map((x) => [x.n, x.prime]).sort(), [['18446744073709551615', false], ['9007199254740997', true]]);
+});
+
+test('without shared memory every stop still ends the run cleanly', async () => {
+  const page = browser.page;
+  const stopMidRun = (policy) => page.evaluate(async ([policy, numbers]) => {
+    const run = window.spinlab.runPool({ mode: 'processes', workers: 2, numbers });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const stop = await window.spinlab.cancelPool(policy);
+    return { stop, report: await run };
+  }, [policy, HEAVY.slice(0, 4)]);
+
+  const pill = await stopMidRun('poison-pill');
+  assert.equal(pill.report.stopped, 'poison-pill');
+  assert.equal(pill.report.checked, 2, 'each process finished the number in hand');
+  assert.equal(pill.report.notStarted.length, 2);
+
+  // No flag can be shared: the cancel flag stops like the pill, and says so.
+  const flag = await stopMidRun('cancel-flag');
+  assert.equal(flag.report.stopped, 'cancel-flag');
+  assert.match(flag.stop.note, /no cancel flag without shared memory/);
+  assert.equal(flag.report.checked, 2);
+  assert.deepEqual(flag.report.cancelled, []);
+  assert.equal(flag.report.notStarted.length, 2);
+
+  const killed = await stopMidRun('terminate');
+  assert.equal(killed.report.stopped, 'terminate');
+  assert.equal(killed.report.lost.length, 2, 'the numbers in flight are lost');
+  assert.equal(killed.report.checked, 0);
+  assert.equal(await liveProcesses(), 0);
+
+  // And the next run works.
+  assert.equal((await runPool({ mode: 'processes', workers: 2 })).checked, 20);
+});
+
+test('a sweep of processes runs without isolation; a sweep of threads says why not', async () => {
+  const page = browser.page;
+  const sweep = (o) => page.evaluate((o) => window.spinlab.runSweep(o).then((r) => r, (e) => e.message), o);
+  assert.match(await sweep({ mode: 'threads', to: 2 }), /a sweep of threads needs wasm threads/);
+  const r = await sweep({ mode: 'processes', to: 2 });
+  assert.equal(typeof r, 'object', String(r));
+  assert.equal(r.points.length, 2);
+  assert.equal(await liveProcesses(), 0);
 });
 
 test('no uncaught errors, only the explanation', async () => {

@@ -47,6 +47,11 @@ test('a panic on a pool thread ends the run with its message and takes the pool 
   // …and what does not need it still runs.
   const processes = await page.evaluate(() => window.spinlab.runPool({ mode: 'processes', workers: 2 }));
   assert.equal(processes.checked, 20);
+  // Sequential ran on a pool thread: now it runs in a process, and says so.
+  const sequential = await page.evaluate(() => window.spinlab.runPool({ mode: 'sequential' }));
+  assert.equal(sequential.checked, 20);
+  assert.match(sequential.transcript.join('\n'), /^# note: the thread pool is out of use, so the sequential check runs in a process/m);
+  assert.equal(await page.isDisabled('button[data-mode=sequential]'), false);
   const coroutine = await page.evaluate(() => window.spinlab.runSpinner({ model: 'coroutine', slow: 'sleep' }));
   assert.equal(coroutine.answer, 42);
   assert.equal(await page.isDisabled('button[data-mode=processes]'), false);

@@ -3,15 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { usePage } from './browser.mjs';
+import { FIXTURE, HEAVY } from './fixtures.mjs';
 
-// The book's PRIME_FIXTURE with its answers.
-const FIXTURE = [
-  ['2', true], ['142702110479723', true], ['299593572317531', true], ['3333333333333301', true],
-  ['3333333333333333', false], ['3333335652092209', false], ['4444444444444423', true], ['4444444444444444', false],
-  ['4444444488888889', false], ['5555553133149889', false], ['5555555555555503', true], ['5555555555555555', false],
-  ['6666666666666666', false], ['6666666666666719', true], ['6666667141414921', false], ['7777777536340681', false],
-  ['7777777777777753', true], ['7777777777777777', false], ['9999999999999917', true], ['9999999999999999', false],
-];
 const MODES = ['sequential', 'processes', 'threads', 'threads-gil', 'rayon'];
 let cores;
 const { page, errors } = usePage(undefined, async (page) => {
@@ -72,10 +65,6 @@ test('threads scale without a GIL and do not with one', async (t) => {
   }
   assert.ok(ratio('threads-gil') >= 0.85, `threads-gil must not scale: ${ratio('threads-gil').toFixed(2)} of sequential`);
 });
-
-// Eight primes near 2^62: about 2.5 s each, so a stop lands mid-check.
-const HEAVY = ['4611686018427387847', '4611686018427387817', '4611686018427387787', '4611686018427387733',
-  '4611686018427387709', '4611686018427387701', '4611686018427387691', '4611686018427387659'];
 
 async function stopMidRun(mode, policy) {
   return page.evaluate(async ([mode, policy, numbers]) => {

@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod clock;
+pub mod link;
 pub mod monitor;
 pub mod primes;
 pub mod protocol;

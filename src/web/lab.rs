@@ -18,6 +18,7 @@ use super::ui::{
     Output, describe, dispatch_report, element, find, key_option, next_paint, number_option,
 };
 use super::{js_error_message, object};
+use crate::link::{Link, SlowKind};
 use crate::models::{NapPlan, Outcome, Slow, Style, coroutine, process, thread};
 use crate::primes::{BOOK_PRIME, parse_number, slow_check_note};
 use crate::spinner::{
@@ -247,6 +248,32 @@ impl LabView {
         }
         monitor_box.append_child(&caption)?;
         Ok(view)
+    }
+
+    /// Sets the controls a link carries; returns the model button it asks
+    /// for, to be focused (a link never starts a run).
+    pub fn apply_link(&self, link: &Link) -> Option<HtmlButtonElement> {
+        if let Some(slow) = link.slow {
+            self.slow_sleep.set_checked(slow == SlowKind::Sleep);
+            self.slow_prime.set_checked(slow == SlowKind::Prime);
+        }
+        if let Some(n) = link.n {
+            self.number.set_value(&n.to_string());
+        }
+        let model = link.model?;
+        self.models
+            .iter()
+            .find(|(m, _)| *m == model)
+            .map(|(_, button)| button.clone())
+    }
+
+    /// What the controls say now, for the page's address: only what differs
+    /// from the page's defaults (sleep; `default_n`, the calibrated prime).
+    pub fn read_link(&self, link: &mut Link, default_n: Option<u64>) {
+        link.slow = self.slow_prime.checked().then_some(SlowKind::Prime);
+        link.n = parse_number(&self.number.value())
+            .ok()
+            .filter(|n| Some(*n) != default_n);
     }
 
     /// Shows a refused request's reason.

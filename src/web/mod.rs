@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod event;
 pub mod lab;
+pub mod link;
 pub mod monitor;
 pub mod page;
 pub mod panics;

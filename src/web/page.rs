@@ -212,6 +212,8 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     LabView::measure_timer_clamp(&app);
     app.set_running(false);
     install_api(&window, &app, &caps)?;
+    super::link::apply(&app, &doc)?;
+    super::link::listen(&app, &doc)?;
     if app.pool.is_some() {
         let app = Rc::clone(&app);
         spawn_local(async move {

@@ -25,6 +25,7 @@ use super::ui::{
     number_option, whole_number_option,
 };
 use crate::clock::epoch_ms;
+use crate::link::{Link, Workload};
 use crate::models::pool::{self, StopPolicy};
 use crate::primes::{
     Calibration, MAX_NUMBERS, NUMBERS, PrimeResult, calibrated_fixture, parse_number,
@@ -126,6 +127,7 @@ impl PoolView {
         workload.set_attribute("data-role", "workload")?;
         for (value, text) in [
             ("book", "the book's 20 numbers"),
+            ("calibrated", "the book's shape, scaled to ≈20 s here"),
             ("custom", "numbers I type"),
         ] {
             let option = element(doc, "option", "", text)?;
@@ -346,6 +348,43 @@ impl PoolView {
         for (_, button) in &self.stops {
             button.set_disabled(!pool_running);
         }
+    }
+
+    /// Sets the controls a link carries; returns the mode button it asks
+    /// for, to be focused (a link never starts a run).
+    pub fn apply_link(&self, link: &Link) -> Option<HtmlButtonElement> {
+        if let Some(workers) = link.workers {
+            self.workers.set_value(&workers.to_string());
+        }
+        if let Some(numbers) = &link.numbers {
+            let list: Vec<String> = numbers.iter().map(u64::to_string).collect();
+            self.numbers.set_value(&list.join("\n"));
+        }
+        if let Some(workload) = link.workload {
+            self.workload.set_value(workload.key());
+            self.numbers.set_hidden(workload != Workload::Custom);
+        }
+        let mode = link.mode?;
+        self.modes
+            .iter()
+            .find(|(m, _)| *m == mode)
+            .map(|(_, button)| button.clone())
+    }
+
+    /// What the controls say now, for the page's address: what differs from
+    /// the page's defaults (one worker per core; the book's numbers).
+    pub fn read_link(&self, link: &mut Link) {
+        link.workers = self
+            .workers
+            .value()
+            .trim()
+            .parse()
+            .ok()
+            .filter(|w| (1..self.max_workers).contains(w));
+        link.workload = Workload::parse(&self.workload.value()).filter(|w| *w != Workload::Book);
+        link.numbers = (link.workload == Some(Workload::Custom))
+            .then(|| parse_number_list(&self.numbers.value()).ok())
+            .flatten();
     }
 
     /// The most workers a run may have: the pool's size.

@@ -1,0 +1,169 @@
+//! The page's address records its state (see [`crate::link`]): a link opens
+//! on a lab with its controls set and the chosen button focused, and every
+//! choice the learner makes is written back, so the address bar is always a
+//! link to what is on screen.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::Array;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element, Event, UrlSearchParams};
+
+use super::page::App;
+use super::ui::element;
+use crate::link::{Lab, Link, link_pairs, parse_link};
+use crate::protocol::Mode;
+use crate::spinner::Model;
+
+thread_local! {
+    /// What the address says now.
+    static CURRENT: RefCell<Link> = RefCell::new(Link::default());
+}
+
+/// The attribute of the button a link asks for (focused, and marked until
+/// the learner does anything).
+const SUGGESTED: &str = "data-suggested";
+
+/// Reads the page's query, sets the controls it names, says what it could
+/// not use, and focuses the button it asks for. Never starts a run.
+pub fn apply(app: &App, doc: &Document) -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let params = UrlSearchParams::new_with_str(&window.location().search()?)?;
+    let mut pairs = Vec::new();
+    for entry in js_sys::try_iter(&params)?.ok_or("URLSearchParams is iterable")? {
+        let entry: Array = entry?.unchecked_into();
+        if let (Some(key), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
+            pairs.push((key, value));
+        }
+    }
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let (mut link, problems) = parse_link(&pairs, app.pool_lab.max_workers());
+    link.lab = link
+        .lab
+        .or(link.mode.map(|_| Lab::Pool))
+        .or(link.model.map(|_| Lab::Spinner));
+    let model_button = app.lab.apply_link(&link);
+    let mode_button = app.pool_lab.apply_link(&link);
+    if !problems.is_empty() {
+        show_problems(doc, &problems)?;
+    }
+    if let Some(lab) = link.lab {
+        let chosen = match lab {
+            Lab::Spinner => model_button,
+            Lab::Pool => mode_button,
+            Lab::Smoke | Lab::Bench => None,
+        };
+        let section = doc.query_selector(&format!("[data-experiment={}]", lab.key()))?;
+        // A disabled button cannot take focus (a thread model on a page
+        // without threads): the section is shown instead.
+        match chosen.filter(|b| !b.disabled()) {
+            Some(button) => {
+                button.set_attribute(SUGGESTED, "")?;
+                button.focus()?;
+            }
+            None => {
+                if let Some(section) = section {
+                    section.scroll_into_view();
+                }
+            }
+        }
+    }
+    CURRENT.set(link);
+    Ok(())
+}
+
+/// The link's problems, above the labs, announced to screen readers.
+fn show_problems(doc: &Document, problems: &[String]) -> Result<(), JsValue> {
+    let main = doc
+        .query_selector("main")?
+        .ok_or("the page has no <main>")?;
+    let box_ = element(doc, "div", "message error link-problems", "")?;
+    box_.set_attribute("data-role", "link-problems")?;
+    box_.set_attribute("role", "alert")?;
+    for problem in problems {
+        box_.append_child(&element(doc, "p", "", problem)?.into())?;
+    }
+    main.insert_before(&box_, main.first_child().as_ref())?;
+    Ok(())
+}
+
+/// Writes every choice back into the address (`history.replaceState`: no
+/// new history entry per click).
+pub fn listen(app: &Rc<App>, doc: &Document) -> Result<(), JsValue> {
+    for kind in ["click", "change"] {
+        let app = Rc::clone(app);
+        let on_event = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+                return;
+            };
+            let Some(lab) = target
+                .closest("[data-experiment]")
+                .ok()
+                .flatten()
+                .and_then(|s| s.get_attribute("data-experiment"))
+                .and_then(|key| Lab::parse(&key))
+            else {
+                return;
+            };
+            let button = target.closest("button").ok().flatten();
+            if event.type_() == "click" && button.is_none() {
+                return;
+            }
+            clear_suggestion(&target);
+            CURRENT.with_borrow_mut(|link| {
+                link.lab = Some(lab);
+                if let Some(button) = &button {
+                    if let Some(model) = button.get_attribute("data-model") {
+                        link.model = Model::parse(&model).or(link.model);
+                    }
+                    if let Some(mode) = button.get_attribute("data-mode") {
+                        link.mode = Mode::parse(&mode).or(link.mode);
+                    }
+                }
+                let calibrated = app.calibration.as_ref().ok().map(|c| c.prime);
+                app.lab.read_link(link, calibrated);
+                app.pool_lab.read_link(link);
+                write(link);
+            });
+        });
+        doc.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref())?;
+        on_event.forget(); // lives as long as the page
+    }
+    Ok(())
+}
+
+fn clear_suggestion(target: &Element) {
+    if let Some(doc) = target.owner_document()
+        && let Ok(Some(marked)) = doc.query_selector(&format!("[{SUGGESTED}]"))
+    {
+        let _ = marked.remove_attribute(SUGGESTED);
+    }
+}
+
+fn write(link: &Link) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(params) = UrlSearchParams::new() else {
+        return;
+    };
+    for (key, value) in link_pairs(link) {
+        params.append(key, &value);
+    }
+    let query = String::from(params.to_string());
+    let location = window.location();
+    let path = location.pathname().unwrap_or_default();
+    let hash = location.hash().unwrap_or_default();
+    let url = if query.is_empty() {
+        format!("{path}{hash}")
+    } else {
+        format!("{path}?{query}{hash}")
+    };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}

@@ -56,3 +56,25 @@ test('a reload in the middle of a run leaves no worker behind', async () => {
   assert.ok(during > idleWorkers, 'the run had started its processes');
   assert.equal(page.workers().length, idleWorkers);
 });
+
+test('a double click starts one run, in every lab', async () => {
+  await page.evaluate(() => {
+    window.__reports = [];
+    document.addEventListener('spinlab:report', (e) => window.__reports.push(e.detail));
+  });
+  // Fast runs, so that a second one would show.
+  await page.check('[data-experiment=spinner] input[value=prime]');
+  await page.fill('[data-role=spinner-number]', '5000111000222021');
+  for (const button of ['[data-experiment=smoke] button[data-where=pool]', 'button[data-model=process]', 'button[data-mode=threads]']) {
+    const before = await page.evaluate(() => window.__reports.length);
+    await page.dblclick(button);
+    await page.waitForFunction((n) => window.__reports.length > n, before);
+    // Long enough for a second run of these to have reported too.
+    await page.waitForTimeout(1500);
+    const after = await page.evaluate(() => window.__reports.length);
+    assert.equal(after - before, 1, `${button}: one run`);
+    assert.equal(await page.isDisabled(button), false, `${button}: usable again`);
+  }
+  await idle((await stats()).liveThreads);
+  assert.equal((await stats()).liveProcesses, 0);
+});

@@ -109,6 +109,7 @@ pub enum Message {
     Failed { worker: usize },
 }
 
+// tag::protocol-worker[]
 /// The book's `worker`, for worker number `id`: check numbers until the pill.
 /// `check` returns `None` when a cancel flag interrupted the number.
 pub fn worker(
@@ -118,6 +119,7 @@ pub fn worker(
     mut now_ms: impl FnMut() -> f64,
     mut put: impl FnMut(Message),
 ) {
+    // step: work
     while work_on(id, next(), &mut check, &mut now_ms, &mut put) {}
 }
 
@@ -148,6 +150,7 @@ pub fn work_on(
     }
     true
 }
+// end::protocol-worker[]
 
 /// The book's `report` loop, one message at a time: it ends when every
 /// worker has said it is done, never earlier, so no result is lost.
@@ -167,8 +170,10 @@ impl Report {
         }
     }
 
+    // tag::protocol-report[]
     /// Takes one message; `true` while more are to come.
     pub fn take(&mut self, message: &Message) -> bool {
+        // step: report
         match message {
             Message::Done { .. } | Message::Failed { .. } => self.done += 1,
             Message::Result { .. } => self.checked += 1,
@@ -176,6 +181,7 @@ impl Report {
         }
         self.done < self.workers
     }
+    // end::protocol-report[]
 }
 
 /// The early `procs.py` the book's README describes: the report loop stops as

@@ -33,9 +33,11 @@ use super::{Canvas2d, NapPlan, Outcome, Slow, Spinner, Style, Surface};
 use crate::clock::now_seconds;
 use crate::primes::{TrialDivision, check};
 use crate::spinner::{FRAME_MS, Model, NapVia, SLEEP_MS};
+use crate::web::code::{step, step_and_paint};
 use crate::web::js_error_message;
 use crate::web::pool::Pool;
 
+// tag::coroutine-supervisor[]
 pub async fn supervisor(
     model: Model,
     canvas: &HtmlCanvasElement,
@@ -43,9 +45,14 @@ pub async fn supervisor(
     slow: Slow,
     pool: Option<&Pool>,
 ) -> Result<Outcome, String> {
+    // step: start
     let surface = Canvas2d::onscreen(canvas, style.clone()).map_err(|e| js_error_message(&e))?;
     let frames = Arc::new(AtomicU32::new(0));
+    // Shown before the task is created: a blocking slow() paints nothing
+    // until it returns, and the task has not run yet either way.
+    step_and_paint("slow").await;
     let (cancel, finished) = create_spinner_task(surface, Arc::clone(&frames));
+    // step: slow
     let t0 = now_seconds();
     let mut outcome = Outcome::default();
     outcome.prime = match (model, slow) {
@@ -75,11 +82,15 @@ pub async fn supervisor(
     };
     outcome.elapsed_ms = (now_seconds() - t0) * 1000.0;
     outcome.frames = frames.load(Ordering::SeqCst);
+    // step: stop
+    step("stop");
     cancel.abort(); // spinner.cancel()
     // The cancellation lands at the spinner's await; its clean-up runs then.
     let _ = finished.await;
+    // step: done
     Ok(outcome)
 }
+// end::coroutine-supervisor[]
 
 /// `asyncio.create_task(spin('thinking!'))`: the spinner, scheduled on the
 /// main thread's event loop but not yet running. Its `done.wait(.1)` is

@@ -296,7 +296,9 @@ pub fn start(
                 tx.clone(),
             ))?);
         }
+        // tag::pool-start-threads[]
         Mode::Threads | Mode::ThreadsGil => {
+            // step: start
             needs_pool()?;
             let gil = (mode == Mode::ThreadsGil).then(|| Arc::new(Gil::default()));
             for id in 0..workers {
@@ -320,6 +322,7 @@ pub fn start(
                 })?;
             }
         }
+        // end::pool-start-threads[]
         Mode::Rayon => {
             let pool = needs_pool()?;
             drop(pool.submit(rayon_fixture(
@@ -423,13 +426,16 @@ fn rayon_fixture(
     tx: mpsc::UnboundedSender<Message>,
 ) -> impl FnOnce() + Send + 'static {
     use rayon::prelude::*;
+    // tag::pool-rayon[]
     move || {
+        // step: start
         for id in 0..lanes {
             let _ = tx.unbounded_send(Message::Started {
                 worker: id,
                 at_ms: epoch_ms(),
             });
         }
+        // step: work
         numbers.par_iter().with_max_len(1).for_each(|&n| {
             if no_more.load(Ordering::SeqCst) {
                 return;
@@ -452,6 +458,7 @@ fn rayon_fixture(
             let _ = tx.unbounded_send(Message::Done { worker: id });
         }
     }
+    // end::pool-rayon[]
 }
 
 fn start_processes(
@@ -464,6 +471,8 @@ fn start_processes(
     // (measured: constructing one anyway took the whole tab down): `start`
     // feeds those processes by messages instead.
     debug_assert!(crate::web::isolated());
+    // tag::pool-start-processes[]
+    // step: start
     let buffer = SharedArrayBuffer::new(8);
     let shared = Int32Array::new(&buffer);
     let list = Array::new();
@@ -488,6 +497,7 @@ fn start_processes(
         wasm_bindgen_futures::spawn_local(forward(id, messages, tx, |_| {}));
         processes.push(process);
     }
+    // end::pool-start-processes[]
     Ok(PoolRun {
         workers,
         started_at,

@@ -32,6 +32,7 @@ use super::{
     surface_from_payload,
 };
 use crate::clock::now_seconds;
+use crate::web::code::{step, step_and_paint};
 use crate::web::object;
 use crate::web::threads::Process;
 
@@ -39,12 +40,14 @@ fn message_type(data: &JsValue) -> Option<String> {
     Reflect::get(data, &"type".into()).ok()?.as_string()
 }
 
+// tag::process-supervisor[]
 pub async fn supervisor(
     id: u32,
     canvas: &HtmlCanvasElement,
     style: &Style,
     slow: Slow,
 ) -> Result<Outcome, String> {
+    // step: start
     let (payload, transfer) = offscreen_payload(canvas, style, "a process")?;
     let t_start = now_seconds();
     let mut spinner = Process::spawn(
@@ -60,9 +63,13 @@ pub async fn supervisor(
     }
     let startup_ms = (now_seconds() - t_start) * 1000.0;
 
+    // step: slow
+    step_and_paint("slow").await;
     let t0 = now_seconds();
     let prime = slow_on_main_thread(slow).await;
     let elapsed_ms = (now_seconds() - t0) * 1000.0;
+    // step: stop
+    step("stop");
     spinner.post(&"done".into())?; // done.set()
     let exit = spinner.recv().await?; // spinner.join()
     if message_type(&exit).as_deref() != Some("exit") {
@@ -72,6 +79,7 @@ pub async fn supervisor(
         .ok()
         .and_then(|f| f.as_f64())
         .unwrap_or(0.0) as u32;
+    // step: done
     Ok(Outcome {
         prime,
         elapsed_ms,
@@ -80,6 +88,7 @@ pub async fn supervisor(
         ..Outcome::default()
     })
 }
+// end::process-supervisor[]
 
 /// The child process's `main`: spin until the parent says done, report the
 /// frames drawn, exit.

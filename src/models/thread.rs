@@ -32,15 +32,18 @@ use super::{
     surface_from_payload,
 };
 use crate::clock::now_seconds;
+use crate::web::code::{step, step_and_paint};
 use crate::web::event::Event;
 use crate::web::{js_error_message, threads};
 
+// tag::thread-supervisor[]
 pub async fn supervisor(
     id: u32,
     canvas: &HtmlCanvasElement,
     style: &Style,
     slow: Slow,
 ) -> Result<Outcome, String> {
+    // step: start
     let done = Arc::new(Event::new());
     let frames = Arc::new(AtomicU32::new(0));
     let (started, started_rx) = oneshot::channel::<Result<(), String>>();
@@ -90,9 +93,13 @@ pub async fn supervisor(
         .map_err(|_| "the spinner thread stopped before it started".to_string())??;
     let startup_ms = (now_seconds() - t_start) * 1000.0;
 
+    // step: slow
+    step_and_paint("slow").await;
     let t0 = now_seconds();
     let prime = slow_on_main_thread(slow).await;
     let elapsed_ms = (now_seconds() - t0) * 1000.0;
+    // step: stop
+    step("stop");
     let frames_during = frames.load(Ordering::SeqCst);
     done.set();
     let _ = worker.post_message(&"done".into());
@@ -102,6 +109,7 @@ pub async fn supervisor(
         worker.terminate();
         return Err("the spinner thread ended without finishing".into());
     }
+    // step: done
     Ok(Outcome {
         prime,
         elapsed_ms,
@@ -110,3 +118,4 @@ pub async fn supervisor(
         ..Outcome::default()
     })
 }
+// end::thread-supervisor[]

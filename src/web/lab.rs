@@ -12,6 +12,7 @@ use web_sys::{
     Document, Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement,
 };
 
+use super::code::{self, CodePanel};
 use super::monitor;
 use super::page::App;
 use super::ui::{
@@ -53,6 +54,7 @@ pub struct LabView {
     stats: Element,
     calibration_note: Element,
     output: Output,
+    code: CodePanel,
     /// `Thread-N`, `Process-N`, `Task-N`, counted per kind like Python does.
     counters: [Cell<u32>; 3],
     /// A nested 0 ms timer's measured delay (the clamp), once known.
@@ -198,12 +200,19 @@ impl LabView {
 
         let stage = element(doc, "div", "stage", "")?;
         stage.set_attribute("data-role", "spinner")?;
-        stage.set_attribute("aria-label", "the spinner")?;
+        // The spinner's text alternative; the frame counts are in the stats.
+        stage.set_attribute("role", "img")?;
+        stage.set_attribute(
+            "aria-label",
+            "the spinner: a character turning through \\ | / - ten times a second while it runs",
+        )?;
         section.append_child(&stage)?;
         let stats = element(doc, "dl", "stats", "")?;
         stats.set_attribute("data-role", "stats")?;
         section.append_child(&stats)?;
         let output = Output::render(doc, &section)?;
+        let code = CodePanel::render(doc, &section)?;
+        code.show(&code::spinner_listing(Model::Thread, false));
 
         let monitor_box = element(doc, "figure", "monitor", "")?;
         let caption = element(
@@ -218,6 +227,7 @@ impl LabView {
         monitor_box.set_attribute("data-role", "monitor")?;
 
         let view = LabView {
+            code,
             models: model_buttons,
             slow_prime,
             slow_sleep,
@@ -344,28 +354,36 @@ impl LabView {
                 app.lab.slow_prime.set_checked(true);
             });
         }
-        // Keyboard shortcuts T, P, C, N, W, as shown on the buttons.
-        let app = Rc::clone(app);
-        let on_key =
-            Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(
-                move |event: web_sys::KeyboardEvent| {
-                    let typing = event
-                        .target()
-                        .and_then(|t| t.dyn_into::<Element>().ok())
-                        .is_some_and(|t| {
-                            matches!(t.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
-                        });
-                    if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
-                        return;
-                    }
-                    let key = event.key().to_uppercase();
-                    if let Some((_, button)) = app.lab.models.iter().find(|(_, b)| {
-                        b.get_attribute("aria-keyshortcuts").as_deref() == Some(&key)
-                    }) {
-                        button.click();
-                    }
-                },
-            );
+        // Keyboard shortcuts, as shown on the buttons: T, P, C, N, W here,
+        // 1-5 for the pool's modes; any button with `aria-keyshortcuts`.
+        let on_key = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(
+            move |event: web_sys::KeyboardEvent| {
+                let typing = event
+                    .target()
+                    .and_then(|t| t.dyn_into::<Element>().ok())
+                    .is_some_and(|t| {
+                        matches!(t.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+                    });
+                if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
+                    return;
+                }
+                let key = event.key().to_uppercase();
+                if key.len() != 1 || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    return;
+                }
+                let button = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| {
+                        d.query_selector(&format!("button[aria-keyshortcuts=\"{key}\"]"))
+                            .ok()
+                            .flatten()
+                    })
+                    .and_then(|b| b.dyn_into::<HtmlButtonElement>().ok());
+                if let Some(button) = button {
+                    button.click();
+                }
+            },
+        );
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
             let _ =
                 doc.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
@@ -604,6 +622,8 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
         transcript.push(format!("# note: {note}"));
     }
     lab.output.append_transcript(&transcript);
+    lab.code.show(&code::spinner_listing(model, n.is_some()));
+    code::step("start");
     lab.output.say(&watch_for(model, &slow), "running");
     lab.show_stats(&[]);
     next_paint().await;
@@ -618,6 +638,7 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
     let gap_ms = monitor::end_gap();
     let monitor_ticks = monitor::monitor_ticks() - ticks_before;
     let outcome: Outcome = outcome?;
+    code::step("done");
 
     let expected = frames_expected(outcome.elapsed_ms);
     let answer = answer_line(n.zip(outcome.prime));

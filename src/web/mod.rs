@@ -1,6 +1,7 @@
 //! The browser side: wasm threads, the pool, the page. Only on `wasm32`.
 
 pub mod bench;
+pub mod code;
 pub mod event;
 pub mod lab;
 pub mod link;

@@ -18,6 +18,7 @@ use web_sys::{
     HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement,
 };
 
+use super::code::{self, CodePanel};
 use super::object;
 use super::page::App;
 use super::ui::{
@@ -73,6 +74,7 @@ struct Active {
 }
 
 pub struct PoolView {
+    code: CodePanel,
     split_button: HtmlButtonElement,
     race: HtmlInputElement,
     sweep_button: HtmlButtonElement,
@@ -98,16 +100,19 @@ impl PoolView {
         let section = find(doc, "[data-experiment=pool]")?;
         let modes_box = element(doc, "div", "controls models", "")?;
         let mut modes = Vec::new();
-        for (mode, text) in [
-            (Mode::Sequential, "Sequential"),
-            (Mode::Processes, "Processes"),
-            (Mode::Threads, "Threads"),
-            (Mode::ThreadsGil, "Threads + GIL"),
-            (Mode::Rayon, "Rayon"),
+        for (mode, text, key) in [
+            (Mode::Sequential, "Sequential", "1"),
+            (Mode::Processes, "Processes", "2"),
+            (Mode::Threads, "Threads", "3"),
+            (Mode::ThreadsGil, "Threads + GIL", "4"),
+            (Mode::Rayon, "Rayon", "5"),
         ] {
             let button: HtmlButtonElement = element(doc, "button", "model", text)?.unchecked_into();
             button.set_attribute("data-mode", mode.key())?;
             button.set_attribute("aria-pressed", "false")?;
+            button.set_attribute("aria-keyshortcuts", key)?;
+            let hint = element(doc, "kbd", "", key)?;
+            button.append_child(&hint)?;
             modes_box.append_child(&button)?;
             modes.push((mode, button));
         }
@@ -173,6 +178,7 @@ impl PoolView {
         let sweep_box = element(doc, "div", "controls sweep", "")?;
         let sweep_mode: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
         sweep_mode.set_attribute("data-role", "sweep-mode")?;
+        sweep_mode.set_attribute("aria-label", "the mode to sweep")?;
         for mode in [Mode::Processes, Mode::Threads, Mode::ThreadsGil] {
             let option = element(doc, "option", "", mode.key())?;
             option.set_attribute("value", mode.key())?;
@@ -180,6 +186,7 @@ impl PoolView {
         }
         let sweep_to: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
         sweep_to.set_attribute("data-role", "sweep-to")?;
+        sweep_to.set_attribute("aria-label", "how many workers to sweep to")?;
         for (value, text) in [
             (
                 max_workers.to_string(),
@@ -243,8 +250,11 @@ impl PoolView {
         let table = element(doc, "table", "results", "")?;
         table.set_attribute("data-role", "results")?;
         section.append_child(&table)?;
+        let code = CodePanel::render(doc, &section)?;
+        code.show(&code::pool_listing(Mode::Processes));
 
         Ok(PoolView {
+            code,
             split_button,
             race,
             sweep_button,
@@ -674,6 +684,8 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     next_paint().await;
 
     let numbers: Arc<[u64]> = numbers.into();
+    view.code.show(&code::pool_listing(mode));
+    code::step("start");
     super::monitor::begin_gap();
     let (run, mut messages) = pool::start(mode, workers, Arc::clone(&numbers), pool, racy)?;
     let (started_at, lanes) = (run.started_at, run.workers);
@@ -746,6 +758,9 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
                 start_ms,
                 end_ms,
             } => {
+                if report.checked == 1 {
+                    code::step("work report");
+                }
                 let row = Row {
                     result,
                     worker,
@@ -805,6 +820,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         }
     }
     drop(redraw);
+    code::step(if mode == Mode::Sequential { "done" } else { "" });
     let total_ms = epoch_ms() - started_at;
     let gap_ms = super::monitor::end_gap();
     let active = view.active.borrow_mut().take().expect("the run is active");

@@ -427,8 +427,13 @@ fn ensure_node() -> Result<()> {
 /// Node.js (for the end-to-end tests) and their npm packages.
 fn ensure_node_packages(e2e: &Path) -> Result<()> {
     ensure_node()?;
-    let installed = e2e.join("node_modules/playwright-core/package.json");
-    if !installed.exists() {
+    let installed = ["playwright-core", "axe-core"].iter().all(|package| {
+        e2e.join("node_modules")
+            .join(package)
+            .join("package.json")
+            .exists()
+    });
+    if !installed {
         step("installing the end-to-end tests' npm packages (npm ci, once)");
         run(
             Command::new("npm")

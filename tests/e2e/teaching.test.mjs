@@ -1,0 +1,129 @@
+// The teaching layer: the words beside each experiment, the jargon panel,
+// the code panel following a run, the keyboard, accessibility (axe-core),
+// a 360 px phone, and the screenshots the README shows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { URL, loadReady, usePage } from './browser.mjs';
+import { HEAVY } from './fixtures.mjs';
+
+const { page, errors } = usePage();
+const SHOTS = new globalThis.URL('./screenshots/', import.meta.url).pathname;
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+const nextReport = () => page.evaluate(() => new Promise((resolve) =>
+  document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
+
+const activeLines = (lang) => page.$$eval(`pre[data-lang=${lang}] .line[data-active]`, (ls) => ls.map((l) => l.textContent.trim()));
+
+test('every experiment has its words, and the quiz answers open on demand', async () => {
+  for (const lab of ['spinner', 'pool']) {
+    const headings = await page.$$eval(`[data-experiment=${lab}] .teach h3`, (hs) => hs.map((h) => h.textContent));
+    assert.deepEqual(headings, ['What Python does', 'What the browser does instead', 'What to watch'], lab);
+  }
+  const quiz = page.locator('[data-experiment=spinner] .quiz details');
+  assert.equal(await quiz.count(), 3, "the book's three questions");
+  for (const [i, model] of ['process', 'thread', 'asyncio'].entries()) {
+    assert.match(await quiz.nth(i).locator('summary').textContent(), new RegExp(model));
+    assert.equal(await quiz.nth(i).locator('p').isVisible(), false, 'the answer is hidden at first');
+  }
+  // Revealed by the keyboard: focus the question, press Enter.
+  await quiz.nth(2).locator('summary').focus();
+  await page.keyboard.press('Enter');
+  assert.match(await quiz.nth(2).locator('p').innerText(), /event loop/);
+});
+
+test('the jargon panel: ten terms, each with its counterpart here and a working link', async () => {
+  const terms = await page.$$eval('#jargon .glossary > div', (ds) => ds.map((d) => ({
+    term: d.querySelector('dt').textContent,
+    here: d.querySelector('dd.here')?.textContent ?? '',
+    target: d.querySelector('dd.here a')?.getAttribute('href') ?? '',
+  })));
+  assert.deepEqual(terms.map((t) => t.term), ['Concurrency', 'Parallelism', 'Execution unit', 'Process', 'Thread',
+    'Coroutine', 'Queue', 'Lock', 'Contention', 'GIL']);
+  for (const t of terms) {
+    assert.match(t.here, /^Here:/, t.term);
+    assert.equal(await page.locator(t.target).count(), 1, `${t.term} links to ${t.target}`);
+  }
+  assert.equal(await page.locator('#multicore dl > div').count(), 5, 'the closing section');
+});
+
+test('the code panel follows a spinner run step by step', async () => {
+  await page.check('[data-experiment=spinner] input[value=sleep]');
+  const report = nextReport();
+  await page.click('button[data-model=process]');
+  // During slow(): `result = slow()` and the Rust that runs it.
+  await page.waitForFunction(() => [...document.querySelectorAll('pre[data-lang=python] .line[data-active]')]
+    .some((l) => l.textContent.includes('result = slow()')));
+  assert.ok((await activeLines('python')).includes('time.sleep(3)'), 'slow() itself');
+  assert.ok((await activeLines('rust')).some((l) => l.includes('slow_on_main_thread(slow)')), (await activeLines('rust')).join('\n'));
+  await report;
+  assert.deepEqual(await activeLines('python'), ['return result']);
+  assert.match(await page.textContent('[data-experiment=spinner] [data-role=code] .pair > div:last-child h3'), /src\/models\/process\.rs/);
+});
+
+test('the code panel follows a pool run: start, then work and report', async () => {
+  const report = page.evaluate((numbers) => window.spinlab.runPool({ mode: 'threads', workers: 2, numbers }), [...HEAVY.slice(0, 2), '2', '3']);
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-experiment=pool] pre[data-lang=python] .line[data-active]')]
+    .some((l) => l.textContent.includes('while n := jobs.get():')));
+  const rust = await page.$$eval('[data-experiment=pool] pre[data-lang=rust] .line[data-active]', (ls) => ls.map((l) => l.textContent));
+  assert.ok(rust.some((l) => l.includes('while work_on(')), rust.join('\n'));
+  assert.ok(rust.some((l) => l.includes('self.done < self.workers')), 'the report loop');
+  assert.match(await page.textContent('[data-experiment=pool] pre[data-lang=python]'), /proc = Thread\(target=worker/);
+  await report;
+});
+
+test('keyboard only: one run of each lab', async () => {
+  await loadReady(page, URL);
+  // Tab from the top of the page to the smoke test's pool button.
+  let focused = '';
+  for (let i = 0; i < 80 && focused !== 'pool'; i++) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => document.activeElement?.dataset?.where ?? '');
+  }
+  assert.equal(focused, 'pool', 'reachable by Tab');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'solid', 'focus is visible');
+  let report = nextReport();
+  await page.keyboard.press('Enter');
+  assert.equal((await report).prime, true);
+  // The shortcuts shown on the buttons: P (process spinner), 3 (threads pool).
+  report = nextReport();
+  await page.keyboard.press('p');
+  assert.equal((await report).model, 'process');
+  report = nextReport();
+  await page.keyboard.press('3');
+  const pool = await report;
+  assert.equal(pool.mode, 'threads');
+  assert.equal(pool.checked, 20);
+  assert.equal(await page.textContent('button[data-mode=threads] kbd'), '3');
+});
+
+test('axe-core finds no serious or critical accessibility violations', async () => {
+  await page.addScriptTag({ path: AXE });
+  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const count = (impact) => results.violations.filter((v) => v.impact === impact).length;
+  console.log(`# axe-core ${await page.evaluate(() => window.axe.version)}: ${results.violations.length} violations ` +
+    `(critical ${count('critical')}, serious ${count('serious')}, moderate ${count('moderate')}, minor ${count('minor')})` +
+    results.violations.map((v) => `\n#   ${v.impact} ${v.id}: ${v.nodes.length} nodes`).join(''));
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
+});
+
+test('at 360 px wide nothing scrolls sideways; screenshots of each lab', async () => {
+  await mkdir(SHOTS, { recursive: true });
+  for (const lab of ['spinner', 'pool', 'bench']) {
+    await page.locator(`[data-experiment=${lab}]`).screenshot({ path: `${SHOTS}lab-${lab}.png` });
+  }
+  await page.locator('#jargon').screenshot({ path: `${SHOTS}jargon.png` });
+  await page.setViewportSize({ width: 360, height: 780 });
+  await loadReady(page, URL);
+  const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));
+  assert.ok(widths.page <= widths.view, `page ${widths.page} px wide in a ${widths.view} px window`);
+  await page.screenshot({ path: `${SHOTS}phone-360.png` });
+  await page.setViewportSize({ width: 1280, height: 720 });
+});
+
+test('no errors in the console', () => {
+  assert.deepEqual(errors(), []);
+});

@@ -1,7 +1,7 @@
 //! The pool lab: "A Homegrown Process Pool", re-enacted. Its buttons and
 //! `spinlab.runPool` / `spinlab.cancelPool` run the same code.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::future::poll_fn;
 use std::pin::Pin;
@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{
     CanvasRenderingContext2d, Document, Element, HtmlButtonElement, HtmlCanvasElement,
-    HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement,
+    HtmlInputElement, HtmlProgressElement, HtmlSelectElement, HtmlTextAreaElement,
 };
 
 use super::code::{self, CodePanel};
@@ -75,6 +75,11 @@ struct Active {
 
 pub struct PoolView {
     code: CodePanel,
+    progress: HtmlProgressElement,
+    progress_text: Element,
+    sweep_table: Element,
+    /// During a sweep: which run of how many.
+    sweep_at: Cell<Option<(usize, usize)>>,
     split_button: HtmlButtonElement,
     race: HtmlInputElement,
     sweep_button: HtmlButtonElement,
@@ -217,10 +222,28 @@ impl PoolView {
         sweep_box.append_child(&split_button)?;
         section.append_child(&sweep_box)?;
 
+        // Progress of the run (and of the sweep), with the stops above.
+        let progress_box = element(doc, "div", "progress-line", "")?;
+        let progress: HtmlProgressElement = doc.create_element("progress")?.unchecked_into();
+        progress.set_attribute("data-role", "pool-progress")?;
+        progress.set_attribute("aria-label", "numbers checked")?;
+        progress.set_max(1.0);
+        progress.set_value(0.0);
+        let progress_text = element(doc, "span", "progress-text", "No run yet.")?;
+        progress_text.set_attribute("data-role", "pool-progress-text")?;
+        progress_box.append_child(&progress)?;
+        progress_box.append_child(&progress_text)?;
+        section.append_child(&progress_box)?;
+
         let figure = element(doc, "figure", "timeline", "")?;
         section.append_child(&figure)?;
         let canvas: HtmlCanvasElement = doc.create_element("canvas")?.unchecked_into();
         canvas.set_attribute("data-role", "timeline")?;
+        canvas.set_attribute("role", "img")?;
+        canvas.set_attribute(
+            "aria-label",
+            "Timeline of the last run, one lane per worker; the same results are in the table below",
+        )?;
         figure.append_child(&canvas)?;
         let scale = web_sys::window()
             .map_or(1.0, |w| w.device_pixel_ratio())
@@ -239,12 +262,21 @@ impl PoolView {
 
         let sweep_canvas: HtmlCanvasElement = doc.create_element("canvas")?.unchecked_into();
         sweep_canvas.set_attribute("data-role", "sweep-plot")?;
+        sweep_canvas.set_attribute("role", "img")?;
+        sweep_canvas.set_attribute(
+            "aria-label",
+            "Sweep: total time against the number of workers; the same figures are in the table below it",
+        )?;
         sweep_canvas.set_class_name("sweep-plot");
         figure.append_child(&sweep_canvas)?;
         sweep_canvas.set_width((width * scale) as u32);
         sweep_canvas.set_height((220.0 * scale) as u32);
         sweep_canvas.style().set_property("height", "220px")?;
         sweep_canvas.set_hidden(true);
+        let sweep_table = element(doc, "table", "results sweep-table", "")?;
+        sweep_table.set_attribute("data-role", "sweep-table")?;
+        sweep_table.set_attribute("hidden", "")?;
+        figure.append_child(&sweep_table)?;
 
         let output = Output::render(doc, &section)?;
         let table = element(doc, "table", "results", "")?;
@@ -255,6 +287,10 @@ impl PoolView {
 
         Ok(PoolView {
             code,
+            progress,
+            progress_text,
+            sweep_table,
+            sweep_at: Cell::new(None),
             split_button,
             race,
             sweep_button,
@@ -432,8 +468,46 @@ impl PoolView {
         )
     }
 
+    /// The progress bar: `done` of `total` numbers, within the sweep's run
+    /// if a sweep is on.
+    fn show_progress(&self, done: usize, total: usize) {
+        self.progress.set_max(total.max(1) as f64);
+        self.progress.set_value(done as f64);
+        let run = format!(
+            "{done} of {total} numbers checked, {} left",
+            total.saturating_sub(done)
+        );
+        let text = match self.sweep_at.get() {
+            Some((k, of)) => format!("Sweep: run {k} of {of}; {run}"),
+            None => run,
+        };
+        self.progress_text.set_text_content(Some(&text));
+    }
+
+    /// The sweep's figures as a table: the chart's text alternative.
+    fn fill_sweep_table(&self, sequential_ms: f64, points: &[(usize, f64)]) {
+        let _ = self.sweep_table.remove_attribute("hidden");
+        let mut html = String::from(
+            "<caption>The sweep, as a table</caption><thead><tr><th>workers</th><th>total</th><th>speed-up</th></tr></thead><tbody>",
+        );
+        html.push_str(&format!(
+            "<tr><td>sequential</td><td>{:.2} s</td><td>1.00×</td></tr>",
+            sequential_ms / 1000.0
+        ));
+        for (workers, total) in points {
+            html.push_str(&format!(
+                "<tr data-workers=\"{workers}\"><td>{workers}</td><td>{:.2} s</td><td>{:.2}×</td></tr>",
+                total / 1000.0,
+                sequential_ms / total
+            ));
+        }
+        html.push_str("</tbody>");
+        self.sweep_table.set_inner_html(&html);
+    }
+
     fn draw_sweep(&self, mode: Mode, sequential_ms: f64, points: &[(usize, f64)]) {
         self.sweep_canvas.set_hidden(false);
+        self.fill_sweep_table(sequential_ms, points);
         let Ok(Some(context)) = self.sweep_canvas.get_context("2d") else {
             return;
         };
@@ -675,6 +749,8 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     }
     view.output
         .say(&format!("Checking {} numbers…", numbers.len()), "running");
+    let total = numbers.len();
+    view.show_progress(0, total);
     *view.timeline.borrow_mut() = Timeline {
         started: vec![None; workers.max(app.pool.as_ref().map_or(1, |p| p.size()))],
         busy_since: vec![None; workers.max(app.pool.as_ref().map_or(1, |p| p.size()))],
@@ -761,6 +837,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
                 if report.checked == 1 {
                     code::step("work report");
                 }
+                view.show_progress(report.checked, total);
                 let row = Row {
                     result,
                     worker,
@@ -1008,7 +1085,9 @@ fn append_row(tbody: &Element, row: &Row, mode: Mode) {
 /// The book's `run_procs.sh`: `mode` for N = 1..=`to` workers, on the
 /// book's fixture, after one sequential run for reference.
 pub async fn run_sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> {
-    exclusive(app, sweep(app, mode, to)).await
+    let outcome = exclusive(app, sweep(app, mode, to)).await;
+    app.pool_lab.sweep_at.set(None);
+    outcome
 }
 
 async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> {
@@ -1038,6 +1117,7 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
     let stopped =
         |report: &JsValue| Reflect::get(report, &"stopped".into()).is_ok_and(|v| !v.is_null());
     let view = &app.pool_lab;
+    view.sweep_at.set(Some((1, to + 1)));
     let sequential = pool_run(
         app,
         PoolRequest {
@@ -1051,6 +1131,7 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
     let sequential_ms = total_of(&sequential).unwrap_or(f64::NAN);
     let mut points: Vec<(usize, f64)> = Vec::new();
     for workers in 1..=to {
+        view.sweep_at.set(Some((workers + 1, to + 1)));
         view.output.say(
             &format!("Sweep: {} with {workers} of {to} workers…", mode.key()),
             "running",

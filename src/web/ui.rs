@@ -112,7 +112,9 @@ impl Output {
         section.append_child(&message)?;
         let transcript = element(doc, "pre", "transcript", "")?;
         transcript.set_attribute("data-role", "transcript")?;
+        transcript.set_attribute("role", "log")?;
         transcript.set_attribute("aria-live", "polite")?;
+        transcript.set_attribute("aria-label", "transcript")?;
         transcript.set_attribute("tabindex", "0")?;
         section.append_child(&transcript)?;
         Ok(Output {
@@ -127,13 +129,15 @@ impl Output {
         self.message.set_class_name(&format!("message {kind}"));
     }
 
+    /// Appends lines (as a text node: a screen reader announces only what
+    /// was added to the log, not the whole transcript again).
     pub fn append_transcript(&self, lines: &[String]) {
-        let mut text = self.transcript.text_content().unwrap_or_default();
+        let mut text = String::new();
         for line in lines {
             text.push_str(line);
             text.push('\n');
         }
-        self.transcript.set_text_content(Some(&text));
+        let _ = self.transcript.append_with_str_1(&text);
         self.transcript
             .set_scroll_top(self.transcript.scroll_height());
     }

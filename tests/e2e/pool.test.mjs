@@ -247,7 +247,22 @@ test('rayon splits one big number across the pool, with the same answers', async
 });
 
 test('a sweep runs a mode for N = 1..to and marks the best N', async () => {
+  // The progress line names the sweep's run while it lasts.
+  const seen = page.evaluate(() => new Promise((resolve) => {
+    const text = document.querySelector('[data-role=pool-progress-text]');
+    const observer = new MutationObserver(() => {
+      if (/^Sweep: run 3 of 3; /.test(text.textContent)) {
+        observer.disconnect();
+        resolve(text.textContent);
+      }
+    });
+    observer.observe(text, { childList: true, characterData: true, subtree: true });
+  }));
   const r = await page.evaluate(() => window.spinlab.runSweep({ mode: 'threads', to: 2 }));
+  assert.match(await seen, /^Sweep: run 3 of 3; \d+ of 20 numbers checked, \d+ left$/);
+  // The chart's text alternative: a row per run.
+  const rows = await page.$$eval('[data-role=sweep-table] tbody tr', (trs) => trs.map((tr) => tr.cells[0].textContent));
+  assert.deepEqual(rows, ['sequential', '1', '2']);
   assert.equal(r.mode, 'threads');
   assert.ok(r.sequentialMs > 0);
   assert.deepEqual(r.points.map((p) => p.workers), [1, 2]);

@@ -72,6 +72,9 @@ test('the code panel follows a pool run: start, then work and report', async () 
   assert.ok(rust.some((l) => l.includes('self.done < self.workers')), 'the report loop');
   assert.match(await page.textContent('[data-experiment=pool] pre[data-lang=python]'), /proc = Thread\(target=worker/);
   await report;
+  // The progress bar, full, and what it says.
+  assert.deepEqual(await page.$eval('[data-role=pool-progress]', (p) => [p.value, p.max]), [4, 4]);
+  assert.equal(await page.textContent('[data-role=pool-progress-text]'), '4 of 4 numbers checked, 0 left');
 });
 
 test('keyboard only: one run of each lab', async () => {

@@ -244,6 +244,11 @@ impl LabView {
         };
         if has_pool {
             let (canvas, scale) = hidpi_canvas(doc, &monitor_box, 96.0, "strip")?;
+            canvas.set_attribute("role", "img")?;
+            canvas.set_attribute(
+                "aria-label",
+                "Event-loop monitor: the main thread's gaps over the last 10 s; each run's longest gap is in its statistics and transcript",
+            )?;
             monitor::start_strip(&canvas, &Style::from_page(scale))?;
         } else {
             monitor_box.append_child(

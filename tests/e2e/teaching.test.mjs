@@ -18,10 +18,11 @@ const nextReport = () => page.evaluate(() => new Promise((resolve) =>
 const activeLines = (lang) => page.$$eval(`pre[data-lang=${lang}] .line[data-active]`, (ls) => ls.map((l) => l.textContent.trim()));
 
 test('every experiment has its words, and the quiz answers open on demand', async () => {
-  for (const lab of ['spinner', 'pool']) {
+  for (const lab of ['smoke', 'spinner', 'pool']) {
     const headings = await page.$$eval(`[data-experiment=${lab}] .teach h3`, (hs) => hs.map((h) => h.textContent));
     assert.deepEqual(headings, ['What Python does', 'What the browser does instead', 'What to watch'], lab);
   }
+  assert.deepEqual(await page.$$eval('[data-experiment=bench] .teach h3', (hs) => hs.map((h) => h.textContent)), ['What to watch']);
   const quiz = page.locator('[data-experiment=spinner] .quiz details');
   assert.equal(await quiz.count(), 3, "the book's three questions");
   for (const [i, model] of ['process', 'thread', 'asyncio'].entries()) {
@@ -100,6 +101,23 @@ test('keyboard only: one run of each lab', async () => {
   assert.equal(pool.mode, 'threads');
   assert.equal(pool.checked, 20);
   assert.equal(await page.textContent('button[data-mode=threads] kbd'), '3');
+  // The benchmarks: Tab to Run, Enter; Tab on to Stop, Enter: the run ends
+  // after the measurement in progress.
+  const bench = page.evaluate(() => new Promise((resolve) => document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
+  assert.equal(await page.isChecked('[data-role=quick]'), true, 'quick, by default');
+  await page.focus('[data-role=quick]');
+  let role = '';
+  for (let i = 0; i < 10 && role !== 'run-bench'; i++) {
+    await page.keyboard.press('Shift+Tab');
+    role = await page.evaluate(() => document.activeElement?.dataset?.role ?? '');
+  }
+  assert.equal(role, 'run-bench');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => !document.querySelector('[data-role=stop-bench]').disabled);
+  await page.focus('[data-role=stop-bench]');
+  await page.keyboard.press('Enter');
+  const stopped = await bench;
+  assert.equal(stopped.stopped, true, 'the benchmark was stopped from the keyboard');
 });
 
 test('axe-core finds no serious or critical accessibility violations', async () => {
@@ -115,7 +133,7 @@ test('axe-core finds no serious or critical accessibility violations', async () 
 
 test('at 360 px wide nothing scrolls sideways; screenshots of each lab', async () => {
   await mkdir(SHOTS, { recursive: true });
-  for (const lab of ['spinner', 'pool', 'bench']) {
+  for (const lab of ['smoke', 'spinner', 'pool', 'bench']) {
     await page.locator(`[data-experiment=${lab}]`).screenshot({ path: `${SHOTS}lab-${lab}.png` });
   }
   await page.locator('#jargon').screenshot({ path: `${SHOTS}jargon.png` });

@@ -821,6 +821,9 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         let rel = |t: f64| t - started_at;
         match message {
             Message::Started { worker, at_ms } => {
+                // A worker is up: from now on the workers loop and the
+                // report loop waits for their results.
+                code::step("work report");
                 if let Some(slot) = timeline.started.get_mut(worker) {
                     *slot = Some(rel(at_ms));
                 }
@@ -834,9 +837,6 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
                 start_ms,
                 end_ms,
             } => {
-                if report.checked == 1 {
-                    code::step("work report");
-                }
                 view.show_progress(report.checked, total);
                 let row = Row {
                     result,

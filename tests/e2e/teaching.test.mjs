@@ -120,15 +120,19 @@ test('keyboard only: one run of each lab', async () => {
   assert.equal(stopped.stopped, true, 'the benchmark was stopped from the keyboard');
 });
 
-test('axe-core finds no serious or critical accessibility violations', async () => {
+test('axe-core finds no serious or critical accessibility violations, light and dark', async () => {
   await page.addScriptTag({ path: AXE });
-  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const count = (impact) => results.violations.filter((v) => v.impact === impact).length;
-  console.log(`# axe-core ${await page.evaluate(() => window.axe.version)}: ${results.violations.length} violations ` +
-    `(critical ${count('critical')}, serious ${count('serious')}, moderate ${count('moderate')}, minor ${count('minor')})` +
-    results.violations.map((v) => `\n#   ${v.impact} ${v.id}: ${v.nodes.length} nodes`).join(''));
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    const count = (impact) => results.violations.filter((v) => v.impact === impact).length;
+    console.log(`# axe-core ${await page.evaluate(() => window.axe.version)}, ${colorScheme} theme: ${results.violations.length} violations ` +
+      `(critical ${count('critical')}, serious ${count('serious')}, moderate ${count('moderate')}, minor ${count('minor')})` +
+      results.violations.map((v) => `\n#   ${v.impact} ${v.id}: ${v.nodes.length} nodes`).join(''));
+    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], colorScheme);
+  }
+  await page.emulateMedia({ colorScheme: null });
 });
 
 test('at 360 px wide nothing scrolls sideways; screenshots of each lab', async () => {
@@ -137,6 +141,9 @@ test('at 360 px wide nothing scrolls sideways; screenshots of each lab', async (
     await page.locator(`[data-experiment=${lab}]`).screenshot({ path: `${SHOTS}lab-${lab}.png` });
   }
   await page.locator('#jargon').screenshot({ path: `${SHOTS}jargon.png` });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.locator('[data-experiment=pool]').screenshot({ path: `${SHOTS}lab-pool-dark.png` });
+  await page.emulateMedia({ colorScheme: null });
   await page.setViewportSize({ width: 360, height: 780 });
   await loadReady(page, URL);
   const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));

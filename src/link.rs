@@ -7,7 +7,7 @@
 //! here; a bad value is ignored (the control keeps its default) and named in
 //! a message, and a link never starts a run by itself.
 
-use crate::primes::{parse_number, parse_number_list};
+use crate::primes::{echo, parse_number, parse_number_list};
 use crate::protocol::Mode;
 use crate::spinner::Model;
 
@@ -88,18 +88,6 @@ pub struct Link {
 pub const KEYS: [&str; 8] = [
     "lab", "model", "slow", "n", "mode", "workers", "workload", "numbers",
 ];
-
-/// Longest value quoted back in a message.
-const ECHO_CHARS: usize = 40;
-
-fn echo(value: &str) -> String {
-    if value.chars().count() <= ECHO_CHARS {
-        format!("\"{value}\"")
-    } else {
-        let head: String = value.chars().take(ECHO_CHARS).collect();
-        format!("\"{head}…\"")
-    }
-}
 
 fn one_of(keys: impl IntoIterator<Item = &'static str>) -> String {
     let keys: Vec<&str> = keys.into_iter().collect();
@@ -317,7 +305,10 @@ mod tests {
         assert_eq!(link.n, None);
         assert_eq!(problems.len(), 1);
         assert!(
-            problems[0].starts_with(&format!("This link's n=\"{}…\": ", "1".repeat(40))),
+            problems[0].starts_with(&format!(
+                "This link's n=\"{}…\" (100 characters): ",
+                "1".repeat(40)
+            )),
             "{}",
             problems[0]
         );

@@ -274,7 +274,7 @@ fn first_non_digit(s: &str) -> String {
 const ECHO_CHARS: usize = 40;
 
 /// The input as the message shows it: quoted, long inputs shortened.
-fn echo(input: &str) -> String {
+pub fn echo(input: &str) -> String {
     let count = input.chars().count();
     if count <= ECHO_CHARS {
         format!("\"{input}\"")

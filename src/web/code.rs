@@ -229,24 +229,8 @@ impl CodePanel {
         )?;
         figure.append_child(&caption)?;
         let pair = element(doc, "div", "pair", "")?;
-        let python_box = element(doc, "div", "", "")?;
-        let heading = element(doc, "h3", "", "Python")?;
-        python_box.append_child(&heading)?;
-        let python = element(doc, "pre", "listing", "")?;
-        python.set_attribute("data-lang", "python")?;
-        python.set_attribute("tabindex", "0")?;
-        python.set_attribute("aria-label", "Python code")?;
-        python_box.append_child(&python)?;
-        let rust_box = element(doc, "div", "", "")?;
-        let origin = element(doc, "h3", "", "Rust")?;
-        rust_box.append_child(&origin)?;
-        let rust = element(doc, "pre", "listing", "")?;
-        rust.set_attribute("data-lang", "rust")?;
-        rust.set_attribute("tabindex", "0")?;
-        rust.set_attribute("aria-label", "Rust code")?;
-        rust_box.append_child(&rust)?;
-        pair.append_child(&python_box)?;
-        pair.append_child(&rust_box)?;
+        let (_, python) = column(doc, &pair, "python", "Python")?;
+        let (origin, rust) = column(doc, &pair, "rust", "Rust")?;
         figure.append_child(&pair)?;
         parent.append_child(&figure)?;
         Ok(CodePanel {
@@ -278,6 +262,25 @@ impl CodePanel {
             *active = vec![self.python.clone(), self.rust.clone()];
         });
     }
+}
+
+/// One listing of the pair: its heading and its `<pre>`, in `pair`.
+fn column(
+    doc: &Document,
+    pair: &Element,
+    lang: &str,
+    name: &str,
+) -> Result<(Element, Element), JsValue> {
+    let column = element(doc, "div", "", "")?;
+    let heading = element(doc, "h3", "", name)?;
+    column.append_child(&heading)?;
+    let pre = element(doc, "pre", "listing", "")?;
+    pre.set_attribute("data-lang", lang)?;
+    pre.set_attribute("tabindex", "0")?;
+    pre.set_attribute("aria-label", &format!("{name} code"))?;
+    column.append_child(&pre)?;
+    pair.append_child(&column)?;
+    Ok((heading, pre))
 }
 
 fn fill(pre: &Element, lines: &[(String, Option<String>)]) {

@@ -39,3 +39,31 @@ pub fn epoch_ms() -> f64 {
     }
     TIME_ORIGIN.with(|origin| *origin) + now_seconds() * 1000.0
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::now_seconds;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn readings_never_go_back_and_are_in_seconds() {
+        let mut last = now_seconds();
+        for _ in 0..10_000 {
+            let now = now_seconds();
+            assert!(now >= last, "{now} after {last}");
+            last = now;
+        }
+        // An interval read with this clock holds at least the sleep inside
+        // it, and lies within the same interval read by `Instant` outside
+        // it: seconds, not milliseconds. Orderings, not thresholds.
+        let outside = Instant::now();
+        let t0 = now_seconds();
+        std::thread::sleep(Duration::from_millis(20));
+        let inside = now_seconds() - t0;
+        let outside = outside.elapsed().as_secs_f64();
+        assert!(
+            (0.020 - 1e-9..=outside + 1e-9).contains(&inside),
+            "a 20 ms sleep read as {inside} s, within {outside} s"
+        );
+    }
+}

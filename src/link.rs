@@ -317,10 +317,17 @@ mod tests {
             "{}",
             problems[0]
         );
-        let (_, problems) = parse_link(&pairs(&[("workers", "0")]), 2);
-        assert_eq!(problems.len(), 1);
-        let (_, problems) = parse_link(&pairs(&[("workers", "1.5")]), 2);
-        assert_eq!(problems.len(), 1);
+        for bad in ["0", "1.5"] {
+            let (link, problems) = parse_link(&pairs(&[("workers", bad)]), 2);
+            assert_eq!(link.workers, None);
+            assert_eq!(
+                problems,
+                [format!(
+                    "This link's workers=\"{bad}\": workers must be a whole number from 1 to 2 \
+                     (the cores here). Ignored."
+                )]
+            );
+        }
     }
 
     #[test]

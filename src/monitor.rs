@@ -87,6 +87,8 @@ mod tests {
             strip.sample(t + 3.0, t);
         }
         assert!(strip.stalls.is_empty());
+        assert_eq!(strip.current_stall(), None);
+        assert_eq!(strip.samples.len(), 99);
         assert!(strip.samples.iter().all(|(_, advanced)| *advanced));
     }
 
@@ -138,7 +140,15 @@ mod tests {
         strip.sample(1_000.0, 1_000.0);
         strip.sample(1_500.0, 1_400.0);
         strip.sample(20_000.0, 19_990.0);
-        assert_eq!(strip.samples.len(), 1);
-        assert!(strip.stalls.iter().all(|s| s.end.unwrap() >= 10_000.0));
+        // Only what ended within the last 10 s is left: the latest sample,
+        // and the stall that ended at 19990 (it started before the window).
+        assert_eq!(strip.samples, [(20_000.0, true)]);
+        assert_eq!(
+            strip.stalls,
+            [Stall {
+                start: 1_400.0,
+                end: Some(19_990.0)
+            }]
+        );
     }
 }

@@ -403,6 +403,62 @@ mod tests {
     use std::thread;
     use std::time::Instant;
 
+    /// A bound for a hang, not a timing: every wait here takes milliseconds,
+    /// and one that lasts this long is stuck. It fails, naming what it
+    /// waited for.
+    const BOUND: Duration = Duration::from_secs(30);
+
+    /// `rx.recv()`, bounded.
+    fn recv_within<T>(rx: &mpsc::Receiver<T>, what: &str) -> T {
+        match rx.recv_timeout(BOUND) {
+            Ok(message) => message,
+            Err(mpsc::RecvTimeoutError::Timeout) => panic!("waited {BOUND:?} for {what}"),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                panic!("waiting for {what}: every sender is gone")
+            }
+        }
+    }
+
+    /// `handle.join()`, bounded; the thread's panic is the test's.
+    fn join_within<T>(handle: thread::JoinHandle<T>, what: &str) -> T {
+        let deadline = Instant::now() + BOUND;
+        while !handle.is_finished() {
+            assert!(Instant::now() < deadline, "waited {BOUND:?} for {what}");
+            thread::sleep(Duration::from_millis(1));
+        }
+        handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
+
+    /// The GIL, held while this lives: a test that fails while holding it
+    /// lets go on its way out, so that no thread stays blocked on it.
+    struct Held<'a>(&'a Gil);
+
+    impl Held<'_> {
+        fn new(gil: &Gil) -> Held<'_> {
+            gil.acquire();
+            Held(gil)
+        }
+    }
+
+    impl Drop for Held<'_> {
+        fn drop(&mut self) {
+            self.0.release();
+        }
+    }
+
+    /// Fails, instead of hanging, when nobody else can take the GIL `after`
+    /// something that should have let go of it.
+    fn assert_free(gil: &Arc<Gil>, after: &str) {
+        let gil = Arc::clone(gil);
+        let taker = thread::spawn(move || drop(Held::new(&gil)));
+        join_within(
+            taker,
+            &format!("another thread to take the GIL {after}: is it still held?"),
+        );
+    }
+
     fn fake_check(n: u64) -> Option<PrimeResult> {
         // Random-ish job costs, derived from n.
         thread::sleep(Duration::from_micros(n % 7 * 150));
@@ -430,10 +486,18 @@ mod tests {
                 })
             })
             .collect();
+        // Only the workers hold senders now: if they all die, `recv` says so.
+        drop(tx);
         let mut report = Report::new(workers);
         let mut seen = Vec::new();
         loop {
-            let message = rx.recv().unwrap();
+            let message = recv_within(
+                &rx,
+                &format!(
+                    "the next message from {workers} workers ({} results so far)",
+                    seen.len()
+                ),
+            );
             if let Message::Result { result, .. } = message {
                 seen.push(result.n);
             }
@@ -441,8 +505,11 @@ mod tests {
                 break;
             }
         }
-        for h in handles {
-            h.join().unwrap();
+        for (id, h) in handles.into_iter().enumerate() {
+            join_within(
+                h,
+                &format!("worker {id} to end, after every worker said done"),
+            );
         }
         (seen, report.checked)
     }
@@ -608,35 +675,44 @@ mod tests {
     #[test]
     fn the_gil_hands_over_only_after_the_switch_interval() {
         let gil = Arc::new(Gil::default());
-        gil.acquire();
+        // The holder computes and checks for requests, as the eval loop
+        // does, and never releases on its own, until it has been made to
+        // hand over once. Its guard lets go on every way out.
+        let (holding_tx, holding_rx) = mpsc::channel();
+        let holder = {
+            let gil = Arc::clone(&gil);
+            thread::spawn(move || {
+                let _held = Held::new(&gil);
+                holding_tx.send(()).unwrap();
+                let deadline = Instant::now() + BOUND;
+                while gil.switches() == 0 {
+                    assert!(
+                        Instant::now() < deadline,
+                        "waited {BOUND:?} for the waiter to ask for the GIL"
+                    );
+                    gil.check_switch();
+                }
+            })
+        };
+        recv_within(&holding_rx, "the holder to take the GIL");
         let (tx, rx) = mpsc::channel();
         let waiter = {
             let gil = Arc::clone(&gil);
             thread::spawn(move || {
                 let t0 = Instant::now();
-                gil.acquire();
+                let _held = Held::new(&gil);
                 tx.send(t0.elapsed()).unwrap();
-                gil.release();
             })
         };
-        // The holder computes and checks for requests, as the eval loop does,
-        // and never releases on its own.
-        let mut checks = 0u64;
-        while rx.try_recv().is_err() && checks < 50_000_000 {
-            gil.check_switch();
-            checks += 1;
-            if gil.switches() > 0 {
-                break;
-            }
-        }
-        let waited = rx.recv().unwrap();
-        waiter.join().unwrap();
+        let waited = recv_within(&rx, "the waiter to get the GIL from its holder");
+        join_within(waiter, "the waiter to end");
+        join_within(holder, "the holder to take the GIL back and end");
         assert_eq!(gil.switches(), 1, "the holder was asked to switch once");
         assert!(
             waited >= SWITCH_INTERVAL,
             "handed over after {waited:?}, before the switch interval"
         );
-        gil.release();
+        assert_free(&gil, "after the holder ended");
     }
 
     #[test]
@@ -675,47 +751,57 @@ mod tests {
     }
 
     #[test]
-    fn cancellable_and_gil_checks_agree_with_is_prime() {
-        use crate::primes::{BOOK_PRIME, PRIME_FIXTURE, is_prime};
+    fn cancellable_and_gil_checks_agree_with_the_books_answers() {
+        use crate::primes::{BOOK_PRIME, PRIME_FIXTURE};
         let never = AtomicBool::new(false);
-        let gil = Gil::default();
-        for (n, expected) in
-            PRIME_FIXTURE
-                .into_iter()
-                .take(8)
-                .chain([(BOOK_PRIME, true), (0, false), (1, false)])
-        {
+        let gil = Arc::new(Gil::default());
+        // The fixture's answers are the book's; the others are literals.
+        for (n, expected) in PRIME_FIXTURE.into_iter().take(8).chain([
+            (BOOK_PRIME, true),
+            (0, false),
+            (1, false),
+            (2, true),
+        ]) {
             assert_eq!(
-                check_cancellable(n, &|| false, || 0.0).map(|r| r.prime),
-                Some(expected),
+                check_cancellable(n, &|| false, || 0.0).map(|r| (r.n, r.prime)),
+                Some((n, expected)),
                 "{n}"
             );
             assert_eq!(
-                check_under_gil(n, &gil, &never, || 0.0).map(|r| r.prime),
-                Some(is_prime(n)),
+                check_under_gil(n, &gil, &never, || 0.0).map(|r| (r.n, r.prime)),
+                Some((n, expected)),
                 "{n}"
             );
+            assert_free(&gil, &format!("after check_under_gil({n})"));
         }
         let raised = AtomicBool::new(true);
         assert_eq!(check_cancellable(BOOK_PRIME, &|| true, || 0.0), None);
         assert_eq!(check_under_gil(BOOK_PRIME, &gil, &raised, || 0.0), None);
-        // The GIL is free again after a cancelled check.
-        gil.acquire();
-        gil.release();
+        assert_free(&gil, "after a cancelled check_under_gil");
     }
 
     #[test]
     fn under_the_gil_only_one_thread_runs_at_a_time() {
+        // The threads work until holders have been made to hand over this
+        // many times: the GIL really changed hands, whatever the machine's
+        // load, and never let two threads work at once.
+        const HANDOVERS: u64 = 6;
         let gil = Arc::new(Gil::default());
         let running = Arc::new(AtomicU64::new(0));
         let overlap = Arc::new(AtomicBool::new(false));
         let handles: Vec<_> = (0..3)
-            .map(|_| {
+            .map(|id| {
                 let (gil, running, overlap) =
                     (Arc::clone(&gil), Arc::clone(&running), Arc::clone(&overlap));
                 thread::spawn(move || {
-                    gil.acquire();
-                    for _ in 0..20_000 {
+                    let _held = Held::new(&gil);
+                    let deadline = Instant::now() + BOUND;
+                    while gil.switches() < HANDOVERS {
+                        assert!(
+                            Instant::now() < deadline,
+                            "thread {id} waited {BOUND:?} for {HANDOVERS} hand-overs, saw {}",
+                            gil.switches()
+                        );
                         if running.fetch_add(1, Ordering::SeqCst) != 0 {
                             overlap.store(true, Ordering::SeqCst);
                         }
@@ -723,16 +809,16 @@ mod tests {
                         running.fetch_sub(1, Ordering::SeqCst);
                         gil.check_switch();
                     }
-                    gil.release();
                 })
             })
             .collect();
-        for h in handles {
-            h.join().unwrap();
+        for (id, h) in handles.into_iter().enumerate() {
+            join_within(h, &format!("GIL thread {id} to end"));
         }
         assert!(
             !overlap.load(Ordering::SeqCst),
             "two threads ran Python-like work at once"
         );
+        assert_free(&gil, "after every thread ended");
     }
 }

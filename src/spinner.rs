@@ -156,15 +156,32 @@ mod tests {
 
     #[test]
     fn spinner_objects_read_like_python() {
-        assert!(spinner_object(Model::Thread, 1).starts_with("<Thread(Thread-1 (spin), initial)>"));
-        assert!(
-            spinner_object(Model::Process, 2)
-                .starts_with("<Process name='Process-2' parent=page initial>")
+        assert_eq!(
+            spinner_object(Model::Thread, 1),
+            "<Thread(Thread-1 (spin), initial)>  (a Web Worker on this page's shared WebAssembly.Memory)"
         );
-        assert!(
-            spinner_object(Model::Coroutine, 3)
-                .starts_with("<Task pending name='Task-3' coro=<spin()")
+        assert_eq!(
+            spinner_object(Model::Process, 2),
+            "<Process name='Process-2' parent=page initial>  (a Web Worker with its own wasm instance and memory)"
         );
+        let task =
+            "<Task pending name='Task-3' coro=<spin() running on the main thread's event loop>>";
+        for model in [
+            Model::Coroutine,
+            Model::CoroutineNap,
+            Model::CoroutineOffload,
+        ] {
+            assert_eq!(spinner_object(model, 3), task, "{model:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_thread_and_the_offload_need_shared_memory() {
+        let needing: Vec<Model> = Model::ALL
+            .into_iter()
+            .filter(|m| m.needs_threads())
+            .collect();
+        assert_eq!(needing, [Model::Thread, Model::CoroutineOffload]);
     }
 
     #[test]

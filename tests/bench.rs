@@ -267,7 +267,21 @@ fn the_markdown_table_has_a_row_per_figure_and_flags_misses() {
             "| size | wasm module (after bindgen and wasm-opt) (100 KB gzipped) | 300 KB |"
         )
     );
-    assert!(table.contains("**MISSED**"));
+    // Three figures miss in the sample: threads × 2 scaling (1.2× the
+    // bound), the 60 ms gap, the 300 KB module.
+    assert_eq!(table.matches("**MISSED**").count(), 3);
+    assert_eq!(
+        figures
+            .iter()
+            .filter(|f| f.verdict() == Verdict::Missed)
+            .map(|f| f.label.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "threads × 2: total / bound",
+            "longest gap during threads × 2",
+            "wasm module (after bindgen and wasm-opt)"
+        ]
+    );
 }
 
 #[test]

@@ -1,8 +1,14 @@
 //! Native tests of the prime core (`cargo test` at the repo root).
+//!
+//! Expected values are literals or come from oracles written here, apart
+//! from `spinlab::primes`: a Miller-Rabin with other witnesses, a sieve, the
+//! book's loop written again. Literals marked "(Python)" were computed once
+//! with Python 3's integers (`math.isqrt`, trial division, Miller-Rabin),
+//! never with the functions under test.
 #![cfg(not(target_arch = "wasm32"))]
 
 use spinlab::primes::{
-    BOOK_PRIME, LARGEST_U64_PRIME, NUMBERS, PRIME_FIXTURE, ParseError, check, is_prime,
+    BOOK_PRIME, LARGEST_U64_PRIME, NUMBERS, PRIME_FIXTURE, ParseError, check, check_with, is_prime,
     miller_rabin, next_prime, parse_number,
 };
 
@@ -19,42 +25,198 @@ impl SplitMix {
     }
 }
 
-/// Every number is checked by both algorithms, and they must agree.
+/// The test's own primality oracle, written apart from `spinlab::primes`:
+/// the primes up to 37 by division, then a deterministic Miller-Rabin with
+/// Jim Sinclair's seven bases (proven for every n < 2^64), in u128
+/// arithmetic. The library's Miller-Rabin uses other witnesses (the first
+/// twelve primes): where the two agree, two witness sets say so.
+fn oracle_is_prime(n: u64) -> bool {
+    if n < 2 {
+        return false;
+    }
+    for p in [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
+        if n.is_multiple_of(p) {
+            return n == p;
+        }
+    }
+    let m = u128::from(n);
+    let mul = |a: u128, b: u128| a * b % m;
+    let pow = |mut base: u128, mut exp: u64| {
+        let mut acc = 1;
+        while exp > 0 {
+            if exp & 1 == 1 {
+                acc = mul(acc, base);
+            }
+            base = mul(base, base);
+            exp >>= 1;
+        }
+        acc
+    };
+    let s = (n - 1).trailing_zeros();
+    let d = (n - 1) >> s;
+    'bases: for a in [2u64, 325, 9_375, 28_178, 450_775, 9_780_504, 1_795_265_022] {
+        let a = a % n;
+        if a == 0 {
+            continue;
+        }
+        let mut x = pow(u128::from(a), d);
+        if x == 1 || x == m - 1 {
+            continue;
+        }
+        for _ in 1..s {
+            x = mul(x, x);
+            if x == m - 1 {
+                continue 'bases;
+            }
+        }
+        return false;
+    }
+    true
+}
+
+/// Eratosthenes' sieve: which numbers below `limit` are prime.
+fn sieve(limit: usize) -> Vec<bool> {
+    let mut prime = vec![true; limit];
+    prime[..2.min(limit)].fill(false);
+    let mut i = 2;
+    while i * i < limit {
+        if prime[i] {
+            (i * i..limit).step_by(i).for_each(|k| prime[k] = false);
+        }
+        i += 1;
+    }
+    prime
+}
+
+/// The book's loop written again, counting: `(answer, divisions made)`,
+/// the divisions being the odd `i` from 3 with `i * i <= n` tried before
+/// the answer (all of them for a prime; up to the smallest factor else).
+fn book_loop(n: u64) -> (bool, u64) {
+    if n < 2 {
+        return (false, 0);
+    }
+    if n == 2 {
+        return (true, 0);
+    }
+    if n.is_multiple_of(2) {
+        return (false, 0);
+    }
+    let mut divisions = 0;
+    let mut i = 3u64;
+    while i.checked_mul(i).is_some_and(|square| square <= n) {
+        divisions += 1;
+        if n.is_multiple_of(i) {
+            return (false, divisions);
+        }
+        i += 2;
+    }
+    (true, divisions)
+}
+
+/// How many odd numbers 3, 5, … there are up to `root`.
+fn odd_from_3_to(root: u64) -> u64 {
+    if root < 3 { 0 } else { (root - 3) / 2 + 1 }
+}
+
+/// The smallest factor of `n` below `limit`, found by division here.
+fn small_factor(n: u64, limit: u64) -> Option<u64> {
+    (2..limit.min(n)).find(|&d| n.is_multiple_of(d))
+}
+
+/// Every number is checked by the book's loop, the library's Miller-Rabin
+/// and the test's oracle, and all three must agree.
 fn assert_agree(n: u64) {
+    let expected = oracle_is_prime(n);
+    assert_eq!(is_prime(n), expected, "is_prime({n}) against the oracle");
     assert_eq!(
-        is_prime(n),
         miller_rabin(n),
-        "is_prime and Miller-Rabin disagree on {n}"
+        expected,
+        "miller_rabin({n}) against the oracle"
     );
+}
+
+#[test]
+fn the_oracles_agree_with_each_other() {
+    // The oracles are checked before they judge: the sieve against the
+    // test's Miller-Rabin and the book's loop written again.
+    let primes = sieve(200_000);
+    for (n, &prime) in primes.iter().enumerate() {
+        let n = n as u64;
+        assert_eq!(oracle_is_prime(n), prime, "oracle vs sieve on {n}");
+        assert_eq!(book_loop(n).0, prime, "the test's loop vs sieve on {n}");
+    }
+    // pi(200000) = 17984 (Python).
+    assert_eq!(primes.iter().filter(|&&p| p).count(), 17_984);
+    // The count of odd divisors against the loop that makes them.
+    for p in (3..20_000u64).filter(|&p| primes[p as usize]) {
+        assert_eq!(odd_from_3_to(p.isqrt()), book_loop(p).1, "{p}");
+    }
 }
 
 #[test]
 fn fixture_answers_match_the_book() {
     for (n, expected) in PRIME_FIXTURE {
+        assert_eq!(oracle_is_prime(n), expected, "the fixture's answer for {n}");
         assert_eq!(is_prime(n), expected, "is_prime({n})");
         assert_eq!(miller_rabin(n), expected, "miller_rabin({n})");
     }
-    assert_eq!(NUMBERS.len(), 20);
-    assert!(NUMBERS.iter().zip(PRIME_FIXTURE).all(|(n, (m, _))| *n == m));
-    assert_eq!(PRIME_FIXTURE.iter().filter(|(_, p)| *p).count(), 9);
+    assert_eq!(NUMBERS, PRIME_FIXTURE.map(|(n, _)| n));
+    // The book's nine primes, listed from its `primes.py`.
+    let primes: Vec<u64> = PRIME_FIXTURE
+        .iter()
+        .filter(|(_, p)| *p)
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(
+        primes,
+        [
+            2,
+            142_702_110_479_723,
+            299_593_572_317_531,
+            3_333_333_333_333_301,
+            4_444_444_444_444_423,
+            5_555_555_555_555_503,
+            6_666_666_666_666_719,
+            7_777_777_777_777_753,
+            9_999_999_999_999_917,
+        ]
+    );
 }
 
 #[test]
 fn book_spinner_number_is_prime() {
+    assert_eq!(BOOK_PRIME, 5_000_111_000_222_021);
+    assert!(oracle_is_prime(BOOK_PRIME));
     assert!(is_prime(BOOK_PRIME));
 }
 
 #[test]
 fn check_reports_number_answer_and_time() {
+    use spinlab::clock::now_seconds;
+    // `elapsed` is measured inside the call: more than nothing for 35
+    // million divisions, and no more than the time around the call.
+    let t0 = now_seconds();
     let r = check(BOOK_PRIME);
-    assert_eq!(r.n, BOOK_PRIME);
-    assert!(r.prime);
+    let around = now_seconds() - t0;
+    assert_eq!((r.n, r.prime), (BOOK_PRIME, true));
     assert!(
-        r.elapsed > 0.0,
-        "a 35-million-iteration loop took no time: {r:?}"
+        r.elapsed > 0.0 && r.elapsed <= around,
+        "35,355,731 divisions timed as {} s, within a call of {around} s",
+        r.elapsed
     );
-    let c = check(4444444444444444);
-    assert!(!c.prime && c.elapsed >= 0.0);
+    let t0 = now_seconds();
+    let c = check(4_444_444_444_444_444);
+    let around = now_seconds() - t0;
+    assert_eq!((c.n, c.prime), (4_444_444_444_444_444, false));
+    assert!(
+        (0.0..=around).contains(&c.elapsed),
+        "{} s, within a call of {around} s",
+        c.elapsed
+    );
+    // `check_with` answers with the test it is given, not `is_prime`.
+    let never = check_with(BOOK_PRIME, |_| false);
+    assert_eq!((never.n, never.prime), (BOOK_PRIME, false));
+    assert!(check_with(4, |n| n == 4).prime);
 }
 
 #[test]
@@ -69,17 +231,25 @@ fn small_cases_follow_the_book() {
         (25, false),
     ] {
         assert_eq!(is_prime(n), expected, "is_prime({n})");
+        assert_eq!(miller_rabin(n), expected, "miller_rabin({n})");
     }
 }
 
 #[test]
 fn agrees_with_miller_rabin_below_200_000() {
-    let primes = (0..200_000u64).filter(|&n| {
-        assert_agree(n);
-        is_prime(n)
-    });
-    // pi(200000) = 17984: both sides agreeing on a wrong count would be caught here.
-    assert_eq!(primes.count(), 17_984);
+    // Against a sieve: no Miller-Rabin needed to know these answers.
+    let primes = sieve(200_000);
+    for (n, &expected) in primes.iter().enumerate() {
+        let n = n as u64;
+        assert_eq!(is_prime(n), expected, "is_prime({n}) against the sieve");
+        assert_eq!(
+            miller_rabin(n),
+            expected,
+            "miller_rabin({n}) against the sieve"
+        );
+    }
+    // pi(200000) = 17984 (Python): a sieve wrong in its count would show here.
+    assert_eq!((0..200_000).filter(|&n| is_prime(n)).count(), 17_984);
 }
 
 #[test]
@@ -129,6 +299,10 @@ fn agrees_on_carmichael_numbers_and_strong_pseudoprimes() {
         assert!(!is_prime(n), "{n} is composite");
         assert_agree(n);
     }
+    // The Carmichael numbers below 2^20 show a factor to plain division.
+    for n in carmichael.into_iter().filter(|&n| n < 1 << 20) {
+        assert!(small_factor(n, n).is_some(), "{n} has a factor");
+    }
 }
 
 #[test]
@@ -140,6 +314,10 @@ fn agrees_on_squares_and_products_of_primes() {
         let bits = 12 + rng.next() % 16;
         let p = next_prime(rng.next() >> (64 - bits)).unwrap();
         let q = next_prime(rng.next() >> (64 - bits)).unwrap();
+        assert!(
+            oracle_is_prime(p) && oracle_is_prime(q),
+            "next_prime gave {p} and {q}"
+        );
         for n in [Some(p * p), Some(p * q), (p * p).checked_mul(q)]
             .into_iter()
             .flatten()
@@ -160,12 +338,11 @@ fn agrees_on_sampled_numbers_of_every_width() {
         let bits = 2 + rng.next() % 51;
         let n = rng.next() >> (64 - bits);
         assert_agree(n);
-        primes += usize::from(miller_rabin(n));
+        primes += usize::from(is_prime(n));
     }
-    assert!(
-        primes > 10,
-        "the sample should hold primes too, held {primes}"
-    );
+    // The same 400 numbers drawn in Python (splitmix64, seed 0x5EED0002)
+    // hold 54 primes.
+    assert_eq!(primes, 54, "primes among the sample");
 }
 
 #[test]
@@ -174,6 +351,7 @@ fn agrees_near_2_pow_53() {
     for n in (top - 200)..(top + 200) {
         assert_agree(n);
     }
+    // (Python) The largest prime below 2^53, and the next one.
     assert!(
         is_prime(9_007_199_254_740_881),
         "the largest prime below 2^53"
@@ -186,12 +364,14 @@ fn agrees_near_2_pow_53() {
 
 #[test]
 fn agrees_near_2_pow_64_on_composites() {
-    // The numbers here with a factor below 2^20 divide quickly.
+    // The numbers here with a factor below 2^20, found by the test, are
+    // composite and divide quickly.
     let mut n = u64::MAX;
     let mut seen = 0;
     while seen < 100 {
-        if !miller_rabin(n) && (3..1 << 20).step_by(2).any(|d| n % d == 0) || n % 2 == 0 {
-            assert_agree(n);
+        if let Some(d) = small_factor(n, 1 << 20) {
+            assert!(!is_prime(n), "{n} = {d} × {}", n / d);
+            assert!(!miller_rabin(n), "{n} = {d} × {}", n / d);
             seen += 1;
         }
         n -= 1;
@@ -200,6 +380,10 @@ fn agrees_near_2_pow_64_on_composites() {
 
 #[test]
 fn largest_u64_prime_runs_trial_division_to_the_end() {
+    assert_eq!(LARGEST_U64_PRIME, 18_446_744_073_709_551_557);
+    // It is prime, and the 58 numbers above it are not.
+    assert!(oracle_is_prime(LARGEST_U64_PRIME));
+    assert!((LARGEST_U64_PRIME + 1..=u64::MAX).all(|n| !oracle_is_prime(n)));
     // 2^31 divisions: the loop's top end, where `i` approaches 2^32.
     assert!(is_prime(LARGEST_U64_PRIME));
     assert_eq!(next_prime(LARGEST_U64_PRIME), None);
@@ -210,7 +394,11 @@ fn largest_u64_prime_runs_trial_division_to_the_end() {
 fn square_of_the_largest_32_bit_prime_is_found_at_the_root() {
     // isqrt(p*p) == p: the loop bound must include the root itself.
     let p = 4_294_967_291u64;
-    assert!(miller_rabin(p));
+    assert!(oracle_is_prime(p));
+    assert!(
+        ((p + 1)..1 << 32).all(|n| !oracle_is_prime(n)),
+        "the largest"
+    );
     assert!(!is_prime(p * p));
     assert_agree(p * p);
 }
@@ -222,11 +410,14 @@ fn next_prime_is_strictly_greater() {
     assert_eq!(next_prime(13), Some(17));
     assert_eq!(next_prime(5_000_111_000_222_020), Some(BOOK_PRIME));
     assert_eq!(next_prime(u64::MAX), None);
-    // Between consecutive results there is no prime (checked by trial division).
-    let a = next_prime(1_000_000_000).unwrap();
-    let b = next_prime(a).unwrap();
-    assert!(((a + 1)..b).all(|n| !is_prime(n)));
-    assert!(is_prime(a) && is_prime(b));
+    assert_eq!(next_prime(1_000_000_000), Some(1_000_000_007));
+    assert_eq!(next_prime(1_000_000_007), Some(1_000_000_009));
+    // A record prime gap: 1132 after 1693182318746371 (Python; Nyman 1999).
+    let (a, b) = (1_693_182_318_746_371u64, 1_693_182_318_747_503u64);
+    assert_eq!(next_prime(a), Some(b));
+    assert_eq!(next_prime(a + 500), Some(b));
+    assert!(oracle_is_prime(a) && oracle_is_prime(b));
+    assert!(((a + 1)..b).all(|n| !oracle_is_prime(n)), "a gap of 1132");
 }
 
 #[test]
@@ -298,19 +489,34 @@ fn parse_errors_are_precise() {
 #[test]
 fn the_largest_prime_comes_with_a_warning_and_the_way_to_split_it() {
     use spinlab::primes::slow_check_note;
-    let rate = 440e6;
-    let note = slow_check_note(LARGEST_U64_PRIME, rate).expect("a warning");
-    assert!(
-        note.contains("up to 2147483647 divisions: about 5 s"),
-        "{note}"
+    let split = "The pool lab's \"Split one big number\" checks it on every core at once.";
+    // (Python) 2147483647 divisions at 440e6 a second: 4.9 s.
+    assert_eq!(
+        slow_check_note(LARGEST_U64_PRIME, 440e6).as_deref(),
+        Some(
+            format!(
+                "is_prime(18446744073709551557) may need up to 2147483647 divisions: \
+                 about 5 s on one core here. {split}"
+            )
+            .as_str()
+        )
     );
-    assert!(note.contains("Split one big number"), "{note}");
     // The book's prime, even numbers, tiny ones: no warning.
-    assert_eq!(slow_check_note(BOOK_PRIME, rate), None);
-    assert_eq!(slow_check_note(u64::MAX - 1, rate), None);
+    assert_eq!(slow_check_note(BOOK_PRIME, 440e6), None);
+    assert_eq!(slow_check_note(u64::MAX - 1, 440e6), None);
     assert_eq!(slow_check_note(7, 1.0), None);
-    // A slower machine is warned sooner.
-    assert!(slow_check_note(BOOK_PRIME, 5e6).is_some());
+    // A slower machine is warned sooner: (Python) 35355731 divisions at
+    // 5e6 a second, 7.07 s.
+    assert_eq!(
+        slow_check_note(BOOK_PRIME, 5e6).as_deref(),
+        Some(
+            format!(
+                "is_prime(5000111000222021) may need up to 35355731 divisions: \
+                 about 7 s on one core here. {split}"
+            )
+            .as_str()
+        )
+    );
 }
 
 #[test]
@@ -392,7 +598,9 @@ fn the_unrolled_variant_agrees_with_is_prime() {
     ]);
     numbers.extend([BOOK_PRIME, 12_884_901_873, 1_000_000_007 * 3]);
     for n in numbers {
-        assert_eq!(is_prime_unrolled(n), is_prime(n), "n = {n}");
+        let expected = oracle_is_prime(n);
+        assert_eq!(is_prime_unrolled(n), expected, "is_prime_unrolled({n})");
+        assert_eq!(is_prime(n), expected, "is_prime({n})");
     }
 }
 
@@ -402,9 +610,22 @@ fn trial_division_in_slices_matches_is_prime() {
     let mut rng = SplitMix(0x5EED_0003);
     let mut numbers: Vec<u64> = (0..2_000).collect();
     numbers.extend((0..300).map(|_| rng.next() >> (64 - (2 + rng.next() % 45))));
-    // The book's prime, 3 × the largest 32-bit prime, the largest prime below 2^53.
-    numbers.extend([BOOK_PRIME, 12_884_901_873, 9_007_199_254_740_881]);
-    for n in numbers {
+    // 3 × the largest 32-bit prime: one division.
+    numbers.push(12_884_901_873);
+    // `(n, answer, divisions)`: the book's loop, counted here.
+    let mut cases: Vec<(u64, bool, u64)> = numbers
+        .into_iter()
+        .map(|n| {
+            let (prime, divisions) = book_loop(n);
+            (n, prime, divisions)
+        })
+        .collect();
+    // Primes too long for the counting loop: (Python)
+    // len(range(3, isqrt(n) + 1, 2)).
+    cases.push((BOOK_PRIME, true, 35_355_731));
+    cases.push((9_007_199_254_740_881, true, 47_453_132));
+    for (n, expected, divisions) in cases {
+        assert_eq!(oracle_is_prime(n), expected, "the oracles disagree on {n}");
         for slice in [1, 2, 7, 1000, u64::MAX] {
             let mut td = TrialDivision::new(n);
             let mut answer = None;
@@ -413,48 +634,87 @@ fn trial_division_in_slices_matches_is_prime() {
                 answer = td.step(slice);
                 steps += 1;
             }
-            assert_eq!(answer, Some(is_prime(n)), "n = {n}, slices of {slice}");
-            // A prime needs ceil(divisions / slice) slices: no division is skipped or repeated.
-            if is_prime(n) && n > 2 {
-                let divisions = spinlab::primes::divisions_for_prime(n);
-                assert_eq!(
-                    steps,
-                    divisions.div_ceil(slice).max(1),
-                    "n = {n}, slice {slice}"
-                );
-            }
+            assert_eq!(answer, Some(expected), "n = {n}, slices of {slice}");
+            // The answer comes in the slice that holds the last division the
+            // book's loop makes: none is skipped or repeated.
+            assert_eq!(
+                steps,
+                divisions.div_ceil(slice).max(1),
+                "n = {n}, {divisions} divisions in slices of {slice}"
+            );
+            // Once known, the answer stays.
+            assert_eq!(td.step(slice), Some(expected));
         }
     }
 }
 
 #[test]
+fn divisions_for_prime_counts_the_books_odd_divisors() {
+    use spinlab::primes::divisions_for_prime;
+    // (Python) len(range(3, isqrt(p) + 1, 2)).
+    for (p, divisions) in [
+        (2, 0),
+        (3, 0),
+        (5, 0),
+        (7, 0),
+        (11, 1),
+        (97, 4),
+        (1_000_003, 499),
+        (999_999_999_989, 499_999),
+        (BOOK_PRIME, 35_355_731),
+        (9_007_199_254_740_881, 47_453_132),
+        (9_999_999_999_999_917, 49_999_999),
+        (LARGEST_U64_PRIME, 2_147_483_647),
+    ] {
+        assert_eq!(
+            divisions_for_prime(p),
+            divisions,
+            "divisions_for_prime({p})"
+        );
+    }
+    // Every prime below 20,000 against the divisions the test's loop makes.
+    for p in (3..20_000).filter(|&p| oracle_is_prime(p)) {
+        assert_eq!(divisions_for_prime(p), book_loop(p).1, "{p}");
+    }
+}
+
+#[test]
 fn calibration_picks_the_next_prime_at_the_target_rate() {
-    use spinlab::primes::{calibrate, divisions_for_prime};
-    // At 435 million divisions a second (2.3 ns each), 3 s is ~1.3e9 divisions.
+    use spinlab::primes::calibrate;
+    // At 435 million divisions a second (2.3 ns each), 3 s is 1_305_000_000
+    // divisions. (Python) Every prime from 2610000001² = 6812100005220000001
+    // on makes at least that many; `calibrate` squares in f64, which rounds
+    // the start down to 6812100005219999744, so it picks the first prime
+    // after that, still below the square: one division short, 1_304_999_999
+    // divisions, 2.9999999977 s.
     let c = calibrate(435e6, 3.0);
-    assert!(!c.capped);
-    assert!(miller_rabin(c.prime));
-    assert!((c.expected_secs - 3.0).abs() < 0.01, "{c:?}");
-    let divisions = divisions_for_prime(c.prime) as f64;
-    assert!((divisions / 435e6 - c.expected_secs).abs() < 1e-9);
-    // It is the first prime at or above the target square.
-    let target_root = 2.0 * 435e6 * 3.0 + 1.0;
+    assert_eq!(c.prime, 6_812_100_005_219_999_821);
+    assert!(oracle_is_prime(c.prime));
+    assert_eq!(c.expected_secs, 1_304_999_999.0 / 435e6);
+    assert_eq!((c.divisions_per_sec, c.capped), (435e6, false));
+    // Small rates, where the f64 square is exact: the first prime above
+    // (2d + 1)² for d divisions, which makes exactly d (Python).
+    let at_100 = calibrate(100.0, 1.0);
+    assert_eq!((at_100.prime, at_100.expected_secs), (40_423, 1.0));
+    assert!((40_401..40_423).all(|n| !oracle_is_prime(n)) && oracle_is_prime(40_423));
+    let at_1 = calibrate(1.0, 1.0);
     assert_eq!(
-        Some(c.prime),
-        next_prime((target_root * target_root) as u64)
+        (at_1.prime, at_1.expected_secs, at_1.capped),
+        (11, 1.0, false)
     );
-    // A machine too fast for u64 gets the largest u64 prime, flagged.
+    // A machine too fast for u64 gets the largest u64 prime, flagged, with
+    // its 2147483647 divisions (Python) at that rate.
     let fast = calibrate(1e12, 3.0);
     assert!(fast.capped);
     assert_eq!(fast.prime, LARGEST_U64_PRIME);
-    assert!(fast.expected_secs < 3.0);
-    // The book's machine: 5000111000222021 took 3.3 s.
-    let book_rate = divisions_for_prime(BOOK_PRIME) as f64 / 3.3;
-    let book = calibrate(book_rate, 3.3);
-    assert!(
-        book.prime >= BOOK_PRIME - 1_000_000 && book.prime <= BOOK_PRIME + 1_000_000,
-        "{book:?}"
-    );
+    assert_eq!(fast.expected_secs, 0.002_147_483_647);
+    // The book's machine: 5000111000222021 (35355731 divisions, Python)
+    // took 3.3 s. At that rate, 3.3 s gives the first prime with as many
+    // divisions (Python): just below the book's, with the same cost.
+    let book = calibrate(35_355_731.0 / 3.3, 3.3);
+    assert_eq!(book.prime, 5_000_110_999_600_447);
+    assert!(oracle_is_prime(book.prime));
+    assert_eq!((book.expected_secs, book.capped), (3.3, false));
 }
 
 #[test]
@@ -523,69 +783,141 @@ fn a_megabyte_paste_is_refused_with_a_short_reason() {
     );
 }
 
+/// Checks that each entry of a calibrated fixture is what it claims: a prime
+/// by the test's oracle, a square of such a prime, or a trivial composite
+/// with a factor of 2 or 5. Returns the divisions of the heavy checks (a
+/// square costs the divisions up to its root, the last one finding it).
+fn check_claims(fixture: &[(u64, bool)]) -> (usize, usize, usize, u64) {
+    let (mut primes, mut squares, mut trivial, mut divisions) = (0, 0, 0, 0);
+    for &(n, prime) in fixture {
+        let root = n.isqrt();
+        if prime {
+            assert!(oracle_is_prime(n), "{n} is claimed prime");
+            primes += 1;
+            divisions += odd_from_3_to(root);
+        } else if root * root == n {
+            assert!(oracle_is_prime(root), "{n} = {root}², {root} prime");
+            squares += 1;
+            divisions += odd_from_3_to(root);
+        } else {
+            assert!(
+                n > 5 && (n.is_multiple_of(2) || n.is_multiple_of(5)),
+                "{n} is a trivial composite"
+            );
+            trivial += 1;
+        }
+    }
+    (primes, squares, trivial, divisions)
+}
+
 #[test]
 fn the_calibrated_fixture_has_the_books_shape_and_the_asked_cost() {
-    use spinlab::primes::{calibrated_fixture, divisions_for_prime};
-    let rate = 435e6;
-    let fixture = calibrated_fixture(rate, 20.0);
-    assert_eq!(fixture.len(), 20);
+    use spinlab::primes::calibrated_fixture;
+    // (Python) At 435e6 divisions a second, 20 s: the book's shares of 8.7e9
+    // divisions, the first prime (or prime root) at or above each share, and
+    // trivial composites at k/6 of the largest, k = 1..5.
+    let expected: [(u64, bool); 20] = [
+        (28_451_646_864_558_431, true),
+        (90_272_851_740_452_257, true),
+        (445_020_057_716_640_090, false),
+        (850_909_840_610_213_281, true),
+        (890_040_115_433_280_185, false),
+        (910_258_214_519_168_089, false), // 954074533²
+        (982_026_434_315_955_961, false), // 990972469²
+        (1_179_076_244_387_053_333, true),
+        (1_335_060_173_149_920_270, false),
+        (1_547_502_839_381_790_209, true),
+        (1_627_189_706_986_852_369, false), // 1275613463²
+        (1_780_080_230_866_560_375, false),
+        (1_806_707_341_976_922_641, true),
+        (1_835_159_037_622_015_561, false), // 1354680419²
+        (2_085_972_478_158_619_909, true),
+        (2_225_100_288_583_200_460, false),
+        (2_385_298_363_880_207_689, false), // 1544441117²
+        (2_417_973_185_756_555_803, true),
+        (2_500_632_998_717_898_287, true),
+        (2_670_120_346_299_840_563, true),
+    ];
+    let fixture = calibrated_fixture(435e6, 20.0);
+    assert_eq!(fixture, expected);
+    // Each number is what it says, sorted like the book's, and the heavy
+    // checks cost 20 s at that rate: 8_700_000_050 divisions (Python).
     assert!(
         fixture.windows(2).all(|w| w[0].0 < w[1].0),
         "sorted, no repeats"
     );
-    for &(n, prime) in &fixture {
-        assert_eq!(miller_rabin(n), prime, "{n}");
-    }
-    let primes: Vec<u64> = fixture.iter().filter(|f| f.1).map(|f| f.0).collect();
-    let squares: Vec<u64> = fixture
+    assert_eq!(check_claims(&fixture), (10, 5, 5, 8_700_000_050));
+
+    // A slow machine, 1000 divisions a second for 1 s: small enough for
+    // the book's loop, written here, to count every division (Python).
+    let small = calibrated_fixture(1000.0, 1.0);
+    assert_eq!(
+        small,
+        [
+            (419, true),
+            (1_277, true),
+            (5_940, false),
+            (11_467, true),
+            (11_895, false),
+            (12_769, false), // 113²
+            (15_859, true),
+            (16_129, false), // 127²
+            (17_830, false),
+            (20_743, true),
+            (22_201, false), // 149²
+            (23_785, false),
+            (24_181, true),
+            (24_649, false), // 157²
+            (27_893, true),
+            (29_720, false),
+            (32_041, false), // 179²
+            (32_309, true),
+            (33_403, true),
+            (35_671, true),
+        ]
+    );
+    let (primes, squares, trivial, divisions) = check_claims(&small);
+    assert_eq!((primes, squares, trivial, divisions), (10, 5, 5, 1_004));
+    let counted: u64 = small
         .iter()
-        .filter(|&&(n, p)| !p && miller_rabin(n.isqrt()) && n.isqrt().pow(2) == n)
-        .map(|f| f.0)
-        .collect();
-    assert_eq!((primes.len(), squares.len()), (10, 5));
-    // The heavy checks add up to the target at that rate (a square costs the
-    // divisions up to its root, which is a prime).
-    let divisions: u64 = primes
-        .iter()
-        .map(|&p| divisions_for_prime(p))
-        .chain(squares.iter().map(|&s| (s.isqrt() - 1) / 2))
+        .filter(|&&(n, prime)| prime || n.isqrt().pow(2) == n)
+        .map(|&(n, _)| book_loop(n).1)
         .sum();
-    let secs = divisions as f64 / rate;
-    assert!((secs - 20.0).abs() < 0.1, "predicted {secs} s");
-    // The trivial ones fall at once: a factor of 2 or 5.
-    for &(n, prime) in &fixture {
-        if !prime && !squares.contains(&n) {
-            assert!(n % 2 == 0 || n % 5 == 0, "{n} is trivial");
-        }
-    }
+    assert_eq!(counted, 1_004, "the book's loop makes these divisions");
 }
 
 #[test]
 fn divisor_ranges_cover_the_books_divisions_exactly_once() {
     use spinlab::primes::{divisor_ranges, has_divisor_in};
     use std::sync::atomic::AtomicBool;
-    for n in [
-        9u64,
-        25,
-        49,
-        97,
-        1_000_003,
-        999_999_999_989,
-        BOOK_PRIME,
-        4_294_967_291 * 3,
+    // `(n, prime, the last odd number up to isqrt(n))`, all (Python).
+    for (n, prime, last) in [
+        (9u64, false, 3),
+        (25, false, 5),
+        (49, false, 7),
+        (97, true, 9),
+        (1_000_003, true, 999),
+        (999_999_999_989, true, 999_999),
+        (BOOK_PRIME, true, 70_711_463),
+        (4_294_967_291 * 3, false, 113_511),
     ] {
+        assert_eq!(oracle_is_prime(n), prime, "{n}");
         for parts in [1, 2, 3, 7, 64] {
             let ranges = divisor_ranges(n, parts);
-            let odd: Vec<u64> = (3..=n.isqrt()).step_by(2).collect();
-            if n > 1_000_000_000_000 {
-                // Too many to list: check the joins instead.
-                assert_eq!(ranges.first().unwrap().0, 3);
-                assert_eq!(ranges.last().unwrap().1, odd_last(n));
-                assert!(
-                    ranges.windows(2).all(|w| w[1].0 == w[0].1 + 2),
-                    "{n}/{parts}: {ranges:?}"
-                );
-            } else {
+            assert_eq!(ranges.first().unwrap().0, 3, "{n}/{parts}: {ranges:?}");
+            assert_eq!(ranges.last().unwrap().1, last, "{n}/{parts}: {ranges:?}");
+            assert_eq!(
+                ranges.len() as u64,
+                odd_from_3_to(last).min(parts as u64),
+                "{n}/{parts}: {ranges:?}"
+            );
+            assert!(
+                ranges.iter().all(|&(a, b)| a <= b)
+                    && ranges.windows(2).all(|w| w[1].0 == w[0].1 + 2),
+                "{n}/{parts}: {ranges:?}"
+            );
+            if n < 1_000_000_000_000 {
+                let odd: Vec<u64> = (3..=last).step_by(2).collect();
                 let covered: Vec<u64> = ranges
                     .iter()
                     .flat_map(|&(a, b)| (a..=b).step_by(2))
@@ -593,28 +925,31 @@ fn divisor_ranges_cover_the_books_divisions_exactly_once() {
                 assert_eq!(covered, odd, "{n} in {parts} parts");
             }
             let never = AtomicBool::new(false);
-            if n < 1_000_000_000_000 {
+            if n != BOOK_PRIME || parts == 7 {
                 let found = ranges.iter().any(|&(a, b)| has_divisor_in(n, a, b, &never));
-                assert_eq!(!found, is_prime(n), "{n} in {parts} parts");
+                assert_eq!(!found, prime, "{n} in {parts} parts");
             }
         }
     }
-    assert!(divisor_ranges(8, 4).is_empty() && divisor_ranges(7, 4).is_empty());
-}
-
-fn odd_last(n: u64) -> u64 {
-    let r = n.isqrt();
-    if r.is_multiple_of(2) { r - 1 } else { r }
+    assert_eq!(divisor_ranges(8, 4), []);
+    assert_eq!(divisor_ranges(7, 4), []);
 }
 
 #[test]
 fn speed_share_compares_timed_primes_with_the_calibrated_rate() {
-    use spinlab::primes::{divisions_for_prime, speed_share};
+    use spinlab::primes::speed_share;
     let rate = 400e6;
-    let at = |share: f64, n: u64| (n, divisions_for_prime(n) as f64 / (rate * share));
-    // Checks that ran at full speed, and at a quarter of it (unoptimised code).
-    let full = [at(1.0, BOOK_PRIME), at(1.0, 9_999_999_999_999_917)];
-    let slow = [at(0.25, BOOK_PRIME), at(0.25, 9_999_999_999_999_917)];
+    // (Python) The book's prime makes 35355731 divisions, 9999999999999917
+    // makes 49999999.
+    let at = |share: f64, n: u64, divisions: f64| (n, divisions / (rate * share));
+    let full = [
+        at(1.0, BOOK_PRIME, 35_355_731.0),
+        at(1.0, 9_999_999_999_999_917, 49_999_999.0),
+    ];
+    let slow = [
+        at(0.25, BOOK_PRIME, 35_355_731.0),
+        at(0.25, 9_999_999_999_999_917, 49_999_999.0),
+    ];
     assert!((speed_share(&full, rate).unwrap() - 1.0).abs() < 1e-9);
     assert!((speed_share(&slow, rate).unwrap() - 0.25).abs() < 1e-9);
     // Quick checks and too little timing tell nothing.

@@ -16,7 +16,7 @@
 //! - `rayon`: the numbers with `par_iter` on the pool built at start-up.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use futures_channel::mpsc;
 use js_sys::{Array, Atomics, Int32Array, Reflect, SharedArrayBuffer};
@@ -77,6 +77,9 @@ pub struct PoolRun {
     pub workers: usize,
     /// Epoch ms when the run started (the timeline's zero).
     pub started_at: f64,
+    /// Numbers taken from the queue so far (threads, rayon, fed processes;
+    /// processes with a shared head count in the head itself).
+    taken: Arc<AtomicUsize>,
     control: Control,
 }
 
@@ -87,6 +90,8 @@ enum Control {
         /// Rayon has no queue to drain: no new numbers are taken once set.
         no_more: Arc<AtomicBool>,
         cancel: Arc<AtomicBool>,
+        /// The simulated GIL of `threads-gil`.
+        gil: Option<Arc<Gil>>,
     },
     /// Processes: the queue head and the flag live in a `SharedArrayBuffer`.
     Processes {
@@ -129,6 +134,26 @@ impl PoolRun {
         }
     }
 
+    /// How many numbers the workers have taken from the queue so far (a
+    /// stop drains the queue: after one, this is only what was taken before
+    /// it, plus, for processes, the numbers it dropped).
+    pub fn taken(&self) -> usize {
+        match &self.control {
+            Control::Processes {
+                shared, numbers, ..
+            } => (Atomics::load(shared, HEAD).unwrap_or(0).max(0) as usize).min(numbers.len()),
+            _ => self.taken.load(Ordering::SeqCst),
+        }
+    }
+
+    /// How many times the simulated GIL was handed over (`threads-gil` only).
+    pub fn gil_handovers(&self) -> Option<u64> {
+        match &self.control {
+            Control::Shared { gil: Some(gil), .. } => Some(gil.switches()),
+            _ => None,
+        }
+    }
+
     /// Applies a stop policy.
     pub fn stop(&mut self, policy: StopPolicy) -> StopInfo {
         match &mut self.control {
@@ -136,6 +161,7 @@ impl PoolRun {
                 jobs,
                 no_more,
                 cancel,
+                ..
             } => {
                 no_more.store(true, Ordering::SeqCst);
                 let never_started = jobs.drain_checks();
@@ -262,6 +288,8 @@ pub fn start(
     ));
     let no_more = Arc::new(AtomicBool::new(false));
     let cancel = Arc::new(AtomicBool::new(false));
+    let taken = Arc::new(AtomicUsize::new(0));
+    let mut gil = None;
     let needs_pool = || {
         pool.ok_or_else(|| {
             format!(
@@ -278,10 +306,10 @@ pub fn start(
             } else {
                 NOT_ISOLATED
             };
-            return Ok((start_fed(1, jobs, started_at, tx, why)?, messages));
+            return Ok((start_fed(1, jobs, taken, started_at, tx, why)?, messages));
         }
         Mode::Processes if !crate::web::isolated() => {
-            let run = start_fed(workers, jobs, started_at, tx, NOT_ISOLATED)?;
+            let run = start_fed(workers, jobs, taken, started_at, tx, NOT_ISOLATED)?;
             return Ok((run, messages));
         }
         Mode::Sequential => {
@@ -290,6 +318,7 @@ pub fn start(
             drop(pool.submit(pool_worker(
                 0,
                 Arc::clone(&jobs),
+                Arc::clone(&taken),
                 Arc::clone(&cancel),
                 None,
                 racy,
@@ -300,11 +329,12 @@ pub fn start(
         Mode::Threads | Mode::ThreadsGil => {
             // step: start
             needs_pool()?;
-            let gil = (mode == Mode::ThreadsGil).then(|| Arc::new(Gil::default()));
+            gil = (mode == Mode::ThreadsGil).then(|| Arc::new(Gil::default()));
             for id in 0..workers {
                 let body = pool_worker(
                     id,
                     Arc::clone(&jobs),
+                    Arc::clone(&taken),
                     Arc::clone(&cancel),
                     gil.clone(),
                     racy,
@@ -328,6 +358,7 @@ pub fn start(
             drop(pool.submit(rayon_fixture(
                 Arc::clone(&numbers),
                 pool.size(),
+                Arc::clone(&taken),
                 Arc::clone(&no_more),
                 Arc::clone(&cancel),
                 tx.clone(),
@@ -335,17 +366,19 @@ pub fn start(
             let run = PoolRun {
                 workers: pool.size(),
                 started_at,
+                taken,
                 control: Control::Shared {
                     jobs,
                     no_more,
                     cancel,
+                    gil,
                 },
             };
             return Ok((run, messages));
         }
         Mode::Processes => {
             return Ok((
-                start_processes(workers, &numbers, started_at, tx)?,
+                start_processes(workers, &numbers, started_at, taken, tx)?,
                 messages,
             ));
         }
@@ -353,10 +386,12 @@ pub fn start(
     let run = PoolRun {
         workers,
         started_at,
+        taken,
         control: Control::Shared {
             jobs,
             no_more,
             cancel,
+            gil,
         },
     };
     Ok((run, messages))
@@ -384,6 +419,7 @@ pub async fn warm_up(pool: &Pool) {
 fn pool_worker(
     id: usize,
     jobs: Arc<JobQueue>,
+    taken: Arc<AtomicUsize>,
     cancel: Arc<AtomicBool>,
     gil: Option<Arc<Gil>>,
     racy: bool,
@@ -398,11 +434,15 @@ fn pool_worker(
         worker(
             id,
             || {
-                if racy {
+                let job = if racy {
                     jobs.try_get().unwrap_or(Job::Stop)
                 } else {
                     jobs.get()
+                };
+                if let Job::Check(_) = job {
+                    taken.fetch_add(1, Ordering::SeqCst);
                 }
+                job
             },
             |n| match &gil {
                 Some(gil) => check_under_gil(n, gil, &cancel, now_seconds),
@@ -411,8 +451,19 @@ fn pool_worker(
             epoch_ms,
             |message| {
                 let _ = tx.unbounded_send(message);
+                die_if_armed(&message);
             },
         );
+    }
+}
+
+/// Test-only (`spinlab.debugPanic("next-worker")`): the armed worker dies
+/// right after reporting its first result, mid-run.
+fn die_if_armed(message: &Message) {
+    if let Message::Result { worker, .. } = message
+        && crate::web::panics::take_armed()
+    {
+        panic!("debugPanic: worker {} died mid-run", worker + 1);
     }
 }
 
@@ -421,6 +472,7 @@ fn pool_worker(
 fn rayon_fixture(
     numbers: Arc<[u64]>,
     lanes: usize,
+    taken: Arc<AtomicUsize>,
     no_more: Arc<AtomicBool>,
     cancel: Arc<AtomicBool>,
     tx: mpsc::UnboundedSender<Message>,
@@ -440,6 +492,7 @@ fn rayon_fixture(
             if no_more.load(Ordering::SeqCst) {
                 return;
             }
+            taken.fetch_add(1, Ordering::SeqCst);
             let id = rayon::current_thread_index().unwrap_or(0);
             let start_ms = epoch_ms();
             let message =
@@ -465,6 +518,7 @@ fn start_processes(
     workers: usize,
     numbers: &[u64],
     started_at: f64,
+    taken: Arc<AtomicUsize>,
     tx: mpsc::UnboundedSender<Message>,
 ) -> Result<PoolRun, String> {
     // Without cross-origin isolation the browser withholds SharedArrayBuffer
@@ -501,6 +555,7 @@ fn start_processes(
     Ok(PoolRun {
         workers,
         started_at,
+        taken,
         control: Control::Processes {
             shared,
             numbers: numbers.to_vec(),
@@ -516,6 +571,7 @@ fn start_processes(
 fn start_fed(
     workers: usize,
     jobs: Arc<JobQueue>,
+    taken: Arc<AtomicUsize>,
     started_at: f64,
     tx: mpsc::UnboundedSender<Message>,
     why: &'static str,
@@ -530,14 +586,18 @@ fn start_fed(
         )?;
         let messages = process.take_messages();
         let feed = {
-            let (jobs, to) = (Arc::clone(&jobs), process.handle());
+            let (jobs, taken, to) = (Arc::clone(&jobs), Arc::clone(&taken), process.handle());
             move |message: &Message| {
                 if let Message::Started { .. }
                 | Message::Result { .. }
                 | Message::Cancelled { .. } = message
                 {
                     // An empty queue here is the racy program's `jobs.empty()`.
-                    let _ = to.post_message(&job_to_js(jobs.try_get().unwrap_or(Job::Stop)));
+                    let job = jobs.try_get().unwrap_or(Job::Stop);
+                    if let Job::Check(_) = job {
+                        taken.fetch_add(1, Ordering::SeqCst);
+                    }
+                    let _ = to.post_message(&job_to_js(job));
                 }
             }
         };
@@ -547,6 +607,7 @@ fn start_fed(
     Ok(PoolRun {
         workers,
         started_at,
+        taken,
         control: Control::Fed {
             jobs,
             processes,
@@ -683,6 +744,7 @@ pub fn child(payload: JsValue) {
     let shared = Int32Array::new(&get("shared"));
     let post = |message: Message| {
         let _ = scope.post_message(&message_to_js(&message));
+        die_if_armed(&message);
     };
     post(Message::Started {
         worker: id,
@@ -719,6 +781,7 @@ pub fn fed_child(payload: JsValue) {
         let scope = scope.clone();
         move |message: Message| {
             let _ = scope.post_message(&message_to_js(&message));
+            die_if_armed(&message);
         }
     };
     let on_message = {
@@ -804,13 +867,15 @@ pub async fn run_quietly(
     use std::future::poll_fn;
     use std::pin::Pin;
     crate::web::monitor::begin_gap();
+    let since = crate::web::panics::seen();
     let (run, mut messages) = start(mode, workers, numbers, pool, false)?;
     let mut report = Report::new(run.workers);
     let mut results = Vec::new();
     let mut startup_ms = 0.0f64;
-    while let Some(message) = crate::web::panics::guarded(poll_fn(|cx| {
-        futures_core::Stream::poll_next(Pin::new(&mut messages), cx)
-    }))
+    while let Some(message) = crate::web::panics::guarded(
+        since,
+        poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut messages), cx)),
+    )
     .await?
     {
         match &message {

@@ -127,4 +127,11 @@ pub fn child(payload: JsValue) {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget(); // lives as long as the process
     let _ = scope.post_message(&object(&[("type", "ready".into())]));
+    if crate::web::panics::take_armed() {
+        // Test-only (`spinlab.debugPanic("next-worker")`): die mid-spin.
+        gloo_timers::callback::Timeout::new(150, || {
+            panic!("debugPanic: the spinner process died mid-run")
+        })
+        .forget();
+    }
 }

@@ -14,7 +14,7 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
 
 use super::page::App;
-use super::ui::{Output, dispatch_report, element, find, next_paint};
+use super::ui::{Options, Output, dispatch_report, element, find, next_paint};
 use crate::bench::{
     Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Sizes, Split, figures_json,
 };
@@ -620,10 +620,7 @@ async fn show_reference(into: Element) {
 
 /// Reads `{ quick?: boolean }`.
 pub fn bench_options(options: &JsValue) -> Result<bool, String> {
-    if options.is_undefined() || options.is_null() {
-        return Ok(false);
-    }
-    let quick = Reflect::get(options, &"quick".into()).unwrap_or_default();
+    let quick = Options::read(options, "runBench", &["quick"])?.get("quick");
     if quick.is_undefined() {
         Ok(false)
     } else {

@@ -4,7 +4,6 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::Reflect;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
@@ -16,7 +15,8 @@ use super::code::{self, CodePanel};
 use super::monitor;
 use super::page::App;
 use super::ui::{
-    Output, describe, dispatch_report, element, find, key_option, next_paint, number_option,
+    Options, Output, describe, dispatch_report, element, find, key_option, next_paint,
+    number_option,
 };
 use super::{js_error_message, object};
 use crate::link::{Link, SlowKind};
@@ -483,10 +483,11 @@ impl Style {
 
 /// Reads `{ model, slow, n, nap: { every, via } }`.
 pub fn spinner_options(options: &JsValue) -> Result<SpinnerRequest, String> {
-    if options.is_undefined() || options.is_null() {
+    let options = Options::read(options, "runSpinner", &["model", "slow", "n", "nap"])?;
+    if options.is_empty() {
         return Err("runSpinner needs options: { model, slow?, n?, nap? }".into());
     }
-    let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    let get = |key: &str| options.get(key);
     let keys: Vec<&str> = Model::ALL.iter().map(|m| m.key()).collect();
     let model = key_option(
         &get("model"),
@@ -509,10 +510,10 @@ pub fn spinner_options(options: &JsValue) -> Result<SpinnerRequest, String> {
     if prime.is_none() && !get("n").is_undefined() {
         return Err("n is only used with slow: \"prime\"".into());
     }
-    let nap = get("nap");
+    let nap = Options::read(&get("nap"), "runSpinner's nap", &["every", "via"])?;
     let (mut nap_every, mut nap_via) = (None, NapVia::Yield);
-    if !nap.is_undefined() && !nap.is_null() {
-        let every = Reflect::get(&nap, &"every".into()).unwrap_or_default();
+    if !nap.is_empty() {
+        let every = nap.get("every");
         nap_every = if every.is_undefined() {
             None
         } else if every.as_string().as_deref() == Some("book") {
@@ -530,7 +531,7 @@ pub fn spinner_options(options: &JsValue) -> Result<SpinnerRequest, String> {
                 }
             }
         };
-        let via = Reflect::get(&nap, &"via".into()).unwrap_or_default();
+        let via = nap.get("via");
         if !via.is_undefined() {
             nap_via = via
                 .as_string()

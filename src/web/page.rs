@@ -22,7 +22,9 @@ use super::pool_lab::{
     PoolView, cancel_pool, pool_options, run_pool, run_split, run_sweep, split_options,
     stop_option, sweep_options,
 };
-use super::ui::{Output, dispatch_report, element, find, key_option, next_paint, number_option};
+use super::ui::{
+    Options, Output, dispatch_report, element, find, key_option, next_paint, number_option,
+};
 use crate::clock;
 use crate::models::calibrate;
 use crate::primes::Calibration;
@@ -91,6 +93,9 @@ pub struct App {
     /// The prime whose check takes ≈3 s here, or why there is none.
     pub calibration: Result<Calibration, String>,
     busy: Cell<bool>,
+    /// Runs started since the page loaded (`spinlab.stats().runsStarted`):
+    /// a test counts them instead of watching a window of time.
+    runs_started: Cell<u32>,
     smoke: SmokeView,
     pub lab: LabView,
     pub pool_lab: PoolView,
@@ -107,6 +112,7 @@ impl App {
             );
         }
         self.busy.set(true);
+        self.runs_started.set(self.runs_started.get() + 1);
         self.set_running(true);
         Ok(Running(self))
     }
@@ -199,6 +205,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         pool,
         calibration,
         busy: Cell::new(false),
+        runs_started: Cell::new(0),
         smoke: SmokeView::render(&doc)?,
         lab: LabView::render(&doc, has_pool)?,
         pool_lab: PoolView::render(&doc, (hardware_concurrency as usize).max(2))?,
@@ -599,7 +606,8 @@ fn install_api(
     let debug_panic_fn = promise_fn(app, |app, place| async move {
         debug_panic(&app, place.as_string().as_deref().unwrap_or("")).await
     });
-    let stats = Closure::<dyn Fn() -> JsValue>::new(|| {
+    let stats_app = Rc::clone(app);
+    let stats = Closure::<dyn Fn() -> JsValue>::new(move || {
         let (threads, processes) = super::threads::live_counts();
         let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
         let bytes =
@@ -609,6 +617,8 @@ fn install_api(
             ("liveThreads", (threads as u32).into()),
             ("liveProcesses", (processes as u32).into()),
             ("readyMs", READY_MS.get().into()),
+            ("pool", stats_app.pool_lab.snapshot()),
+            ("runsStarted", stats_app.runs_started.get().into()),
         ])
         .into()
     })
@@ -649,11 +659,17 @@ where
     .into_js_value()
 }
 
-/// `spinlab.debugPanic("pool" | "process")` (test-only): a panic on a pool
-/// thread (the pool is out of use afterwards) or in a fresh process. Rejects
-/// with what the page then says.
+/// `spinlab.debugPanic("pool" | "process" | "next-worker")` (test-only): a
+/// panic on a pool thread (the pool is out of use afterwards) or in a fresh
+/// process, rejecting with what the page then says; or, resolving with
+/// `"armed"`, the next worker a run starts dies mid-run (a pool worker after
+/// its first result, a spinner process 150 ms into its spin).
 async fn debug_panic(app: &App, place: &str) -> Result<JsValue, String> {
     let outcome = match place {
+        "next-worker" => {
+            super::panics::arm_next_worker();
+            return Ok("armed".into());
+        }
         "pool" => {
             let pool = app
                 .pool
@@ -674,7 +690,7 @@ async fn debug_panic(app: &App, place: &str) -> Result<JsValue, String> {
         }
         other => {
             return Err(format!(
-                "debugPanic takes \"pool\" or \"process\", not {other:?}"
+                "debugPanic takes \"pool\", \"process\" or \"next-worker\", not {other:?}"
             ));
         }
     };
@@ -689,8 +705,9 @@ async fn debug_panic(app: &App, place: &str) -> Result<JsValue, String> {
 
 /// Reads `{ where: "main" | "pool", n?: string | bigint }`.
 fn smoke_options(options: &JsValue) -> Result<(Place, String), String> {
-    let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
-    if options.is_undefined() || options.is_null() {
+    let options = Options::read(options, "runSmoke", &["where", "n"])?;
+    let get = |key: &str| options.get(key);
+    if options.is_empty() {
         return Err(
             "runSmoke needs options: { where: \"main\" | \"pool\", n?: \"<decimal string>\" }"
                 .into(),

@@ -21,12 +21,29 @@ use std::task::Poll;
 use futures_channel::{mpsc, oneshot};
 use futures_core::Stream;
 
+/// Test-only (`spinlab.debugPanic("next-worker")`): the next worker a run
+/// starts dies mid-run. Shared memory, so a thread sees the page's flag; a
+/// process gets it in its payload (`debugDie`) and arms its own.
+static DIE_NEXT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Arms [`DIE_NEXT`].
+pub fn arm_next_worker() {
+    DIE_NEXT.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether this worker is the one to die (once: it disarms the flag).
+pub fn take_armed() -> bool {
+    DIE_NEXT.swap(false, std::sync::atomic::Ordering::SeqCst)
+}
+
 /// The hook's way to the main thread (set once, before any worker starts).
 static REPORTS: OnceLock<mpsc::UnboundedSender<String>> = OnceLock::new();
 
 thread_local! {
     /// The first panic's message, once one has happened (main thread).
     static BROKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// How many panics the main thread has heard of (see [`seen`]).
+    static PANICS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// Runs waiting for their answers (main thread).
     static WAITING: RefCell<Vec<oneshot::Sender<String>>> = const { RefCell::new(Vec::new()) };
 }
@@ -40,6 +57,7 @@ pub fn install() {
     }
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
+        super::threads::forget_current_thread();
         if let Some(reports) = REPORTS.get() {
             let _ = reports.unbounded_send(describe(info));
         }
@@ -50,6 +68,7 @@ pub fn install() {
             BROKEN.with(|b| {
                 b.borrow_mut().get_or_insert_with(|| message.clone());
             });
+            PANICS.with(|p| p.set(p.get() + 1));
             for waiter in WAITING.with(|w| std::mem::take(&mut *w.borrow_mut())) {
                 let _ = waiter.send(message.clone());
             }
@@ -79,10 +98,21 @@ pub fn explain(message: &str) -> String {
     )
 }
 
-/// Awaits `future`, or fails with the reason as soon as a thread panics.
-/// (What needs the pool checks [`broken`] first: a panic before the wait
-/// does not end it, so that runs without the pool still work.)
-pub async fn guarded<F: Future>(future: F) -> Result<F::Output, String> {
+/// How many panics the main thread has heard of so far: a run takes this
+/// when it starts and hands it to every [`guarded`] wait, so that a panic
+/// that arrived while it was between two waits still ends it.
+pub fn seen() -> u64 {
+    PANICS.with(std::cell::Cell::get)
+}
+
+/// Awaits `future`, or fails with the reason as soon as a thread panics, or
+/// at once if one has panicked since `since` (from [`seen`]). (A panic before
+/// the run began does not end it, so that runs without the pool still work;
+/// what needs the pool checks [`broken`] first.)
+pub async fn guarded<F: Future>(since: u64, future: F) -> Result<F::Output, String> {
+    if seen() > since {
+        return Err(explain(&broken().unwrap_or_default()));
+    }
     let (tx, mut panicked) = oneshot::channel();
     WAITING.with(|w| {
         let mut waiting = w.borrow_mut();

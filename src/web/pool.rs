@@ -144,7 +144,8 @@ impl Pool {
         if let Some(message) = super::panics::broken() {
             return Err(super::panics::explain(&message));
         }
-        super::panics::guarded(self.submit(f)?)
+        let since = super::panics::seen();
+        super::panics::guarded(since, self.submit(f)?)
             .await?
             .map_err(|_| "the pool thread stopped before it answered".to_string())
     }

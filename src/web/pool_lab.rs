@@ -22,7 +22,7 @@ use super::code::{self, CodePanel};
 use super::object;
 use super::page::App;
 use super::ui::{
-    Output, css_var, describe, dispatch_report, element, find, key_option, next_paint,
+    Options, Output, css_var, describe, dispatch_report, element, find, key_option, next_paint,
     number_option, whole_number_option,
 };
 use crate::clock::epoch_ms;
@@ -438,6 +438,33 @@ impl PoolView {
         self.max_workers
     }
 
+    /// The run in progress, as `spinlab.stats().pool` shows it (`null` when
+    /// idle): how many workers are up, how many numbers they have taken and
+    /// how many are reported. Tests wait for these events (a number in every
+    /// worker's hand) instead of sleeping for a duration.
+    pub fn snapshot(&self) -> JsValue {
+        let (Ok(active), Ok(timeline)) = (self.active.try_borrow(), self.timeline.try_borrow())
+        else {
+            return JsValue::NULL;
+        };
+        let Some(active) = active.as_ref() else {
+            return JsValue::NULL;
+        };
+        let count = |n: usize| JsValue::from(n as u32);
+        object(&[
+            ("workers", count(active.run.workers)),
+            ("up", count(timeline.started.iter().flatten().count())),
+            ("taken", count(active.run.taken())),
+            ("checked", count(timeline.rows.len())),
+            ("cancelled", count(timeline.cancelled.len())),
+            (
+                "stopped",
+                active.stopped.map_or(JsValue::NULL, |p| p.key().into()),
+            ),
+        ])
+        .into()
+    }
+
     pub fn output_error(&self, message: &str) {
         self.output.say(message, "error");
     }
@@ -601,10 +628,15 @@ pub fn pool_options(
     max_workers: usize,
     calibration: &Result<Calibration, String>,
 ) -> Result<PoolRequest, String> {
-    if options.is_undefined() || options.is_null() {
+    let options = Options::read(
+        options,
+        "runPool",
+        &["mode", "workers", "numbers", "workload", "race"],
+    )?;
+    if options.is_empty() {
         return Err("runPool needs options: { mode, workers?, numbers? }".into());
     }
-    let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    let get = |key: &str| options.get(key);
     let keys: Vec<&str> = Mode::ALL.iter().map(|m| m.key()).collect();
     let mode = key_option(
         &get("mode"),
@@ -763,6 +795,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     view.code.show(&code::pool_listing(mode));
     code::step("start");
     super::monitor::begin_gap();
+    let since = super::panics::seen();
     let (run, mut messages) = pool::start(mode, workers, Arc::clone(&numbers), pool, racy)?;
     let (started_at, lanes) = (run.started_at, run.workers);
     if let Some(note) = run.queue_note() {
@@ -791,9 +824,10 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     let mut racy_ended = false;
     let mut late: Vec<u64> = Vec::new();
     // A panicked thread never says done: stop waiting, and say why.
-    while let Some(message) = match super::panics::guarded(poll_fn(|cx| {
-        futures_core::Stream::poll_next(Pin::new(&mut messages), cx)
-    }))
+    while let Some(message) = match super::panics::guarded(
+        since,
+        poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut messages), cx)),
+    )
     .await
     {
         Ok(message) => message,
@@ -901,6 +935,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     let total_ms = epoch_ms() - started_at;
     let gap_ms = super::monitor::end_gap();
     let active = view.active.borrow_mut().take().expect("the run is active");
+    let gil_handovers = active.run.gil_handovers();
     let stopped = active.stopped;
     for waiter in active.finished {
         let _ = waiter.send(());
@@ -1042,6 +1077,10 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         ("race", racy.into()),
         ("lostToRace", to_strings(&late).into()),
         ("notStarted", to_strings(&not_started).into()),
+        (
+            "gilHandovers",
+            gil_handovers.map_or(JsValue::NULL, |h| (h as f64).into()),
+        ),
         ("transcript", lines.into()),
     ])
     .into();
@@ -1201,7 +1240,8 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
 
 /// Reads `runSweep`'s `{ mode, to? }` (`to`: 1..20, default the pool's size).
 pub fn sweep_options(options: &JsValue, max_workers: usize) -> Result<(Mode, usize), String> {
-    let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    let options = Options::read(options, "runSweep", &["mode", "to"])?;
+    let get = |key: &str| options.get(key);
     let mode = key_option(
         &get("mode"),
         "mode",
@@ -1304,7 +1344,8 @@ async fn split(app: &Rc<App>, n: Option<String>, parts: Option<usize>) -> Result
 
 /// Reads `runSplit`'s `{ n?, parts? }` (`parts`: 1..64; absent: 1, then the pool's size).
 pub fn split_options(options: &JsValue) -> Result<(Option<String>, Option<usize>), String> {
-    let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    let options = Options::read(options, "runSplit", &["n", "parts"])?;
+    let get = |key: &str| options.get(key);
     let n = number_option(&get("n"), "n")?;
     let parts = whole_number_option(&get("parts"), "parts", 1, 64)?;
     Ok((n, parts))

@@ -62,6 +62,9 @@ static LIVE_THREADS: AtomicUsize = AtomicUsize::new(0);
 thread_local! {
     /// Processes the page holds (a `Process` ends its worker when dropped).
     static LIVE_PROCESSES: Cell<usize> = const { Cell::new(0) };
+    /// On a thread [`spawn_with`] started: whether it still counts in
+    /// [`LIVE_THREADS`] (until it exits or dies).
+    static COUNTED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// `(live threads, live processes)` started by spinlab, for leak checks.
@@ -76,8 +79,17 @@ pub fn live_counts() -> (usize, usize) {
 /// and thread-local storage in the shared memory and closes its worker
 /// (see thread.js).
 pub fn exit_current_thread() {
-    LIVE_THREADS.fetch_sub(1, Ordering::SeqCst);
+    forget_current_thread();
     exit_thread();
+}
+
+/// This thread no longer counts as live: it is exiting, or it panicked (the
+/// panic hook calls this; the trap that follows ends the thread, and
+/// `thread.js` closes its worker).
+pub fn forget_current_thread() {
+    if COUNTED.with(|c| c.replace(false)) {
+        LIVE_THREADS.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Starts a worker named `name` (shown in devtools) that runs `f` on this
@@ -122,6 +134,7 @@ pub fn spinlab_thread_entry(ptr: u32, payload: JsValue) {
     // SAFETY: `ptr` came from `Box::into_raw` in `spawn_with`, and `thread.js`
     // passes it exactly once.
     let entry = unsafe { Box::from_raw(ptr as *mut Entry) };
+    COUNTED.with(|c| c.set(true));
     entry(payload);
 }
 
@@ -144,6 +157,10 @@ impl Process {
         payload: &JsValue,
         transfer: &Array,
     ) -> Result<Process, String> {
+        if payload.is_object() && super::panics::take_armed() {
+            // Test-only: the process arms its own flag (see `debugPanic`).
+            let _ = Reflect::set(payload, &"debugDie".into(), &JsValue::TRUE);
+        }
         let glue = GLUE_URL.with(Clone::clone);
         let worker = spawn_process(
             name,
@@ -176,6 +193,8 @@ impl Process {
         };
         let on_error =
             Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
+                // Handled here (the run reports it): not an uncaught error.
+                event.prevent_default();
                 let _ = tx.unbounded_send(Err(format!("the process failed: {}", event.message())));
             });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -242,6 +261,9 @@ pub fn spinlab_process_entry(entry: &str, payload: JsValue) {
             ]));
         }
     }));
+    if Reflect::get(&payload, &"debugDie".into()).is_ok_and(|v| v.is_truthy()) {
+        super::panics::arm_next_worker();
+    }
     match entry {
         "spin" => crate::models::process::child(payload),
         "calibrate" => crate::models::calibrate::child(payload),

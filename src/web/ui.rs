@@ -175,3 +175,55 @@ pub fn key_option<T>(
         .and_then(|s| parse(&s))
         .ok_or_else(|| format!("{name} must be {expected}, not {}", describe(value)))
 }
+
+/// The options object of a `window.spinlab` function, checked against the
+/// names it takes: a misspelt option (`{ mdoe: "threads" }`) is refused with
+/// the names it could have been, never silently ignored.
+pub struct Options {
+    value: JsValue,
+}
+
+impl Options {
+    /// Reads `value` as the options of `function`, which takes `known`.
+    /// `undefined` and `null` read as no options.
+    pub fn read(value: &JsValue, function: &str, known: &[&str]) -> Result<Options, String> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Options {
+                value: JsValue::UNDEFINED,
+            });
+        }
+        if !value.is_object() || js_sys::Array::is_array(value) {
+            return Err(format!(
+                "{function} takes an options object {{ {} }}, not {}",
+                known.join(", "),
+                describe(value)
+            ));
+        }
+        let object: &js_sys::Object = value.unchecked_ref();
+        for key in js_sys::Object::keys(object).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !known.contains(&key.as_str()) {
+                return Err(format!(
+                    "{function}: unknown option {key:?}; it takes {}",
+                    known.join(", ")
+                ));
+            }
+        }
+        Ok(Options {
+            value: value.clone(),
+        })
+    }
+
+    /// Whether no options were given.
+    pub fn is_empty(&self) -> bool {
+        self.value.is_undefined()
+    }
+
+    /// The option `key`, `undefined` when absent.
+    pub fn get(&self, key: &str) -> JsValue {
+        if self.value.is_undefined() {
+            return JsValue::UNDEFINED;
+        }
+        js_sys::Reflect::get(&self.value, &key.into()).unwrap_or(JsValue::UNDEFINED)
+    }
+}

@@ -30,6 +30,7 @@ export async function openBrowser() {
     args: ARGS,
   });
   const page = context.pages()[0] ?? (await context.newPage());
+  boundEvaluate(page);
   const errors = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
@@ -45,9 +46,100 @@ export async function openBrowser() {
 /** Loads the page and waits for the contract's readiness signal. */
 export async function loadReady(page, url = URL) {
   await page.goto(url);
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, {
-    timeout: 60_000,
+  await waitFor(page, () => document.body.dataset.ready === 'true', null, 'the page to be ready');
+}
+
+/**
+ * Fails with `what timed out after …` unless `promise` settles within `ms`.
+ * A hang fails the test with what it waited for, instead of hanging the suite.
+ */
+export function within(ms, what, promise) {
+  let timer;
+  const bound = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`waited ${ms / 1000} s for ${what}: timed out`)), ms);
   });
+  return Promise.race([promise, bound]).finally(() => clearTimeout(timer));
+}
+
+/** The longest one page.evaluate may take (a run, a sweep, a benchmark). */
+export const EVALUATE_MS = 180_000;
+
+/**
+ * Playwright's page.evaluate has no timeout of its own: bound every call, and
+ * name the function that did not return. `page.evaluate(fn, arg, { timeout })`
+ * sets another bound for one call.
+ */
+function boundEvaluate(page) {
+  const source = (fn) => String(fn).replace(/\s+/g, ' ').slice(0, 120);
+  const evaluate = page.evaluate.bind(page);
+  page.evaluate = (fn, arg, { timeout = EVALUATE_MS } = {}) =>
+    within(timeout, `page.evaluate(${source(fn)})`, evaluate(fn, arg));
+  // waitForFunction is bounded (30 s by default): name what it waited for.
+  const waitForFunction = page.waitForFunction.bind(page);
+  page.waitForFunction = (fn, arg, options) => waitForFunction(fn, arg, options).catch((e) => {
+    throw new Error(`waiting for ${source(fn)}: ${e.message.split('\n')[0]}`);
+  });
+}
+
+/** Waits until `fn(arg)` is truthy in the page; a timeout names `what`. */
+export async function waitFor(page, fn, arg, what, timeout = 60_000) {
+  try {
+    return await page.waitForFunction(fn, arg, { timeout, polling: 20 });
+  } catch (e) {
+    throw new Error(`waited ${timeout / 1000} s for ${what}: ${e.message}`);
+  }
+}
+
+/** Polls `check()` (in Node) until it is truthy; a timeout names `what`. */
+export async function until(check, what, timeout = 30_000) {
+  const t0 = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() - t0 > timeout) throw new Error(`waited ${timeout / 1000} s for ${what}: timed out`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Waits until the page is idle again: the threads spinlab started are back
+ * to `threads` (an idle page's) and no process is left. A thread frees
+ * itself one task after its last message, so this is an event to wait for.
+ */
+export async function idle(page, threads) {
+  await waitFor(page, (threads) => {
+    const s = window.spinlab.stats();
+    return s.liveThreads === threads && s.liveProcesses === 0 && s.pool === null;
+  }, threads, `the page to be idle (${threads} live threads, no process, no pool run)`);
+  return page.evaluate(() => window.spinlab.stats());
+}
+
+/**
+ * Starts a pool run and applies `policy` once every worker holds a number
+ * (the event, not a duration: `stats().pool` counts the workers up, the
+ * numbers taken and the results). Resolves with the snapshot at the stop,
+ * whether the stop buttons were on, cancelPool's answer and the report.
+ */
+export function stopMidRun(page, { mode, workers, policy, numbers }) {
+  return page.evaluate(async ({ mode, workers, policy, numbers }) => {
+    let failed = null;
+    const run = window.spinlab.runPool({ mode, workers, numbers });
+    run.catch((e) => { failed = e; });
+    const t0 = performance.now();
+    let s = null;
+    const inHand = () => (s = window.spinlab.stats().pool) &&
+      s.up === s.workers && s.taken === s.workers && s.checked === 0;
+    while (!inHand()) {
+      if (failed) throw failed;
+      if (performance.now() - t0 > 60_000) {
+        throw new Error(`waited 60 s for every ${mode} worker to hold a number: ${JSON.stringify(s)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const stopButtonsOn = !document.querySelector('button[data-stop=poison-pill]').disabled;
+    const stop = await window.spinlab.cancelPool(policy);
+    return { atStop: s, stopButtonsOn, stop, report: await run };
+  }, { mode, workers, policy, numbers });
 }
 
 /**

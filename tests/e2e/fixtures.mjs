@@ -12,3 +12,43 @@ export const FIXTURE = [
 // Eight primes near 2^62: about 2.5 s each, so a stop lands mid-check.
 export const HEAVY = ['4611686018427387847', '4611686018427387817', '4611686018427387787', '4611686018427387733',
   '4611686018427387709', '4611686018427387701', '4611686018427387691', '4611686018427387659'];
+
+/**
+ * An independent oracle for the tests: deterministic Miller-Rabin on BigInt
+ * (the first 12 primes as bases decide every n < 3.3 × 10^24), so that no
+ * expected answer is taken from the code under test.
+ */
+export function isPrime(n) {
+  n = BigInt(n);
+  if (n < 2n) return false;
+  const bases = [2n, 3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n];
+  for (const p of bases) if (n % p === 0n) return n === p;
+  let d = n - 1n;
+  let s = 0;
+  while (d % 2n === 0n) { d /= 2n; s++; }
+  const power = (b, e) => {
+    let r = 1n;
+    for (b %= n; e > 0n; e >>= 1n, b = (b * b) % n) if (e & 1n) r = (r * b) % n;
+    return r;
+  };
+  next: for (const a of bases) {
+    let x = power(a, d);
+    if (x === 1n || x === n - 1n) continue;
+    for (let i = 1; i < s; i++) {
+      x = (x * x) % n;
+      if (x === n - 1n) continue next;
+    }
+    return false;
+  }
+  return true;
+}
+
+/** The integer square root of a BigInt (Newton's method). */
+export function isqrt(n) {
+  n = BigInt(n);
+  if (n < 2n) return n;
+  let x = n;
+  let y = (x + 1n) / 2n;
+  while (y < x) { x = y; y = (x + n / x) / 2n; }
+  return x;
+}

@@ -104,7 +104,8 @@ test('a bad link names every bad setting, keeps the defaults and starts nothing'
   // What was good still applies: the thread model is the one focused.
   assert.equal(state.focused, 'thread');
   assert.equal(state.stats.liveProcesses, 0);
-  assert.ok(state.transcripts.every((t) => t === ''), 'no run started');
+  assert.equal(state.stats.runsStarted, 0, 'no run started');
+  assert.ok(state.transcripts.every((t) => t === ''), 'no transcript written');
 });
 
 test('no errors in the console', () => {

@@ -2,20 +2,10 @@
 // worker behind. Figures are printed; the assertions are on counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { usePage, loadReady, URL } from './browser.mjs';
+import { idle, loadReady, until, usePage, URL } from './browser.mjs';
 
 const { page } = usePage();
 const stats = () => page.evaluate(() => window.spinlab.stats());
-
-/** Threads free themselves one task after their last message: wait for it. */
-async function idle(expectThreads) {
-  for (let i = 0; i < 50; i++) {
-    const s = await stats();
-    if (s.liveThreads === expectThreads && s.liveProcesses === 0) return s;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return stats();
-}
 
 test('100 runs of each mode in a row: live workers and memory stay flat', async () => {
   const base = await stats();
@@ -27,11 +17,9 @@ test('100 runs of each mode in a row: live workers and memory stay flat', async 
       const r = await page.evaluate((o) => window.spinlab.runPool(o), { mode, workers: 2, numbers });
       assert.equal(r.checked, 4, `${mode} run ${i}`);
     }
-    const s = await idle(base.liveThreads);
+    const s = await idle(page, base.liveThreads);
     memory.push(s.wasmMemoryBytes);
     console.log(`# ${mode}: 100 runs in ${((Date.now() - t0) / 1000).toFixed(1)} s; then ${s.liveThreads} live threads, ${s.liveProcesses} processes, ${(s.wasmMemoryBytes / 2 ** 20).toFixed(1)} MB shared memory`);
-    assert.equal(s.liveThreads, base.liveThreads, `${mode}: threads back to the idle page's`);
-    assert.equal(s.liveProcesses, 0, `${mode}: no process left`);
   }
   console.log(`# memory: ${(base.wasmMemoryBytes / 2 ** 20).toFixed(1)} MB before, ${memory.map((b) => (b / 2 ** 20).toFixed(1)).join(' → ')} MB after each mode`);
   // The shared memory grows once, when the first threads are spawned (their
@@ -43,18 +31,18 @@ test('100 runs of each mode in a row: live workers and memory stay flat', async 
 test('a reload in the middle of a run leaves no worker behind', async () => {
   const idleWorkers = page.workers().length;
   // A run of ≈ 2 s: the calibrated fixture would take longer; the fixture twice will do.
-  const run = page.evaluate(() => window.spinlab.runPool({ mode: 'processes', workers: 2, numbers: Array(40).fill('9999999999999917') })).catch(() => 'interrupted');
-  await page.waitForFunction(() => window.spinlab.stats().liveProcesses === 2);
-  for (let i = 0; i < 50 && page.workers().length <= idleWorkers; i++) await new Promise((r) => setTimeout(r, 100));
-  const during = page.workers().length;
+  const run = page.evaluate(() => window.spinlab.runPool({ mode: 'processes', workers: 2, numbers: Array(40).fill('9999999999999917') }))
+    .then(() => 'resolved', (e) => e.message);
+  // Both processes are up and checking (the event, not a duration).
+  await page.waitForFunction(() => { const p = window.spinlab.stats().pool; return p && p.up === 2 && p.taken === 2; });
+  const during = await until(() => page.workers().length > idleWorkers && page.workers().length, 'the processes\' workers to show');
   await loadReady(page, URL);
-  assert.equal(await run, 'interrupted');
-  await idle((await stats()).liveThreads);
+  assert.match(await run, /Execution context was destroyed/, 'the run ended with its page');
   // Workers of the old page end with it: the new page has only its own.
-  for (let i = 0; i < 50 && page.workers().length !== idleWorkers; i++) await new Promise((r) => setTimeout(r, 100));
+  await until(() => page.workers().length === idleWorkers, `${idleWorkers} workers after the reload (${page.workers().length} now)`);
   console.log(`# workers: ${idleWorkers} on an idle page, ${during} during the run, ${page.workers().length} after the reload`);
-  assert.ok(during > idleWorkers, 'the run had started its processes');
-  assert.equal(page.workers().length, idleWorkers);
+  const fresh = await stats();
+  assert.deepEqual([fresh.liveProcesses, fresh.pool, fresh.runsStarted], [0, null, 0], 'the new page started nothing');
 });
 
 test('a double click starts one run, in every lab', async () => {
@@ -65,16 +53,16 @@ test('a double click starts one run, in every lab', async () => {
   // Fast runs, so that a second one would show.
   await page.check('[data-experiment=spinner] input[value=prime]');
   await page.fill('[data-role=spinner-number]', '5000111000222021');
+  const threads = (await stats()).liveThreads;
   for (const button of ['[data-experiment=smoke] button[data-where=pool]', 'button[data-model=process]', 'button[data-mode=threads]']) {
-    const before = await page.evaluate(() => window.__reports.length);
+    const before = await page.evaluate(() => [window.__reports.length, window.spinlab.stats().runsStarted]);
     await page.dblclick(button);
-    await page.waitForFunction((n) => window.__reports.length > n, before);
-    // Long enough for a second run of these to have reported too.
-    await page.waitForTimeout(1500);
-    const after = await page.evaluate(() => window.__reports.length);
-    assert.equal(after - before, 1, `${button}: one run`);
-    assert.equal(await page.isDisabled(button), false, `${button}: usable again`);
+    // Both clicks have been handled when dblclick returns: a run each would
+    // have started by now. Wait for the one report, then count the runs.
+    await page.waitForFunction((n) => window.__reports.length > n, before[0]);
+    await page.waitForFunction((b) => !document.querySelector(b).disabled, button);
+    const after = await page.evaluate(() => [window.__reports.length, window.spinlab.stats().runsStarted]);
+    assert.deepEqual([after[0] - before[0], after[1] - before[1]], [1, 1], `${button}: one run started, one report`);
   }
-  await idle((await stats()).liveThreads);
-  assert.equal((await stats()).liveProcesses, 0);
+  await idle(page, threads);
 });

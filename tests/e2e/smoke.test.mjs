@@ -1,6 +1,7 @@
 // The foundation, end to end: the real server, the real page, real threads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpus } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { usePage } from './browser.mjs';
 
@@ -16,7 +17,7 @@ test('the page is ready, cross-origin isolated, with a thread pool', async () =>
   assert.equal(state.isolated, true);
   assert.equal(state.caps.crossOriginIsolated, true);
   assert.equal(state.caps.threads, true);
-  assert.ok(state.caps.hardwareConcurrency >= 1);
+  assert.equal(state.caps.hardwareConcurrency, cpus().length, 'the browser sees this machine\'s cores');
   assert.equal(state.caps.poolSize, Math.max(state.caps.hardwareConcurrency, 2));
   const shown = await page.textContent('[data-cap=threads] dd');
   assert.equal(shown, 'yes');
@@ -85,6 +86,9 @@ test('bad input is refused with a message, on the page and in the promise', asyn
   const number = await page.evaluate(() =>
     window.spinlab.runSmoke({ where: 'pool', n: 5000111000222021 }).then(() => 'resolved', (e) => e.message));
   assert.match(number, /must be a decimal string/);
+  const misspelt = await page.evaluate(() =>
+    window.spinlab.runSmoke({ where: 'pool', number: '7' }).then(() => 'resolved', (e) => e.message));
+  assert.equal(misspelt, 'runSmoke: unknown option "number"; it takes where, n');
   // Nothing was left running: the buttons are enabled again.
   assert.equal(await page.isDisabled('button[data-where=pool]'), false);
 });

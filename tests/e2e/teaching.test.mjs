@@ -1,15 +1,19 @@
 // The teaching layer: the words beside each experiment, the jargon panel,
 // the code panel following a run, the keyboard, accessibility (axe-core),
-// a 360 px phone, and the screenshots the README shows.
+// a 360 px phone, and a screenshot of each lab.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { URL, loadReady, usePage } from './browser.mjs';
 import { HEAVY } from './fixtures.mjs';
 
 const { page, errors } = usePage();
-const SHOTS = new globalThis.URL('./screenshots/', import.meta.url).pathname;
+// Screenshots go with the test's artifacts (target/e2e-artifacts under ./x
+// test), never over the README's images: `./x screenshots` refreshes those.
+const SHOTS = `${process.env.SPINLAB_ARTIFACTS ?? join(tmpdir(), 'spinlab-artifacts')}/`;
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const nextReport = () => page.evaluate(() => new Promise((resolve) =>

@@ -14,35 +14,26 @@
 //! and writes `target/bench/results-quick.json` only.
 
 use std::fs;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use serde_json::Value;
-use spinlab::bench::Pitfall;
+use serde_json::{Map, Value};
 use spinlab::bench::{
-    Kernel, Measurements, PoolSeries, QueueSeries, Sizes, Split, Verdict, figures_json,
+    Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Sizes, Split, Verdict, figures_json,
     markdown_table, string,
 };
 use spinlab::primes::{BOOK_PRIME, NUMBERS};
 
 use crate::{
     CHROMIUM, Result, apt_install, build, can_apt, cargo, ensure_chromium, ensure_node_packages,
-    root, run, server, step, version_of,
+    root, run, serve_on_loopback, server, step, version_of,
 };
 
 const README_BEGIN: &str = "<!-- bench:begin -->";
 const README_END: &str = "<!-- bench:end -->";
 
-pub fn bench(args: &[String]) -> Result<()> {
-    let mut quick = false;
-    for arg in args {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            other => return Err(format!("bench: unknown option {other}\n\n{}", crate::USAGE)),
-        }
-    }
+pub fn bench(quick: bool) -> Result<()> {
     let t0 = Instant::now();
     let root = root();
     let e2e = root.join("tests/e2e");
@@ -65,9 +56,7 @@ pub fn bench(args: &[String]) -> Result<()> {
     fs::create_dir_all(&scratch).map_err(|e| format!("creating {}: {e}", scratch.display()))?;
     let page_json = scratch.join("page.json");
     let _ = fs::remove_file(&page_json);
-    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("valid address");
-    let server = server::start(&root.join("www"), loopback, server::Isolation::On)
-        .map_err(|e| e.to_string())?;
+    let server = serve_on_loopback(server::Isolation::On)?;
     let outcome = run(
         Command::new("node")
             .current_dir(&e2e)
@@ -85,7 +74,9 @@ pub fn bench(args: &[String]) -> Result<()> {
             .map_err(|e| format!("reading {}: {e}", page_json.display()))?,
     )
     .map_err(|e| format!("the browser benchmark wrote bad JSON: {e}"))?;
-    let mut m = measurements_from(&page["measurements"])?;
+    let page = Record::new(&page, "page.json", &["browser", "measurements"])?;
+    let browser = page.text("browser")?;
+    let mut m = measurements_from(page.get("measurements")?)?;
     let runs = m.runs.to_string();
 
     step("the native reference: the same check and pool protocol, release build");
@@ -93,28 +84,20 @@ pub fn bench(args: &[String]) -> Result<()> {
     numbers.sort();
     numbers.dedup();
     let out = json_of(Command::new(&native).args(["kernel", &runs]).args(&numbers))?;
+    let timed = native_kernels(&out)?;
     for kernel in &mut m.kernels {
-        let key = if kernel.variant == "is_prime" {
-            "ms"
-        } else {
-            "unrolledMs"
-        };
-        if let Some(native) = array(&out["kernels"])
+        let native = timed
             .iter()
-            .find(|k| k["n"].as_str() == Some(&kernel.n.to_string()))
-        {
-            kernel.native_ms = floats(&native[key]);
-        }
+            .find(|native| native.n == kernel.n)
+            .ok_or_else(|| format!("the native reference did not time {}", kernel.n))?;
+        kernel.native_ms = if kernel.variant == "is_prime" {
+            native.ms.clone()
+        } else {
+            native.unrolled_ms.clone()
+        };
     }
     let out = json_of(Command::new(&native).args(["fixture", &runs, &m.cores.to_string()]))?;
-    for series in array(&out["pools"]) {
-        m.pools.push(PoolSeries {
-            mode: text(&series["mode"]),
-            workers: series["workers"].as_u64().unwrap_or(0) as usize,
-            total_ms: floats(&series["totalMs"]),
-            gap_ms: Vec::new(),
-        });
-    }
+    m.pools.extend(native_pools(&out)?);
 
     step(&format!(
         "CPython ({}): the book's is_prime",
@@ -125,13 +108,13 @@ pub fn bench(args: &[String]) -> Result<()> {
             .arg(root.join("bench/is_prime.py"))
             .args(["kernel", &runs, &BOOK_PRIME.to_string()]),
     )?;
-    if let (Some(kernel), Some(cpython)) = (
-        m.kernels
-            .iter_mut()
-            .find(|k| k.n == BOOK_PRIME && k.variant == "is_prime"),
-        array(&out["kernels"]).first(),
-    ) {
-        kernel.cpython_ms = floats(&cpython["ms"]);
+    let cpython_ms = cpython_kernel(&out, BOOK_PRIME)?;
+    if let Some(kernel) = m
+        .kernels
+        .iter_mut()
+        .find(|k| k.n == BOOK_PRIME && k.variant == "is_prime")
+    {
+        kernel.cpython_ms = cpython_ms;
     }
     if !quick {
         println!(
@@ -145,7 +128,8 @@ pub fn bench(args: &[String]) -> Result<()> {
                 .args(["fixture", &runs])
                 .args(&fixture),
         )?;
-        m.cpython_fixture_ms = floats(&out["fixtureMs"]);
+        m.cpython_fixture_ms =
+            Record::new(&out, "is_prime.py fixture", &["fixtureMs"])?.numbers("fixtureMs")?;
     }
 
     m.sizes = Some(sizes(&root.join("www/pkg")));
@@ -175,7 +159,7 @@ pub fn bench(args: &[String]) -> Result<()> {
             "chromium",
             first_line(Command::new(CHROMIUM).arg("--version")),
         ),
-        ("userAgent", text(&page["browser"])),
+        ("userAgent", browser),
         ("python", first_line(Command::new(&python).arg("--version"))),
         ("node", first_line(Command::new("node").arg("--version"))),
     ];
@@ -201,7 +185,10 @@ pub fn bench(args: &[String]) -> Result<()> {
     fs::write(&file, &results).map_err(|e| format!("writing {}: {e}", file.display()))?;
     if !quick {
         publish_reference(&root)?;
-        update_readme(&root, &table, command, &date, &machine)?;
+        let path = root.join("README.md");
+        let readme = fs::read_to_string(&path).map_err(|e| format!("reading README.md: {e}"))?;
+        let updated = with_table(&readme, &table, command, &date, &machine.describe())?;
+        fs::write(&path, updated).map_err(|e| format!("writing README.md: {e}"))?;
     }
 
     println!("\n==> spinlab benchmark, {date}, {}\n", machine.describe());
@@ -292,86 +279,255 @@ fn first_line(cmd: &mut Command) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn array(v: &Value) -> &[Value] {
-    v.as_array().map_or(&[], Vec::as_slice)
+/// A JSON object read strictly, with its path for messages: an unknown key
+/// (a misspelling), a missing key or a value of the wrong type is an error
+/// naming it, never a zero or an empty series.
+struct Record<'a> {
+    path: String,
+    fields: &'a Map<String, Value>,
 }
 
-fn floats(v: &Value) -> Vec<f64> {
-    array(v).iter().filter_map(Value::as_f64).collect()
+impl<'a> Record<'a> {
+    /// `v`, found at `path`: an object with exactly `keys`.
+    fn new(v: &'a Value, path: impl Into<String>, keys: &[&str]) -> Result<Record<'a>> {
+        let path = path.into();
+        let fields = v
+            .as_object()
+            .ok_or_else(|| format!("{path} is not an object: {v}"))?;
+        if let Some(unknown) = fields.keys().find(|k| !keys.contains(&k.as_str())) {
+            return Err(format!(
+                "{path} has an unknown key \"{unknown}\" (its keys are {})",
+                keys.join(", ")
+            ));
+        }
+        if let Some(missing) = keys.iter().find(|k| !fields.contains_key(**k)) {
+            return Err(format!("{path} has no \"{missing}\""));
+        }
+        Ok(Record { path, fields })
+    }
+
+    fn at(&self, key: &str) -> String {
+        format!("{}.{key}", self.path)
+    }
+
+    fn get(&self, key: &str) -> Result<&'a Value> {
+        self.fields
+            .get(key)
+            .ok_or_else(|| format!("{} has no \"{key}\"", self.path))
+    }
+
+    /// The value at `key`, read by `read`, which says what it expected.
+    fn read<T>(
+        &self,
+        key: &str,
+        expected: &str,
+        read: impl FnOnce(&'a Value) -> Option<T>,
+    ) -> Result<T> {
+        let v = self.get(key)?;
+        read(v).ok_or_else(|| format!("{} is not {expected}: {v}", self.at(key)))
+    }
+
+    fn count(&self, key: &str) -> Result<usize> {
+        self.read(key, "a count", |v| v.as_u64().map(|n| n as usize))
+    }
+
+    fn flag(&self, key: &str) -> Result<bool> {
+        self.read(key, "true or false", Value::as_bool)
+    }
+
+    fn text(&self, key: &str) -> Result<String> {
+        self.read(key, "a string", |v| v.as_str().map(str::to_string))
+    }
+
+    /// A number beyond 2^53, as a decimal string.
+    fn big(&self, key: &str) -> Result<u64> {
+        self.read(key, "a number as a decimal string", |v| {
+            v.as_str()?.parse().ok()
+        })
+    }
+
+    fn list(&self, key: &str) -> Result<&'a [Value]> {
+        self.read(key, "a list", |v| v.as_array().map(Vec::as_slice))
+    }
+
+    /// Samples: every one a number (`null`, a sample that was not finite, is refused).
+    fn numbers(&self, key: &str) -> Result<Vec<f64>> {
+        samples(self.get(key)?, &self.at(key))
+    }
+
+    /// The records in the list at `key`, each with exactly `keys`.
+    fn records(&self, key: &str, keys: &[&str]) -> Result<Vec<Record<'a>>> {
+        self.list(key)?
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Record::new(v, format!("{}[{i}]", self.at(key)), keys))
+            .collect()
+    }
+
+    /// The record at `key` with exactly `keys`, or `None` for `null`.
+    fn optional(&self, key: &str, keys: &[&str]) -> Result<Option<Record<'a>>> {
+        let v = self.get(key)?;
+        if v.is_null() {
+            return Ok(None);
+        }
+        Record::new(v, self.at(key), keys).map(Some)
+    }
 }
 
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_string()
+/// A list of samples at `path`, every one a number.
+fn samples(v: &Value, path: &str) -> Result<Vec<f64>> {
+    v.as_array()
+        .ok_or_else(|| format!("{path} is not a list: {v}"))?
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            x.as_f64()
+                .ok_or_else(|| format!("{path}[{i}] is not a number: {x}"))
+        })
+        .collect()
 }
 
-fn big(v: &Value) -> Result<u64> {
-    v.as_str()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("expected a number as a decimal string, got {v}"))
-}
-
-fn count(v: &Value) -> usize {
-    v.as_u64().unwrap_or(0) as usize
-}
-
-/// The page's measurements (`Measurements::to_json`, read back).
+/// The page's measurements (`Measurements::to_json`, with `bench.mjs`'s
+/// start-up samples), read back.
 fn measurements_from(v: &Value) -> Result<Measurements> {
+    let v = Record::new(
+        v,
+        "measurements",
+        &[
+            "runs",
+            "cores",
+            "kernels",
+            "sequentialMs",
+            "sequentialCostsMs",
+            "cpythonFixtureMs",
+            "pools",
+            "queues",
+            "split",
+            "pitfall",
+            "startupColdMs",
+            "startupWarmMs",
+            // The page cannot measure its own files: the sizes are read here, after the build.
+            "sizes",
+        ],
+    )?;
     let mut m = Measurements {
-        runs: count(&v["runs"]),
-        cores: count(&v["cores"]),
-        sequential_ms: floats(&v["sequentialMs"]),
-        sequential_costs_ms: array(&v["sequentialCostsMs"]).iter().map(floats).collect(),
-        cpython_fixture_ms: floats(&v["cpythonFixtureMs"]),
-        startup_cold_ms: floats(&v["startupColdMs"]),
-        startup_warm_ms: floats(&v["startupWarmMs"]),
+        runs: v.count("runs")?,
+        cores: v.count("cores")?,
+        sequential_ms: v.numbers("sequentialMs")?,
+        sequential_costs_ms: v
+            .list("sequentialCostsMs")?
+            .iter()
+            .enumerate()
+            .map(|(i, run)| samples(run, &format!("{}[{i}]", v.at("sequentialCostsMs"))))
+            .collect::<Result<_>>()?,
+        cpython_fixture_ms: v.numbers("cpythonFixtureMs")?,
+        startup_cold_ms: v.numbers("startupColdMs")?,
+        startup_warm_ms: v.numbers("startupWarmMs")?,
         ..Measurements::default()
     };
     if m.runs == 0 || m.cores == 0 {
-        return Err(format!("the page's measurements are incomplete: {v}"));
+        return Err(format!(
+            "the page's measurements are incomplete: {} runs, {} cores",
+            m.runs, m.cores
+        ));
     }
-    for k in array(&v["kernels"]) {
+    for k in v.records(
+        "kernels",
+        &["n", "variant", "wasmMs", "nativeMs", "cpythonMs"],
+    )? {
         m.kernels.push(Kernel {
-            n: big(&k["n"])?,
-            variant: text(&k["variant"]),
-            wasm_ms: floats(&k["wasmMs"]),
-            native_ms: floats(&k["nativeMs"]),
-            cpython_ms: floats(&k["cpythonMs"]),
+            n: k.big("n")?,
+            variant: k.text("variant")?,
+            wasm_ms: k.numbers("wasmMs")?,
+            native_ms: k.numbers("nativeMs")?,
+            cpython_ms: k.numbers("cpythonMs")?,
         });
     }
-    for p in array(&v["pools"]) {
+    for p in v.records("pools", &["mode", "workers", "totalMs", "gapMs"])? {
         m.pools.push(PoolSeries {
-            mode: text(&p["mode"]),
-            workers: count(&p["workers"]),
-            total_ms: floats(&p["totalMs"]),
-            gap_ms: floats(&p["gapMs"]),
+            mode: p.text("mode")?,
+            workers: p.count("workers")?,
+            total_ms: p.numbers("totalMs")?,
+            gap_ms: p.numbers("gapMs")?,
         });
     }
-    for q in array(&v["queues"]) {
+    for q in v.records("queues", &["via", "shared", "jobs", "usPerJob"])? {
         m.queues.push(QueueSeries {
-            via: text(&q["via"]),
-            shared: q["shared"].as_bool().unwrap_or(false),
-            jobs: count(&q["jobs"]),
-            us_per_job: floats(&q["usPerJob"]),
+            via: q.text("via")?,
+            shared: q.flag("shared")?,
+            jobs: q.count("jobs")?,
+            us_per_job: q.numbers("usPerJob")?,
         });
     }
-    let s = &v["split"];
-    if !s.is_null() {
+    if let Some(s) = v.optional("split", &["n", "parts", "oneMs", "partsMs"])? {
         m.split = Some(Split {
-            n: big(&s["n"])?,
-            parts: count(&s["parts"]),
-            one_ms: floats(&s["oneMs"]),
-            parts_ms: floats(&s["partsMs"]),
+            n: s.big("n")?,
+            parts: s.count("parts")?,
+            one_ms: s.numbers("oneMs")?,
+            parts_ms: s.numbers("partsMs")?,
         });
     }
-    let p = &v["pitfall"];
-    if !p.is_null() {
+    if let Some(p) = v.optional("pitfall", &["n", "computeMs", "gapMs"])? {
         m.pitfall = Some(Pitfall {
-            n: big(&p["n"])?,
-            compute_ms: floats(&p["computeMs"]),
-            gap_ms: floats(&p["gapMs"]),
+            n: p.big("n")?,
+            compute_ms: p.numbers("computeMs")?,
+            gap_ms: p.numbers("gapMs")?,
         });
     }
     Ok(m)
+}
+
+/// One number timed by the native reference, with `is_prime` and with
+/// `is_prime_unrolled`.
+#[derive(Debug, PartialEq)]
+struct NativeKernel {
+    n: u64,
+    ms: Vec<f64>,
+    unrolled_ms: Vec<f64>,
+}
+
+/// The native reference's `kernel` output.
+fn native_kernels(out: &Value) -> Result<Vec<NativeKernel>> {
+    Record::new(out, "spinlab-native kernel", &["kernels"])?
+        .records("kernels", &["n", "ms", "unrolledMs"])?
+        .iter()
+        .map(|k| {
+            Ok(NativeKernel {
+                n: k.big("n")?,
+                ms: k.numbers("ms")?,
+                unrolled_ms: k.numbers("unrolledMs")?,
+            })
+        })
+        .collect()
+}
+
+/// The native reference's `fixture` output: its pools (the sequential
+/// total is the page's own figure, so it is not used).
+fn native_pools(out: &Value) -> Result<Vec<PoolSeries>> {
+    Record::new(out, "spinlab-native fixture", &["sequentialMs", "pools"])?
+        .records("pools", &["mode", "workers", "totalMs"])?
+        .iter()
+        .map(|p| {
+            Ok(PoolSeries {
+                mode: p.text("mode")?,
+                workers: p.count("workers")?,
+                total_ms: p.numbers("totalMs")?,
+                gap_ms: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// CPython's `kernel` output for the one number `n` it was given.
+fn cpython_kernel(out: &Value, n: u64) -> Result<Vec<f64>> {
+    let kernels =
+        Record::new(out, "is_prime.py kernel", &["kernels"])?.records("kernels", &["n", "ms"])?;
+    match kernels.as_slice() {
+        [k] if k.big("n")? == n => k.numbers("ms"),
+        _ => Err(format!(
+            "is_prime.py kernel timed other numbers than {n}: {out}"
+        )),
+    }
 }
 
 /// The built module's and glue's sizes, raw and gzipped (`gzip -9`).
@@ -439,26 +595,230 @@ impl Machine {
     }
 }
 
-/// Replaces the README's table (between the bench markers) with this run's.
-fn update_readme(
-    root: &Path,
+/// `readme` with the table between the bench markers replaced by this
+/// run's, headed by how and where it was measured.
+fn with_table(
+    readme: &str,
     table: &str,
     command: &str,
     date: &str,
-    machine: &Machine,
-) -> Result<()> {
-    let path = root.join("README.md");
-    let readme = fs::read_to_string(&path).map_err(|e| format!("reading README.md: {e}"))?;
-    let (Some(begin), Some(end)) = (readme.find(README_BEGIN), readme.find(README_END)) else {
-        return Err(format!(
-            "README.md has no {README_BEGIN} … {README_END} markers for the table"
-        ));
-    };
+    machine: &str,
+) -> Result<String> {
+    let markers =
+        || format!("README.md has no {README_BEGIN} … {README_END} markers for the table");
+    let begin = readme.find(README_BEGIN).ok_or_else(markers)?;
+    let end = begin + readme[begin..].find(README_END).ok_or_else(markers)?;
     let block = format!(
-        "{README_BEGIN}\nMeasured by `{command}` on {date}: {}. Every figure is the median of its runs after a warm-up (min – max beside it); \
-         ratios pair samples taken in the same run. Raw samples: `bench/results.json`.\n\n{table}",
-        machine.describe()
+        "{README_BEGIN}\nMeasured by `{command}` on {date}: {machine}. Every figure is the median of its runs after a warm-up (min – max beside it); \
+         ratios pair samples taken in the same run. Raw samples: `bench/results.json`.\n\n{table}"
     );
-    let updated = format!("{}{block}{}", &readme[..begin], &readme[end..]);
-    fs::write(&path, updated).map_err(|e| format!("writing README.md: {e}"))
+    Ok(format!("{}{block}{}", &readme[..begin], &readme[end..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page's measurements as `bench.mjs` writes them, small.
+    const PAGE: &str = r#"{"runs":2,"cores":2,
+        "kernels":[{"n":"5000111000222021","variant":"is_prime","wasmMs":[3300.5,3310],"nativeMs":[],"cpythonMs":[]}],
+        "sequentialMs":[600,610.25],"sequentialCostsMs":[[1.5,2],[1.25,2.5]],"cpythonFixtureMs":[],
+        "pools":[{"mode":"processes","workers":2,"totalMs":[320,330],"gapMs":[4,5]}],
+        "queues":[{"via":"messages","shared":false,"jobs":1000,"usPerJob":[12.5,13]}],
+        "split":{"n":"9007199254740997","parts":4,"oneMs":[100,101],"partsMs":[52,53]},
+        "pitfall":null,"startupColdMs":[536,627],"startupWarmMs":[281,378],"sizes":null}"#;
+
+    fn read(json: &str) -> Result<Measurements> {
+        measurements_from(&serde_json::from_str(json).expect("valid JSON"))
+    }
+
+    #[test]
+    fn reads_the_page_measurements() {
+        let m = read(PAGE).unwrap();
+        assert_eq!(
+            m,
+            Measurements {
+                runs: 2,
+                cores: 2,
+                kernels: vec![Kernel {
+                    n: 5_000_111_000_222_021,
+                    variant: "is_prime".into(),
+                    wasm_ms: vec![3300.5, 3310.0],
+                    native_ms: vec![],
+                    cpython_ms: vec![],
+                }],
+                sequential_ms: vec![600.0, 610.25],
+                sequential_costs_ms: vec![vec![1.5, 2.0], vec![1.25, 2.5]],
+                cpython_fixture_ms: vec![],
+                pools: vec![PoolSeries {
+                    mode: "processes".into(),
+                    workers: 2,
+                    total_ms: vec![320.0, 330.0],
+                    gap_ms: vec![4.0, 5.0],
+                }],
+                queues: vec![QueueSeries {
+                    via: "messages".into(),
+                    shared: false,
+                    jobs: 1000,
+                    us_per_job: vec![12.5, 13.0],
+                }],
+                split: Some(Split {
+                    n: 9_007_199_254_740_997,
+                    parts: 4,
+                    one_ms: vec![100.0, 101.0],
+                    parts_ms: vec![52.0, 53.0],
+                }),
+                pitfall: None,
+                startup_cold_ms: vec![536.0, 627.0],
+                startup_warm_ms: vec![281.0, 378.0],
+                sizes: None,
+            }
+        );
+    }
+
+    #[test]
+    fn reads_back_what_the_page_writes() {
+        let mut m = read(PAGE).unwrap();
+        m.pitfall = Some(Pitfall {
+            n: BOOK_PRIME,
+            compute_ms: vec![3000.0],
+            gap_ms: vec![2999.5],
+        });
+        assert_eq!(read(&m.to_json()).unwrap(), m);
+    }
+
+    #[test]
+    fn refuses_a_misspelled_key_naming_it() {
+        let err = read(&PAGE.replace("\"wasmMs\"", "\"wasmMS\"")).unwrap_err();
+        assert!(
+            err.starts_with("measurements.kernels[0] has an unknown key \"wasmMS\""),
+            "{err}"
+        );
+        let err = read(&PAGE.replace("\"runs\"", "\"rusn\"")).unwrap_err();
+        assert!(
+            err.starts_with("measurements has an unknown key \"rusn\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_missing_key_naming_it() {
+        let err = read(&PAGE.replace(",\"gapMs\":[4,5]", "")).unwrap_err();
+        assert_eq!(err, "measurements.pools[0] has no \"gapMs\"");
+        let err = read(&PAGE.replace("\"pitfall\":null,", "")).unwrap_err();
+        assert_eq!(err, "measurements has no \"pitfall\"");
+    }
+
+    #[test]
+    fn refuses_a_value_of_the_wrong_type_naming_it() {
+        let err = read(&PAGE.replace("\"runs\":2", "\"runs\":\"2\"")).unwrap_err();
+        assert_eq!(err, "measurements.runs is not a count: \"2\"");
+        let err = read(&PAGE.replace("[600,610.25]", "[600,null]")).unwrap_err();
+        assert_eq!(err, "measurements.sequentialMs[1] is not a number: null");
+        let err = read(&PAGE.replace("[[1.5,2]", "[[1.5,\"2\"]")).unwrap_err();
+        assert_eq!(
+            err,
+            "measurements.sequentialCostsMs[0][1] is not a number: \"2\""
+        );
+        let err = read(&PAGE.replace("\"9007199254740997\"", "9007199254740997")).unwrap_err();
+        assert_eq!(
+            err,
+            "measurements.split.n is not a number as a decimal string: 9007199254740997"
+        );
+    }
+
+    #[test]
+    fn reads_the_references_output_strictly() {
+        let native: Value = serde_json::from_str(
+            r#"{"kernels":[{"n":"5000111000222021","ms":[40.5,41],"unrolledMs":[30,31.5]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            native_kernels(&native).unwrap(),
+            [NativeKernel {
+                n: 5_000_111_000_222_021,
+                ms: vec![40.5, 41.0],
+                unrolled_ms: vec![30.0, 31.5],
+            }]
+        );
+        let fixture: Value = serde_json::from_str(
+            r#"{"sequentialMs":[500],"pools":[{"mode":"native-threads","workers":2,"totalMs":[260,270]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            native_pools(&fixture).unwrap(),
+            [PoolSeries {
+                mode: "native-threads".into(),
+                workers: 2,
+                total_ms: vec![260.0, 270.0],
+                gap_ms: vec![],
+            }]
+        );
+        let misspelled: Value = serde_json::from_str(
+            r#"{"sequentialMs":[500],"pools":[{"mode":"native-threads","worker":2,"totalMs":[260]}]}"#,
+        )
+        .unwrap();
+        let err = native_pools(&misspelled).unwrap_err();
+        assert!(
+            err.starts_with("spinlab-native fixture.pools[0] has an unknown key \"worker\""),
+            "{err}"
+        );
+        let cpython: Value =
+            serde_json::from_str(r#"{"kernels":[{"n":"5000111000222021","ms":[3300]}]}"#).unwrap();
+        assert_eq!(
+            cpython_kernel(&cpython, 5_000_111_000_222_021).unwrap(),
+            [3300.0]
+        );
+        assert!(cpython_kernel(&cpython, 7).is_err());
+    }
+
+    /// `bench/results.json`, the last full run, is what the page shows as
+    /// its reference: its measurements must read back.
+    #[test]
+    fn the_last_full_run_reads_back() {
+        let path = root().join("bench/results.json");
+        let results: Value =
+            serde_json::from_str(&fs::read_to_string(&path).expect("bench/results.json"))
+                .expect("valid JSON");
+        let m = measurements_from(&results["measurements"]).unwrap();
+        assert!(m.runs > 0 && !m.kernels.is_empty() && !m.pools.is_empty());
+    }
+
+    const README: &str = "# spinlab\n\n## Performance\n\nintro\n\n<!-- bench:begin -->\nold table\n<!-- bench:end -->\n\n## After\n";
+
+    #[test]
+    fn replaces_the_readme_table_between_its_markers() {
+        let updated = with_table(
+            README,
+            "| new | table |\n",
+            "./x bench",
+            "2026-01-02 03:04 UTC",
+            "a CPU, 2 cores",
+        )
+        .unwrap();
+        assert_eq!(
+            updated,
+            "# spinlab\n\n## Performance\n\nintro\n\n<!-- bench:begin -->\n\
+             Measured by `./x bench` on 2026-01-02 03:04 UTC: a CPU, 2 cores. Every figure is the median of its runs after a warm-up (min – max beside it); \
+             ratios pair samples taken in the same run. Raw samples: `bench/results.json`.\n\n\
+             | new | table |\n<!-- bench:end -->\n\n## After\n"
+        );
+        // Run again, it replaces its own table.
+        let again = with_table(&updated, "| newer |\n", "./x bench", "d", "m").unwrap();
+        assert!(
+            again.contains("| newer |\n<!-- bench:end -->") && !again.contains("| new | table |")
+        );
+    }
+
+    #[test]
+    fn refuses_a_readme_without_both_markers_in_order() {
+        for readme in [
+            "no markers",
+            "<!-- bench:begin -->\nonly the start",
+            "<!-- bench:end -->\nreversed\n<!-- bench:begin -->\n",
+        ] {
+            let err = with_table(readme, "t", "c", "d", "m").unwrap_err();
+            assert!(err.contains("has no <!-- bench:begin -->"), "{err}");
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! spinlab's build tool: `cargo xtask serve | build | test` (via `./x`).
+//! spinlab's build tool: `cargo xtask serve | build | test | bench | screenshots`
+//! (via `./x`).
 //!
 //! One way to do each thing. It installs what a package manager can install
 //! (wasm-bindgen-cli at the crate's pinned version, wasm-pack, the end-to-end
@@ -6,27 +7,87 @@
 //! otherwise stops with the exact command to run.
 
 mod bench;
+mod bounded;
 mod server;
 
 use std::env;
 use std::ffi::OsString;
 use std::fs;
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
 
 type Result<T> = std::result::Result<T, String>;
 
-const USAGE: &str = "\
-usage: ./x <command>            (or: cargo xtask <command>)
+/// spinlab's build tool: `./x <command>` (or `cargo xtask <command>`)
+// The usage lines spell out every flag, so that a refusal, which prints
+// them, lists the valid ones: keep them in step with the flags.
+#[derive(Debug, Parser)]
+#[command(
+    name = "./x",
+    bin_name = "./x",
+    override_usage = "./x serve [--port N] [--host H]\n       \
+                      ./x build\n       \
+                      ./x test\n       \
+                      ./x bench [--quick]\n       \
+                      ./x screenshots"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
 
-  serve [--port N] [--host H]   build the page and serve www/ (default 127.0.0.1:8000)
-  build                         build the wasm (release) and its bindings into www/pkg
-  test                          run every test: native, wasm in headless Chrome, end-to-end
-  bench [--quick]               measure spinlab against native Rust and CPython (see README)
-";
+#[derive(Debug, PartialEq, Subcommand)]
+enum Task {
+    /// Build the page and serve www/ (default 127.0.0.1:8000)
+    #[command(override_usage = "./x serve [--port N] [--host H]")]
+    Serve {
+        /// The port to listen on
+        #[arg(long, value_name = "N", env = "SPINLAB_PORT", default_value_t = 8000)]
+        port: u16,
+        /// The address to listen on (browsers isolate plain http:// on loopback only)
+        #[arg(long, value_name = "H", default_value = "127.0.0.1")]
+        host: IpAddr,
+    },
+    /// Build the wasm (release) and its bindings into www/pkg
+    #[command(override_usage = "./x build")]
+    Build,
+    /// Run every test: lint, native, wasm in headless Chrome, end-to-end
+    #[command(override_usage = "./x test")]
+    Test,
+    /// Measure spinlab against native Rust and CPython (see the README)
+    #[command(override_usage = "./x bench [--quick]")]
+    Bench {
+        /// 3 runs a figure, a ≈1 s prime, no CPython fixture run; writes
+        /// target/bench/results-quick.json only
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Refresh the README's screenshots (tests/e2e/screenshots)
+    #[command(override_usage = "./x screenshots")]
+    Screenshots,
+}
+
+/// The fewest tests each layer must pass: fewer means a test file was lost
+/// or renamed while the rest passed. Raise them as tests are added.
+const LINT_MINIMUM: u32 = 3;
+const NATIVE_MINIMUM: u32 = 68;
+const WASM_MINIMUM: u32 = 13;
+const E2E_MINIMUM: u32 = 52;
+
+/// How long each layer may run, compiling included, before its processes are
+/// killed: generous for a busy 2-core machine, far below CI's 90 minutes, so
+/// that a hang fails naming what hung.
+const LINT_BOUND: Duration = Duration::from_secs(15 * 60);
+const NATIVE_BOUND: Duration = Duration::from_secs(15 * 60);
+const WASM_BOUND: Duration = Duration::from_secs(20 * 60);
+const E2E_BOUND: Duration = Duration::from_secs(30 * 60);
+const SCREENSHOTS_BOUND: Duration = Duration::from_secs(15 * 60);
+/// One end-to-end test's bound, in ms (`node --test` has none by default).
+const E2E_TEST_TIMEOUT_MS: u32 = 300_000;
 
 /// Chromium flags for a closed network (its background services would only
 /// fail to connect) and for running as root.
@@ -46,17 +107,12 @@ const WASM_CRATE: [&str; 6] = [
 ];
 
 fn main() -> ExitCode {
-    let args: Vec<String> = env::args().skip(1).collect();
-    let outcome = match args.first().map(String::as_str) {
-        Some("serve") => serve(&args[1..]),
-        Some("build") => build().map(drop),
-        Some("test") => test(),
-        Some("bench") => bench::bench(&args[1..]),
-        Some("-h" | "--help" | "help") => {
-            print!("{USAGE}");
-            Ok(())
-        }
-        _ => Err(format!("unknown or missing command\n\n{USAGE}")),
+    let outcome = match Cli::parse().command {
+        Task::Serve { port, host } => serve(SocketAddr::new(host, port)),
+        Task::Build => build().map(drop),
+        Task::Test => test(),
+        Task::Bench { quick } => bench::bench(quick),
+        Task::Screenshots => screenshots(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -89,23 +145,6 @@ fn run(cmd: &mut Command, what: &str) -> Result<()> {
     } else {
         Err(format!("{what} failed ({status})"))
     }
-}
-
-/// Runs `cmd`, echoing its standard output line by line and returning it.
-fn run_capturing(cmd: &mut Command, what: &str) -> Result<(bool, String)> {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("{what}: could not run {:?}: {e}", cmd.get_program()))?;
-    let mut captured = String::new();
-    for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
-        let line = line.map_err(|e| format!("{what}: reading its output: {e}"))?;
-        println!("{line}");
-        captured.push_str(&line);
-        captured.push('\n');
-    }
-    let status = child.wait().map_err(|e| format!("{what}: {e}"))?;
-    Ok((status.success(), captured))
 }
 
 /// The output of `program --version`, if it runs.
@@ -270,29 +309,8 @@ fn build() -> Result<PathBuf> {
     Ok(bound)
 }
 
-fn serve(args: &[String]) -> Result<()> {
-    let mut host = "127.0.0.1".to_string();
-    let mut port: u16 = env::var("SPINLAB_PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(8000);
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--port" => {
-                port = value()?
-                    .parse()
-                    .map_err(|_| "--port takes a number 0-65535")?
-            }
-            "--host" => host = value()?.clone(),
-            other => return Err(format!("serve: unknown option {other}\n\n{USAGE}")),
-        }
-    }
+fn serve(addr: SocketAddr) -> Result<()> {
     build()?;
-    let addr: SocketAddr = format!("{host}:{port}")
-        .parse()
-        .map_err(|_| format!("{host}:{port} is not an IP address and port"))?;
     let handle = server::start(&root().join("www"), addr, server::Isolation::On)
         .map_err(|e| e.to_string())?;
     println!(
@@ -308,40 +326,58 @@ fn serve(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `N passed; M failed` summed over every "test result:" line (cargo, the
-/// wasm-bindgen test runner) or read from node's "# pass N" / "# fail N".
-fn count_results(output: &str) -> (u32, u32) {
-    let number_before = |line: &str, word: &str| -> u32 {
-        let words: Vec<&str> = line
-            .split([' ', ';', '.'])
-            .filter(|w| !w.is_empty())
-            .collect();
-        words
-            .windows(2)
-            .find(|w| w[1] == word)
-            .and_then(|w| w[0].parse().ok())
-            .unwrap_or(0)
-    };
-    let mut passed = 0;
-    let mut failed = 0;
-    for line in output.lines() {
-        let line = line.trim();
+/// A layer's tally, summed over its runners' closing lines.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Counts {
+    passed: u32,
+    failed: u32,
+    /// Skipped, todo, cancelled or ignored: tests that did not run.
+    skipped: u32,
+}
+
+/// The counts in cargo's and the wasm-bindgen test runner's
+/// `test result: … N passed; M failed; K ignored …` lines, and in node's
+/// closing `# pass N`, `# fail N`, `# skipped N`, `# todo N`,
+/// `# cancelled N` (TAP reporter; `ℹ pass N` and so on from the spec reporter).
+fn count_results(output: &str) -> Counts {
+    let mut counts = Counts::default();
+    for line in output.lines().map(str::trim) {
         if line.starts_with("test result:") {
-            passed += number_before(line, "passed");
-            failed += number_before(line, "failed");
-        } else if let Some(n) = line
-            .strip_prefix("# pass ")
-            .or_else(|| line.strip_prefix("ℹ pass "))
-        {
-            passed += n.trim().parse().unwrap_or(0);
-        } else if let Some(n) = line
-            .strip_prefix("# fail ")
-            .or_else(|| line.strip_prefix("ℹ fail "))
-        {
-            failed += n.trim().parse().unwrap_or(0);
+            counts.passed += number_before(line, "passed");
+            counts.failed += number_before(line, "failed");
+            counts.skipped += number_before(line, "ignored");
+        } else if let Some((key, n)) = node_count(line) {
+            match key {
+                "pass" => counts.passed += n,
+                "fail" => counts.failed += n,
+                "skipped" | "todo" | "cancelled" => counts.skipped += n,
+                _ => {}
+            }
         }
     }
-    (passed, failed)
+    counts
+}
+
+/// In `test result: ok. 16 passed; 0 failed; …`, the number before `word`.
+fn number_before(line: &str, word: &str) -> u32 {
+    let words: Vec<&str> = line
+        .split([' ', ';', '.'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .windows(2)
+        .find(|w| w[1] == word)
+        .and_then(|w| w[0].parse().ok())
+        .unwrap_or(0)
+}
+
+/// One of node's closing counts: `# pass 4` (TAP) or `ℹ pass 4` (spec).
+fn node_count(line: &str) -> Option<(&str, u32)> {
+    let (key, n) = line
+        .strip_prefix("# ")
+        .or_else(|| line.strip_prefix("ℹ "))?
+        .split_once(' ')?;
+    Some((key, n.trim().parse().ok()?))
 }
 
 fn is_root() -> bool {
@@ -400,17 +436,23 @@ fn ensure_chromium() -> Result<()> {
     }
 }
 
+/// Node.js's version as (major, minor), if it runs.
+fn node_version() -> Option<(u32, u32)> {
+    let v = version_of(Path::new("node"))?;
+    let mut parts = v.trim_start_matches('v').split('.');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+/// Whether `node --test` takes `--test-timeout` (Node 20.11 and 21.2 on;
+/// Debian 12's and Ubuntu 24.04's Node 18 refuses it, and then the
+/// end-to-end layer's own bound is the only one).
+fn takes_test_timeout((major, minor): (u32, u32)) -> bool {
+    major >= 22 || (major == 21 && minor >= 2) || (major == 20 && minor >= 11)
+}
+
 /// Node.js 18 or newer with npm, installed by apt when it can be.
 fn ensure_node() -> Result<()> {
-    let node_major = || {
-        version_of(Path::new("node")).and_then(|v| {
-            v.trim_start_matches('v')
-                .split('.')
-                .next()?
-                .parse::<u32>()
-                .ok()
-        })
-    };
+    let node_major = || node_version().map(|(major, _)| major);
     if node_major().is_none_or(|m| m < 18) && can_apt() {
         apt_install(&["nodejs", "npm"])?;
     }
@@ -445,11 +487,103 @@ fn ensure_node_packages(e2e: &Path) -> Result<()> {
     Ok(())
 }
 
+/// One layer of `./x test`: what its runners counted, the fewest passed
+/// tests it must reach, and what went wrong that the counts do not show.
 struct Layer {
     name: &'static str,
-    passed: u32,
-    failed: u32,
-    ok: bool,
+    counts: Counts,
+    minimum: u32,
+    /// A command that failed with no failing test counted, or ran out of time.
+    trouble: Vec<String>,
+}
+
+impl Layer {
+    fn new(name: &'static str, minimum: u32) -> Layer {
+        Layer {
+            name,
+            counts: Counts::default(),
+            minimum,
+            trouble: Vec::new(),
+        }
+    }
+
+    /// A layer run by one bounded command, counted from its output.
+    fn of_run(
+        name: &'static str,
+        minimum: u32,
+        what: &str,
+        bound: Duration,
+        ran: &bounded::Ran,
+    ) -> Layer {
+        let mut layer = Layer::new(name, minimum);
+        layer.counts = count_results(&ran.stdout);
+        match ran.status {
+            None => layer.ran_out(what, bound, ran),
+            Some(status) if !status.success() && layer.counts.failed == 0 => {
+                layer.trouble.push(format!(
+                    "{what} failed ({status}) with no failing test counted; its last lines:\n{}",
+                    ran.last_lines()
+                ))
+            }
+            Some(_) => {}
+        }
+        layer
+    }
+
+    /// Records that `what` ran out of the layer's bound and was killed. Its
+    /// last lines show where it stood: libtest prints "test X has been
+    /// running for over 60 seconds", node each test as it ends.
+    fn ran_out(&mut self, what: &str, bound: Duration, ran: &bounded::Ran) {
+        self.trouble.push(format!(
+            "the {} layer ran out of its bound of {} in {what}, which was killed with every process it started; its last lines:\n{}",
+            self.name,
+            span(bound),
+            ran.last_lines()
+        ));
+    }
+
+    /// Why the layer failed; empty when it passed. A test that did not run
+    /// fails it too, and so do fewer tests than its minimum, unless trouble
+    /// already explains the missing ones.
+    fn problems(&self) -> Vec<String> {
+        let Counts {
+            passed,
+            failed,
+            skipped,
+        } = self.counts;
+        let mut why = self.trouble.clone();
+        if failed > 0 {
+            why.push(format!("{failed} failed"));
+        }
+        if skipped > 0 {
+            why.push(format!(
+                "{skipped} skipped, todo, cancelled or ignored: every test must run, so the layer fails"
+            ));
+        }
+        if self.trouble.is_empty() && passed + failed + skipped < self.minimum {
+            why.push(format!(
+                "{passed} passed, expected at least {}: a test file was lost or renamed?",
+                self.minimum
+            ));
+        }
+        why
+    }
+}
+
+/// A duration as the messages say it: whole minutes, or seconds.
+fn span(d: Duration) -> String {
+    if d.as_secs() >= 60 && d.as_secs().is_multiple_of(60) {
+        format!("{} min", d.as_secs() / 60)
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// Serves `www/` on a free loopback port, for the browsers of the tests, the
+/// screenshots and the benchmark.
+fn serve_on_loopback(isolation: server::Isolation) -> Result<server::Handle> {
+    let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    server::start(&root().join("www"), loopback, isolation).map_err(|e| e.to_string())
 }
 
 fn test() -> Result<()> {
@@ -457,7 +591,7 @@ fn test() -> Result<()> {
     let e2e = root.join("tests/e2e");
     let t0 = Instant::now();
 
-    // Everything the three layers need, before any of them runs.
+    // Everything the four layers need, before any of them runs.
     wasm_bindgen()?;
     ensure_cargo_tool("wasm-pack", "wasm-pack", None, true)?;
     ensure_chromium()?;
@@ -487,35 +621,42 @@ fn test() -> Result<()> {
         ),
         ("cargo clippy (wasm)", &wasm_clippy),
     ];
-    let mut passed = 0;
+    let mut lint = Layer::new("lint (fmt, clippy)", LINT_MINIMUM);
+    let deadline = Instant::now() + LINT_BOUND;
     for (what, args) in lints {
-        if run(cargo().current_dir(&root).args(args), what).is_ok() {
-            passed += 1;
+        let ran = bounded::run(cargo().current_dir(&root).args(args), what, deadline)?;
+        match ran.status {
+            Some(status) if status.success() => lint.counts.passed += 1,
+            Some(status) => {
+                lint.counts.failed += 1;
+                lint.trouble.push(format!("{what} failed ({status})"));
+            }
+            None => {
+                lint.ran_out(what, LINT_BOUND, &ran);
+                break;
+            }
         }
     }
-    let failed = lints.len() as u32 - passed;
-    layers.push(Layer {
-        name: "lint (fmt, clippy)",
-        passed,
-        failed,
-        ok: failed == 0,
-    });
+    layers.push(lint);
 
     step("native tests (cargo test --workspace)");
-    let (ok, out) = run_capturing(
+    let what = "cargo test --workspace";
+    let ran = bounded::run(
         cargo().current_dir(&root).args(["test", "--workspace"]),
-        "cargo test",
+        what,
+        Instant::now() + NATIVE_BOUND,
     )?;
-    let (passed, failed) = count_results(&out);
-    layers.push(Layer {
-        name: "native (cargo test)",
-        passed,
-        failed,
-        ok,
-    });
+    layers.push(Layer::of_run(
+        "native (cargo test)",
+        NATIVE_MINIMUM,
+        what,
+        NATIVE_BOUND,
+        &ran,
+    ));
 
     step("wasm tests in headless Chrome (wasm-pack test --headless --chrome)");
-    let (ok, out) = run_capturing(
+    let what = "wasm-pack test";
+    let ran = bounded::run(
         Command::new(cargo_bin_dir().join("wasm-pack"))
             .current_dir(&root)
             .args(["test", "--headless", "--chrome"])
@@ -528,83 +669,390 @@ fn test() -> Result<()> {
                 root.join("tests/webdriver.json"),
             )
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
-        "wasm-pack test",
+        what,
+        Instant::now() + WASM_BOUND,
     )?;
-    let (passed, failed) = count_results(&out);
-    layers.push(Layer {
-        name: "wasm (wasm-pack test, headless Chrome)",
-        passed,
-        failed,
-        ok,
-    });
+    layers.push(Layer::of_run(
+        "wasm (wasm-pack test, headless Chrome)",
+        WASM_MINIMUM,
+        what,
+        WASM_BOUND,
+        &ran,
+    ));
 
     step("end-to-end tests (playwright-core + Chromium against the real server)");
     build()?;
-    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("valid address");
-    let www = root.join("www");
-    let isolated =
-        server::start(&www, loopback, server::Isolation::On).map_err(|e| e.to_string())?;
+    let isolated = serve_on_loopback(server::Isolation::On)?;
     // The same files without COOP/COEP: the page must explain what is missing.
-    let plain = server::start(&www, loopback, server::Isolation::Off).map_err(|e| e.to_string())?;
+    let plain = serve_on_loopback(server::Isolation::Off)?;
     let url = format!("http://{}/", isolated.addr);
     let plain_url = format!("http://{}/", plain.addr);
     println!("serving www/ at {url} (and without isolation headers at {plain_url})");
-    let (ok, out) = run_capturing(
-        Command::new("node")
-            .current_dir(&e2e)
-            .args(["--test", "--test-reporter=tap", "--test-concurrency=1"])
-            .env("SPINLAB_URL", &url)
-            .env("SPINLAB_URL_NOT_ISOLATED", &plain_url)
-            .env("CHROMIUM", CHROMIUM)
-            .env("SPINLAB_ARTIFACTS", e2e.join("artifacts")),
-        "node --test",
-    )?;
-    drop((isolated, plain));
-    let (passed, failed) = count_results(&out);
-    layers.push(Layer {
-        name: "end-to-end (playwright-core, Chromium)",
-        passed,
-        failed,
-        ok,
-    });
-
-    println!("\n==> summary ({:.0} s)", t0.elapsed().as_secs_f64());
-    for layer in &layers {
-        let verdict = if layer.ok && layer.failed == 0 && layer.passed > 0 {
-            "ok"
-        } else {
-            "FAILED"
-        };
+    // The tests' screenshots and traces: build output, never the README's images.
+    let artifacts = root.join("target/e2e-artifacts");
+    fs::create_dir_all(&artifacts).map_err(|e| format!("creating {}: {e}", artifacts.display()))?;
+    let mut node = Command::new("node");
+    node.current_dir(&e2e)
+        .args(["--test", "--test-reporter=tap", "--test-concurrency=1"])
+        .env("SPINLAB_URL", &url)
+        .env("SPINLAB_URL_NOT_ISOLATED", &plain_url)
+        .env("CHROMIUM", CHROMIUM)
+        .env("SPINLAB_ARTIFACTS", &artifacts);
+    if node_version().is_some_and(takes_test_timeout) {
+        node.arg(format!("--test-timeout={E2E_TEST_TIMEOUT_MS}"));
+    } else {
         println!(
-            "  {:<42} {:>4} passed {:>3} failed   {verdict}",
-            layer.name, layer.passed, layer.failed
+            "note: this Node.js has no --test-timeout (20.11 on): only the layer's bound of {} stops a hung test",
+            span(E2E_BOUND)
         );
     }
-    let total: u32 = layers.iter().map(|l| l.passed).sum();
-    let bad: Vec<&str> = layers
-        .iter()
-        .filter(|l| !l.ok || l.failed > 0 || l.passed == 0)
-        .map(|l| l.name)
-        .collect();
+    let what = "node --test";
+    let ran = bounded::run(&mut node, what, Instant::now() + E2E_BOUND)?;
+    drop((isolated, plain));
+    layers.push(Layer::of_run(
+        "end-to-end (playwright-core, Chromium)",
+        E2E_MINIMUM,
+        what,
+        E2E_BOUND,
+        &ran,
+    ));
+
+    summarize(&layers, t0.elapsed())
+}
+
+/// Prints each layer's counts and verdict, with the reasons of a failure
+/// under it; fails naming the layers that failed.
+fn summarize(layers: &[Layer], took: Duration) -> Result<()> {
+    println!("\n==> summary ({:.0} s)", took.as_secs_f64());
+    let mut total = Counts::default();
+    let mut bad = Vec::new();
+    for layer in layers {
+        let Counts {
+            passed,
+            failed,
+            skipped,
+        } = layer.counts;
+        let problems = layer.problems();
+        let verdict = if problems.is_empty() { "ok" } else { "FAILED" };
+        println!(
+            "  {:<42} {passed:>4} passed {failed:>3} failed {skipped:>3} skipped   {verdict}",
+            layer.name
+        );
+        for problem in &problems {
+            println!("      {}", problem.trim_end().replace('\n', "\n      "));
+        }
+        if !problems.is_empty() {
+            bad.push(layer.name);
+        }
+        total.passed += passed;
+        total.failed += failed;
+        total.skipped += skipped;
+    }
+    println!(
+        "total: {} passed, {} failed, {} skipped",
+        total.passed, total.failed, total.skipped
+    );
     if bad.is_empty() {
-        println!("  all {total} tests passed");
         Ok(())
     } else {
         Err(format!("tests failed in: {}", bad.join(", ")))
     }
 }
 
+/// Refreshes the README's screenshots: `tests/e2e/screenshots.mjs` against
+/// the built page, writing into `tests/e2e/screenshots`. The tests write
+/// theirs under `target/e2e-artifacts`, never over these.
+fn screenshots() -> Result<()> {
+    let e2e = root().join("tests/e2e");
+    ensure_chromium()?;
+    ensure_node_packages(&e2e)?;
+    build()?;
+    let server = serve_on_loopback(server::Isolation::On)?;
+    let url = format!("http://{}/", server.addr);
+    let out = e2e.join("screenshots");
+    step(&format!(
+        "the README's screenshots (node screenshots.mjs against {url})"
+    ));
+    bounded::run_checked(
+        Command::new("node")
+            .current_dir(&e2e)
+            .arg("screenshots.mjs")
+            .env("SPINLAB_URL", &url)
+            .env("CHROMIUM", CHROMIUM)
+            .env("SPINLAB_SCREENSHOTS", &out),
+        "node screenshots.mjs",
+        SCREENSHOTS_BOUND,
+    )?;
+    println!(
+        "the README's screenshots are refreshed in {}",
+        out.display()
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::count_results;
+    use super::*;
+    use clap::error::ErrorKind;
+
+    fn parse(args: &[&str]) -> std::result::Result<Task, clap::Error> {
+        Cli::try_parse_from(std::iter::once("./x").chain(args.iter().copied())).map(|c| c.command)
+    }
+
+    /// The error's text as printed, without its colours.
+    fn refusal(args: &[&str]) -> String {
+        parse(args).expect_err("refused").render().to_string()
+    }
 
     #[test]
-    fn counts_cargo_and_node_results() {
-        let cargo = "test result: ok. 16 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 2.00s\n\
-                     test result: FAILED. 3 passed; 2 failed; 0 ignored\n";
-        assert_eq!(count_results(cargo), (19, 2));
-        let node = "# tests 5\n# pass 4\n# fail 1\n";
-        assert_eq!(count_results(node), (4, 1));
-        assert_eq!(count_results("nothing here"), (0, 0));
+    fn an_unknown_flag_is_refused_by_name() {
+        let message = refusal(&["build", "--bogus"]);
+        assert!(message.contains("--bogus"), "{message}");
+        assert!(message.contains("Usage: ./x build"), "{message}");
+    }
+
+    #[test]
+    fn a_misspelled_flag_is_refused_with_the_right_one() {
+        let message = refusal(&["serve", "--prot", "9000"]);
+        assert!(message.contains("'--prot'"), "{message}");
+        assert!(
+            message.contains("Usage: ./x serve [--port N] [--host H]"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn serve_takes_a_port_and_a_host() {
+        let Ok(Task::Serve { port, .. }) = parse(&["serve", "--port", "9000"]) else {
+            panic!("serve --port 9000 parses");
+        };
+        assert_eq!(port, 9000);
+        let Ok(Task::Serve { host, .. }) = parse(&["serve", "--host", "::1"]) else {
+            panic!("serve --host ::1 parses");
+        };
+        assert_eq!(host, IpAddr::from(std::net::Ipv6Addr::LOCALHOST));
+        assert!(refusal(&["serve", "--port", "70000"]).contains("70000"));
+        assert!(refusal(&["serve", "--host", "localhost:1"]).contains("localhost:1"));
+    }
+
+    #[test]
+    fn bench_takes_quick() {
+        assert_eq!(
+            parse(&["bench", "--quick"]).unwrap(),
+            Task::Bench { quick: true }
+        );
+        assert_eq!(parse(&["bench"]).unwrap(), Task::Bench { quick: false });
+        let message = refusal(&["bench", "--qiuck"]);
+        assert!(message.contains("'--qiuck'"), "{message}");
+        assert!(message.contains("Usage: ./x bench [--quick]"), "{message}");
+    }
+
+    #[test]
+    fn an_extra_argument_is_refused() {
+        let message = refusal(&["test", "extra"]);
+        assert!(message.contains("extra"), "{message}");
+        assert_eq!(parse(&["screenshots"]).unwrap(), Task::Screenshots);
+    }
+
+    #[test]
+    fn an_unknown_or_missing_command_is_refused_and_help_lists_them() {
+        let message = refusal(&["tset"]);
+        assert!(message.contains("'tset'"), "{message}");
+        for usage in [
+            "./x serve [--port N] [--host H]",
+            "./x bench [--quick]",
+            "./x screenshots",
+        ] {
+            assert!(message.contains(usage), "{usage} missing from {message}");
+        }
+        assert!(parse(&[]).is_err());
+        let help = parse(&["--help"]).expect_err("help is printed, not run");
+        assert_eq!(help.kind(), ErrorKind::DisplayHelp);
+        let help = help.render().to_string();
+        for command in ["serve", "build", "test", "bench", "screenshots"] {
+            assert!(help.contains(command), "{command} missing from {help}");
+        }
+    }
+
+    #[test]
+    fn counts_cargo_results_with_ignored_tests() {
+        let cargo = "\
+     Running unittests src/lib.rs (target/debug/deps/spinlab-0f3c)
+
+running 16 tests
+test primes::tests::fixture ... ok
+test primes::tests::slow ... ignored
+test result: ok. 15 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 2.00s
+
+     Running tests/bench.rs (target/debug/deps/bench-9a1e)
+
+running 5 tests
+test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s
+
+   Doc-tests spinlab
+
+running 0 tests
+
+test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
+";
+        assert_eq!(
+            count_results(cargo),
+            Counts {
+                passed: 18,
+                failed: 2,
+                skipped: 1
+            }
+        );
+    }
+
+    #[test]
+    fn counts_wasm_bindgen_test_runner_results() {
+        let wasm = "\
+Running headless tests in Chrome on `http://127.0.0.1:41207/`
+Try find `webdriver.json` for configure browser's capabilities:
+Load from `tests/webdriver.json`
+running 14 tests
+test web::pool_runs_in_parallel ... ok
+test web::needs_a_second_core ... ignored
+
+test result: ok. 13 passed; 0 failed; 1 ignored; 0 filtered out; finished in 6.51s
+";
+        assert_eq!(
+            count_results(wasm),
+            Counts {
+                passed: 13,
+                failed: 0,
+                skipped: 1
+            }
+        );
+    }
+
+    #[test]
+    fn counts_node_tap_results_with_skips_todos_and_cancelled() {
+        let tap = "\
+TAP version 13
+# Subtest: the smoke experiment
+ok 1 - the smoke experiment
+  ---
+  duration_ms: 812.5
+  ...
+# Subtest: scales onto two cores
+ok 2 - scales onto two cores # SKIP only 1 core here
+not ok 3 - stops at once # TODO
+1..3
+# tests 57
+# suites 4
+# pass 50
+# fail 1
+# cancelled 2
+# skipped 3
+# todo 1
+# duration_ms 93412.7
+";
+        assert_eq!(
+            count_results(tap),
+            Counts {
+                passed: 50,
+                failed: 1,
+                skipped: 6
+            }
+        );
+        let spec = "ℹ tests 5\nℹ pass 3\nℹ fail 0\nℹ cancelled 0\nℹ skipped 1\nℹ todo 1\n";
+        assert_eq!(
+            count_results(spec),
+            Counts {
+                passed: 3,
+                failed: 0,
+                skipped: 2
+            }
+        );
+        assert_eq!(count_results("nothing here"), Counts::default());
+    }
+
+    fn layer(passed: u32, failed: u32, skipped: u32) -> Layer {
+        Layer {
+            counts: Counts {
+                passed,
+                failed,
+                skipped,
+            },
+            ..Layer::new("native (cargo test)", 68)
+        }
+    }
+
+    #[test]
+    fn a_layer_passes_with_every_test_run_and_enough_of_them() {
+        assert!(layer(68, 0, 0).problems().is_empty());
+        assert!(layer(70, 0, 0).problems().is_empty());
+    }
+
+    #[test]
+    fn a_skipped_test_fails_the_layer_saying_how_many() {
+        assert_eq!(
+            layer(70, 0, 2).problems(),
+            ["2 skipped, todo, cancelled or ignored: every test must run, so the layer fails"]
+        );
+    }
+
+    #[test]
+    fn fewer_tests_than_the_minimum_fail_the_layer() {
+        assert_eq!(
+            layer(60, 0, 0).problems(),
+            ["60 passed, expected at least 68: a test file was lost or renamed?"]
+        );
+        // Failures account for tests that did not pass: nothing was lost.
+        assert_eq!(layer(66, 2, 0).problems(), ["2 failed"]);
+    }
+
+    #[test]
+    fn trouble_fails_the_layer_without_blaming_lost_tests() {
+        let mut hung = layer(12, 0, 0);
+        hung.ran_out("cargo test --workspace", NATIVE_BOUND, &hung_run());
+        let problems = hung.problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with(
+                "the native (cargo test) layer ran out of its bound of 15 min in cargo test --workspace"
+            ),
+            "{}",
+            problems[0]
+        );
+        assert!(
+            problems[0].contains("test slow has been running for over 60 seconds"),
+            "{}",
+            problems[0]
+        );
+        let summary = summarize(&[hung, layer(68, 0, 0)], Duration::ZERO);
+        assert_eq!(summary, Err("tests failed in: native (cargo test)".into()));
+    }
+
+    /// A command that hung after printing libtest's warning, cut short.
+    fn hung_run() -> bounded::Ran {
+        bounded::run(
+            Command::new("sh").args([
+                "-c",
+                "echo 'test slow has been running for over 60 seconds'; sleep 600",
+            ]),
+            "sh",
+            Instant::now() + Duration::from_millis(300),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn node_takes_a_test_timeout_from_20_11() {
+        assert!(!takes_test_timeout((18, 19)));
+        assert!(!takes_test_timeout((20, 10)));
+        assert!(takes_test_timeout((20, 11)));
+        assert!(!takes_test_timeout((21, 1)));
+        assert!(takes_test_timeout((21, 2)));
+        assert!(takes_test_timeout((22, 0)));
+    }
+
+    #[test]
+    fn spans_read_in_minutes_or_seconds() {
+        assert_eq!(span(E2E_BOUND), "30 min");
+        assert_eq!(span(Duration::from_millis(300)), "0.3 s");
+        assert_eq!(span(Duration::from_secs(90)), "90.0 s");
     }
 }

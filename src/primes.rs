@@ -533,13 +533,15 @@ pub struct Calibration {
     pub capped: bool,
 }
 
-/// Picks the first prime whose check takes `target_secs` at the measured
-/// rate: `is_prime(p)` divides about `isqrt(p) / 2` times.
+/// Picks the first prime whose check takes at least `target_secs` at the
+/// measured rate: `is_prime(p)` makes `d` divisions (3, 5, … `2d + 1`) from
+/// `p > (2d + 1)²` on. In integers: an `f64` square of a 10-digit root
+/// rounds, and would start below it.
 pub fn calibrate(divisions_per_sec: f64, target_secs: f64) -> Calibration {
-    let divisions = (divisions_per_sec * target_secs).max(1.0);
-    let root = 2.0 * divisions + 1.0;
+    let divisions = (divisions_per_sec * target_secs).ceil().clamp(1.0, 1e18) as u128;
+    let root = 2 * divisions + 1;
     let start = root * root;
-    let (prime, capped) = if start >= LARGEST_U64_PRIME as f64 {
+    let (prime, capped) = if start >= u128::from(LARGEST_U64_PRIME) {
         (LARGEST_U64_PRIME, true)
     } else {
         match next_prime(start as u64) {

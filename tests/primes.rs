@@ -683,14 +683,13 @@ fn calibration_picks_the_next_prime_at_the_target_rate() {
     use spinlab::primes::calibrate;
     // At 435 million divisions a second (2.3 ns each), 3 s is 1_305_000_000
     // divisions. (Python) Every prime from 2610000001² = 6812100005220000001
-    // on makes at least that many; `calibrate` squares in f64, which rounds
-    // the start down to 6812100005219999744, so it picks the first prime
-    // after that, still below the square: one division short, 1_304_999_999
-    // divisions, 2.9999999977 s.
+    // on makes at least that many; the first is 6812100005220000109, with
+    // exactly 1_305_000_000 divisions: 3 s. (An f64 square rounds that start
+    // down to 6812100005219999744, one division short: it once did.)
     let c = calibrate(435e6, 3.0);
-    assert_eq!(c.prime, 6_812_100_005_219_999_821);
+    assert_eq!(c.prime, 6_812_100_005_220_000_109);
     assert!(oracle_is_prime(c.prime));
-    assert_eq!(c.expected_secs, 1_304_999_999.0 / 435e6);
+    assert_eq!(c.expected_secs, 3.0);
     assert_eq!((c.divisions_per_sec, c.capped), (435e6, false));
     // Small rates, where the f64 square is exact: the first prime above
     // (2d + 1)² for d divisions, which makes exactly d (Python).

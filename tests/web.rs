@@ -192,6 +192,8 @@ async fn event_set_on_the_main_thread_wakes_a_waiting_thread() {
         })
     };
     let setter = async {
+        // Give the waiter a chance to be waiting already (if it is not, the
+        // test still holds: a wait after set() returns true at once).
         sleep_ms(150).await;
         assert!(!done.is_set());
         done.set();
@@ -199,6 +201,8 @@ async fn event_set_on_the_main_thread_wakes_a_waiting_thread() {
     let ((set, waited), ()) =
         futures_util::future::join(async { waiter.await.unwrap() }, setter).await;
     assert!(set, "wait() must return true once set");
+    // A missed wake-up would still return true, but only at the 20 s
+    // deadline: half of it tells the two apart on any machine.
     assert!(waited < 10.0, "the waiter slept through set(): {waited} s");
     assert!(done.is_set());
     // Once set, a wait returns at once.

@@ -61,6 +61,9 @@ impl Capabilities {
 thread_local! {
     /// When the page became ready, in ms since navigation began.
     static READY_MS: Cell<f64> = const { Cell::new(f64::NAN) };
+    /// The threads an idle page keeps (the pool's coordinator, the monitor):
+    /// `spinlab.stats().idleThreads`, what `liveThreads` returns to.
+    static IDLE_THREADS: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Where the smoke experiment runs `check(n)`.
@@ -139,6 +142,8 @@ pub struct Running<'a>(&'a App);
 impl Drop for Running<'_> {
     fn drop(&mut self) {
         self.0.busy.set(false);
+        // `debugPanic("next-worker")` arms the next run only.
+        super::panics::disarm();
         self.0.set_running(false);
     }
 }
@@ -239,6 +244,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         None => set_status(&doc, "Ready."),
     }
     READY_MS.set(window.performance().map_or(f64::NAN, |p| p.now()));
+    IDLE_THREADS.set(super::threads::live_counts().0);
     body.dataset().set("ready", "true")?;
     Ok(())
 }
@@ -617,6 +623,7 @@ fn install_api(
             ("liveThreads", (threads as u32).into()),
             ("liveProcesses", (processes as u32).into()),
             ("readyMs", READY_MS.get().into()),
+            ("idleThreads", (IDLE_THREADS.get() as u32).into()),
             ("pool", stats_app.pool_lab.snapshot()),
             ("runsStarted", stats_app.runs_started.get().into()),
         ])

@@ -31,6 +31,11 @@ pub fn arm_next_worker() {
     DIE_NEXT.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
+/// Disarms [`DIE_NEXT`] (a run has ended without using it).
+pub fn disarm() {
+    DIE_NEXT.store(false, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Whether this worker is the one to die (once: it disarms the flag).
 pub fn take_armed() -> bool {
     DIE_NEXT.swap(false, std::sync::atomic::Ordering::SeqCst)
@@ -42,8 +47,10 @@ static REPORTS: OnceLock<mpsc::UnboundedSender<String>> = OnceLock::new();
 thread_local! {
     /// The first panic's message, once one has happened (main thread).
     static BROKEN: RefCell<Option<String>> = const { RefCell::new(None) };
-    /// How many panics the main thread has heard of (see [`seen`]).
+    /// How many panics the main thread has heard of (see [`seen`]), and the
+    /// latest one's message.
     static PANICS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static LATEST: RefCell<String> = const { RefCell::new(String::new()) };
     /// Runs waiting for their answers (main thread).
     static WAITING: RefCell<Vec<oneshot::Sender<String>>> = const { RefCell::new(Vec::new()) };
 }
@@ -57,7 +64,7 @@ pub fn install() {
     }
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        super::threads::forget_current_thread();
+        super::threads::died();
         if let Some(reports) = REPORTS.get() {
             let _ = reports.unbounded_send(describe(info));
         }
@@ -69,6 +76,7 @@ pub fn install() {
                 b.borrow_mut().get_or_insert_with(|| message.clone());
             });
             PANICS.with(|p| p.set(p.get() + 1));
+            LATEST.set(message.clone());
             for waiter in WAITING.with(|w| std::mem::take(&mut *w.borrow_mut())) {
                 let _ = waiter.send(message.clone());
             }
@@ -111,7 +119,7 @@ pub fn seen() -> u64 {
 /// what needs the pool checks [`broken`] first.)
 pub async fn guarded<F: Future>(since: u64, future: F) -> Result<F::Output, String> {
     if seen() > since {
-        return Err(explain(&broken().unwrap_or_default()));
+        return Err(explain(&LATEST.with_borrow(Clone::clone)));
     }
     let (tx, mut panicked) = oneshot::channel();
     WAITING.with(|w| {

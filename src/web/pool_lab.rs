@@ -443,9 +443,11 @@ impl PoolView {
     /// how many are reported. Tests wait for these events (a number in every
     /// worker's hand) instead of sleeping for a duration.
     pub fn snapshot(&self) -> JsValue {
+        // (Never borrowed across an await; should that change, `undefined`
+        // says "unknown", not "no run".)
         let (Ok(active), Ok(timeline)) = (self.active.try_borrow(), self.timeline.try_borrow())
         else {
-            return JsValue::NULL;
+            return JsValue::UNDEFINED;
         };
         let Some(active) = active.as_ref() else {
             return JsValue::NULL;

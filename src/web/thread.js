@@ -51,9 +51,6 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
     } catch (err) {
       // A failed start or a Rust panic (a trap) must reach the page, not only the console.
       postMessage({ type: 'spinlab_thread_error', message: String(err && err.message || err) });
-      // A thread that trapped can run nothing more: end its worker (its
-      // stack stays allocated in the shared memory; the pool is out of use).
-      if (data.type === 'spinlab_thread_init') close();
     }
   });
 }

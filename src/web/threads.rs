@@ -83,12 +83,25 @@ pub fn exit_current_thread() {
     exit_thread();
 }
 
-/// This thread no longer counts as live: it is exiting, or it panicked (the
-/// panic hook calls this; the trap that follows ends the thread, and
-/// `thread.js` closes its worker).
-pub fn forget_current_thread() {
-    if COUNTED.with(|c| c.replace(false)) {
+/// This thread no longer counts as live: it is exiting.
+fn forget_current_thread() -> bool {
+    let counted = COUNTED.with(|c| c.replace(false));
+    if counted {
         LIVE_THREADS.fetch_sub(1, Ordering::SeqCst);
+    }
+    counted
+}
+
+/// Called by the panic hook: a thread [`spawn_with`] started is dying (the
+/// trap that follows the hook ends it), so it no longer counts, and its
+/// worker is closed once the current task is over, whichever callback
+/// panicked. (Its stack stays allocated in the shared memory: the pool is
+/// out of use after a panic anyway.)
+pub fn died() {
+    if forget_current_thread()
+        && let Ok(scope) = js_sys::global().dyn_into::<web_sys::DedicatedWorkerGlobalScope>()
+    {
+        scope.close();
     }
 }
 

@@ -103,14 +103,15 @@ export async function until(check, what, timeout = 30_000) {
 
 /**
  * Waits until the page is idle again: the threads spinlab started are back
- * to `threads` (an idle page's) and no process is left. A thread frees
- * itself one task after its last message, so this is an event to wait for.
+ * to those of an idle page (`stats().idleThreads`, counted when it became
+ * ready), no process is left and no pool run is on. A thread frees itself
+ * one task after its last message, so this is an event to wait for.
  */
-export async function idle(page, threads) {
-  await waitFor(page, (threads) => {
+export async function idle(page) {
+  await waitFor(page, () => {
     const s = window.spinlab.stats();
-    return s.liveThreads === threads && s.liveProcesses === 0 && s.pool === null;
-  }, threads, `the page to be idle (${threads} live threads, no process, no pool run)`);
+    return s.liveThreads === s.idleThreads && s.liveProcesses === 0 && s.pool === null;
+  }, null, 'the page to be idle (its idle threads only, no process, no pool run)');
   return page.evaluate(() => window.spinlab.stats());
 }
 
@@ -131,6 +132,9 @@ export function stopMidRun(page, { mode, workers, policy, numbers }) {
       s.up === s.workers && s.taken === s.workers && s.checked === 0;
     while (!inHand()) {
       if (failed) throw failed;
+      if (s && (s.checked > 0 || s.taken > s.workers)) {
+        throw new Error(`a ${mode} worker finished a number before every worker held one: ${JSON.stringify(s)}`);
+      }
       if (performance.now() - t0 > 60_000) {
         throw new Error(`waited 60 s for every ${mode} worker to hold a number: ${JSON.stringify(s)}`);
       }

@@ -9,7 +9,6 @@ import { idle, usePage } from './browser.mjs';
 import { FIXTURE } from './fixtures.mjs';
 
 const { page, errors } = usePage();
-let base;
 
 /** Arms the next worker to die, then runs `method(options)`; 'resolved:…' or the rejection. */
 const dying = (method, options) => page.evaluate(async ([method, options]) => {
@@ -18,7 +17,6 @@ const dying = (method, options) => page.evaluate(async ([method, options]) => {
 }, [method, options]);
 
 test('a process that dies mid-run is named in the report, and the other checks the rest', async () => {
-  base = await page.evaluate(() => window.spinlab.stats());
   const { report, error } = await dying('runPool', { mode: 'processes', workers: 2 });
   assert.equal(error, undefined, 'the run ends with a report, not an error');
   const failed = report.transcript.filter((l) => l.startsWith('# worker '));
@@ -30,13 +28,13 @@ test('a process that dies mid-run is named in the report, and the other checks t
   const got = new Map(report.results.map((x) => [x.n, x.prime]));
   for (const [n, prime] of FIXTURE) assert.equal(got.get(n), prime, n);
   assert.equal(report.results.filter((x) => x.worker === 1).length, 1, 'worker 1 reported one number');
-  await idle(page, base.liveThreads);
+  await idle(page);
 });
 
 test('a spinner process that dies mid-spin fails the run with its reason', async () => {
   const { error } = await dying('runSpinner', { model: 'process', slow: 'sleep' });
   assert.match(error, /it panicked: debugPanic: the spinner process died mid-run/);
-  await idle(page, base.liveThreads);
+  await idle(page);
   // The next spinner runs.
   const r = await page.evaluate(() => window.spinlab.runSpinner({ model: 'process', slow: 'sleep' }));
   assert.equal(r.answer, 42);
@@ -47,7 +45,7 @@ test('a thread that dies mid-run ends the run with its message; its sibling is n
   assert.match(error, /A worker thread panicked: debugPanic: worker [12] died mid-run/);
   assert.match(await page.textContent('[data-experiment=pool] [data-role=message]'), /A worker thread panicked/);
   // The other thread finishes the queue and meets its pill: back to idle.
-  await idle(page, base.liveThreads);
+  await idle(page);
   assert.equal(await page.isDisabled('button[data-mode=threads]'), true, 'threads are out of use now');
   assert.equal((await page.evaluate(() => window.spinlab.runPool({ mode: 'processes', workers: 2 }))).checked, 20);
 });

@@ -17,7 +17,7 @@ test('100 runs of each mode in a row: live workers and memory stay flat', async 
       const r = await page.evaluate((o) => window.spinlab.runPool(o), { mode, workers: 2, numbers });
       assert.equal(r.checked, 4, `${mode} run ${i}`);
     }
-    const s = await idle(page, base.liveThreads);
+    const s = await idle(page);
     memory.push(s.wasmMemoryBytes);
     console.log(`# ${mode}: 100 runs in ${((Date.now() - t0) / 1000).toFixed(1)} s; then ${s.liveThreads} live threads, ${s.liveProcesses} processes, ${(s.wasmMemoryBytes / 2 ** 20).toFixed(1)} MB shared memory`);
   }
@@ -53,7 +53,6 @@ test('a double click starts one run, in every lab', async () => {
   // Fast runs, so that a second one would show.
   await page.check('[data-experiment=spinner] input[value=prime]');
   await page.fill('[data-role=spinner-number]', '5000111000222021');
-  const threads = (await stats()).liveThreads;
   for (const button of ['[data-experiment=smoke] button[data-where=pool]', 'button[data-model=process]', 'button[data-mode=threads]']) {
     const before = await page.evaluate(() => [window.__reports.length, window.spinlab.stats().runsStarted]);
     await page.dblclick(button);
@@ -64,5 +63,5 @@ test('a double click starts one run, in every lab', async () => {
     const after = await page.evaluate(() => [window.__reports.length, window.spinlab.stats().runsStarted]);
     assert.deepEqual([after[0] - before[0], after[1] - before[1]], [1, 1], `${button}: one run started, one report`);
   }
-  await idle(page, threads);
+  await idle(page);
 });

@@ -1,7 +1,6 @@
 // The foundation, end to end: the real server, the real page, real threads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpus } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { usePage } from './browser.mjs';
 
@@ -12,12 +11,13 @@ test('the page is ready, cross-origin isolated, with a thread pool', async () =>
     error: document.body.dataset.error ?? null,
     isolated: self.crossOriginIsolated,
     caps: window.spinlab.capabilities,
+    cores: navigator.hardwareConcurrency,
   }));
   assert.equal(state.error, null, `the page reported an error: ${state.error}`);
   assert.equal(state.isolated, true);
   assert.equal(state.caps.crossOriginIsolated, true);
   assert.equal(state.caps.threads, true);
-  assert.equal(state.caps.hardwareConcurrency, cpus().length, 'the browser sees this machine\'s cores');
+  assert.equal(state.caps.hardwareConcurrency, state.cores, 'the browser\'s own figure');
   assert.equal(state.caps.poolSize, Math.max(state.caps.hardwareConcurrency, 2));
   const shown = await page.textContent('[data-cap=threads] dd');
   assert.equal(shown, 'yes');

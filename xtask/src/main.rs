@@ -86,6 +86,12 @@ const NATIVE_BOUND: Duration = Duration::from_secs(15 * 60);
 const WASM_BOUND: Duration = Duration::from_secs(20 * 60);
 const E2E_BOUND: Duration = Duration::from_secs(30 * 60);
 const SCREENSHOTS_BOUND: Duration = Duration::from_secs(15 * 60);
+/// The page's build (`build`, before the end-to-end layer, the screenshots,
+/// the benchmark and the server): cargo, then wasm-bindgen and wasm-opt.
+const CARGO_BUILD_BOUND: Duration = Duration::from_secs(20 * 60);
+const TOOL_BOUND: Duration = Duration::from_secs(5 * 60);
+/// One install: `cargo install`, `npm ci` or `apt-get`.
+const INSTALL_BOUND: Duration = Duration::from_secs(20 * 60);
 /// One end-to-end test's bound, in ms (`node --test` has none by default).
 const E2E_TEST_TIMEOUT_MS: u32 = 300_000;
 
@@ -135,7 +141,8 @@ fn step(what: &str) {
     println!("\n==> {what}");
 }
 
-/// Runs `cmd`, streaming its output; fails with `what` if it fails.
+/// Runs `cmd` without a bound (the benchmark's steps), streaming its output;
+/// fails with `what` if it fails.
 fn run(cmd: &mut Command, what: &str) -> Result<()> {
     let status = cmd
         .status()
@@ -213,7 +220,7 @@ fn ensure_cargo_tool(
     if locked {
         cmd.arg("--locked");
     }
-    run(&mut cmd, &format!("cargo install {label}"))?;
+    bounded::run_checked(&mut cmd, &format!("cargo install {label}"), INSTALL_BOUND)?;
     match version_of(&path) {
         Some(v) if good(&v) => Ok(path),
         other => Err(format!("{bin} installed but reports {other:?}")),
@@ -235,11 +242,12 @@ fn wasm_opt() -> Result<PathBuf> {
     if !bin.exists() {
         ensure_node()?;
         step("installing binaryen's wasm-opt (npm ci, once)");
-        run(
+        bounded::run_checked(
             Command::new("npm")
                 .current_dir(&tools)
                 .args(["ci", "--no-audit", "--no-fund"]),
             "npm ci (xtask)",
+            INSTALL_BOUND,
         )?;
     }
     Ok(bin)
@@ -252,16 +260,17 @@ fn build() -> Result<PathBuf> {
     let bindgen = wasm_bindgen()?;
     step("building the wasm module (release, atomics + shared memory)");
     let t0 = Instant::now();
-    run(
+    bounded::run_checked(
         cargo()
             .current_dir(&root)
             .args(["build", "--profile", "web", "--lib"])
             .args(WASM_CRATE),
         "cargo build (wasm)",
+        CARGO_BUILD_BOUND,
     )?;
     let raw = root.join("target/wasm32-unknown-unknown/web/spinlab.wasm");
     let out = root.join("www/pkg");
-    run(
+    bounded::run_checked(
         Command::new(&bindgen)
             .arg("--target")
             .arg("web")
@@ -273,12 +282,13 @@ fn build() -> Result<PathBuf> {
             .arg(&out)
             .arg(&raw),
         "wasm-bindgen",
+        TOOL_BOUND,
     )?;
     bench::publish_reference(&root)?;
     let bound = out.join("spinlab_bg.wasm");
     let bindgen_size = fs::metadata(&bound).map(|m| m.len() / 1024).unwrap_or(0);
     match wasm_opt() {
-        Ok(wasm_opt) => run(
+        Ok(wasm_opt) => bounded::run_checked(
             Command::new(wasm_opt)
                 .arg("-Oz")
                 // The module's features: threads, and wasm-bindgen's externref table.
@@ -295,6 +305,7 @@ fn build() -> Result<PathBuf> {
                 .arg("-o")
                 .arg(&bound),
             "wasm-opt",
+            TOOL_BOUND,
         )?,
         Err(why) => println!("note: the module is not size-optimised: {why}"),
     }
@@ -401,6 +412,7 @@ fn apt_install(packages: &[&str]) -> Result<()> {
         cmd.env("DEBIAN_FRONTEND", "noninteractive");
         cmd
     };
+    let run = |cmd: &mut Command, what| bounded::run_checked(cmd, what, INSTALL_BOUND);
     // A fresh machine may have no package lists yet.
     if run(
         apt().args(["install", "-y", "-q"]).args(packages),
@@ -477,11 +489,12 @@ fn ensure_node_packages(e2e: &Path) -> Result<()> {
     });
     if !installed {
         step("installing the end-to-end tests' npm packages (npm ci, once)");
-        run(
+        bounded::run_checked(
             Command::new("npm")
                 .current_dir(e2e)
                 .args(["ci", "--no-audit", "--no-fund"]),
             "npm ci",
+            INSTALL_BOUND,
         )?;
     }
     Ok(())
@@ -535,7 +548,7 @@ impl Layer {
     /// running for over 60 seconds", node each test as it ends.
     fn ran_out(&mut self, what: &str, bound: Duration, ran: &bounded::Ran) {
         self.trouble.push(format!(
-            "the {} layer ran out of its bound of {} in {what}, which was killed with every process it started; its last lines:\n{}",
+            "the {} layer ran out of its bound of {} in {what}, which was killed with its process group; its last lines:\n{}",
             self.name,
             span(bound),
             ran.last_lines()
@@ -681,6 +694,20 @@ fn test() -> Result<()> {
     ));
 
     step("end-to-end tests (playwright-core + Chromium against the real server)");
+    let name = "end-to-end (playwright-core, Chromium)";
+    // The page's build is the layer's: if it fails, so does the layer.
+    layers.push(end_to_end(name, &root, &e2e).unwrap_or_else(|why| {
+        let mut layer = Layer::new(name, E2E_MINIMUM);
+        layer.trouble.push(format!("no end-to-end test ran: {why}"));
+        layer
+    }));
+
+    summarize(&layers, t0.elapsed())
+}
+
+/// The end-to-end layer: builds the page, serves it, and runs `node --test`
+/// against it within `E2E_BOUND`.
+fn end_to_end(name: &'static str, root: &Path, e2e: &Path) -> Result<Layer> {
     build()?;
     let isolated = serve_on_loopback(server::Isolation::On)?;
     // The same files without COOP/COEP: the page must explain what is missing.
@@ -692,7 +719,7 @@ fn test() -> Result<()> {
     let artifacts = root.join("target/e2e-artifacts");
     fs::create_dir_all(&artifacts).map_err(|e| format!("creating {}: {e}", artifacts.display()))?;
     let mut node = Command::new("node");
-    node.current_dir(&e2e)
+    node.current_dir(e2e)
         .args(["--test", "--test-reporter=tap", "--test-concurrency=1"])
         .env("SPINLAB_URL", &url)
         .env("SPINLAB_URL_NOT_ISOLATED", &plain_url)
@@ -709,15 +736,7 @@ fn test() -> Result<()> {
     let what = "node --test";
     let ran = bounded::run(&mut node, what, Instant::now() + E2E_BOUND)?;
     drop((isolated, plain));
-    layers.push(Layer::of_run(
-        "end-to-end (playwright-core, Chromium)",
-        E2E_MINIMUM,
-        what,
-        E2E_BOUND,
-        &ran,
-    ));
-
-    summarize(&layers, t0.elapsed())
+    Ok(Layer::of_run(name, E2E_MINIMUM, what, E2E_BOUND, &ran))
 }
 
 /// Prints each layer's counts and verdict, with the reasons of a failure

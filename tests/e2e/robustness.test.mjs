@@ -2,7 +2,8 @@
 // worker behind. Figures are printed; the assertions are on counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { idle, loadReady, until, usePage, URL } from './browser.mjs';
+import { idle, loadReady, until, usePage, waitFor, URL } from './browser.mjs';
+import { HEAVY } from './fixtures.mjs';
 
 const { page } = usePage();
 const stats = () => page.evaluate(() => window.spinlab.stats());
@@ -30,11 +31,12 @@ test('100 runs of each mode in a row: live workers and memory stay flat', async 
 
 test('a reload in the middle of a run leaves no worker behind', async () => {
   const idleWorkers = page.workers().length;
-  // A run of ≈ 2 s: the calibrated fixture would take longer; the fixture twice will do.
-  const run = page.evaluate(() => window.spinlab.runPool({ mode: 'processes', workers: 2, numbers: Array(40).fill('9999999999999917') }))
+  // Six of the heavy primes (≈2.5 s each): a run of ≈7.5 s on 2 processes.
+  const run = page.evaluate((numbers) => window.spinlab.runPool({ mode: 'processes', workers: 2, numbers }), HEAVY.slice(0, 6))
     .then(() => 'resolved', (e) => e.message);
   // Both processes are up and checking (the event, not a duration).
-  await page.waitForFunction(() => { const p = window.spinlab.stats().pool; return p && p.up === 2 && p.taken === 2; });
+  await waitFor(page, () => { const p = window.spinlab.stats().pool; return p && p.up === 2 && p.taken >= 2 && p.checked === 0; },
+    null, 'both processes to hold a number');
   const during = await until(() => page.workers().length > idleWorkers && page.workers().length, 'the processes\' workers to show');
   await loadReady(page, URL);
   assert.match(await run, /Execution context was destroyed/, 'the run ended with its page');

@@ -378,12 +378,10 @@ impl Mode {
         format!("Checking {count} numbers with {workers} {unit}:")
     }
 
-    /// A result row: the sequential program prints one space before the
-    /// label, the pool programs two (`f'{n:16}  {label} {elapsed:9.6f}s'`).
+    /// A result row, the same in every mode (the book's repository prints
+    /// `f'{n:16}  {label} {elapsed:9.6f}s'` in `sequential.py` and `procs.py`).
     pub fn row(self, result: &PrimeResult) -> String {
-        let label = if result.prime { 'P' } else { ' ' };
-        let gap = if self == Mode::Sequential { " " } else { "  " };
-        format!("{:16}{gap}{label} {:9.6}s", result.n, result.elapsed)
+        crate::primes::report_line(result)
     }
 
     /// The last line: `Total time: 26.91s` or `20 checks in 6.51s`.
@@ -733,7 +731,7 @@ mod tests {
         // Rows copied from the book's outputs.
         assert_eq!(
             Mode::Sequential.row(&r(142702110479723, true, 0.316831)),
-            " 142702110479723 P  0.316831s"
+            " 142702110479723  P  0.316831s"
         );
         assert_eq!(
             Mode::Processes.row(&r(2, true, 0.000006)),

@@ -150,7 +150,7 @@ def main() -> None:
     for n in NUMBERS:
         prime, elapsed = check(n)
         label = 'P' if prime else ' '
-        print(f'{n:16} {label} {elapsed:9.6f}s')
+        print(f'{n:16}  {label} {elapsed:9.6f}s')
 # step: done
     elapsed = perf_counter() - t0
     print(f'Total time: {elapsed:.2f}s')

@@ -513,7 +513,7 @@ async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
         _ => (check(n), "the main thread".to_string()),
     };
     let round_trip_ms = (clock::now_seconds() - t0) * 1000.0;
-    let answer = answer_line(&result);
+    let answer = crate::spinner::answer_line(Some((result.n, result.prime)));
     let elapsed_ms = result.elapsed * 1000.0;
     let transcript = vec![
         format!("# is_prime({n}) on {thread}"),
@@ -562,14 +562,6 @@ pub fn divisions_per_sec(app: &App) -> f64 {
         .map_or(435e6, |c| c.divisions_per_sec)
 }
 
-/// The book's closing line: `5000111000222021 is prime`.
-fn answer_line(result: &PrimeResult) -> String {
-    if result.prime {
-        format!("{} is prime", result.n)
-    } else {
-        format!("{} is not prime", result.n)
-    }
-}
 
 /// `window.spinlab`: `capabilities`, `stats()`, and the runs' promises.
 fn install_api(

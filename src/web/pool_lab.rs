@@ -1490,10 +1490,19 @@ fn draw_timeline(ctx: &CanvasRenderingContext2d, t: &Timeline, width: f64, heigh
     ctx.set_global_alpha(1.0);
 }
 
-/// The book's own figures (8 workers), for the plot's shape.
-const BOOK_SEQUENTIAL_S: f64 = 26.91;
-const BOOK_PROCESSES_8_S: f64 = 6.51;
-const BOOK_THREADS_8_S: f64 = 23.45;
+/// A reader's run from the chapter notes (`procs = cpu_count() - 4`: 8
+/// workers, on the reader's machine), for the plot's shape: not the book's.
+const READER_SEQUENTIAL_S: f64 = 26.91;
+const READER_PROCESSES_8_S: f64 = 6.51;
+const READER_THREADS_8_S: f64 = 23.45;
+
+/// The author's machine: `19-concurrency/primes/log-procs.txt` in the book's
+/// repository, 13 rounds of `run_procs.sh`, the median for N = 1..20
+/// processes, in seconds (best at 6).
+const AUTHOR_PROCS_MEDIANS_S: [f64; 20] = [
+    40.81, 22.79, 15.88, 13.21, 12.29, 10.39, 10.80, 11.40, 11.71, 12.51, 11.24, 11.09, 10.81,
+    10.64, 10.68, 10.58, 10.76, 10.71, 10.81, 10.73,
+];
 
 fn draw_sweep(
     ctx: &CanvasRenderingContext2d,
@@ -1509,12 +1518,15 @@ fn draw_sweep(
     ctx.set_fill_style_str(&paper);
     ctx.fill_rect(0.0, 0.0, width, height);
     let max_n = points.iter().map(|p| p.0).max().unwrap_or(1).max(8) as f64;
-    // The book's points, scaled so that its sequential run matches this one.
-    let book = [
-        ("book: 8 processes", BOOK_PROCESSES_8_S / BOOK_SEQUENTIAL_S),
+    // A reader's points, scaled so that their sequential run matches this one.
+    let reader = [
         (
-            "book: 8 threads (GIL)",
-            BOOK_THREADS_8_S / BOOK_SEQUENTIAL_S,
+            "a reader's run (chapter notes): 8 processes",
+            READER_PROCESSES_8_S / READER_SEQUENTIAL_S,
+        ),
+        (
+            "a reader's run: 8 threads (GIL)",
+            READER_THREADS_8_S / READER_SEQUENTIAL_S,
         ),
     ];
     let max_ms = points
@@ -1565,8 +1577,39 @@ fn draw_sweep(
         y(sequential_ms) - 4.0 * s,
     );
     ctx.set_global_alpha(1.0);
-    // The book, for shape.
-    for (label, ratio) in book {
+    // The author's curve (processes only), scaled so that 1 process takes
+    // this run's sequential time, for shape.
+    if mode == Mode::Processes {
+        ctx.set_stroke_style_str("#ffa94d");
+        ctx.set_global_alpha(0.8);
+        ctx.set_line_dash(&Array::of2(&(2.0 * s).into(), &(3.0 * s).into()))
+            .ok();
+        ctx.begin_path();
+        for (i, secs) in AUTHOR_PROCS_MEDIANS_S.iter().enumerate().take(max_n as usize) {
+            let (px, py) = (
+                x((i + 1) as f64),
+                y(secs / AUTHOR_PROCS_MEDIANS_S[0] * sequential_ms),
+            );
+            if i == 0 {
+                ctx.move_to(px, py);
+            } else {
+                ctx.line_to(px, py);
+            }
+        }
+        ctx.stroke();
+        ctx.set_line_dash(&Array::new()).ok();
+        ctx.set_fill_style_str("#ffa94d");
+        let last = AUTHOR_PROCS_MEDIANS_S.len().min(max_n as usize);
+        let _ = ctx.fill_text(
+            "the author's machine (log-procs.txt, 13 rounds, medians)",
+            x(last as f64) - 300.0 * s,
+            y(AUTHOR_PROCS_MEDIANS_S[last - 1] / AUTHOR_PROCS_MEDIANS_S[0] * sequential_ms)
+                - 8.0 * s,
+        );
+        ctx.set_global_alpha(1.0);
+    }
+    // A reader's run, for shape.
+    for (label, ratio) in reader {
         let (px, py) = (x(8.0), y(ratio * sequential_ms));
         ctx.set_stroke_style_str("#ffa94d");
         ctx.begin_path();

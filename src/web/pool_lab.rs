@@ -32,7 +32,7 @@ use crate::primes::{
     Calibration, MAX_NUMBERS, NUMBERS, PrimeResult, calibrated_fixture, parse_number,
     parse_number_list, slow_check_note, speed_share,
 };
-use crate::protocol::{Message, Mode, Report};
+use crate::protocol::{Message, Mode, Report, early_loop_ends};
 
 /// What to run: `spinlab.runPool`'s options, checked.
 pub struct PoolRequest {
@@ -41,6 +41,9 @@ pub struct PoolRequest {
     pub numbers: Vec<u64>,
     /// The early `procs.py`: the report loop stops when the queue is empty.
     pub racy: bool,
+    /// In the early loop, a pause before each `if jobs.empty()` (the
+    /// reader's `sleep(1)` that made the loss frequent), in ms.
+    pub race_delay_ms: u32,
 }
 
 /// One checked number as the page keeps it (times relative to the run's start).
@@ -82,6 +85,7 @@ pub struct PoolView {
     sweep_at: Cell<Option<(usize, usize)>>,
     split_button: HtmlButtonElement,
     race: HtmlInputElement,
+    race_delay: HtmlInputElement,
     sweep_button: HtmlButtonElement,
     sweep_mode: HtmlSelectElement,
     sweep_to: HtmlSelectElement,
@@ -153,7 +157,16 @@ impl PoolView {
         let label = element(doc, "label", "radio", "")?;
         label.append_child(&race)?;
         label.append_child(&doc.create_text_node(
-            "the race: the early procs.py (no pills; stop when the queue is empty)",
+            "the race: the early procs.py (its report loop stops when the job queue is empty)",
+        ))?;
+        options.append_child(&label)?;
+        let race_delay: HtmlInputElement = doc.create_element("input")?.unchecked_into();
+        race_delay.set_type("checkbox");
+        race_delay.set_attribute("data-role", "race-delay")?;
+        let label = element(doc, "label", "radio", "")?;
+        label.append_child(&race_delay)?;
+        label.append_child(&doc.create_text_node(
+            "with the reader's sleep(1) before if jobs.empty(), scaled to this machine",
         ))?;
         options.append_child(&label)?;
         section.append_child(&options)?;
@@ -283,7 +296,7 @@ impl PoolView {
         table.set_attribute("data-role", "results")?;
         section.append_child(&table)?;
         let code = CodePanel::render(doc, &section)?;
-        code.show(&code::pool_listing(Mode::Processes));
+        code.show(&code::pool_listing(Mode::Processes, false));
 
         Ok(PoolView {
             code,
@@ -293,6 +306,7 @@ impl PoolView {
             sweep_at: Cell::new(None),
             split_button,
             race,
+            race_delay,
             sweep_button,
             sweep_mode,
             sweep_to,
@@ -389,6 +403,7 @@ impl PoolView {
         self.sweep_to.set_disabled(running);
         self.workload.set_disabled(running);
         self.race.set_disabled(running);
+        self.race_delay.set_disabled(running);
         self.numbers.set_disabled(running);
         let pool_running = self.active.borrow().is_some();
         for (_, button) in &self.stops {
@@ -488,12 +503,18 @@ impl PoolView {
             "calibrated" => calibrated_numbers(calibration)?,
             _ => NUMBERS.to_vec(),
         };
+        let race_delay_ms = if self.race.checked() && self.race_delay.checked() {
+            reader_sleep_ms(calibration)
+        } else {
+            0
+        };
         check_request(
             mode,
             workers,
             numbers,
             self.max_workers,
             self.race.checked(),
+            race_delay_ms,
         )
     }
 
@@ -585,7 +606,11 @@ fn check_request(
     numbers: Vec<u64>,
     max_workers: usize,
     racy: bool,
+    race_delay_ms: u32,
 ) -> Result<PoolRequest, String> {
+    if race_delay_ms > 0 && !racy {
+        return Err("raceDelayMs is only used with race: true".into());
+    }
     if racy && mode == Mode::Rayon {
         return Err(
             "the race needs a job queue: rayon has none (it splits the numbers up front)".into(),
@@ -605,7 +630,16 @@ fn check_request(
         workers,
         numbers,
         racy,
+        race_delay_ms,
     })
+}
+
+/// The reader's `sleep(1)`, scaled to this machine: one second of the
+/// book's CPython (5000111000222021 took it 3.3 s, 35355731 divisions)
+/// as long as the same divisions take here.
+pub fn reader_sleep_ms(calibration: &Result<Calibration, String>) -> u32 {
+    let rate = calibration.as_ref().map_or(435e6, |c| c.divisions_per_sec);
+    (1000.0 * (35_355_731.0 / 3.3) / rate).round().max(1.0) as u32
 }
 
 /// How long the calibrated fixture's sequential run should take.
@@ -633,7 +667,7 @@ pub fn pool_options(
     let options = Options::read(
         options,
         "runPool",
-        &["mode", "workers", "numbers", "workload", "race"],
+        &["mode", "workers", "numbers", "workload", "race", "raceDelayMs"],
     )?;
     if options.is_empty() {
         return Err("runPool needs options: { mode, workers?, numbers? }".into());
@@ -699,7 +733,9 @@ pub fn pool_options(
             ));
         }
     };
-    check_request(mode, workers, numbers, max_workers, racy)
+    let race_delay_ms =
+        whole_number_option(&get("raceDelayMs"), "raceDelayMs", 0, 10_000)?.unwrap_or(0) as u32;
+    check_request(mode, workers, numbers, max_workers, racy, race_delay_ms)
 }
 
 /// A run whose primes were checked at under half the calibrated division
@@ -752,6 +788,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         workers,
         numbers,
         racy,
+        race_delay_ms,
     } = request;
     // A panicked thread takes the pool out of use (see `panics`); sequential
     // then runs in a process, as it does on a page without threads.
@@ -775,6 +812,19 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     let mut transcript = vec![header.clone()];
     view.output
         .append_transcript(&[format!("# {}: {} workers", mode.key(), workers), header]);
+    if racy {
+        let line = format!(
+            "# the early procs.py: the same workers and pills; its report loop breaks as soon as \
+             the job queue is empty{}",
+            if race_delay_ms > 0 {
+                format!(", after a pause of {race_delay_ms} ms before each look (the reader's sleep(1), scaled)")
+            } else {
+                String::new()
+            }
+        );
+        view.output.append_transcript(std::slice::from_ref(&line));
+        transcript.push(line);
+    }
     let rate = super::page::divisions_per_sec(app);
     if let Some(note) = numbers.iter().find_map(|&n| slow_check_note(n, rate)) {
         let line = format!("# note: {note}");
@@ -794,11 +844,11 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     next_paint().await;
 
     let numbers: Arc<[u64]> = numbers.into();
-    view.code.show(&code::pool_listing(mode));
+    view.code.show(&code::pool_listing(mode, racy));
     code::step("start");
     super::monitor::begin_gap();
     let since = super::panics::seen();
-    let (run, mut messages) = pool::start(mode, workers, Arc::clone(&numbers), pool, racy)?;
+    let (run, mut messages) = pool::start(mode, workers, Arc::clone(&numbers), pool)?;
     let (started_at, lanes) = (run.started_at, run.workers);
     if let Some(note) = run.queue_note() {
         let line = format!("# note: {note}");
@@ -824,6 +874,8 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     let mut report = Report::new(lanes);
     let tbody = view.table.query_selector("tbody").ok().flatten();
     let mut racy_ended = false;
+    // When the early loop broke: its `Total time`.
+    let mut racy_ended_at = None;
     let mut late: Vec<u64> = Vec::new();
     // A panicked thread never says done: stop waiting, and say why.
     while let Some(message) = match super::panics::guarded(
@@ -916,16 +968,21 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         if !more {
             break;
         }
-        // The early procs.py: `if jobs.empty(): break`, after each result.
+        // The early procs.py: after each result, (the reader's sleep, then)
+        // `if jobs.empty(): break`.
+        if racy && race_delay_ms > 0 && matches!(message, Message::Result { .. }) {
+            gloo_timers::future::TimeoutFuture::new(race_delay_ms).await;
+        }
         if racy
-            && matches!(message, Message::Result { .. })
-            && view
-                .active
-                .borrow()
-                .as_ref()
-                .is_some_and(|a| a.run.jobs_empty())
+            && early_loop_ends(&message, || {
+                view.active
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|a| a.run.jobs_empty())
+            })
         {
             racy_ended = true;
+            racy_ended_at = Some(epoch_ms());
             let line =
                 "# the racy report loop saw the job queue empty and stopped listening".to_string();
             transcript.push(line.clone());
@@ -969,10 +1026,21 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
             || stopped == Some(StopPolicy::PoisonPill)
     });
     let reported_checks = report.checked - late.len();
-    let footer = mode.footer(reported_checks, total_ms / 1000.0);
+    let footer = if racy {
+        // The early procs.py's last line, timed when its loop broke.
+        let secs = (racy_ended_at.unwrap_or(started_at + total_ms) - started_at) / 1000.0;
+        format!("Total time: {secs:.2}s")
+    } else {
+        mode.footer(reported_checks, total_ms / 1000.0)
+    };
     let mut lines = vec![footer];
     if racy {
-        lines.push(if late.is_empty() {
+        lines.push(if !racy_ended {
+            "# race: the early loop read every result before the job queue was empty, so it asked \
+             for one more: Python would wait in results.get() forever (the page stopped when every \
+             worker was done); run it again"
+                .to_string()
+        } else if late.is_empty() {
             "# race: this time no result arrived after the loop had stopped (run it again)"
                 .to_string()
         } else {
@@ -1166,6 +1234,7 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
             workers: 1,
             numbers: NUMBERS.to_vec(),
             racy: false,
+            race_delay_ms: 0,
         },
     )
     .await?;
@@ -1184,6 +1253,7 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
                 workers,
                 numbers: NUMBERS.to_vec(),
                 racy: false,
+                race_delay_ms: 0,
             },
         )
         .await?;

@@ -138,7 +138,7 @@ test('without shared memory every stop still ends the run cleanly', async () => 
 test('the race without shared memory: the early procs.py loses results here too', async () => {
   let lost = [];
   for (let attempt = 0; attempt < 3 && lost.length === 0; attempt++) {
-    const r = await runPool({ mode: 'processes', workers: 2, race: true });
+    const r = await runPool({ mode: 'processes', workers: 2, race: true, raceDelayMs: 100 });
     assert.equal(r.race, true);
     assert.equal(new Set([...r.results.map((x) => x.n), ...r.lostToRace]).size, 20, 'every number checked once');
     lost = r.lostToRace;

@@ -58,7 +58,8 @@ async def supervisor() -> int:
     return result
 ";
 
-/// `slow()` for a model, as the book writes it (or its stop-gap and fix).
+/// `slow()` for a model, written for this page after the book's scripts
+/// (and its stop-gap and fix).
 fn python_slow(model: Model, prime: bool) -> &'static str {
     match (model, prime) {
         (Model::Thread | Model::Process, false) => {
@@ -264,8 +265,9 @@ impl CodePanel {
             doc,
             "figcaption",
             "",
-            "The code: Python as the book writes it, and the Rust that runs here. \
-             The step in progress is highlighted during a run.",
+            "The code: Python written for this page after the book's scripts (its names, \
+             logic and output), and the Rust that runs here. The step in progress is \
+             highlighted during a run.",
         )?;
         figure.append_child(&caption)?;
         let pair = element(doc, "div", "pair", "")?;

@@ -15,6 +15,7 @@ use super::code::{self, CodePanel};
 use super::monitor;
 use super::page::App;
 use super::ui::{
+    transcript_and_notes,
     Options, Output, describe, dispatch_report, element, find, key_option, next_paint,
     number_option,
 };
@@ -733,10 +734,7 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
     lab.output
         .say(&verdict(model, &outcome, expected, gap_ms, frozen), kind);
 
-    let lines = js_sys::Array::new();
-    for line in &transcript {
-        lines.push(&JsValue::from_str(line));
-    }
+    let [transcript, notes] = transcript_and_notes(&transcript);
     let nap = match slow {
         Slow::Prime { nap, .. } if model == Model::CoroutineNap => object(&[
             ("every", (nap.every as f64).into()),
@@ -773,7 +771,8 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
         ),
         ("nap", nap),
         ("monitorTicks", monitor_ticks.into()),
-        ("transcript", lines.into()),
+        transcript,
+        notes,
     ])
     .into();
     dispatch_report(&report);

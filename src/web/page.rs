@@ -23,6 +23,7 @@ use super::pool_lab::{
     stop_option, sweep_options,
 };
 use super::ui::{
+    transcript_and_notes,
     Options, Output, dispatch_report, element, find, key_option, next_paint, number_option,
 };
 use crate::clock;
@@ -535,10 +536,7 @@ async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
         "done",
     );
 
-    let lines = js_sys::Array::new();
-    for line in &transcript {
-        lines.push(&JsValue::from_str(line));
-    }
+    let [transcript, notes] = transcript_and_notes(&transcript);
     let report: JsValue = object(&[
         ("experiment", "smoke".into()),
         ("where", place.key().into()),
@@ -547,7 +545,8 @@ async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
         ("elapsedMs", elapsed_ms.into()),
         ("roundTripMs", round_trip_ms.into()),
         ("thread", thread.into()),
-        ("transcript", lines.into()),
+        transcript,
+        notes,
     ])
     .into();
     dispatch_report(&report);

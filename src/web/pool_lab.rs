@@ -22,6 +22,7 @@ use super::code::{self, CodePanel};
 use super::object;
 use super::page::App;
 use super::ui::{
+    transcript_and_notes,
     Options, Output, css_var, describe, dispatch_report, element, find, key_option, next_paint,
     number_option, whole_number_option,
 };
@@ -946,7 +947,8 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
             Message::Cancelled { n, worker } => {
                 let at = epoch_ms() - started_at;
                 timeline.cancelled.push((n, worker, at));
-                let line = format!("{n:16}  cancelled (worker {})", worker + 1);
+                // Not something Python's program prints: the page's note.
+                let line = format!("# {n} cancelled (worker {})", worker + 1);
                 transcript.push(line.clone());
                 view.output.append_transcript(&[line]);
             }
@@ -1129,10 +1131,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
             .collect::<Array>()
     };
     let cancelled: Vec<u64> = timeline.cancelled.iter().map(|c| c.0).collect();
-    let lines = transcript
-        .iter()
-        .map(|l| JsValue::from(l.as_str()))
-        .collect::<Array>();
+    let [transcript, notes] = transcript_and_notes(&transcript);
     let report_js: JsValue = object(&[
         ("mode", mode.key().into()),
         ("workers", (lanes as u32).into()),
@@ -1151,7 +1150,8 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
             "gilHandovers",
             gil_handovers.map_or(JsValue::NULL, |h| (h as f64).into()),
         ),
-        ("transcript", lines.into()),
+        transcript,
+        notes,
     ])
     .into();
     drop(timeline);
@@ -1292,6 +1292,7 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
             "done",
         );
     }
+    let [transcript, notes] = transcript_and_notes(std::slice::from_ref(&line));
     let report: JsValue = object(&[
         ("experiment", "sweep".into()),
         ("mode", mode.key().into()),
@@ -1303,7 +1304,8 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
                 object(&[("workers", (w as u32).into()), ("totalMs", t.into())]).into()
             }),
         ),
-        ("transcript", Array::of1(&line.into()).into()),
+        transcript,
+        notes,
     ])
     .into();
     dispatch_report(&report);
@@ -1395,19 +1397,14 @@ async fn split(app: &Rc<App>, n: Option<String>, parts: Option<usize>) -> Result
             ("elapsedMs", (r.elapsed * 1000.0).into()),
         ]));
     }
+    let [transcript, notes] = transcript_and_notes(&lines);
     let report: JsValue = object(&[
         ("experiment", "split".into()),
         ("n", n.to_string().into()),
         ("prime", last.prime.into()),
         ("runs", runs.into()),
-        (
-            "transcript",
-            lines
-                .iter()
-                .map(|l| JsValue::from(l.as_str()))
-                .collect::<Array>()
-                .into(),
-        ),
+        transcript,
+        notes,
     ])
     .into();
     dispatch_report(&report);

@@ -35,6 +35,12 @@ test('every mode checks the fixture: 20 correct results, each exactly once', asy
     // The book's repository's row, f'{n:16}  {label} {elapsed:9.6f}s', in every mode.
     assert.match(transcript, /^ 142702110479723  P +\d\.\d{6}s$/m);
     assert.match(transcript, /^3333333333333333     +\d\.\d{6}s$/m);
+    // Only what the Python program prints: its header, a row per number,
+    // its last line. The page's own lines are notes.
+    const python = /^(Checking 20 numbers (sequentially|with \d+ [a-z ]+):|[ \d]{16}  [P ] +\d+\.\d{6}s|Total time: \d+\.\d\ds|20 checks in \d+\.\d\ds)$/;
+    for (const line of r.transcript) assert.match(line, python, `${mode}: a line Python would not print`);
+    assert.equal(r.transcript.length, 22, `${mode}: header, 20 rows, last line`);
+    assert.ok(r.notes.length >= 1 && r.notes.every((l) => !l.startsWith('# ')), `${mode}: notes ${JSON.stringify(r.notes)}`);
     // The table: a row per number, primes marked.
     const rows = await page.$$eval('[data-experiment=pool] tr[data-n]', (trs) => trs.map((tr) => [tr.dataset.n, tr.dataset.prime]));
     assert.equal(rows.length, 20);
@@ -95,9 +101,9 @@ for (const mode of MODES) {
       assert.equal(report.cancelled.length, !finished && !killed ? workers : 0, `${what}: cancelled`);
       assert.equal(report.lost.length, killed ? workers : 0, `${what}: lost in flight`);
       for (const x of report.results) assert.equal(x.prime, true, `${what}: ${x.n} is one of the HEAVY primes`);
-      const transcript = report.transcript.join('\n');
-      assert.match(transcript, new RegExp(`^# stopped by ${policy}: ${report.checked} checked, ${report.cancelled.length} cancelled, ${report.notStarted.length} never started, ${report.lost.length} lost in flight`, 'm'), what);
-      if (killed) assert.match(transcript, /lost in flight \(\d+, \d+\)$/m, what);
+      const notes = report.notes.join('\n');
+      assert.match(notes, new RegExp(`^stopped by ${policy}: ${report.checked} checked, ${report.cancelled.length} cancelled, ${report.notStarted.length} never started, ${report.lost.length} lost in flight`, 'm'), what);
+      if (killed) assert.match(notes, /lost in flight \(\d+, \d+\)$/m, what);
       if (policy === 'terminate' && !killed) assert.match(said.note, /terminate applies to processes/, what);
     }
   });
@@ -207,7 +213,7 @@ test('the race: the early procs.py loses results the sentinel version keeps', as
       assert.match(transcript, /^Total time: \d+\.\d\ds$/m, mode);
       assert.doesNotMatch(transcript, /^\d+ checks in/m, mode);
       lost = r.lostToRace;
-      if (lost.length) assert.match(transcript, /race: \d+ results? arrived after the report loop had stopped/);
+      if (lost.length) assert.match(r.notes.join('\n'), /^race: \d+ results? arrived after the report loop had stopped/m);
     }
     assert.ok(lost.length > 0, `${mode}: the racy report loop lost at least one result`);
   }
@@ -251,7 +257,7 @@ test('rayon splits one big number across the pool, with the same answers', async
   assert.equal(r.experiment, 'split');
   assert.equal(r.prime, true);
   assert.deepEqual(r.runs.map((x) => x.parts), [1, cores], 'one part, then one per pool thread');
-  assert.match(r.transcript.join('\n'), /parts: \d+\.\d\dx the speed of one/);
+  assert.match(r.notes.join('\n'), /parts: \d+\.\d\dx the speed of one/);
   for (const [n, prime] of [['1000006000009', false], ['4294967291', true], ['9', false], ['7', true], ['2', true], ['1', false]]) {
     const s = await page.evaluate((n) => window.spinlab.runSplit({ n, parts: 3 }), n);
     assert.equal(s.prime, prime, n);

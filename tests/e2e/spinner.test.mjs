@@ -40,6 +40,10 @@ test('with slow() = sleep, every model spins', async () => {
     }[model] ?? new RegExp(`^spinner object: <Task pending name='Task-${task}' coro=<spin\\(\\) running on the main thread's event loop>>$`, 'm');
     assert.match(r.transcript.join('\n'), object, model);
     assert.match(r.transcript.join('\n'), /^Answer: 42$/m);
+    // Exactly what Python prints: the object line and the answer; what the
+    // page measured is in the notes.
+    assert.deepEqual(r.transcript.length, 2, JSON.stringify(r.transcript));
+    assert.ok(r.notes.some((l) => /^slow\(\) took \d+\.\d\d s; the spinner drew \d+ of \d+ frames/.test(l)), JSON.stringify(r.notes));
   }
 });
 

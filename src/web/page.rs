@@ -29,7 +29,7 @@ use super::ui::{
 use crate::clock;
 use crate::models::calibrate;
 use crate::primes::Calibration;
-use crate::primes::{BOOK_PRIME, PrimeResult, check, parse_number, report_line, slow_check_note};
+use crate::primes::{BOOK_PRIME, check, parse_number, report_line, slow_check_note};
 
 /// What this browser gives spinlab, as `window.spinlab.capabilities` shows it.
 struct Capabilities {

@@ -114,7 +114,7 @@ pub struct Output {
 pub fn transcript_and_notes(lines: &[String]) -> [(&'static str, JsValue); 2] {
     let (transcript, notes): (Vec<&String>, Vec<&String>) =
         lines.iter().partition(|l| note_text(l).is_none());
-    let array = |lines: Vec<&str>| {
+    let array = |lines: Vec<&str>| -> JsValue {
         lines
             .into_iter()
             .map(JsValue::from)

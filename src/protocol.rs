@@ -776,18 +776,22 @@ mod tests {
             };
             let mut schedule = Vec::new();
             let (mut holding, mut puts, mut reads) = (vec![false; workers], 0, 0);
+            // A worker that met its pill stops (the pills are the last jobs).
+            let (mut pill, mut stopped) = (vec![false; workers], vec![false; workers]);
             let (mut got, total) = (0, numbers.len() + workers);
             while reads < total {
                 let w = (next() % workers as u64) as usize;
                 match next() % 3 {
-                    0 if !holding[w] && got < total => {
+                    0 if !holding[w] && !stopped[w] && got < total => {
                         schedule.push(Step::Get(w));
                         holding[w] = true;
+                        pill[w] = got >= numbers.len();
                         got += 1;
                     }
                     1 if holding[w] => {
                         schedule.push(Step::Put(w));
                         holding[w] = false;
+                        stopped[w] = pill[w];
                         puts += 1;
                     }
                     2 if reads < puts => {

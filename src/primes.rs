@@ -435,10 +435,25 @@ fn comma_grouped(token: &str) -> bool {
         && groups[1..].iter().all(|g| g.len() == 3)
 }
 
-/// One row of the book's sequential report: `f'{n:16} {label} {elapsed:9.6f}s'`.
+/// One row of the book's reports, as `sequential.py` and `procs.py` print
+/// it in the book's repository: `f'{n:16}  {label} {elapsed:9.6f}s'`.
 pub fn report_line(result: &PrimeResult) -> String {
     let label = if result.prime { 'P' } else { ' ' };
-    format!("{:16} {label} {:9.6}s", result.n, result.elapsed)
+    format!("{:16}  {label} {:9.6}s", result.n, result.elapsed)
+}
+
+/// `f'{n:,}'`: the digits grouped by threes with commas, as the book's
+/// `main()` prints its closing line (`5,000,111,000,222,021 is prime`).
+pub fn with_commas(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The book's trial division, resumable: the loop of [`is_prime`] cut into

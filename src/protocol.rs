@@ -184,22 +184,14 @@ impl Report {
     // end::protocol-report[]
 }
 
-/// The early `procs.py` the book's README describes: the report loop stops as
-/// soon as it sees the job queue empty, while workers may still be checking
-/// their last numbers; their results are lost. `jobs_empty` is asked after
-/// each result.
-pub fn racy_report(
-    mut results: impl Iterator<Item = PrimeResult>,
-    mut jobs_empty: impl FnMut() -> bool,
-) -> Vec<PrimeResult> {
-    let mut seen = Vec::new();
-    for result in results.by_ref() {
-        seen.push(result);
-        if jobs_empty() {
-            break;
-        }
-    }
-    seen
+/// The report loop of the early `procs.py` as published (the book's README
+/// tells the story; its commit 2c12305 fixed it): the same workers and
+/// pills, but after each result the loop breaks if `jobs.empty()`. The job
+/// queue is empty once every worker has taken its pill, and results may
+/// still be unread then, or still being put: those are lost. `jobs_empty` is
+/// asked after each result.
+pub fn early_loop_ends(message: &Message, jobs_empty: impl FnOnce() -> bool) -> bool {
+    matches!(message, Message::Result { .. }) && jobs_empty()
 }
 
 /// CPython's switch interval (`sys.getswitchinterval()`): 5 ms.
@@ -378,12 +370,10 @@ impl Mode {
         format!("Checking {count} numbers with {workers} {unit}:")
     }
 
-    /// A result row: the sequential program prints one space before the
-    /// label, the pool programs two (`f'{n:16}  {label} {elapsed:9.6f}s'`).
+    /// A result row, the same in every mode (the book's repository prints
+    /// `f'{n:16}  {label} {elapsed:9.6f}s'` in `sequential.py` and `procs.py`).
     pub fn row(self, result: &PrimeResult) -> String {
-        let label = if result.prime { 'P' } else { ' ' };
-        let gap = if self == Mode::Sequential { " " } else { "  " };
-        format!("{:16}{gap}{label} {:9.6}s", result.n, result.elapsed)
+        crate::primes::report_line(result)
     }
 
     /// The last line: `Total time: 26.91s` or `20 checks in 6.51s`.
@@ -542,8 +532,8 @@ mod tests {
     /// Workers fed by messages, as processes are without shared memory: the
     /// page's queue hands a job to whichever worker answered, one at a time,
     /// in an order that interleaves the workers unevenly.
-    fn run_fed(numbers: &[u64], workers: usize, racy: bool) -> (Vec<Message>, usize) {
-        let jobs = JobQueue::with_jobs(numbers, if racy { 0 } else { workers });
+    fn run_fed(numbers: &[u64], workers: usize) -> (Vec<Message>, usize) {
+        let jobs = JobQueue::with_jobs(numbers, workers);
         let mut put = Vec::new();
         // Every worker starts by asking; `waiting` is who has asked.
         let mut waiting: VecDeque<usize> = (0..workers).collect();
@@ -574,34 +564,32 @@ mod tests {
     #[test]
     fn fed_workers_check_every_number_once_and_each_says_done_once() {
         let numbers: Vec<u64> = (1..=97).collect();
-        for racy in [false, true] {
-            for workers in [1, 2, 3, 8] {
-                let (put, turns) = run_fed(&numbers, workers, racy);
-                // One turn per number, plus each worker's last, which ends it.
-                assert_eq!(turns, numbers.len() + workers);
-                let mut seen: Vec<u64> = put
+        for workers in [1, 2, 3, 8] {
+            let (put, turns) = run_fed(&numbers, workers);
+            // One turn per number, plus each worker's last, which ends it.
+            assert_eq!(turns, numbers.len() + workers);
+            let mut seen: Vec<u64> = put
+                .iter()
+                .filter_map(|m| match m {
+                    Message::Result { result, .. } => Some(result.n),
+                    _ => None,
+                })
+                .collect();
+            seen.sort_unstable();
+            assert_eq!(seen, numbers, "{workers} workers");
+            let mut report = Report::new(workers);
+            let ended_at = put.iter().position(|m| !report.take(m));
+            assert_eq!(
+                ended_at,
+                Some(put.len() - 1),
+                "the last message ends the report"
+            );
+            for id in 0..workers {
+                let dones = put
                     .iter()
-                    .filter_map(|m| match m {
-                        Message::Result { result, .. } => Some(result.n),
-                        _ => None,
-                    })
-                    .collect();
-                seen.sort_unstable();
-                assert_eq!(seen, numbers, "{workers} workers, racy {racy}");
-                let mut report = Report::new(workers);
-                let ended_at = put.iter().position(|m| !report.take(m));
-                assert_eq!(
-                    ended_at,
-                    Some(put.len() - 1),
-                    "the last message ends the report"
-                );
-                for id in 0..workers {
-                    let dones = put
-                        .iter()
-                        .filter(|m| **m == Message::Done { worker: id })
-                        .count();
-                    assert_eq!(dones, 1, "worker {id}");
-                }
+                    .filter(|m| **m == Message::Done { worker: id })
+                    .count();
+                assert_eq!(dones, 1, "worker {id}");
             }
         }
     }
@@ -630,46 +618,197 @@ mod tests {
         assert_eq!(seen.iter().filter(|&&n| n == 0).count(), 2);
     }
 
-    #[test]
-    fn the_racy_report_loses_results_still_being_computed() {
-        // A deterministic interleaving: 2 workers, 4 jobs. Worker A takes 1,
-        // B takes 2; A reports 1 and takes 3; B reports 2 and takes 4: the
-        // queue is now empty, so the racy loop stops after result 2, while 3
-        // and 4 are still being computed. They are lost.
-        let results = [1u64, 2, 3, 4].map(|n| PrimeResult {
-            n,
-            prime: false,
-            elapsed: 0.0,
-        });
-        let mut queue_len_after_each = [1usize, 0, 0, 0].into_iter();
-        let seen = racy_report(results.into_iter(), || {
-            queue_len_after_each.next() == Some(0)
-        });
-        let seen: Vec<u64> = seen.iter().map(|r| r.n).collect();
-        assert_eq!(seen, [1, 2], "results 3 and 4 are lost");
-        // The sentinel protocol over the same results keeps all four.
-        let mut report = Report::new(2);
-        let messages = [1u64, 2, 3, 4]
-            .map(|n| Message::Result {
-                result: PrimeResult {
-                    n,
-                    prime: false,
-                    elapsed: 0.0,
+    /// One step of a hand-written schedule of the book's pool: a worker
+    /// takes a job (`jobs.get()`), or puts the result of the number it holds,
+    /// or the report loop reads the next result.
+    #[derive(Clone, Copy)]
+    enum Step {
+        Get(usize),
+        Put(usize),
+        Read,
+    }
+
+    /// Plays `schedule` with the real queue (numbers, then a pill per worker)
+    /// and a FIFO of results. `racy`: the early `procs.py` as published (its
+    /// worker sends nothing at its pill; its loop breaks when `jobs.empty()`
+    /// after a result); else the fixed one (the `PrimeResult(0, …)` sentinel
+    /// at the pill; the loop ends when every worker has sent it). Returns the
+    /// numbers the loop printed, and whether it ended (a loop still waiting
+    /// for a result when the schedule is over would wait forever).
+    fn play(numbers: &[u64], workers: usize, schedule: &[Step], racy: bool) -> (Vec<u64>, bool) {
+        let jobs = JobQueue::with_jobs(numbers, workers);
+        let mut results: VecDeque<Message> = VecDeque::new();
+        let mut in_hand: Vec<Option<Job>> = vec![None; workers];
+        let mut report = Report::new(workers);
+        let mut printed = Vec::new();
+        for &step in schedule {
+            match step {
+                Step::Get(w) => in_hand[w] = Some(jobs.try_get().expect("a job or a pill")),
+                Step::Put(w) => match in_hand[w].take().expect("something in hand") {
+                    Job::Check(n) => results.push_back(Message::Result {
+                        result: PrimeResult {
+                            n,
+                            prime: false,
+                            elapsed: 0.0,
+                        },
+                        worker: w,
+                        start_ms: 0.0,
+                        end_ms: 0.0,
+                    }),
+                    Job::Stop if !racy => results.push_back(Message::Done { worker: w }),
+                    Job::Stop => {}
                 },
-                worker: 0,
-                start_ms: 0.0,
-                end_ms: 0.0,
-            })
-            .into_iter()
-            .chain([Message::Done { worker: 0 }, Message::Done { worker: 1 }]);
-        let mut taken = 0;
-        for m in messages {
-            taken += 1;
-            if !report.take(&m) {
-                break;
+                Step::Read => {
+                    // Nothing to read: the loop waits in results.get().
+                    let Some(message) = results.pop_front() else {
+                        continue;
+                    };
+                    if let Message::Result { result, .. } = message {
+                        printed.push(result.n);
+                    }
+                    let more = report.take(&message);
+                    let ended = if racy {
+                        early_loop_ends(&message, || jobs.is_empty())
+                    } else {
+                        !more
+                    };
+                    if ended {
+                        return (printed, true);
+                    }
+                }
             }
         }
-        assert_eq!((report.checked, taken), (4, 6));
+        (printed, false)
+    }
+
+    #[test]
+    fn the_early_report_loop_loses_results_the_fixed_one_keeps() {
+        use Step::{Get, Put, Read};
+        // The early procs.py as published: pills kept, the same worker loop;
+        // its report loop stops when the job queue is empty. 2 workers, 4
+        // numbers. The loop reads 1, then is slow (the reader's sleep(1)):
+        // meanwhile the workers check 2, 3, 4 and take their pills, so when it
+        // reads 2 the queue is empty and it stops, with 3 and 4 unread.
+        let schedule = [
+            Get(0),
+            Get(1),
+            Put(0),
+            Read,
+            Get(0),
+            Put(1),
+            Get(1),
+            Put(0),
+            Get(0),
+            Put(1),
+            Get(1),
+            Read,
+            Put(0),
+            Put(1),
+            Read,
+            Read,
+            Read,
+            Read,
+        ];
+        let numbers = [1, 2, 3, 4];
+        assert_eq!(
+            play(&numbers, 2, &schedule, true),
+            (vec![1, 2], true),
+            "3 and 4 are lost"
+        );
+        // The same schedule, read by the fixed loop (the sentinel and
+        // workers_done): it reads on until both have said done.
+        assert_eq!(
+            play(&numbers, 2, &schedule, false),
+            (vec![1, 2, 3, 4], true)
+        );
+    }
+
+    #[test]
+    fn the_early_report_loop_that_reads_faster_than_the_pills_go_waits_forever() {
+        use Step::{Get, Put, Read};
+        // Each result read as soon as it is put, and the last one read before
+        // the last pill is taken: the queue still holds a pill, so the early
+        // loop asks for a fifth result that never comes (no loss, but no
+        // end: in Python it hangs). The fixed loop ends on the sentinels.
+        let schedule = [
+            Get(0),
+            Get(1),
+            Put(0),
+            Read,
+            Get(0),
+            Put(1),
+            Read,
+            Get(1),
+            Put(0),
+            Read,
+            Get(0),
+            Put(1),
+            Read,
+            Read,
+            Get(1),
+            Put(0),
+            Put(1),
+            Read,
+            Read,
+        ];
+        assert_eq!(
+            play(&[1, 2, 3, 4], 2, &schedule, true),
+            (vec![1, 2, 3, 4], false)
+        );
+        assert_eq!(
+            play(&[1, 2, 3, 4], 2, &schedule, false),
+            (vec![1, 2, 3, 4], true)
+        );
+    }
+
+    #[test]
+    fn the_fixed_report_loop_loses_nothing_with_1_to_20_workers() {
+        // A fixed pseudo-random schedule per worker count: workers take and
+        // put in an order the seed decides; the report reads whenever it can.
+        let numbers: Vec<u64> = (1..=40).collect();
+        for workers in 1..=20 {
+            let mut seed = 0x2545_f491_4f6c_dd1d_u64 ^ workers as u64;
+            let mut next = || {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed
+            };
+            let mut schedule = Vec::new();
+            let (mut holding, mut puts, mut reads) = (vec![false; workers], 0, 0);
+            // A worker that met its pill stops (the pills are the last jobs).
+            let (mut pill, mut stopped) = (vec![false; workers], vec![false; workers]);
+            let (mut got, total) = (0, numbers.len() + workers);
+            while reads < total {
+                let w = (next() % workers as u64) as usize;
+                match next() % 3 {
+                    0 if !holding[w] && !stopped[w] && got < total => {
+                        schedule.push(Step::Get(w));
+                        holding[w] = true;
+                        pill[w] = got >= numbers.len();
+                        got += 1;
+                    }
+                    1 if holding[w] => {
+                        schedule.push(Step::Put(w));
+                        holding[w] = false;
+                        stopped[w] = pill[w];
+                        puts += 1;
+                    }
+                    2 if reads < puts => {
+                        schedule.push(Step::Read);
+                        reads += 1;
+                    }
+                    _ => {}
+                }
+            }
+            let (mut printed, ended) = play(&numbers, workers, &schedule, false);
+            printed.sort_unstable();
+            assert_eq!(
+                (printed, ended),
+                (numbers.clone(), true),
+                "{workers} workers: every result read once, and the loop ended"
+            );
+        }
     }
 
     #[test]
@@ -733,7 +872,7 @@ mod tests {
         // Rows copied from the book's outputs.
         assert_eq!(
             Mode::Sequential.row(&r(142702110479723, true, 0.316831)),
-            " 142702110479723 P  0.316831s"
+            " 142702110479723  P  0.316831s"
         );
         assert_eq!(
             Mode::Processes.row(&r(2, true, 0.000006)),

@@ -99,28 +99,44 @@ pub const BOOK_NAP_EVERY: u64 = 50_000;
 /// 50,000 CPython divisions took about 2-5 ms.
 pub const NAP_SLICE_SECS: f64 = 0.005;
 
-/// `spinner object: …`: a truthful description of the unit just created, in
-/// the shape Python prints (`<Thread(Thread-1 (spin), initial)>`).
-pub fn spinner_object(model: Model, id: u32) -> String {
+/// `spinner object: …` as Python prints the unit just created:
+/// `<Thread(Thread-1 (spin), initial)>`, `<Process name='Process-1'
+/// parent=NNN initial>` (`parent`: the page's stand-in for a pid), or the
+/// task (`asyncio.run` made `supervisor` Task-1, so the first `spin` is
+/// Task-2). What each is here goes in a note: [`spinner_object_note`].
+pub fn spinner_object(model: Model, id: u32, parent: u32) -> String {
     match model {
-        Model::Thread => format!(
-            "<Thread(Thread-{id} (spin), initial)>  (a Web Worker on this page's shared WebAssembly.Memory)"
-        ),
-        Model::Process => format!(
-            "<Process name='Process-{id}' parent=page initial>  (a Web Worker with its own wasm instance and memory)"
-        ),
+        Model::Thread => format!("<Thread(Thread-{id} (spin), initial)>"),
+        Model::Process => format!("<Process name='Process-{id}' parent={parent} initial>"),
         _ => format!(
             "<Task pending name='Task-{id}' coro=<spin() running on the main thread's event loop>>"
         ),
     }
 }
 
-/// The run's result line: the book's `Answer: 42`, or `… is prime`.
+/// What the object line's unit is in the browser, for the notes.
+pub fn spinner_object_note(model: Model) -> &'static str {
+    match model {
+        Model::Thread => "Thread-N is a Web Worker on this page's shared WebAssembly.Memory",
+        Model::Process => {
+            "Process-N is a Web Worker with its own wasm instance and memory; parent= stands in for \
+             the page's pid (a tab has none to show): a number drawn once per page load"
+        }
+        _ => {
+            "Task-N is a future on the main thread's event loop (asyncio.run made supervisor() \
+             Task-1, so spin() is Task-2, and every run takes two)"
+        }
+    }
+}
+
+/// The run's result line: the book's `Answer: 42`, or `main()`'s
+/// `print(f'{n:,} {msg} prime')` (`5,000,111,000,222,021 is prime`).
 pub fn answer_line(prime: Option<(u64, bool)>) -> String {
+    use crate::primes::with_commas;
     match prime {
         None => "Answer: 42".to_string(),
-        Some((n, true)) => format!("{n} is prime"),
-        Some((n, false)) => format!("{n} is not prime"),
+        Some((n, true)) => format!("{} is prime", with_commas(n)),
+        Some((n, false)) => format!("{} is not prime", with_commas(n)),
     }
 }
 
@@ -156,22 +172,23 @@ mod tests {
 
     #[test]
     fn spinner_objects_read_like_python() {
+        // The book's lines, with nothing after them.
         assert_eq!(
-            spinner_object(Model::Thread, 1),
-            "<Thread(Thread-1 (spin), initial)>  (a Web Worker on this page's shared WebAssembly.Memory)"
+            spinner_object(Model::Thread, 1, 0),
+            "<Thread(Thread-1 (spin), initial)>"
         );
         assert_eq!(
-            spinner_object(Model::Process, 2),
-            "<Process name='Process-2' parent=page initial>  (a Web Worker with its own wasm instance and memory)"
+            spinner_object(Model::Process, 1, 237132),
+            "<Process name='Process-1' parent=237132 initial>"
         );
         let task =
-            "<Task pending name='Task-3' coro=<spin() running on the main thread's event loop>>";
+            "<Task pending name='Task-2' coro=<spin() running on the main thread's event loop>>";
         for model in [
             Model::Coroutine,
             Model::CoroutineNap,
             Model::CoroutineOffload,
         ] {
-            assert_eq!(spinner_object(model, 3), task, "{model:?}");
+            assert_eq!(spinner_object(model, 2, 0), task, "{model:?}");
         }
     }
 
@@ -189,9 +206,10 @@ mod tests {
         assert_eq!(answer_line(None), "Answer: 42");
         assert_eq!(
             answer_line(Some((5000111000222021, true))),
-            "5000111000222021 is prime"
+            "5,000,111,000,222,021 is prime"
         );
         assert_eq!(answer_line(Some((9, false))), "9 is not prime");
+        assert_eq!(answer_line(Some((1234, false))), "1,234 is not prime");
         assert_eq!(frames_expected(3000.0), 30.0);
     }
 }

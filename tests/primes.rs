@@ -564,17 +564,35 @@ fn parse_error_messages_name_the_input_and_the_rule() {
 fn report_lines_have_the_books_columns() {
     use spinlab::primes::{PrimeResult, report_line};
     let row = |n, prime, elapsed| report_line(&PrimeResult { n, prime, elapsed });
-    // Rows copied from the book's sequential output.
-    assert_eq!(row(2, true, 0.000001), "               2 P  0.000001s");
+    // The book's repository's format, f'{n:16}  {label} {elapsed:9.6f}s',
+    // written out by hand.
+    assert_eq!(row(2, true, 0.000001), "               2  P  0.000001s");
     assert_eq!(
         row(3333333333333333, false, 0.000005),
-        "3333333333333333    0.000005s"
+        "3333333333333333     0.000005s"
     );
     assert_eq!(
         row(142702110479723, true, 0.316831),
-        " 142702110479723 P  0.316831s"
+        " 142702110479723  P  0.316831s"
     );
-    assert_eq!(row(BOOK_PRIME, true, 12.5), "5000111000222021 P 12.500000s");
+    assert_eq!(row(BOOK_PRIME, true, 12.5), "5000111000222021  P 12.500000s");
+}
+
+#[test]
+fn closing_lines_group_digits_like_pythons_comma_format() {
+    use spinlab::primes::with_commas;
+    // f'{n:,}' in Python, written out by hand.
+    for (n, grouped) in [
+        (0, "0"),
+        (7, "7"),
+        (999, "999"),
+        (1000, "1,000"),
+        (1_000_003, "1,000,003"),
+        (BOOK_PRIME, "5,000,111,000,222,021"),
+        (u64::MAX, "18,446,744,073,709,551,615"),
+    ] {
+        assert_eq!(with_commas(n), grouped);
+    }
 }
 
 #[test]

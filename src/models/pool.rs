@@ -124,13 +124,17 @@ const HEAD: u32 = 0;
 const CANCEL: u32 = 1;
 
 impl PoolRun {
-    /// The early `procs.py`'s `jobs.empty()`: no number left to hand out.
+    /// The early `procs.py`'s `jobs.empty()`: every number and every pill
+    /// taken (the pills are the last jobs, one a worker).
     pub fn jobs_empty(&self) -> bool {
         match &self.control {
             Control::Shared { jobs, .. } | Control::Fed { jobs, .. } => jobs.is_empty(),
             Control::Processes {
                 shared, numbers, ..
-            } => Atomics::load(shared, HEAD).unwrap_or(0) as usize >= numbers.len(),
+            } => {
+                let head = Atomics::load(shared, HEAD).unwrap_or(0).max(0) as usize;
+                head >= numbers.len() + self.workers
+            }
         }
     }
 
@@ -269,23 +273,18 @@ fn terminate(processes: &mut Vec<Process>, tx: &mpsc::UnboundedSender<Message>) 
     format!("terminate: {count} processes killed; the numbers they were checking are lost")
 }
 
-/// Starts `mode` with `workers` workers on `numbers`.
-///
-/// With `racy`, the early `procs.py`: no pills; each worker stops when it
-/// finds the queue empty (see [`PoolRun::jobs_empty`] for the report side).
+/// Starts `mode` with `workers` workers on `numbers`. (The early
+/// `procs.py` ran the same workers and pills: only its report loop differs,
+/// see [`PoolRun::jobs_empty`].)
 pub fn start(
     mode: Mode,
     workers: usize,
     numbers: Arc<[u64]>,
     pool: Option<&Pool>,
-    racy: bool,
 ) -> Result<(PoolRun, mpsc::UnboundedReceiver<Message>), String> {
     let started_at = epoch_ms();
     let (tx, messages) = mpsc::unbounded::<Message>();
-    let jobs = Arc::new(JobQueue::with_jobs(
-        &numbers,
-        if racy { 0 } else { workers },
-    ));
+    let jobs = Arc::new(JobQueue::with_jobs(&numbers, workers));
     let no_more = Arc::new(AtomicBool::new(false));
     let cancel = Arc::new(AtomicBool::new(false));
     let taken = Arc::new(AtomicUsize::new(0));
@@ -321,7 +320,6 @@ pub fn start(
                 Arc::clone(&taken),
                 Arc::clone(&cancel),
                 None,
-                racy,
                 tx.clone(),
             ))?);
         }
@@ -337,7 +335,6 @@ pub fn start(
                     Arc::clone(&taken),
                     Arc::clone(&cancel),
                     gil.clone(),
-                    racy,
                     tx.clone(),
                 );
                 threads::spawn(&format!("spinlab pool Thread-{}", id + 1), move || {
@@ -422,7 +419,6 @@ fn pool_worker(
     taken: Arc<AtomicUsize>,
     cancel: Arc<AtomicBool>,
     gil: Option<Arc<Gil>>,
-    racy: bool,
     tx: mpsc::UnboundedSender<Message>,
 ) -> impl FnOnce() + Send + 'static {
     move || {
@@ -434,11 +430,7 @@ fn pool_worker(
         worker(
             id,
             || {
-                let job = if racy {
-                    jobs.try_get().unwrap_or(Job::Stop)
-                } else {
-                    jobs.get()
-                };
+                let job = jobs.get();
                 if let Job::Check(_) = job {
                     taken.fetch_add(1, Ordering::SeqCst);
                 }
@@ -592,7 +584,6 @@ fn start_fed(
                 | Message::Result { .. }
                 | Message::Cancelled { .. } = message
                 {
-                    // An empty queue here is the racy program's `jobs.empty()`.
                     let job = jobs.try_get().unwrap_or(Job::Stop);
                     if let Job::Check(_) = job {
                         taken.fetch_add(1, Ordering::SeqCst);
@@ -868,7 +859,7 @@ pub async fn run_quietly(
     use std::pin::Pin;
     crate::web::monitor::begin_gap();
     let since = crate::web::panics::seen();
-    let (run, mut messages) = start(mode, workers, numbers, pool, false)?;
+    let (run, mut messages) = start(mode, workers, numbers, pool)?;
     let mut report = Report::new(run.workers);
     let mut results = Vec::new();
     let mut startup_ms = 0.0f64;

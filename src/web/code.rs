@@ -58,7 +58,8 @@ async def supervisor() -> int:
     return result
 ";
 
-/// `slow()` for a model, as the book writes it (or its stop-gap and fix).
+/// `slow()` for a model, written for this page after the book's scripts
+/// (and its stop-gap and fix).
 fn python_slow(model: Model, prime: bool) -> &'static str {
     match (model, prime) {
         (Model::Thread | Model::Process, false) => {
@@ -150,7 +151,7 @@ def main() -> None:
     for n in NUMBERS:
         prime, elapsed = check(n)
         label = 'P' if prime else ' '
-        print(f'{n:16} {label} {elapsed:9.6f}s')
+        print(f'{n:16}  {label} {elapsed:9.6f}s')
 # step: done
     elapsed = perf_counter() - t0
     print(f'Total time: {elapsed:.2f}s')
@@ -167,8 +168,48 @@ def main() -> None:
             print(f'{n:16}  {label} {elapsed:9.6f}s')
 ";
 
-/// The pool lab's listing for `mode`.
-pub fn pool_listing(mode: Mode) -> Listing {
+/// The early `procs.py`, written for this page after the version first
+/// published (the book's repository fixed it in commit 2c12305): the same
+/// workers and pills, no sentinel, and a report loop that stops when the
+/// job queue is empty.
+const EARLY_POOL_PY: &str = "\
+# The early procs.py: empty is not done (fixed later by the sentinel).
+def worker(jobs: JobQueue, results: ResultQueue) -> None:
+# step: work
+    while n := jobs.get():
+        results.put(check(n))
+
+def main() -> None:
+# step: start
+    for n in NUMBERS:
+        jobs.put(n)
+    for _ in range(workers):
+        proc = {UNIT}(target=worker, args=(jobs, results))
+        proc.start()
+        jobs.put(0)
+# step: report
+    while True:
+        n, prime, elapsed = results.get()
+        label = 'P' if prime else ' '
+        print(f'{n:16}  {label} {elapsed:9.6f}s')
+        if jobs.empty():  # every job taken, not every result read
+            break
+    elapsed = perf_counter() - t0
+    print(f'Total time: {elapsed:.2f}s')
+";
+
+/// The pool lab's listing for `mode`; `racy`: the early `procs.py`.
+pub fn pool_listing(mode: Mode, racy: bool) -> Listing {
+    if racy {
+        let mut listing = pool_listing(mode, false);
+        let unit = if mode == Mode::Processes {
+            "Process"
+        } else {
+            "Thread"
+        };
+        listing.python = EARLY_POOL_PY.replace("{UNIT}", unit);
+        return listing;
+    }
     let protocol = [region!("protocol-worker"), region!("protocol-report")];
     match mode {
         Mode::Sequential => Listing {
@@ -224,8 +265,9 @@ impl CodePanel {
             doc,
             "figcaption",
             "",
-            "The code: Python as the book writes it, and the Rust that runs here. \
-             The step in progress is highlighted during a run.",
+            "The code: Python written for this page after the book's scripts (its names, \
+             logic and output), and the Rust that runs here. The step in progress is \
+             highlighted during a run.",
         )?;
         figure.append_child(&caption)?;
         let pair = element(doc, "div", "pair", "")?;

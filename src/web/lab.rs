@@ -15,6 +15,7 @@ use super::code::{self, CodePanel};
 use super::monitor;
 use super::page::App;
 use super::ui::{
+    transcript_and_notes,
     Options, Output, describe, dispatch_report, element, find, key_option, next_paint,
     number_option,
 };
@@ -24,6 +25,7 @@ use crate::models::{NapPlan, Outcome, Slow, Style, coroutine, process, thread};
 use crate::primes::{BOOK_PRIME, parse_number, slow_check_note};
 use crate::spinner::{
     BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, NapVia, answer_line, frames_expected, spinner_object,
+    spinner_object_note,
 };
 
 /// What to run: `spinlab.runSpinner`'s options, checked.
@@ -55,8 +57,11 @@ pub struct LabView {
     calibration_note: Element,
     output: Output,
     code: CodePanel,
-    /// `Thread-N`, `Process-N`, `Task-N`, counted per kind like Python does.
+    /// `Thread-N`, `Process-N`, `Task-N`, counted per kind like Python does
+    /// in one process (this page).
     counters: [Cell<u32>; 3],
+    /// The page's stand-in for a pid, in `<Process … parent=NNN initial>`.
+    parent: u32,
     /// A nested 0 ms timer's measured delay (the clamp), once known.
     nested_timer_ms: Cell<Option<f64>>,
 }
@@ -240,6 +245,8 @@ impl LabView {
             calibration_note,
             output,
             counters: Default::default(),
+            // Drawn once per page load, in the range Linux gives pids.
+            parent: 1000 + (js_sys::Math::random() * 98_000.0) as u32,
             nested_timer_ms: Cell::new(None),
         };
         if has_pool {
@@ -424,12 +431,15 @@ impl LabView {
     }
 
     fn next_id(&self, model: Model) -> u32 {
-        let counter = &self.counters[match model {
-            Model::Thread => 0,
-            Model::Process => 1,
-            _ => 2,
-        }];
-        counter.set(counter.get() + 1);
+        // `asyncio.run(supervisor())` makes supervisor a task too: each
+        // coroutine run takes two numbers, and `spin` has the second.
+        let (index, step) = match model {
+            Model::Thread => (0, 1),
+            Model::Process => (1, 1),
+            _ => (2, 2),
+        };
+        let counter = &self.counters[index];
+        counter.set(counter.get() + step);
         counter.get()
     }
 
@@ -622,7 +632,8 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
     };
     let mut transcript = vec![
         format!("# {}: {what}", model.key()),
-        format!("spinner object: {}", spinner_object(model, id)),
+        format!("spinner object: {}", spinner_object(model, id, lab.parent)),
+        format!("# note: {}", spinner_object_note(model)),
     ];
     if let Some(note) = n.and_then(|n| slow_check_note(n, super::page::divisions_per_sec(app))) {
         transcript.push(format!("# note: {note}"));
@@ -723,10 +734,7 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
     lab.output
         .say(&verdict(model, &outcome, expected, gap_ms, frozen), kind);
 
-    let lines = js_sys::Array::new();
-    for line in &transcript {
-        lines.push(&JsValue::from_str(line));
-    }
+    let [transcript, notes] = transcript_and_notes(&transcript);
     let nap = match slow {
         Slow::Prime { nap, .. } if model == Model::CoroutineNap => object(&[
             ("every", (nap.every as f64).into()),
@@ -763,7 +771,8 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
         ),
         ("nap", nap),
         ("monitorTicks", monitor_ticks.into()),
-        ("transcript", lines.into()),
+        transcript,
+        notes,
     ])
     .into();
     dispatch_report(&report);

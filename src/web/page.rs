@@ -23,12 +23,13 @@ use super::pool_lab::{
     stop_option, sweep_options,
 };
 use super::ui::{
+    transcript_and_notes,
     Options, Output, dispatch_report, element, find, key_option, next_paint, number_option,
 };
 use crate::clock;
 use crate::models::calibrate;
 use crate::primes::Calibration;
-use crate::primes::{BOOK_PRIME, PrimeResult, check, parse_number, report_line, slow_check_note};
+use crate::primes::{BOOK_PRIME, check, parse_number, report_line, slow_check_note};
 
 /// What this browser gives spinlab, as `window.spinlab.capabilities` shows it.
 struct Capabilities {
@@ -513,7 +514,7 @@ async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
         _ => (check(n), "the main thread".to_string()),
     };
     let round_trip_ms = (clock::now_seconds() - t0) * 1000.0;
-    let answer = answer_line(&result);
+    let answer = crate::spinner::answer_line(Some((result.n, result.prime)));
     let elapsed_ms = result.elapsed * 1000.0;
     let transcript = vec![
         format!("# is_prime({n}) on {thread}"),
@@ -535,10 +536,7 @@ async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
         "done",
     );
 
-    let lines = js_sys::Array::new();
-    for line in &transcript {
-        lines.push(&JsValue::from_str(line));
-    }
+    let [transcript, notes] = transcript_and_notes(&transcript);
     let report: JsValue = object(&[
         ("experiment", "smoke".into()),
         ("where", place.key().into()),
@@ -547,7 +545,8 @@ async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
         ("elapsedMs", elapsed_ms.into()),
         ("roundTripMs", round_trip_ms.into()),
         ("thread", thread.into()),
-        ("transcript", lines.into()),
+        transcript,
+        notes,
     ])
     .into();
     dispatch_report(&report);
@@ -562,14 +561,6 @@ pub fn divisions_per_sec(app: &App) -> f64 {
         .map_or(435e6, |c| c.divisions_per_sec)
 }
 
-/// The book's closing line: `5000111000222021 is prime`.
-fn answer_line(result: &PrimeResult) -> String {
-    if result.prime {
-        format!("{} is prime", result.n)
-    } else {
-        format!("{} is not prime", result.n)
-    }
-}
 
 /// `window.spinlab`: `capabilities`, `stats()`, and the runs' promises.
 fn install_api(

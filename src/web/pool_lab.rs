@@ -22,6 +22,7 @@ use super::code::{self, CodePanel};
 use super::object;
 use super::page::App;
 use super::ui::{
+    transcript_and_notes,
     Options, Output, css_var, describe, dispatch_report, element, find, key_option, next_paint,
     number_option, whole_number_option,
 };
@@ -32,7 +33,7 @@ use crate::primes::{
     Calibration, MAX_NUMBERS, NUMBERS, PrimeResult, calibrated_fixture, parse_number,
     parse_number_list, slow_check_note, speed_share,
 };
-use crate::protocol::{Message, Mode, Report};
+use crate::protocol::{Message, Mode, Report, early_loop_ends};
 
 /// What to run: `spinlab.runPool`'s options, checked.
 pub struct PoolRequest {
@@ -41,6 +42,9 @@ pub struct PoolRequest {
     pub numbers: Vec<u64>,
     /// The early `procs.py`: the report loop stops when the queue is empty.
     pub racy: bool,
+    /// In the early loop, a pause before each `if jobs.empty()` (the
+    /// reader's `sleep(1)` that made the loss frequent), in ms.
+    pub race_delay_ms: u32,
 }
 
 /// One checked number as the page keeps it (times relative to the run's start).
@@ -82,6 +86,7 @@ pub struct PoolView {
     sweep_at: Cell<Option<(usize, usize)>>,
     split_button: HtmlButtonElement,
     race: HtmlInputElement,
+    race_delay: HtmlInputElement,
     sweep_button: HtmlButtonElement,
     sweep_mode: HtmlSelectElement,
     sweep_to: HtmlSelectElement,
@@ -153,7 +158,16 @@ impl PoolView {
         let label = element(doc, "label", "radio", "")?;
         label.append_child(&race)?;
         label.append_child(&doc.create_text_node(
-            "the race: the early procs.py (no pills; stop when the queue is empty)",
+            "the race: the early procs.py (its report loop stops when the job queue is empty)",
+        ))?;
+        options.append_child(&label)?;
+        let race_delay: HtmlInputElement = doc.create_element("input")?.unchecked_into();
+        race_delay.set_type("checkbox");
+        race_delay.set_attribute("data-role", "race-delay")?;
+        let label = element(doc, "label", "radio", "")?;
+        label.append_child(&race_delay)?;
+        label.append_child(&doc.create_text_node(
+            "with the reader's sleep(1) before if jobs.empty(), scaled to this machine",
         ))?;
         options.append_child(&label)?;
         section.append_child(&options)?;
@@ -283,7 +297,7 @@ impl PoolView {
         table.set_attribute("data-role", "results")?;
         section.append_child(&table)?;
         let code = CodePanel::render(doc, &section)?;
-        code.show(&code::pool_listing(Mode::Processes));
+        code.show(&code::pool_listing(Mode::Processes, false));
 
         Ok(PoolView {
             code,
@@ -293,6 +307,7 @@ impl PoolView {
             sweep_at: Cell::new(None),
             split_button,
             race,
+            race_delay,
             sweep_button,
             sweep_mode,
             sweep_to,
@@ -389,6 +404,7 @@ impl PoolView {
         self.sweep_to.set_disabled(running);
         self.workload.set_disabled(running);
         self.race.set_disabled(running);
+        self.race_delay.set_disabled(running);
         self.numbers.set_disabled(running);
         let pool_running = self.active.borrow().is_some();
         for (_, button) in &self.stops {
@@ -488,12 +504,18 @@ impl PoolView {
             "calibrated" => calibrated_numbers(calibration)?,
             _ => NUMBERS.to_vec(),
         };
+        let race_delay_ms = if self.race.checked() && self.race_delay.checked() {
+            reader_sleep_ms(calibration)
+        } else {
+            0
+        };
         check_request(
             mode,
             workers,
             numbers,
             self.max_workers,
             self.race.checked(),
+            race_delay_ms,
         )
     }
 
@@ -585,7 +607,11 @@ fn check_request(
     numbers: Vec<u64>,
     max_workers: usize,
     racy: bool,
+    race_delay_ms: u32,
 ) -> Result<PoolRequest, String> {
+    if race_delay_ms > 0 && !racy {
+        return Err("raceDelayMs is only used with race: true".into());
+    }
     if racy && mode == Mode::Rayon {
         return Err(
             "the race needs a job queue: rayon has none (it splits the numbers up front)".into(),
@@ -605,7 +631,16 @@ fn check_request(
         workers,
         numbers,
         racy,
+        race_delay_ms,
     })
+}
+
+/// The reader's `sleep(1)`, scaled to this machine: one second of the
+/// book's CPython (5000111000222021 took it 3.3 s, 35355731 divisions)
+/// as long as the same divisions take here.
+pub fn reader_sleep_ms(calibration: &Result<Calibration, String>) -> u32 {
+    let rate = calibration.as_ref().map_or(435e6, |c| c.divisions_per_sec);
+    (1000.0 * (35_355_731.0 / 3.3) / rate).round().max(1.0) as u32
 }
 
 /// How long the calibrated fixture's sequential run should take.
@@ -633,7 +668,7 @@ pub fn pool_options(
     let options = Options::read(
         options,
         "runPool",
-        &["mode", "workers", "numbers", "workload", "race"],
+        &["mode", "workers", "numbers", "workload", "race", "raceDelayMs"],
     )?;
     if options.is_empty() {
         return Err("runPool needs options: { mode, workers?, numbers? }".into());
@@ -699,7 +734,9 @@ pub fn pool_options(
             ));
         }
     };
-    check_request(mode, workers, numbers, max_workers, racy)
+    let race_delay_ms =
+        whole_number_option(&get("raceDelayMs"), "raceDelayMs", 0, 10_000)?.unwrap_or(0) as u32;
+    check_request(mode, workers, numbers, max_workers, racy, race_delay_ms)
 }
 
 /// A run whose primes were checked at under half the calibrated division
@@ -752,6 +789,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         workers,
         numbers,
         racy,
+        race_delay_ms,
     } = request;
     // A panicked thread takes the pool out of use (see `panics`); sequential
     // then runs in a process, as it does on a page without threads.
@@ -775,6 +813,19 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     let mut transcript = vec![header.clone()];
     view.output
         .append_transcript(&[format!("# {}: {} workers", mode.key(), workers), header]);
+    if racy {
+        let line = format!(
+            "# the early procs.py: the same workers and pills; its report loop breaks as soon as \
+             the job queue is empty{}",
+            if race_delay_ms > 0 {
+                format!(", after a pause of {race_delay_ms} ms before each look (the reader's sleep(1), scaled)")
+            } else {
+                String::new()
+            }
+        );
+        view.output.append_transcript(std::slice::from_ref(&line));
+        transcript.push(line);
+    }
     let rate = super::page::divisions_per_sec(app);
     if let Some(note) = numbers.iter().find_map(|&n| slow_check_note(n, rate)) {
         let line = format!("# note: {note}");
@@ -794,11 +845,11 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     next_paint().await;
 
     let numbers: Arc<[u64]> = numbers.into();
-    view.code.show(&code::pool_listing(mode));
+    view.code.show(&code::pool_listing(mode, racy));
     code::step("start");
     super::monitor::begin_gap();
     let since = super::panics::seen();
-    let (run, mut messages) = pool::start(mode, workers, Arc::clone(&numbers), pool, racy)?;
+    let (run, mut messages) = pool::start(mode, workers, Arc::clone(&numbers), pool)?;
     let (started_at, lanes) = (run.started_at, run.workers);
     if let Some(note) = run.queue_note() {
         let line = format!("# note: {note}");
@@ -824,6 +875,8 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     let mut report = Report::new(lanes);
     let tbody = view.table.query_selector("tbody").ok().flatten();
     let mut racy_ended = false;
+    // When the early loop broke: its `Total time`.
+    let mut racy_ended_at = None;
     let mut late: Vec<u64> = Vec::new();
     // A panicked thread never says done: stop waiting, and say why.
     while let Some(message) = match super::panics::guarded(
@@ -894,7 +947,8 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
             Message::Cancelled { n, worker } => {
                 let at = epoch_ms() - started_at;
                 timeline.cancelled.push((n, worker, at));
-                let line = format!("{n:16}  cancelled (worker {})", worker + 1);
+                // Not something Python's program prints: the page's note.
+                let line = format!("# {n} cancelled (worker {})", worker + 1);
                 transcript.push(line.clone());
                 view.output.append_transcript(&[line]);
             }
@@ -916,16 +970,21 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         if !more {
             break;
         }
-        // The early procs.py: `if jobs.empty(): break`, after each result.
+        // The early procs.py: after each result, (the reader's sleep, then)
+        // `if jobs.empty(): break`.
+        if racy && race_delay_ms > 0 && matches!(message, Message::Result { .. }) {
+            gloo_timers::future::TimeoutFuture::new(race_delay_ms).await;
+        }
         if racy
-            && matches!(message, Message::Result { .. })
-            && view
-                .active
-                .borrow()
-                .as_ref()
-                .is_some_and(|a| a.run.jobs_empty())
+            && early_loop_ends(&message, || {
+                view.active
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|a| a.run.jobs_empty())
+            })
         {
             racy_ended = true;
+            racy_ended_at = Some(epoch_ms());
             let line =
                 "# the racy report loop saw the job queue empty and stopped listening".to_string();
             transcript.push(line.clone());
@@ -969,10 +1028,21 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
             || stopped == Some(StopPolicy::PoisonPill)
     });
     let reported_checks = report.checked - late.len();
-    let footer = mode.footer(reported_checks, total_ms / 1000.0);
+    let footer = if racy {
+        // The early procs.py's last line, timed when its loop broke.
+        let secs = (racy_ended_at.unwrap_or(started_at + total_ms) - started_at) / 1000.0;
+        format!("Total time: {secs:.2}s")
+    } else {
+        mode.footer(reported_checks, total_ms / 1000.0)
+    };
     let mut lines = vec![footer];
     if racy {
-        lines.push(if late.is_empty() {
+        lines.push(if !racy_ended {
+            "# race: the early loop read every result before the job queue was empty, so it asked \
+             for one more: Python would wait in results.get() forever (the page stopped when every \
+             worker was done); run it again"
+                .to_string()
+        } else if late.is_empty() {
             "# race: this time no result arrived after the loop had stopped (run it again)"
                 .to_string()
         } else {
@@ -1061,10 +1131,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
             .collect::<Array>()
     };
     let cancelled: Vec<u64> = timeline.cancelled.iter().map(|c| c.0).collect();
-    let lines = transcript
-        .iter()
-        .map(|l| JsValue::from(l.as_str()))
-        .collect::<Array>();
+    let [transcript, notes] = transcript_and_notes(&transcript);
     let report_js: JsValue = object(&[
         ("mode", mode.key().into()),
         ("workers", (lanes as u32).into()),
@@ -1083,7 +1150,8 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
             "gilHandovers",
             gil_handovers.map_or(JsValue::NULL, |h| (h as f64).into()),
         ),
-        ("transcript", lines.into()),
+        transcript,
+        notes,
     ])
     .into();
     drop(timeline);
@@ -1166,6 +1234,7 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
             workers: 1,
             numbers: NUMBERS.to_vec(),
             racy: false,
+            race_delay_ms: 0,
         },
     )
     .await?;
@@ -1184,6 +1253,7 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
                 workers,
                 numbers: NUMBERS.to_vec(),
                 racy: false,
+                race_delay_ms: 0,
             },
         )
         .await?;
@@ -1222,6 +1292,7 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
             "done",
         );
     }
+    let [transcript, notes] = transcript_and_notes(std::slice::from_ref(&line));
     let report: JsValue = object(&[
         ("experiment", "sweep".into()),
         ("mode", mode.key().into()),
@@ -1233,7 +1304,8 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
                 object(&[("workers", (w as u32).into()), ("totalMs", t.into())]).into()
             }),
         ),
-        ("transcript", Array::of1(&line.into()).into()),
+        transcript,
+        notes,
     ])
     .into();
     dispatch_report(&report);
@@ -1325,19 +1397,14 @@ async fn split(app: &Rc<App>, n: Option<String>, parts: Option<usize>) -> Result
             ("elapsedMs", (r.elapsed * 1000.0).into()),
         ]));
     }
+    let [transcript, notes] = transcript_and_notes(&lines);
     let report: JsValue = object(&[
         ("experiment", "split".into()),
         ("n", n.to_string().into()),
         ("prime", last.prime.into()),
         ("runs", runs.into()),
-        (
-            "transcript",
-            lines
-                .iter()
-                .map(|l| JsValue::from(l.as_str()))
-                .collect::<Array>()
-                .into(),
-        ),
+        transcript,
+        notes,
     ])
     .into();
     dispatch_report(&report);
@@ -1490,10 +1557,19 @@ fn draw_timeline(ctx: &CanvasRenderingContext2d, t: &Timeline, width: f64, heigh
     ctx.set_global_alpha(1.0);
 }
 
-/// The book's own figures (8 workers), for the plot's shape.
-const BOOK_SEQUENTIAL_S: f64 = 26.91;
-const BOOK_PROCESSES_8_S: f64 = 6.51;
-const BOOK_THREADS_8_S: f64 = 23.45;
+/// A reader's run from the chapter notes (`procs = cpu_count() - 4`: 8
+/// workers, on the reader's machine), for the plot's shape: not the book's.
+const READER_SEQUENTIAL_S: f64 = 26.91;
+const READER_PROCESSES_8_S: f64 = 6.51;
+const READER_THREADS_8_S: f64 = 23.45;
+
+/// The author's machine: `19-concurrency/primes/log-procs.txt` in the book's
+/// repository, 13 rounds of `run_procs.sh`, the median for N = 1..20
+/// processes, in seconds (best at 6).
+const AUTHOR_PROCS_MEDIANS_S: [f64; 20] = [
+    40.81, 22.79, 15.88, 13.21, 12.29, 10.39, 10.80, 11.40, 11.71, 12.51, 11.24, 11.09, 10.81,
+    10.64, 10.68, 10.58, 10.76, 10.71, 10.81, 10.73,
+];
 
 fn draw_sweep(
     ctx: &CanvasRenderingContext2d,
@@ -1509,12 +1585,15 @@ fn draw_sweep(
     ctx.set_fill_style_str(&paper);
     ctx.fill_rect(0.0, 0.0, width, height);
     let max_n = points.iter().map(|p| p.0).max().unwrap_or(1).max(8) as f64;
-    // The book's points, scaled so that its sequential run matches this one.
-    let book = [
-        ("book: 8 processes", BOOK_PROCESSES_8_S / BOOK_SEQUENTIAL_S),
+    // A reader's points, scaled so that their sequential run matches this one.
+    let reader = [
         (
-            "book: 8 threads (GIL)",
-            BOOK_THREADS_8_S / BOOK_SEQUENTIAL_S,
+            "a reader's run (chapter notes): 8 processes",
+            READER_PROCESSES_8_S / READER_SEQUENTIAL_S,
+        ),
+        (
+            "a reader's run: 8 threads (GIL)",
+            READER_THREADS_8_S / READER_SEQUENTIAL_S,
         ),
     ];
     let max_ms = points
@@ -1565,8 +1644,39 @@ fn draw_sweep(
         y(sequential_ms) - 4.0 * s,
     );
     ctx.set_global_alpha(1.0);
-    // The book, for shape.
-    for (label, ratio) in book {
+    // The author's curve (processes only), scaled so that 1 process takes
+    // this run's sequential time, for shape.
+    if mode == Mode::Processes {
+        ctx.set_stroke_style_str("#ffa94d");
+        ctx.set_global_alpha(0.8);
+        ctx.set_line_dash(&Array::of2(&(2.0 * s).into(), &(3.0 * s).into()))
+            .ok();
+        ctx.begin_path();
+        for (i, secs) in AUTHOR_PROCS_MEDIANS_S.iter().enumerate().take(max_n as usize) {
+            let (px, py) = (
+                x((i + 1) as f64),
+                y(secs / AUTHOR_PROCS_MEDIANS_S[0] * sequential_ms),
+            );
+            if i == 0 {
+                ctx.move_to(px, py);
+            } else {
+                ctx.line_to(px, py);
+            }
+        }
+        ctx.stroke();
+        ctx.set_line_dash(&Array::new()).ok();
+        ctx.set_fill_style_str("#ffa94d");
+        let last = AUTHOR_PROCS_MEDIANS_S.len().min(max_n as usize);
+        let _ = ctx.fill_text(
+            "the author's machine (log-procs.txt, 13 rounds, medians)",
+            x(last as f64) - 300.0 * s,
+            y(AUTHOR_PROCS_MEDIANS_S[last - 1] / AUTHOR_PROCS_MEDIANS_S[0] * sequential_ms)
+                - 8.0 * s,
+        );
+        ctx.set_global_alpha(1.0);
+    }
+    // A reader's run, for shape.
+    for (label, ratio) in reader {
         let (px, py) = (x(8.0), y(ratio * sequential_ms));
         ctx.set_stroke_style_str("#ffa94d");
         ctx.begin_path();

@@ -96,12 +96,40 @@ pub fn css_var(name: &str, fallback: &str) -> String {
         .unwrap_or_else(|| fallback.to_string())
 }
 
-/// A section's status line and transcript (`[data-role=message]`,
-/// `[data-role=transcript]`).
+/// A section's status line, its transcript and its notes
+/// (`[data-role=message]`, `[data-role=transcript]`, `[data-role=notes]`):
+/// the transcript holds exactly what the Python program prints (copy it and
+/// you have Python's output); the page's own measurements and explanations
+/// are notes, set apart.
 #[derive(Clone)]
 pub struct Output {
     message: Element,
     transcript: Element,
+    notes: Element,
+}
+
+/// A run's lines as a report gives them: `transcript`, the lines the Python
+/// program prints, and `notes`, the page's lines (written with a leading
+/// `# `, which the notes drop).
+pub fn transcript_and_notes(lines: &[String]) -> [(&'static str, JsValue); 2] {
+    let (transcript, notes): (Vec<&String>, Vec<&String>) =
+        lines.iter().partition(|l| note_text(l).is_none());
+    let array = |lines: Vec<&str>| -> JsValue {
+        lines
+            .into_iter()
+            .map(JsValue::from)
+            .collect::<js_sys::Array>()
+            .into()
+    };
+    [
+        ("transcript", array(transcript.iter().map(|l| l.as_str()).collect())),
+        ("notes", array(notes.iter().filter_map(|l| note_text(l)).collect())),
+    ]
+}
+
+/// A note's text, if `line` is one of the page's (`# …`).
+fn note_text(line: &str) -> Option<&str> {
+    line.strip_prefix("# ")
 }
 
 impl Output {
@@ -117,9 +145,16 @@ impl Output {
         transcript.set_attribute("aria-label", "transcript")?;
         transcript.set_attribute("tabindex", "0")?;
         section.append_child(&transcript)?;
+        let notes = element(doc, "ul", "notes", "")?;
+        notes.set_attribute("data-role", "notes")?;
+        notes.set_attribute("role", "log")?;
+        notes.set_attribute("aria-live", "polite")?;
+        notes.set_attribute("aria-label", "the page's notes")?;
+        section.append_child(&notes)?;
         Ok(Output {
             message,
             transcript,
+            notes,
         })
     }
 
@@ -129,17 +164,31 @@ impl Output {
         self.message.set_class_name(&format!("message {kind}"));
     }
 
-    /// Appends lines (as a text node: a screen reader announces only what
-    /// was added to the log, not the whole transcript again).
+    /// Appends lines: Python's to the transcript (as a text node: a screen
+    /// reader announces only what was added to the log), the page's notes
+    /// (`# …`) to the notes beside it.
     pub fn append_transcript(&self, lines: &[String]) {
         let mut text = String::new();
         for line in lines {
-            text.push_str(line);
-            text.push('\n');
+            match note_text(line) {
+                Some(note) => {
+                    if let Some(doc) = self.notes.owner_document()
+                        && let Ok(item) = element(&doc, "li", "", note)
+                    {
+                        let _ = self.notes.append_child(&item);
+                    }
+                }
+                None => {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
         }
-        let _ = self.transcript.append_with_str_1(&text);
-        self.transcript
-            .set_scroll_top(self.transcript.scroll_height());
+        if !text.is_empty() {
+            let _ = self.transcript.append_with_str_1(&text);
+            self.transcript
+                .set_scroll_top(self.transcript.scroll_height());
+        }
     }
 }
 

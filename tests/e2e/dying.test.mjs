@@ -19,9 +19,9 @@ const dying = (method, options) => page.evaluate(async ([method, options]) => {
 test('a process that dies mid-run is named in the report, and the other checks the rest', async () => {
   const { report, error } = await dying('runPool', { mode: 'processes', workers: 2 });
   assert.equal(error, undefined, 'the run ends with a report, not an error');
-  const failed = report.transcript.filter((l) => l.startsWith('# worker '));
+  const failed = report.notes.filter((l) => l.startsWith('worker '));
   assert.equal(failed.length, 1, failed.join('\n'));
-  assert.match(failed[0], /^# worker 1 failed: .*it panicked: debugPanic: worker 1 died mid-run/);
+  assert.match(failed[0], /^worker 1 failed: .*it panicked: debugPanic: worker 1 died mid-run/);
   // It died after reporting its first number: the other process took every
   // number left, so each number is checked exactly once, with the right answer.
   assert.equal(report.checked, 20);

@@ -51,7 +51,7 @@ test('a panic on a pool thread ends the run with its message and takes the pool 
   // Sequential ran on a pool thread: now it runs in a process, and says so.
   const sequential = await page.evaluate(() => window.spinlab.runPool({ mode: 'sequential' }));
   assert.equal(sequential.checked, 20);
-  assert.match(sequential.transcript.join('\n'), /^# note: the thread pool is out of use, so the sequential check runs in a process/m);
+  assert.match(sequential.notes.join('\n'), /^note: the thread pool is out of use, so the sequential check runs in a process/m);
   assert.equal(await page.isDisabled('button[data-mode=sequential]'), false);
   const coroutine = await page.evaluate(() => window.spinlab.runSpinner({ model: 'coroutine', slow: 'sleep' }));
   assert.equal(coroutine.answer, 42);

@@ -32,7 +32,15 @@ test('every mode checks the fixture: 20 correct results, each exactly once', asy
     const transcript = r.transcript.join('\n');
     assert.match(transcript, mode === 'sequential' ? /^Checking 20 numbers sequentially:$/m : /^Checking 20 numbers with \d /m);
     assert.match(transcript, mode === 'sequential' ? /^Total time: \d+\.\d\ds$/m : /^20 checks in \d+\.\d\ds$/m);
-    assert.match(transcript, mode === 'sequential' ? /^ 142702110479723 P +\d\.\d{6}s$/m : /^ 142702110479723  P +\d\.\d{6}s$/m);
+    // The book's repository's row, f'{n:16}  {label} {elapsed:9.6f}s', in every mode.
+    assert.match(transcript, /^ 142702110479723  P +\d\.\d{6}s$/m);
+    assert.match(transcript, /^3333333333333333     +\d\.\d{6}s$/m);
+    // Only what the Python program prints: its header, a row per number,
+    // its last line. The page's own lines are notes.
+    const python = /^(Checking 20 numbers (sequentially|with \d+ [a-z ]+):|[ \d]{16}  [P ] +\d+\.\d{6}s|Total time: \d+\.\d\ds|20 checks in \d+\.\d\ds)$/;
+    for (const line of r.transcript) assert.match(line, python, `${mode}: a line Python would not print`);
+    assert.equal(r.transcript.length, 22, `${mode}: header, 20 rows, last line`);
+    assert.ok(r.notes.length >= 1 && r.notes.every((l) => !l.startsWith('# ')), `${mode}: notes ${JSON.stringify(r.notes)}`);
     // The table: a row per number, primes marked.
     const rows = await page.$$eval('[data-experiment=pool] tr[data-n]', (trs) => trs.map((tr) => [tr.dataset.n, tr.dataset.prime]));
     assert.equal(rows.length, 20);
@@ -93,9 +101,9 @@ for (const mode of MODES) {
       assert.equal(report.cancelled.length, !finished && !killed ? workers : 0, `${what}: cancelled`);
       assert.equal(report.lost.length, killed ? workers : 0, `${what}: lost in flight`);
       for (const x of report.results) assert.equal(x.prime, true, `${what}: ${x.n} is one of the HEAVY primes`);
-      const transcript = report.transcript.join('\n');
-      assert.match(transcript, new RegExp(`^# stopped by ${policy}: ${report.checked} checked, ${report.cancelled.length} cancelled, ${report.notStarted.length} never started, ${report.lost.length} lost in flight`, 'm'), what);
-      if (killed) assert.match(transcript, /lost in flight \(\d+, \d+\)$/m, what);
+      const notes = report.notes.join('\n');
+      assert.match(notes, new RegExp(`^stopped by ${policy}: ${report.checked} checked, ${report.cancelled.length} cancelled, ${report.notStarted.length} never started, ${report.lost.length} lost in flight`, 'm'), what);
+      if (killed) assert.match(notes, /lost in flight \(\d+, \d+\)$/m, what);
       if (policy === 'terminate' && !killed) assert.match(said.note, /terminate applies to processes/, what);
     }
   });
@@ -136,8 +144,8 @@ test('bad requests are refused with a reason, and nothing starts', async () => {
     [{ mode: 'threads', numbers: ['18446744073709551616'] }, /numbers\[0\]: .* is above 18446744073709551615/],
     [{ mode: 'threads', numbers: [7] }, /numbers\[0\] must be a decimal string/],
     [{ mode: 'threads', numbers: Array(10001).fill('7') }, /a run takes at most 10000/],
-    [{ mode: 'threads', wokers: 2 }, /^runPool: unknown option "wokers"; it takes mode, workers, numbers, workload, race$/],
-    [['threads'], /^runPool takes an options object \{ mode, workers, numbers, workload, race \}, not \["threads"\]$/],
+    [{ mode: 'threads', wokers: 2 }, /^runPool: unknown option "wokers"; it takes mode, workers, numbers, workload, race, raceDelayMs$/],
+    [['threads'], /^runPool takes an options object \{ mode, workers, numbers, workload, race, raceDelayMs \}, not \["threads"\]$/],
   ]) {
     const message = await page.evaluate((o) => window.spinlab.runPool(o).then(() => 'resolved', (e) => e.message), options);
     assert.match(message, pattern, JSON.stringify(options).slice(0, 80));
@@ -187,28 +195,40 @@ test('typed numbers: errors name the line', async () => {
 });
 
 test('the race: the early procs.py loses results the sentinel version keeps', async () => {
-  // The loss depends on timing, and with the fixture it is near certain:
-  // give it three tries before calling it absent. The last two numbers decide it: one worker takes the slow prime
-  // 9999999999999917, the other the instant 9999999999999999, whose result
-  // finds the queue empty and ends the loop before the prime's arrives.
+  // The early procs.py as published: the same workers and pills; its report
+  // loop breaks when the job queue is empty, which it is once the last pill
+  // is taken, while results may still be unread. A pause before each look
+  // (the reader's sleep(1)) lets them pile up: the loss shows. It is still a
+  // race: give it three tries before calling it absent.
   for (const mode of ['threads', 'processes']) {
     let lost = [];
     for (let attempt = 0; attempt < 3 && lost.length === 0; attempt++) {
-      const r = await runPool({ mode, workers: 2, race: true });
+      const r = await runPool({ mode, workers: 2, race: true, raceDelayMs: 100 });
       assert.equal(r.race, true);
       const seen = r.results.map((x) => x.n);
       assert.equal(new Set([...seen, ...r.lostToRace]).size, 20, `${mode}: every number was still checked once, some after the loop ended`);
       assert.equal(r.checked + r.lostToRace.length, 20, mode);
+      const transcript = r.transcript.join('\n');
+      // The early program's last line, not the fixed one's.
+      assert.match(transcript, /^Total time: \d+\.\d\ds$/m, mode);
+      assert.doesNotMatch(transcript, /^\d+ checks in/m, mode);
       lost = r.lostToRace;
-      if (lost.length) assert.match(r.transcript.join('\n'), /race: \d+ results? arrived after the report loop had stopped/);
+      if (lost.length) assert.match(r.notes.join('\n'), /^race: \d+ results? arrived after the report loop had stopped/m);
     }
     assert.ok(lost.length > 0, `${mode}: the racy report loop lost at least one result`);
   }
   const fixed = await runPool({ mode: 'threads', workers: 2 });
   assert.equal(fixed.checked, 20);
   assert.deepEqual(fixed.lostToRace, []);
-  const message = await page.evaluate(() => window.spinlab.runPool({ mode: 'rayon', race: true }).then(() => 'resolved', (e) => e.message));
-  assert.match(message, /the race needs a job queue/);
+  assert.match(fixed.transcript.join('\n'), /^20 checks in \d+\.\d\ds$/m);
+  for (const [options, pattern] of [
+    [{ mode: 'rayon', race: true }, /the race needs a job queue/],
+    [{ mode: 'threads', raceDelayMs: 100 }, /^raceDelayMs is only used with race: true$/],
+    [{ mode: 'threads', race: true, raceDelayMs: 10001 }, /raceDelayMs must be a whole number from 0 to 10000/],
+  ]) {
+    const message = await page.evaluate((o) => window.spinlab.runPool(o).then(() => 'resolved', (e) => e.message), options);
+    assert.match(message, pattern, JSON.stringify(options));
+  }
 });
 
 test('the calibrated fixture has the book\'s shape, scaled to this machine', async () => {
@@ -237,7 +257,7 @@ test('rayon splits one big number across the pool, with the same answers', async
   assert.equal(r.experiment, 'split');
   assert.equal(r.prime, true);
   assert.deepEqual(r.runs.map((x) => x.parts), [1, cores], 'one part, then one per pool thread');
-  assert.match(r.transcript.join('\n'), /parts: \d+\.\d\dx the speed of one/);
+  assert.match(r.notes.join('\n'), /parts: \d+\.\d\dx the speed of one/);
   for (const [n, prime] of [['1000006000009', false], ['4294967291', true], ['9', false], ['7', true], ['2', true], ['1', false]]) {
     const s = await page.evaluate((n) => window.spinlab.runSplit({ n, parts: 3 }), n);
     assert.equal(s.prime, prime, n);

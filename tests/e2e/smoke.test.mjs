@@ -36,8 +36,9 @@ test('the smoke button checks the book prime on the main thread', async () => {
   assert.equal(detail.prime, true);
   assert.ok(detail.elapsedMs > 0);
   const transcript = await page.textContent('[data-experiment=smoke] [data-role=transcript]');
-  assert.match(transcript, /^5000111000222021 P +\d+\.\d{6}s$/m);
-  assert.match(transcript, /^5000111000222021 is prime$/m);
+  assert.match(transcript, /^5000111000222021  P +\d+\.\d{6}s$/m);
+  // main()'s print(f'{n:,} {msg} prime').
+  assert.match(transcript, /^5,000,111,000,222,021 is prime$/m);
   console.log(`# main thread: ${detail.elapsedMs.toFixed(1)} ms`);
 });
 

@@ -29,8 +29,21 @@ test('with slow() = sleep, every model spins', async () => {
     assert.equal(r.prime, null);
     turned(r);
     assert.ok(r.mainThreadMaxGapMs < 0.5 * r.elapsedMs, `the main thread was free: ${summary(r)}`);
-    assert.match(r.transcript.join('\n'), /^spinner object: <(Thread\(Thread-\d+ \(spin\), initial\)>|Process name='Process-\d+'|Task pending name='Task-\d+')/m);
+    // The object line is Python's, with nothing after it; what the unit is
+    // here is a note of its own.
+    // On this fresh page (one Python process): Thread-1, Process-1, and
+    // Task-2, Task-4, Task-6 (asyncio.run makes supervisor the odd one).
+    const task = { coroutine: 2, 'coroutine-nap': 4, 'coroutine-offload': 6 }[model];
+    const object = {
+      thread: /^spinner object: <Thread\(Thread-1 \(spin\), initial\)>$/m,
+      process: /^spinner object: <Process name='Process-1' parent=\d+ initial>$/m,
+    }[model] ?? new RegExp(`^spinner object: <Task pending name='Task-${task}' coro=<spin\\(\\) running on the main thread's event loop>>$`, 'm');
+    assert.match(r.transcript.join('\n'), object, model);
     assert.match(r.transcript.join('\n'), /^Answer: 42$/m);
+    // Exactly what Python prints: the object line and the answer; what the
+    // page measured is in the notes.
+    assert.deepEqual(r.transcript.length, 2, JSON.stringify(r.transcript));
+    assert.ok(r.notes.some((l) => /^slow\(\) took \d+\.\d\d s; the spinner drew \d+ of \d+ frames/.test(l)), JSON.stringify(r.notes));
   }
 });
 
@@ -46,7 +59,8 @@ test('the calibrated prime is a prime that takes a visible while', async () => {
   assert.ok(BigInt(r.n) > 5000111000222021n, `${r.n}: heavier than the book number`);
   turned(r);
   assert.ok(r.mainThreadMaxGapMs < 0.25 * r.elapsedMs, summary(r));
-  assert.match(r.transcript.join('\n'), new RegExp(`^${r.n} is prime$`, 'm'));
+  // main()'s print(f'{n:,} {msg} prime'), digits grouped by commas.
+  assert.match(r.transcript.join('\n'), new RegExp(`^${BigInt(r.n).toLocaleString('en-US')} is prime$`, 'm'));
 });
 
 test('a coroutine that calls is_prime freezes the event loop', async () => {

@@ -575,7 +575,10 @@ fn report_lines_have_the_books_columns() {
         row(142702110479723, true, 0.316831),
         " 142702110479723  P  0.316831s"
     );
-    assert_eq!(row(BOOK_PRIME, true, 12.5), "5000111000222021  P 12.500000s");
+    assert_eq!(
+        row(BOOK_PRIME, true, 12.5),
+        "5000111000222021  P 12.500000s"
+    );
 }
 
 #[test]

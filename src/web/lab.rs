@@ -15,9 +15,8 @@ use super::code::{self, CodePanel};
 use super::monitor;
 use super::page::App;
 use super::ui::{
-    transcript_and_notes,
     Options, Output, describe, dispatch_report, element, find, key_option, next_paint,
-    number_option,
+    number_option, transcript_and_notes,
 };
 use super::{js_error_message, object};
 use crate::link::{Link, SlowKind};

@@ -23,8 +23,8 @@ use super::pool_lab::{
     stop_option, sweep_options,
 };
 use super::ui::{
-    transcript_and_notes,
     Options, Output, dispatch_report, element, find, key_option, next_paint, number_option,
+    transcript_and_notes,
 };
 use crate::clock;
 use crate::models::calibrate;
@@ -560,7 +560,6 @@ pub fn divisions_per_sec(app: &App) -> f64 {
         .as_ref()
         .map_or(435e6, |c| c.divisions_per_sec)
 }
-
 
 /// `window.spinlab`: `capabilities`, `stats()`, and the runs' promises.
 fn install_api(

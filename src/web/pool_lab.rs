@@ -22,9 +22,8 @@ use super::code::{self, CodePanel};
 use super::object;
 use super::page::App;
 use super::ui::{
-    transcript_and_notes,
     Options, Output, css_var, describe, dispatch_report, element, find, key_option, next_paint,
-    number_option, whole_number_option,
+    number_option, transcript_and_notes, whole_number_option,
 };
 use crate::clock::epoch_ms;
 use crate::link::{Link, Workload};
@@ -668,7 +667,14 @@ pub fn pool_options(
     let options = Options::read(
         options,
         "runPool",
-        &["mode", "workers", "numbers", "workload", "race", "raceDelayMs"],
+        &[
+            "mode",
+            "workers",
+            "numbers",
+            "workload",
+            "race",
+            "raceDelayMs",
+        ],
     )?;
     if options.is_empty() {
         return Err("runPool needs options: { mode, workers?, numbers? }".into());
@@ -818,7 +824,9 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
             "# the early procs.py: the same workers and pills; its report loop breaks as soon as \
              the job queue is empty{}",
             if race_delay_ms > 0 {
-                format!(", after a pause of {race_delay_ms} ms before each look (the reader's sleep(1), scaled)")
+                format!(
+                    ", after a pause of {race_delay_ms} ms before each look (the reader's sleep(1), scaled)"
+                )
             } else {
                 String::new()
             }
@@ -906,64 +914,68 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
             }
             continue;
         }
-        let mut timeline = view.timeline.borrow_mut();
-        let rel = |t: f64| t - started_at;
-        match message {
-            Message::Started { worker, at_ms } => {
-                // A worker is up: from now on the workers loop and the
-                // report loop waits for their results.
-                code::step("work report");
-                if let Some(slot) = timeline.started.get_mut(worker) {
-                    *slot = Some(rel(at_ms));
+        // The timeline's borrow ends before the early loop's pause below.
+        {
+            let mut timeline = view.timeline.borrow_mut();
+            let rel = |t: f64| t - started_at;
+            match message {
+                Message::Started { worker, at_ms } => {
+                    // A worker is up: from now on the workers loop and the
+                    // report loop waits for their results.
+                    code::step("work report");
+                    if let Some(slot) = timeline.started.get_mut(worker) {
+                        *slot = Some(rel(at_ms));
+                    }
+                    if let Some(slot) = timeline.busy_since.get_mut(worker) {
+                        *slot = Some(rel(at_ms));
+                    }
                 }
-                if let Some(slot) = timeline.busy_since.get_mut(worker) {
-                    *slot = Some(rel(at_ms));
-                }
-            }
-            Message::Result {
-                result,
-                worker,
-                start_ms,
-                end_ms,
-            } => {
-                view.show_progress(report.checked, total);
-                let row = Row {
+                Message::Result {
                     result,
                     worker,
-                    start_ms: rel(start_ms),
-                    end_ms: rel(end_ms),
-                };
-                timeline.rows.push(row);
-                if let Some(slot) = timeline.busy_since.get_mut(worker) {
-                    *slot = Some(row.end_ms);
+                    start_ms,
+                    end_ms,
+                } => {
+                    view.show_progress(report.checked, total);
+                    let row = Row {
+                        result,
+                        worker,
+                        start_ms: rel(start_ms),
+                        end_ms: rel(end_ms),
+                    };
+                    timeline.rows.push(row);
+                    if let Some(slot) = timeline.busy_since.get_mut(worker) {
+                        *slot = Some(row.end_ms);
+                    }
+                    let line = mode.row(&result);
+                    transcript.push(line.clone());
+                    view.output.append_transcript(&[line]);
+                    if let Some(tbody) = &tbody {
+                        append_row(tbody, &row, mode);
+                    }
                 }
-                let line = mode.row(&result);
-                transcript.push(line.clone());
-                view.output.append_transcript(&[line]);
-                if let Some(tbody) = &tbody {
-                    append_row(tbody, &row, mode);
+                Message::Cancelled { n, worker } => {
+                    let at = epoch_ms() - started_at;
+                    timeline.cancelled.push((n, worker, at));
+                    // Not something Python's program prints: the page's note.
+                    let line = format!("# {n} cancelled (worker {})", worker + 1);
+                    transcript.push(line.clone());
+                    view.output.append_transcript(&[line]);
                 }
-            }
-            Message::Cancelled { n, worker } => {
-                let at = epoch_ms() - started_at;
-                timeline.cancelled.push((n, worker, at));
-                // Not something Python's program prints: the page's note.
-                let line = format!("# {n} cancelled (worker {})", worker + 1);
-                transcript.push(line.clone());
-                view.output.append_transcript(&[line]);
-            }
-            Message::Failed { worker } => {
-                let reason = pool::failure_of(worker).unwrap_or_else(|| "no reason given".into());
-                let line = format!("# worker {} failed: {reason}", worker + 1);
-                transcript.push(line.clone());
-                view.output.append_transcript(&[line]);
-                if let Some(slot) = timeline.busy_since.get_mut(worker) {
-                    *slot = None;
+                Message::Failed { worker } => {
+                    let reason =
+                        pool::failure_of(worker).unwrap_or_else(|| "no reason given".into());
+                    let line = format!("# worker {} failed: {reason}", worker + 1);
+                    transcript.push(line.clone());
+                    view.output.append_transcript(&[line]);
+                    if let Some(slot) = timeline.busy_since.get_mut(worker) {
+                        *slot = None;
+                    }
                 }
-            }
-            Message::Done { worker } => {
-                if let Some(slot) = timeline.busy_since.get_mut(worker) {
-                    *slot = None;
+                Message::Done { worker } => {
+                    if let Some(slot) = timeline.busy_since.get_mut(worker) {
+                        *slot = None;
+                    }
                 }
             }
         }
@@ -1652,7 +1664,11 @@ fn draw_sweep(
         ctx.set_line_dash(&Array::of2(&(2.0 * s).into(), &(3.0 * s).into()))
             .ok();
         ctx.begin_path();
-        for (i, secs) in AUTHOR_PROCS_MEDIANS_S.iter().enumerate().take(max_n as usize) {
+        for (i, secs) in AUTHOR_PROCS_MEDIANS_S
+            .iter()
+            .enumerate()
+            .take(max_n as usize)
+        {
             let (px, py) = (
                 x((i + 1) as f64),
                 y(secs / AUTHOR_PROCS_MEDIANS_S[0] * sequential_ms),

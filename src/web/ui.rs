@@ -122,8 +122,14 @@ pub fn transcript_and_notes(lines: &[String]) -> [(&'static str, JsValue); 2] {
             .into()
     };
     [
-        ("transcript", array(transcript.iter().map(|l| l.as_str()).collect())),
-        ("notes", array(notes.iter().filter_map(|l| note_text(l)).collect())),
+        (
+            "transcript",
+            array(transcript.iter().map(|l| l.as_str()).collect()),
+        ),
+        (
+            "notes",
+            array(notes.iter().filter_map(|l| note_text(l)).collect()),
+        ),
     ]
 }
 

@@ -363,9 +363,10 @@ impl Mode {
         let unit = match self {
             Mode::Sequential => return format!("Checking {count} numbers sequentially:"),
             Mode::Processes => "processes",
-            Mode::Threads => "threads",
-            Mode::ThreadsGil => "threads holding a GIL",
-            Mode::Rayon => "rayon tasks",
+            // CPython's threads hold a GIL: the program is the same threads.py.
+            Mode::Threads | Mode::ThreadsGil => "threads",
+            // The listing's executor, the nearest Python to rayon.
+            Mode::Rayon => "workers",
         };
         format!("Checking {count} numbers with {workers} {unit}:")
     }
@@ -868,6 +869,15 @@ mod tests {
         assert_eq!(
             Mode::Threads.header(20, 8),
             "Checking 20 numbers with 8 threads:"
+        );
+        // threads.py under CPython's GIL prints the same header.
+        assert_eq!(
+            Mode::ThreadsGil.header(20, 2),
+            "Checking 20 numbers with 2 threads:"
+        );
+        assert_eq!(
+            Mode::Rayon.header(20, 2),
+            "Checking 20 numbers with 2 workers:"
         );
         // Rows copied from the book's outputs.
         assert_eq!(

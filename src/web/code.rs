@@ -161,11 +161,16 @@ const RAYON_PY: &str = "\
 # Not in chapter 19: chapter 20's executor is the nearest Python.
 def main() -> None:
 # step: start
-    with ProcessPoolExecutor() as executor:
+    workers = cpu_count()
+    print(f'Checking {len(NUMBERS)} numbers with {workers} workers:')
+    t0 = perf_counter()
+    with ProcessPoolExecutor(workers) as executor:
 # step: work
         for n, (prime, elapsed) in zip(NUMBERS, executor.map(check, NUMBERS)):
             label = 'P' if prime else ' '
             print(f'{n:16}  {label} {elapsed:9.6f}s')
+    elapsed = perf_counter() - t0
+    print(f'{len(NUMBERS)} checks in {elapsed:.2f}s')
 ";
 
 /// The early `procs.py`, written for this page after the version first

@@ -151,7 +151,7 @@ impl Output {
         transcript.set_attribute("aria-label", "transcript")?;
         transcript.set_attribute("tabindex", "0")?;
         section.append_child(&transcript)?;
-        let notes = element(doc, "ul", "notes", "")?;
+        let notes = element(doc, "div", "notes", "")?;
         notes.set_attribute("data-role", "notes")?;
         notes.set_attribute("role", "log")?;
         notes.set_attribute("aria-live", "polite")?;
@@ -179,7 +179,7 @@ impl Output {
             match note_text(line) {
                 Some(note) => {
                     if let Some(doc) = self.notes.owner_document()
-                        && let Ok(item) = element(&doc, "li", "", note)
+                        && let Ok(item) = element(&doc, "p", "", note)
                     {
                         let _ = self.notes.append_child(&item);
                     }

@@ -54,6 +54,30 @@ test('the jargon panel: ten terms, each with its counterpart here and a working 
   assert.equal(await page.locator('#multicore dl > div').count(), 5, 'the closing section');
 });
 
+test('a thread and a task side by side: three rows, each link sets the spinner lab up without running', async () => {
+  const rows = await page.$$eval('[data-role=thread-vs-task] tbody tr', (trs) => trs.map((tr) => ({
+    row: tr.querySelector('th').textContent,
+    links: [...tr.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+  })));
+  assert.deepEqual(rows.map((r) => r.row), ['Starting', 'Stopping', 'Interruption']);
+  const links = rows.flatMap((r) => r.links);
+  assert.deepEqual(links, ['?lab=spinner&model=thread&slow=sleep', '?lab=spinner&model=coroutine&slow=sleep',
+    '?lab=spinner&model=coroutine&slow=prime']);
+  // Each link opens the lab with its model focused and its slow() chosen; nothing runs.
+  for (const link of links) {
+    await loadReady(page, new globalThis.URL(link, URL).href);
+    const params = new globalThis.URLSearchParams(link.slice(1));
+    const state = await page.evaluate(() => ({
+      focused: document.activeElement?.dataset.model ?? null,
+      slow: document.querySelector('input[data-role=slow]:checked')?.value ?? null,
+      problems: document.querySelector('[data-role=link-problems]')?.textContent ?? '',
+      runs: window.spinlab.stats().runsStarted,
+    }));
+    assert.deepEqual(state, { focused: params.get('model'), slow: params.get('slow'), problems: '', runs: 0 }, link);
+  }
+  await loadReady(page, URL);
+});
+
 test('the code panel follows a spinner run step by step', async () => {
   await page.check('[data-experiment=spinner] input[value=sleep]');
   const report = nextReport();

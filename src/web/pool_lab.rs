@@ -151,24 +151,18 @@ impl PoolView {
         let label = element(doc, "label", "", "workload ")?;
         label.append_child(&workload)?;
         options.append_child(&label)?;
-        let race: HtmlInputElement = doc.create_element("input")?.unchecked_into();
-        race.set_type("checkbox");
-        race.set_attribute("data-role", "race")?;
-        let label = element(doc, "label", "radio", "")?;
-        label.append_child(&race)?;
-        label.append_child(&doc.create_text_node(
+        let race = checkbox(
+            doc,
+            &options,
+            "race",
             "the race: the early procs.py (its report loop stops when the job queue is empty)",
-        ))?;
-        options.append_child(&label)?;
-        let race_delay: HtmlInputElement = doc.create_element("input")?.unchecked_into();
-        race_delay.set_type("checkbox");
-        race_delay.set_attribute("data-role", "race-delay")?;
-        let label = element(doc, "label", "radio", "")?;
-        label.append_child(&race_delay)?;
-        label.append_child(&doc.create_text_node(
+        )?;
+        let race_delay = checkbox(
+            doc,
+            &options,
+            "race-delay",
             "with the reader's sleep(1) before if jobs.empty(), scaled to this machine",
-        ))?;
-        options.append_child(&label)?;
+        )?;
         section.append_child(&options)?;
         let numbers: HtmlTextAreaElement = doc.create_element("textarea")?.unchecked_into();
         numbers.set_attribute("data-role", "numbers")?;
@@ -590,6 +584,23 @@ impl PoolView {
 
 /// The modes whose workers are processes when there are no threads: they
 /// need no shared memory (see `pool::start`).
+/// A labelled checkbox `[data-role=role]`, appended to `into`.
+fn checkbox(
+    doc: &Document,
+    into: &Element,
+    role: &str,
+    text: &str,
+) -> Result<HtmlInputElement, JsValue> {
+    let input: HtmlInputElement = doc.create_element("input")?.unchecked_into();
+    input.set_type("checkbox");
+    input.set_attribute("data-role", role)?;
+    let label = element(doc, "label", "radio", "")?;
+    label.append_child(&input)?;
+    label.append_child(&doc.create_text_node(text))?;
+    into.append_child(&label)?;
+    Ok(input)
+}
+
 fn runs_without_threads(mode: Mode) -> bool {
     matches!(mode, Mode::Sequential | Mode::Processes)
 }

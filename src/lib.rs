@@ -9,6 +9,7 @@ pub mod link;
 pub mod monitor;
 pub mod primes;
 pub mod protocol;
+pub mod python;
 pub mod spinner;
 
 #[cfg(target_arch = "wasm32")]

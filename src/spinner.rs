@@ -61,9 +61,39 @@ impl Model {
         Model::ALL.into_iter().find(|m| m.key() == key)
     }
 
-    /// Whether the model needs shared memory (a wasm thread or the pool).
-    pub fn needs_threads(self) -> bool {
-        matches!(self, Model::Thread | Model::CoroutineOffload)
+    /// Whether the model needs shared memory (a wasm thread or the pool);
+    /// `offload` matters only to `coroutine-offload`.
+    pub fn needs_threads(self, offload: Offload) -> bool {
+        match self {
+            Model::Thread => true,
+            Model::CoroutineOffload => offload == Offload::Thread,
+            _ => false,
+        }
+    }
+}
+
+/// Where `coroutine-offload` sends `slow()`'s work: `runSpinner`'s `offload`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Offload {
+    /// `asyncio.to_thread`: a thread of the page's pool.
+    #[default]
+    Thread,
+    /// `loop.run_in_executor(ProcessPoolExecutor(), …)`: a fresh process.
+    Process,
+}
+
+impl Offload {
+    pub fn key(self) -> &'static str {
+        match self {
+            Offload::Thread => "thread",
+            Offload::Process => "process",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Offload> {
+        [Offload::Thread, Offload::Process]
+            .into_iter()
+            .find(|o| o.key() == key)
     }
 }
 
@@ -103,14 +133,14 @@ pub const NAP_SLICE_SECS: f64 = 0.005;
 /// `<Thread(Thread-1 (spin), initial)>`, `<Process name='Process-1'
 /// parent=NNN initial>` (`parent`: the page's stand-in for a pid), or the
 /// task (`asyncio.run` made `supervisor` Task-1, so the first `spin` is
-/// Task-2). What each is here goes in a note: [`spinner_object_note`].
-pub fn spinner_object(model: Model, id: u32, parent: u32) -> String {
+/// Task-2), whose coroutine has not started: Python names the file and the
+/// line `spin` is defined on (`spin_at`, `spinner_async.py:21`). What each
+/// is here goes in a note: [`spinner_object_note`].
+pub fn spinner_object(model: Model, id: u32, parent: u32, spin_at: &str) -> String {
     match model {
         Model::Thread => format!("<Thread(Thread-{id} (spin), initial)>"),
         Model::Process => format!("<Process name='Process-{id}' parent={parent} initial>"),
-        _ => format!(
-            "<Task pending name='Task-{id}' coro=<spin() running on the main thread's event loop>>"
-        ),
+        _ => format!("<Task pending name='Task-{id}' coro=<spin() running at {spin_at}>>"),
     }
 }
 
@@ -124,7 +154,8 @@ pub fn spinner_object_note(model: Model) -> &'static str {
         }
         _ => {
             "Task-N is a future on the main thread's event loop (asyncio.run made supervisor() \
-             Task-1, so spin() is Task-2, and every run takes two)"
+             Task-1, so spin() is Task-2, and every run takes two); Python prints the full path \
+             of the file it ran, the page the file's name as downloaded"
         }
     }
 }
@@ -174,31 +205,43 @@ mod tests {
     fn spinner_objects_read_like_python() {
         // The book's lines, with nothing after them.
         assert_eq!(
-            spinner_object(Model::Thread, 1, 0),
+            spinner_object(Model::Thread, 1, 0, ""),
             "<Thread(Thread-1 (spin), initial)>"
         );
         assert_eq!(
-            spinner_object(Model::Process, 1, 237132),
+            spinner_object(Model::Process, 1, 237132, ""),
             "<Process name='Process-1' parent=237132 initial>"
         );
-        let task =
-            "<Task pending name='Task-2' coro=<spin() running on the main thread's event loop>>";
+        let task = "<Task pending name='Task-2' coro=<spin() running at spinner_async.py:21>>";
         for model in [
             Model::Coroutine,
             Model::CoroutineNap,
             Model::CoroutineOffload,
         ] {
-            assert_eq!(spinner_object(model, 2, 0), task, "{model:?}");
+            assert_eq!(
+                spinner_object(model, 2, 0, "spinner_async.py:21"),
+                task,
+                "{model:?}"
+            );
         }
     }
 
     #[test]
     fn only_the_thread_and_the_offload_need_shared_memory() {
-        let needing: Vec<Model> = Model::ALL
-            .into_iter()
-            .filter(|m| m.needs_threads())
-            .collect();
-        assert_eq!(needing, [Model::Thread, Model::CoroutineOffload]);
+        let needing = |offload| -> Vec<Model> {
+            Model::ALL
+                .into_iter()
+                .filter(|m| m.needs_threads(offload))
+                .collect()
+        };
+        assert_eq!(
+            needing(Offload::Thread),
+            [Model::Thread, Model::CoroutineOffload]
+        );
+        // A process offload has an instance and memory of its own.
+        assert_eq!(needing(Offload::Process), [Model::Thread]);
+        assert_eq!(Offload::parse("process"), Some(Offload::Process));
+        assert_eq!(Offload::parse("greenlet"), None);
     }
 
     #[test]

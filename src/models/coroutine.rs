@@ -15,8 +15,9 @@
 //! - `coroutine`: computes right there, the book's `spinner_prime_async_broken.py`:
 //!   the event loop is frozen, the spinner may never draw a frame;
 //! - `coroutine-nap`: the book's stop-gap, naps every so many divisions;
-//! - `coroutine-offload`: awaits the computation on a pool thread (the book's
-//!   `asyncio.to_thread` / `run_in_executor`): the fix.
+//! - `coroutine-offload`: awaits the computation elsewhere, the fix: on a
+//!   pool thread (`asyncio.to_thread`) or in a fresh process
+//!   (`loop.run_in_executor(ProcessPoolExecutor(), …)`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -32,10 +33,11 @@ use web_sys::HtmlCanvasElement;
 use super::{Canvas2d, NapPlan, Outcome, Slow, Spinner, Style, Surface};
 use crate::clock::now_seconds;
 use crate::primes::{TrialDivision, check};
-use crate::spinner::{FRAME_MS, Model, NapVia, SLEEP_MS};
+use crate::spinner::{FRAME_MS, Model, NapVia, Offload, SLEEP_MS};
 use crate::web::code::{step, step_and_paint};
 use crate::web::js_error_message;
 use crate::web::pool::Pool;
+use crate::web::threads::Process;
 
 // tag::coroutine-supervisor[]
 pub async fn supervisor(
@@ -43,6 +45,7 @@ pub async fn supervisor(
     canvas: &HtmlCanvasElement,
     style: &Style,
     slow: Slow,
+    offload: Option<Offload>,
     pool: Option<&Pool>,
 ) -> Result<Outcome, String> {
     // step: start
@@ -56,9 +59,13 @@ pub async fn supervisor(
     let t0 = now_seconds();
     let mut outcome = Outcome::default();
     outcome.prime = match (model, slow) {
+        (Model::CoroutineOffload, slow) if offload == Some(Offload::Process) => {
+            // `await loop.run_in_executor(executor, is_prime, n)`.
+            in_a_process(slow).await?
+        }
         (Model::CoroutineOffload, Slow::Sleep) => {
             // `await asyncio.to_thread(time.sleep, 3)`: a pool thread really sleeps.
-            offload(pool, || {
+            on_a_pool_thread(pool, || {
                 std::thread::sleep(Duration::from_millis(u64::from(SLEEP_MS)))
             })
             .await?;
@@ -75,7 +82,7 @@ pub async fn supervisor(
             Some(run.prime)
         }
         (Model::CoroutineOffload, Slow::Prime { n, .. }) => {
-            Some(offload(pool, move || check(n).prime).await?)
+            Some(on_a_pool_thread(pool, move || check(n).prime).await?)
         }
         // The broken one: a blocking call inside a coroutine freezes the loop.
         (_, Slow::Prime { n, .. }) => Some(check(n).prime),
@@ -118,7 +125,7 @@ pub fn create_spinner_task<S: Surface + 'static>(
     (cancel, finished_rx)
 }
 
-async fn offload<R: Send + 'static>(
+async fn on_a_pool_thread<R: Send + 'static>(
     pool: Option<&Pool>,
     f: impl FnOnce() -> R + Send + 'static,
 ) -> Result<R, String> {
@@ -126,6 +133,52 @@ async fn offload<R: Send + 'static>(
         Some(pool) => pool.run(f).await,
         None => {
             Err("coroutine-offload needs the thread pool, which this browser does not have".into())
+        }
+    }
+}
+
+/// `slow()`'s work in a fresh process (its own wasm instance and memory):
+/// `n` goes there as a decimal string, the answer comes back as a message.
+async fn in_a_process(slow: Slow) -> Result<Option<bool>, String> {
+    let n = match slow {
+        Slow::Sleep => JsValue::NULL,
+        Slow::Prime { n, .. } => n.to_string().into(),
+    };
+    let payload = crate::web::object(&[("n", n)]);
+    let mut process = Process::spawn(
+        "spinlab executor process",
+        "offload",
+        &payload.into(),
+        &js_sys::Array::new(),
+    )?;
+    let answer = process.recv().await?;
+    match Reflect::get(&answer, &"prime".into()) {
+        Ok(prime) if prime.is_null() => Ok(None),
+        Ok(prime) => prime
+            .as_bool()
+            .map(Some)
+            .ok_or_else(|| "the executor process gave no answer".into()),
+        Err(_) => Err("the executor process gave no answer".into()),
+    }
+}
+
+/// The executor process's `main`: sleep 3 s or check `n`, post the answer
+/// (`prime: null` after a sleep), exit.
+pub fn offload_child(payload: JsValue) {
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let n = Reflect::get(&payload, &"n".into())
+        .ok()
+        .and_then(|n| n.as_string())
+        .and_then(|n| n.parse::<u64>().ok());
+    let answer = move |scope: web_sys::DedicatedWorkerGlobalScope, prime: JsValue| {
+        let _ = scope.post_message(&crate::web::object(&[("prime", prime)]));
+        scope.close();
+    };
+    match n {
+        Some(n) => answer(scope, check(n).prime.into()),
+        None => {
+            gloo_timers::callback::Timeout::new(SLEEP_MS, move || answer(scope, JsValue::NULL))
+                .forget();
         }
     }
 }

@@ -465,7 +465,8 @@ async fn measure(app: &App, plan: &mut Plan, m: &mut Measurements) -> Result<(),
                 },
             };
             let outcome =
-                coroutine::supervisor(Model::Coroutine, &canvas, &style, slow, Some(pool)).await?;
+                coroutine::supervisor(Model::Coroutine, &canvas, &style, slow, None, Some(pool))
+                    .await?;
             Ok((outcome.elapsed_ms, super::monitor::end_gap()))
         },
     )

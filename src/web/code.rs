@@ -14,7 +14,8 @@ use web_sys::{Document, Element, HtmlElement};
 
 use super::ui::{element, next_paint};
 use crate::protocol::Mode;
-use crate::spinner::Model;
+use crate::python::{Program, STEP_MARKER, pool_program, primes_py, spinner_program};
+use crate::spinner::{Model, Offload};
 
 macro_rules! region {
     ($name:literal) => {
@@ -24,219 +25,45 @@ macro_rules! region {
 
 /// The Python and Rust an experiment shows, and where the Rust lives.
 pub struct Listing {
-    pub python: String,
+    pub python: Program,
     pub rust: Vec<&'static str>,
     pub origin: &'static str,
 }
 
-const SPIN_DONE: &str = "\
-# step: start
-def supervisor() -> int:
-    done = Event()
-    spinner = {UNIT}(target=spin, args=('thinking!', done))
-    print(f'spinner object: {spinner}')
-    spinner.start()
-# step: slow
-    result = slow()
-# step: stop
-    done.set()
-    spinner.join()
-# step: done
-    return result
-";
-
-const SPIN_ASYNC: &str = "\
-# step: start
-async def supervisor() -> int:
-    spinner = asyncio.create_task(spin('thinking!'))
-    print(f'spinner object: {spinner}')
-# step: slow
-    result = await slow()
-# step: stop
-    spinner.cancel()
-# step: done
-    return result
-";
-
-/// `slow()` for a model, written for this page after the book's scripts
-/// (and its stop-gap and fix).
-fn python_slow(model: Model, prime: bool) -> &'static str {
-    match (model, prime) {
-        (Model::Thread | Model::Process, false) => {
-            "# step: slow\ndef slow() -> int:\n    time.sleep(3)\n    return 42\n"
-        }
-        (Model::Thread | Model::Process, true) => {
-            "# step: slow\ndef slow() -> bool:\n    return is_prime(n)\n"
-        }
-        (_, false) => {
-            "# step: slow\nasync def slow() -> int:\n    await asyncio.sleep(3)\n    return 42\n"
-        }
-        (Model::CoroutineNap, true) => {
-            "# step: slow\nasync def slow() -> bool:\n    return await is_prime(n)  # the stop-gap: it naps\n\n\
-             async def is_prime(n: int) -> bool:\n    ...\n    for i in range(3, root + 1, 2):\n        \
-             if n % i == 0:\n            return False\n        if i % 100_000 == 1:\n            \
-             await asyncio.sleep(0)  # give the loop a turn\n    return True\n"
-        }
-        (Model::CoroutineOffload, true) => {
-            "# step: slow\nasync def slow() -> bool:\n    # the fix: the work runs elsewhere, the loop stays free\n    \
-             return await asyncio.to_thread(is_prime, n)\n"
-        }
-        (_, true) => {
-            "# step: slow\nasync def slow() -> bool:\n    return is_prime(n)  # never awaits: the loop is stuck\n"
-        }
-    }
-}
-
 /// The spinner lab's listing for `model`.
-pub fn spinner_listing(model: Model, prime: bool) -> Listing {
-    let (supervisor, unit) = match model {
-        Model::Thread => (SPIN_DONE, "Thread"),
-        Model::Process => (SPIN_DONE, "Process"),
-        _ => (SPIN_ASYNC, ""),
-    };
-    let python = format!(
-        "{}\n{}",
-        supervisor.replace("{UNIT}", unit),
-        python_slow(model, prime)
-    );
+pub fn spinner_listing(model: Model, prime: bool, offload: Offload) -> Listing {
     let (rust, origin) = match model {
         Model::Thread => (region!("thread-supervisor"), "src/models/thread.rs"),
         Model::Process => (region!("process-supervisor"), "src/models/process.rs"),
         _ => (region!("coroutine-supervisor"), "src/models/coroutine.rs"),
     };
     Listing {
-        python,
+        python: spinner_program(model, prime, offload),
         rust: vec![rust],
         origin,
     }
 }
 
-const POOL_PY: &str = "\
-def worker(jobs: JobQueue, results: ResultQueue) -> None:
-# step: work
-    while n := jobs.get():
-        results.put(check(n))
-    results.put(PrimeResult(0, False, 0.0))
-
-def start_jobs(workers: int, jobs: JobQueue, results: ResultQueue) -> None:
-# step: start
-    for n in NUMBERS:
-        jobs.put(n)
-    for _ in range(workers):
-        proc = {UNIT}(target=worker, args=(jobs, results))
-        proc.start()
-        jobs.put(0)
-
-def report(workers: int, results: ResultQueue) -> int:
-# step: report
-    checked = 0
-    workers_done = 0
-    while workers_done < workers:
-        n, prime, elapsed = results.get()
-        if n == 0:
-            workers_done += 1
-        else:
-            checked += 1
-            label = 'P' if prime else ' '
-            print(f'{n:16}  {label} {elapsed:9.6f}s')
-    return checked
-";
-
-const SEQUENTIAL_PY: &str = "\
-def main() -> None:
-# step: start
-    print(f'Checking {len(NUMBERS)} numbers sequentially:')
-    t0 = perf_counter()
-# step: work
-    for n in NUMBERS:
-        prime, elapsed = check(n)
-        label = 'P' if prime else ' '
-        print(f'{n:16}  {label} {elapsed:9.6f}s')
-# step: done
-    elapsed = perf_counter() - t0
-    print(f'Total time: {elapsed:.2f}s')
-";
-
-const RAYON_PY: &str = "\
-# Not in chapter 19: chapter 20's executor is the nearest Python.
-def main() -> None:
-# step: start
-    workers = cpu_count()
-    print(f'Checking {len(NUMBERS)} numbers with {workers} workers:')
-    t0 = perf_counter()
-    with ProcessPoolExecutor(workers) as executor:
-# step: work
-        for n, (prime, elapsed) in zip(NUMBERS, executor.map(check, NUMBERS)):
-            label = 'P' if prime else ' '
-            print(f'{n:16}  {label} {elapsed:9.6f}s')
-    elapsed = perf_counter() - t0
-    print(f'{len(NUMBERS)} checks in {elapsed:.2f}s')
-";
-
-/// The early `procs.py`, written for this page after the version first
-/// published (the book's repository fixed it in commit 2c12305): the same
-/// workers and pills, no sentinel, and a report loop that stops when the
-/// job queue is empty.
-const EARLY_POOL_PY: &str = "\
-# The early procs.py: empty is not done (fixed later by the sentinel).
-def worker(jobs: JobQueue, results: ResultQueue) -> None:
-# step: work
-    while n := jobs.get():
-        results.put(check(n))
-
-def main() -> None:
-# step: start
-    for n in NUMBERS:
-        jobs.put(n)
-    for _ in range(workers):
-        proc = {UNIT}(target=worker, args=(jobs, results))
-        proc.start()
-        jobs.put(0)
-# step: report
-    while True:
-        n, prime, elapsed = results.get()
-        label = 'P' if prime else ' '
-        print(f'{n:16}  {label} {elapsed:9.6f}s')
-        if jobs.empty():  # every job taken, not every result read
-            break
-    elapsed = perf_counter() - t0
-    print(f'Total time: {elapsed:.2f}s')
-";
-
 /// The pool lab's listing for `mode`; `racy`: the early `procs.py`.
 pub fn pool_listing(mode: Mode, racy: bool) -> Listing {
-    if racy {
-        let mut listing = pool_listing(mode, false);
-        let unit = if mode == Mode::Processes {
-            "Process"
-        } else {
-            "Thread"
-        };
-        listing.python = EARLY_POOL_PY.replace("{UNIT}", unit);
-        return listing;
-    }
+    let python = pool_program(mode, racy);
     let protocol = [region!("protocol-worker"), region!("protocol-report")];
-    match mode {
-        Mode::Sequential => Listing {
-            python: SEQUENTIAL_PY.into(),
-            rust: protocol.to_vec(),
-            origin: "src/protocol.rs (one worker)",
-        },
-        Mode::Processes => Listing {
-            python: POOL_PY.replace("{UNIT}", "Process"),
-            rust: [&[region!("pool-start-processes")][..], &protocol].concat(),
-            origin: "src/models/pool.rs, src/protocol.rs",
-        },
-        Mode::Threads | Mode::ThreadsGil => Listing {
-            python: POOL_PY.replace("{UNIT}", "Thread"),
-            rust: [&[region!("pool-start-threads")][..], &protocol].concat(),
-            origin: "src/models/pool.rs, src/protocol.rs",
-        },
-        Mode::Rayon => Listing {
-            python: RAYON_PY.into(),
-            rust: vec![region!("pool-rayon")],
-            origin: "src/models/pool.rs",
-        },
+    let (rust, origin) = match mode {
+        Mode::Sequential => (protocol.to_vec(), "src/protocol.rs (one worker)"),
+        Mode::Processes => (
+            [&[region!("pool-start-processes")][..], &protocol].concat(),
+            "src/models/pool.rs, src/protocol.rs",
+        ),
+        Mode::Threads | Mode::ThreadsGil => (
+            [&[region!("pool-start-threads")][..], &protocol].concat(),
+            "src/models/pool.rs, src/protocol.rs",
+        ),
+        Mode::Rayon => (vec![region!("pool-rayon")], "src/models/pool.rs"),
+    };
+    Listing {
+        python,
+        rust,
+        origin,
     }
 }
 
@@ -246,6 +73,8 @@ pub fn lines(text: &str, marker: &str) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
     for line in text.lines() {
         match line.trim().strip_prefix(marker) {
+            // `# step:` alone ends a step.
+            Some(name) if name.trim().is_empty() => step = None,
             Some(name) => step = Some(name.trim().to_string()),
             // A blank line belongs to no step: it is not highlighted.
             None if line.trim().is_empty() => out.push((String::new(), None)),
@@ -260,6 +89,26 @@ pub struct CodePanel {
     python: Element,
     rust: Element,
     origin: Element,
+    /// The heading of the Python column: the file's name.
+    file: Element,
+    /// `a[download]` of the program on show.
+    download: Element,
+}
+
+/// A `data:` URL holding a Python file (what a download link saves).
+fn python_url(text: &str) -> String {
+    format!(
+        "data:text/x-python;charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(text))
+    )
+}
+
+/// A download link for a Python file.
+fn download_link(doc: &Document, file: &str, text: &str) -> Result<Element, JsValue> {
+    let link = element(doc, "a", "download", "")?;
+    link.set_attribute("download", file)?;
+    link.set_attribute("href", &python_url(text))?;
+    Ok(link)
 }
 
 impl CodePanel {
@@ -276,7 +125,20 @@ impl CodePanel {
         )?;
         figure.append_child(&caption)?;
         let pair = element(doc, "div", "pair", "")?;
-        let (_, python) = column(doc, &pair, "python", "Python")?;
+        let (file, python) = column(doc, &pair, "python", "Python")?;
+        // Run it at home: the program on show, and the module it imports.
+        let downloads = element(doc, "p", "downloads", "")?;
+        let download = download_link(doc, "program.py", "")?;
+        downloads.append_child(&download)?;
+        downloads.append_child(&doc.create_text_node(" and "))?;
+        let primes = download_link(doc, "primes.py", &primes_py())?;
+        primes.set_text_content(Some("primes.py"));
+        downloads.append_child(&primes)?;
+        downloads.append_child(&doc.create_text_node(
+            " beside it: both run as they are under Python 3.11+ and print the lines of the \
+             transcript above (times and pids aside).",
+        ))?;
+        file.after_with_node_1(&downloads)?;
         let (origin, rust) = column(doc, &pair, "rust", "Rust")?;
         figure.append_child(&pair)?;
         parent.append_child(&figure)?;
@@ -284,12 +146,23 @@ impl CodePanel {
             python,
             rust,
             origin,
+            file,
+            download,
         })
     }
 
     /// Shows a listing, nothing highlighted.
     pub fn show(&self, listing: &Listing) {
-        fill(&self.python, &lines(&listing.python, "# step:"));
+        let program = &listing.python;
+        fill(&self.python, &lines(&program.text, STEP_MARKER));
+        self.file
+            .set_text_content(Some(&format!("Python · {}", program.file)));
+        let _ = self.download.set_attribute("download", program.file);
+        let _ = self
+            .download
+            .set_attribute("href", &python_url(&program.runnable()));
+        self.download
+            .set_text_content(Some(&format!("Download {}", program.file)));
         let rust: Vec<_> = listing
             .rust
             .iter()

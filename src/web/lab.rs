@@ -23,8 +23,8 @@ use crate::link::{Link, SlowKind};
 use crate::models::{NapPlan, Outcome, Slow, Style, coroutine, process, thread};
 use crate::primes::{BOOK_PRIME, parse_number, slow_check_note};
 use crate::spinner::{
-    BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, NapVia, answer_line, frames_expected, spinner_object,
-    spinner_object_note,
+    BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, NapVia, Offload, answer_line, frames_expected,
+    spinner_object, spinner_object_note,
 };
 
 /// What to run: `spinlab.runSpinner`'s options, checked.
@@ -34,6 +34,8 @@ pub struct SpinnerRequest {
     pub prime: Option<Option<String>>,
     pub nap_every: Option<NapEvery>,
     pub nap_via: NapVia,
+    /// Where `coroutine-offload` runs the work.
+    pub offload: Offload,
 }
 
 #[derive(Clone, Copy)]
@@ -51,6 +53,7 @@ pub struct LabView {
     presets: Vec<HtmlButtonElement>,
     nap_every: HtmlSelectElement,
     nap_via: HtmlSelectElement,
+    offload: HtmlSelectElement,
     stage: Element,
     stats: Element,
     calibration_note: Element,
@@ -136,7 +139,7 @@ impl LabView {
             button.set_attribute("aria-pressed", "false")?;
             let hint = element(doc, "kbd", "", key)?;
             button.append_child(&hint)?;
-            if model.needs_threads() && !has_pool {
+            if model.needs_threads(Offload::Thread) && !has_pool {
                 button.set_title("Needs wasm threads, which this browser does not give this page.");
             }
             models.append_child(&button)?;
@@ -195,6 +198,23 @@ impl LabView {
         nap.append_child(&labelled(doc, " via ", &nap_via)?.into())?;
         options.append_child(&nap)?;
 
+        let offload = select(
+            doc,
+            "offload",
+            &[
+                ("thread", "a thread: asyncio.to_thread"),
+                (
+                    "process",
+                    "a process: run_in_executor(ProcessPoolExecutor())",
+                ),
+            ],
+        )?;
+        if !has_pool {
+            // Without shared memory only a process can take the work.
+            offload.set_value("process");
+        }
+        options.append_child(&labelled(doc, "worker is ", &offload)?.into())?;
+
         let calibration_note = element(doc, "p", "calibration", "Calibrating…")?;
         calibration_note.set_attribute("data-role", "calibration")?;
 
@@ -216,7 +236,11 @@ impl LabView {
         section.append_child(&stats)?;
         let output = Output::render(doc, &section)?;
         let code = CodePanel::render(doc, &section)?;
-        code.show(&code::spinner_listing(Model::Thread, false));
+        code.show(&code::spinner_listing(
+            Model::Thread,
+            false,
+            Offload::Thread,
+        ));
 
         let monitor_box = element(doc, "figure", "monitor", "")?;
         let caption = element(
@@ -239,6 +263,7 @@ impl LabView {
             presets,
             nap_every,
             nap_via,
+            offload,
             stage,
             stats,
             calibration_note,
@@ -404,7 +429,8 @@ impl LabView {
 
     pub fn set_running(&self, running: bool, has_pool: bool) {
         for (model, button) in &self.models {
-            button.set_disabled(running || (model.needs_threads() && !has_pool));
+            // The offload button stays: its process offload needs no threads.
+            button.set_disabled(running || (*model == Model::Thread && !has_pool));
         }
         for control in [&self.number, &self.slow_prime, &self.slow_sleep] {
             control.set_disabled(running);
@@ -414,6 +440,7 @@ impl LabView {
         }
         self.nap_every.set_disabled(running);
         self.nap_via.set_disabled(running);
+        self.offload.set_disabled(running);
     }
 
     fn request_from_controls(&self, model: Model) -> SpinnerRequest {
@@ -426,6 +453,7 @@ impl LabView {
                 _ => None,
             },
             nap_via: NapVia::parse(&self.nap_via.value()).unwrap_or(NapVia::Yield),
+            offload: Offload::parse(&self.offload.value()).unwrap_or_default(),
         }
     }
 
@@ -490,11 +518,15 @@ impl Style {
     }
 }
 
-/// Reads `{ model, slow, n, nap: { every, via } }`.
+/// Reads `{ model, slow, n, nap: { every, via }, offload }`.
 pub fn spinner_options(options: &JsValue) -> Result<SpinnerRequest, String> {
-    let options = Options::read(options, "runSpinner", &["model", "slow", "n", "nap"])?;
+    let options = Options::read(
+        options,
+        "runSpinner",
+        &["model", "slow", "n", "nap", "offload"],
+    )?;
     if options.is_empty() {
-        return Err("runSpinner needs options: { model, slow?, n?, nap? }".into());
+        return Err("runSpinner needs options: { model, slow?, n?, nap?, offload? }".into());
     }
     let get = |key: &str| options.get(key);
     let keys: Vec<&str> = Model::ALL.iter().map(|m| m.key()).collect();
@@ -553,11 +585,28 @@ pub fn spinner_options(options: &JsValue) -> Result<SpinnerRequest, String> {
                 })?;
         }
     }
+    let offload = get("offload");
+    let offload = if offload.is_undefined() {
+        Offload::default()
+    } else if model != Model::CoroutineOffload {
+        return Err("offload is only used with model: \"coroutine-offload\"".into());
+    } else {
+        offload
+            .as_string()
+            .and_then(|s| Offload::parse(&s))
+            .ok_or_else(|| {
+                format!(
+                    "offload must be \"thread\" or \"process\", not {}",
+                    describe(&offload)
+                )
+            })?
+    };
     Ok(SpinnerRequest {
         model,
         prime,
         nap_every,
         nap_via,
+        offload,
     })
 }
 
@@ -573,16 +622,23 @@ pub async fn run_spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, 
 async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> {
     let lab = &app.lab;
     let model = request.model;
-    if model.needs_threads()
-        && let Some(message) = super::panics::broken()
-    {
+    let offload = request.offload;
+    let needs_threads = model.needs_threads(offload);
+    if needs_threads && let Some(message) = super::panics::broken() {
         return Err(super::panics::explain(&message));
     }
-    if model.needs_threads() && app.pool.is_none() {
-        return Err(format!(
-            "The {} model needs wasm threads, which this browser does not give this page: see the capabilities above.",
-            model.key()
-        ));
+    if needs_threads && app.pool.is_none() {
+        let what = if model == Model::CoroutineOffload {
+            "A thread offload needs wasm threads, which this browser does not give this page \
+             (see the capabilities above); offload: \"process\" works here."
+                .to_string()
+        } else {
+            format!(
+                "The {} model needs wasm threads, which this browser does not give this page: see the capabilities above.",
+                model.key()
+            )
+        };
+        return Err(what);
     }
     let calibration = app.calibration.as_ref().ok();
     let slow = match &request.prime {
@@ -625,20 +681,40 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
                     nap.every,
                     via_name(nap.via)
                 ),
+                Model::CoroutineOffload => {
+                    format!("slow() is is_prime({n}) on {}", offload_name(offload))
+                }
                 _ => format!("slow() is is_prime({n})"),
             },
         ),
     };
+    let what = match (model, n) {
+        (Model::CoroutineOffload, None) => format!("{what} on {}", offload_name(offload)),
+        _ => what,
+    };
+    let listing = code::spinner_listing(model, n.is_some(), offload);
+    let runnable = listing.python.runnable();
+    let spin_at = format!(
+        "{}:{}",
+        listing.python.file,
+        crate::python::line_of(&runnable, "async def spin").unwrap_or(0)
+    );
     let mut transcript = vec![
         format!("# {}: {what}", model.key()),
-        format!("spinner object: {}", spinner_object(model, id, lab.parent)),
+        format!(
+            "spinner object: {}",
+            spinner_object(model, id, lab.parent, &spin_at)
+        ),
         format!("# note: {}", spinner_object_note(model)),
     ];
+    if model == Model::CoroutineOffload {
+        transcript.push(format!("# note: {}", offload_note(offload)));
+    }
     if let Some(note) = n.and_then(|n| slow_check_note(n, super::page::divisions_per_sec(app))) {
         transcript.push(format!("# note: {note}"));
     }
     lab.output.append_transcript(&transcript);
-    lab.code.show(&code::spinner_listing(model, n.is_some()));
+    lab.code.show(&listing);
     code::step("start");
     lab.output.say(&watch_for(model, &slow), "running");
     lab.show_stats(&[]);
@@ -649,7 +725,10 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
     let outcome = match model {
         Model::Thread => thread::supervisor(id, &canvas, &style, slow).await,
         Model::Process => process::supervisor(id, &canvas, &style, slow).await,
-        _ => coroutine::supervisor(model, &canvas, &style, slow, app.pool.as_ref()).await,
+        _ => {
+            let offload = (model == Model::CoroutineOffload).then_some(offload);
+            coroutine::supervisor(model, &canvas, &style, slow, offload, app.pool.as_ref()).await
+        }
     };
     let gap_ms = monitor::end_gap();
     let monitor_ticks = monitor::monitor_ticks() - ticks_before;
@@ -769,6 +848,14 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
             outcome.startup_ms.map_or(JsValue::NULL, JsValue::from),
         ),
         ("nap", nap),
+        (
+            "offload",
+            if model == Model::CoroutineOffload {
+                offload.key().into()
+            } else {
+                JsValue::NULL
+            },
+        ),
         ("monitorTicks", monitor_ticks.into()),
         transcript,
         notes,
@@ -776,6 +863,29 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
     .into();
     dispatch_report(&report);
     Ok(report)
+}
+
+/// What the offload is here, and what it would be in CPython.
+fn offload_note(offload: Offload) -> &'static str {
+    match offload {
+        Offload::Thread => {
+            "in CPython the thread asyncio.to_thread starts must hold the GIL to divide, so the \
+             spinner coroutine still gets its turns (the GIL changes hands every 5 ms) but the two \
+             share one core's worth of Python; here the pool thread divides on a core of its own"
+        }
+        Offload::Process => {
+            "the process is started for this call, a fresh wasm instance and memory: its start-up \
+             is part of slow()'s time, as a new ProcessPoolExecutor's worker's is in Python; n \
+             travels to it as a message (pickled, in Python), the answer comes back the same way"
+        }
+    }
+}
+
+fn offload_name(offload: Offload) -> &'static str {
+    match offload {
+        Offload::Thread => "a pool thread (asyncio.to_thread)",
+        Offload::Process => "a fresh process (run_in_executor with a ProcessPoolExecutor)",
+    }
 }
 
 fn via_name(via: NapVia) -> &'static str {
@@ -794,7 +904,7 @@ fn watch_for(model: Model, slow: &Slow) -> String {
         (Model::Process, true) => "The main thread is computing is_prime and is blocked. The spinner lives in another process (its own wasm instance and memory) and keeps turning.",
         (Model::Coroutine, true) => "The coroutine calls is_prime without awaiting anything: the event loop is frozen. The spinner cannot turn; the page cannot respond. Watch the monitor.",
         (Model::CoroutineNap, true) => "is_prime naps every few milliseconds, giving the event loop a turn: the spinner turns, and the check takes longer.",
-        (Model::CoroutineOffload, true) => "slow() awaits is_prime on a pool thread: the event loop is free, the spinner turns, the check runs at full speed.",
+        (Model::CoroutineOffload, true) => "slow() awaits is_prime on another thread or process: the event loop is free, the spinner turns, the check runs at full speed.",
         (Model::Thread | Model::Process, false) => "slow() sleeps; the spinner turns in its own worker.",
         _ => "slow() awaits a 3 s sleep; the spinner coroutine runs during the waits.",
     }

@@ -586,9 +586,9 @@ fn install_api(
         cancel_pool(&app, policy).await
     });
     let run_sweep_fn = promise_fn(app, |app, options| async move {
-        let (mode, to) = sweep_options(&options, app.pool_lab.max_workers())
+        let (mode, to, rounds) = sweep_options(&options, app.pool_lab.max_workers())
             .inspect_err(|m| app.pool_lab.output_error(m))?;
-        run_sweep(&app, mode, to).await
+        run_sweep(&app, mode, to, rounds).await
     });
     let run_split_fn = promise_fn(app, |app, options| async move {
         let (n, parts) = split_options(&options).inspect_err(|m| app.pool_lab.output_error(m))?;

@@ -25,6 +25,7 @@ use super::ui::{
     Options, Output, css_var, describe, dispatch_report, element, find, key_option, next_paint,
     number_option, transcript_and_notes, whole_number_option,
 };
+use crate::bench::Summary;
 use crate::clock::epoch_ms;
 use crate::link::{Link, Workload};
 use crate::models::pool::{self, StopPolicy};
@@ -89,6 +90,7 @@ pub struct PoolView {
     sweep_button: HtmlButtonElement,
     sweep_mode: HtmlSelectElement,
     sweep_to: HtmlSelectElement,
+    sweep_rounds: HtmlSelectElement,
     sweep_canvas: HtmlCanvasElement,
     modes: Vec<(Mode, HtmlButtonElement)>,
     workers: HtmlInputElement,
@@ -213,6 +215,19 @@ impl PoolView {
             option.set_attribute("value", &value)?;
             sweep_to.append_child(&option)?;
         }
+        let sweep_rounds: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
+        sweep_rounds.set_attribute("data-role", "sweep-rounds")?;
+        sweep_rounds.set_attribute("aria-label", "how many rounds of the sweep")?;
+        for (value, text) in [
+            ("1", "1 round"),
+            ("3", "3 rounds (medians)"),
+            ("5", "5 rounds (medians)"),
+            ("13", "13 rounds (the author's log)"),
+        ] {
+            let option = element(doc, "option", "", text)?;
+            option.set_attribute("value", value)?;
+            sweep_rounds.append_child(&option)?;
+        }
         let split_button: HtmlButtonElement =
             element(doc, "button", "sweep", "Split one big number (rayon)")?.unchecked_into();
         split_button.set_attribute("data-role", "split")?;
@@ -225,6 +240,9 @@ impl PoolView {
         sweep_box.append_child(&label)?;
         let label = element(doc, "label", "", " with ")?;
         label.append_child(&sweep_to)?;
+        sweep_box.append_child(&label)?;
+        let label = element(doc, "label", "", ", ")?;
+        label.append_child(&sweep_rounds)?;
         sweep_box.append_child(&label)?;
         sweep_box.append_child(&split_button)?;
         section.append_child(&sweep_box)?;
@@ -304,6 +322,7 @@ impl PoolView {
             sweep_button,
             sweep_mode,
             sweep_to,
+            sweep_rounds,
             sweep_canvas,
             modes,
             workers,
@@ -352,8 +371,9 @@ impl PoolView {
                 let app = Rc::clone(&app);
                 let mode = Mode::parse(&app.pool_lab.sweep_mode.value()).unwrap_or(Mode::Processes);
                 let to = app.pool_lab.sweep_to.value().parse().unwrap_or(1);
+                let rounds = app.pool_lab.sweep_rounds.value().parse().unwrap_or(1);
                 spawn_local(async move {
-                    let _ = run_sweep(&app, mode, to).await;
+                    let _ = run_sweep(&app, mode, to, rounds).await;
                 });
             });
         }
@@ -395,6 +415,7 @@ impl PoolView {
         }
         self.sweep_mode.set_disabled(running);
         self.sweep_to.set_disabled(running);
+        self.sweep_rounds.set_disabled(running);
         self.workload.set_disabled(running);
         self.race.set_disabled(running);
         self.race_delay.set_disabled(running);
@@ -529,27 +550,32 @@ impl PoolView {
     }
 
     /// The sweep's figures as a table: the chart's text alternative.
-    fn fill_sweep_table(&self, sequential_ms: f64, points: &[(usize, f64)]) {
+    fn fill_sweep_table(&self, sequential_ms: f64, points: &[(usize, Summary)]) {
         let _ = self.sweep_table.remove_attribute("hidden");
         let mut html = String::from(
-            "<caption>The sweep, as a table</caption><thead><tr><th>workers</th><th>total</th><th>speed-up</th></tr></thead><tbody>",
+            "<caption>The sweep, as a table (medians over the rounds, with the fastest and slowest)</caption>\
+             <thead><tr><th>workers</th><th>total</th><th>speed-up</th><th>min–max</th><th>rounds</th></tr></thead><tbody>",
         );
         html.push_str(&format!(
-            "<tr><td>sequential</td><td>{:.2} s</td><td>1.00×</td></tr>",
+            "<tr><td>sequential</td><td>{:.2} s</td><td>1.00×</td><td></td><td></td></tr>",
             sequential_ms / 1000.0
         ));
-        for (workers, total) in points {
+        for (workers, s) in points {
             html.push_str(&format!(
-                "<tr data-workers=\"{workers}\"><td>{workers}</td><td>{:.2} s</td><td>{:.2}×</td></tr>",
-                total / 1000.0,
-                sequential_ms / total
+                "<tr data-workers=\"{workers}\"><td>{workers}</td><td>{:.2} s</td><td>{:.2}×</td>\
+                 <td>{:.2}–{:.2} s</td><td>{}</td></tr>",
+                s.median / 1000.0,
+                sequential_ms / s.median,
+                s.min / 1000.0,
+                s.max / 1000.0,
+                s.runs
             ));
         }
         html.push_str("</tbody>");
         self.sweep_table.set_inner_html(&html);
     }
 
-    fn draw_sweep(&self, mode: Mode, sequential_ms: f64, points: &[(usize, f64)]) {
+    fn draw_sweep(&self, mode: Mode, sequential_ms: f64, points: &[(usize, Summary)]) {
         self.sweep_canvas.set_hidden(false);
         self.fill_sweep_table(sequential_ms, points);
         let Ok(Some(context)) = self.sweep_canvas.get_context("2d") else {
@@ -1214,15 +1240,29 @@ fn append_row(tbody: &Element, row: &Row, mode: Mode) {
     let _ = tbody.append_child(&tr);
 }
 
-/// The book's `run_procs.sh`: `mode` for N = 1..=`to` workers, on the
-/// book's fixture, after one sequential run for reference.
-pub async fn run_sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> {
-    let outcome = exclusive(app, sweep(app, mode, to)).await;
+/// The book's `run_procs.sh`: `mode` for N = 1..=`to` workers on the
+/// book's fixture, after a sequential run for reference, `rounds` times
+/// (the author ran 13 rounds and took medians).
+pub async fn run_sweep(
+    app: &Rc<App>,
+    mode: Mode,
+    to: usize,
+    rounds: usize,
+) -> Result<JsValue, String> {
+    let outcome = exclusive(app, sweep(app, mode, to, rounds)).await;
     app.pool_lab.sweep_at.set(None);
     outcome
 }
 
-async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> {
+/// One worker count's totals over the rounds, and their summary.
+fn sweep_points(totals: &[(usize, Vec<f64>)]) -> Vec<(usize, Summary)> {
+    totals
+        .iter()
+        .filter_map(|(workers, ms)| Summary::of(ms).map(|s| (*workers, s)))
+        .collect()
+}
+
+async fn sweep(app: &Rc<App>, mode: Mode, to: usize, rounds: usize) -> Result<JsValue, String> {
     if matches!(mode, Mode::Sequential | Mode::Rayon) {
         return Err(format!(
             "a sweep varies the number of workers: {} has no such choice",
@@ -1241,6 +1281,11 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
             "a sweep goes up to 1..{SWEEP_MAX} workers, not {to}"
         ));
     }
+    if rounds == 0 || rounds > SWEEP_ROUNDS_MAX {
+        return Err(format!(
+            "a sweep takes 1..{SWEEP_ROUNDS_MAX} rounds, not {rounds}"
+        ));
+    }
     let total_of = |report: &JsValue| {
         Reflect::get(report, &"totalMs".into())
             .ok()
@@ -1249,55 +1294,83 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
     let stopped =
         |report: &JsValue| Reflect::get(report, &"stopped".into()).is_ok_and(|v| !v.is_null());
     let view = &app.pool_lab;
-    view.sweep_at.set(Some((1, to + 1)));
-    let sequential = pool_run(
-        app,
-        PoolRequest {
-            mode: Mode::Sequential,
-            workers: 1,
+    let runs = rounds * (to + 1);
+    let mut sequential: Vec<f64> = Vec::new();
+    let mut totals: Vec<(usize, Vec<f64>)> = (1..=to).map(|w| (w, Vec::new())).collect();
+    let mut was_stopped = false;
+    'rounds: for round in 0..rounds {
+        let request = |mode, workers| PoolRequest {
+            mode,
+            workers,
             numbers: NUMBERS.to_vec(),
             racy: false,
             race_delay_ms: 0,
-        },
-    )
-    .await?;
-    let sequential_ms = total_of(&sequential).unwrap_or(f64::NAN);
-    let mut points: Vec<(usize, f64)> = Vec::new();
-    for workers in 1..=to {
-        view.sweep_at.set(Some((workers + 1, to + 1)));
-        view.output.say(
-            &format!("Sweep: {} with {workers} of {to} workers…", mode.key()),
-            "running",
-        );
-        let report = pool_run(
-            app,
-            PoolRequest {
-                mode,
-                workers,
-                numbers: NUMBERS.to_vec(),
-                racy: false,
-                race_delay_ms: 0,
-            },
-        )
-        .await?;
+        };
+        view.sweep_at.set(Some((round * (to + 1) + 1, runs)));
+        let report = pool_run(app, request(Mode::Sequential, 1)).await?;
         if stopped(&report) {
-            view.output.say("Sweep stopped.", "done");
+            was_stopped = true;
             break;
         }
-        points.push((workers, total_of(&report).unwrap_or(f64::NAN)));
-        view.draw_sweep(mode, sequential_ms, &points);
+        sequential.push(total_of(&report).unwrap_or(f64::NAN));
+        for workers in 1..=to {
+            view.sweep_at
+                .set(Some((round * (to + 1) + workers + 1, runs)));
+            view.output.say(
+                &format!(
+                    "Sweep: round {} of {rounds}, {} with {workers} of {to} workers…",
+                    round + 1,
+                    mode.key()
+                ),
+                "running",
+            );
+            let report = pool_run(app, request(mode, workers)).await?;
+            if stopped(&report) {
+                was_stopped = true;
+                break 'rounds;
+            }
+            totals[workers - 1]
+                .1
+                .push(total_of(&report).unwrap_or(f64::NAN));
+            let sequential_ms = Summary::of(&sequential).map_or(f64::NAN, |s| s.median);
+            view.draw_sweep(mode, sequential_ms, &sweep_points(&totals));
+        }
     }
-    let best = points.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1));
+    if was_stopped {
+        view.output.say("Sweep stopped.", "done");
+    }
+    let sequential_ms = Summary::of(&sequential).map_or(f64::NAN, |s| s.median);
+    let points = sweep_points(&totals);
+    let best = points
+        .iter()
+        .map(|(w, s)| (*w, s.median))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
     let list = Array::new();
-    for (workers, total) in &points {
+    for (workers, ms) in &totals {
+        let Some(summary) = Summary::of(ms) else {
+            continue;
+        };
+        let each = Array::new();
+        for total in ms {
+            each.push(&(*total).into());
+        }
         list.push(&object(&[
             ("workers", (*workers as u32).into()),
-            ("totalMs", (*total).into()),
+            ("totalMs", summary.median.into()),
+            ("totalsMs", each.into()),
+            ("medianMs", summary.median.into()),
+            ("minMs", summary.min.into()),
+            ("maxMs", summary.max.into()),
         ]));
     }
+    let of_rounds = if rounds == 1 {
+        String::new()
+    } else {
+        format!(", medians of {rounds} rounds")
+    };
     let line = match best {
         Some((w, t)) => format!(
-            "# sweep of {}: best with {w} workers, {:.2}s (sequential {:.2}s)",
+            "# sweep of {}: best with {w} workers, {:.2}s (sequential {:.2}s){of_rounds}",
             mode.key(),
             t / 1000.0,
             sequential_ms / 1000.0
@@ -1308,7 +1381,7 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
     if let Some((w, t)) = best {
         view.output.say(
             &format!(
-                "Sweep done: best with {w} workers ({:.2} s; sequential {:.2} s).",
+                "Sweep done: best with {w} workers ({:.2} s; sequential {:.2} s){of_rounds}.",
                 t / 1000.0,
                 sequential_ms / 1000.0
             ),
@@ -1319,6 +1392,7 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
     let report: JsValue = object(&[
         ("experiment", "sweep".into()),
         ("mode", mode.key().into()),
+        ("rounds", (rounds as u32).into()),
         ("sequentialMs", sequential_ms.into()),
         ("points", list.into()),
         (
@@ -1335,9 +1409,13 @@ async fn sweep(app: &Rc<App>, mode: Mode, to: usize) -> Result<JsValue, String> 
     Ok(report)
 }
 
-/// Reads `runSweep`'s `{ mode, to? }` (`to`: 1..20, default the pool's size).
-pub fn sweep_options(options: &JsValue, max_workers: usize) -> Result<(Mode, usize), String> {
-    let options = Options::read(options, "runSweep", &["mode", "to"])?;
+/// Reads `runSweep`'s `{ mode, to?, rounds? }` (`to`: 1..20, default the
+/// pool's size; `rounds`: 1..13, default 1).
+pub fn sweep_options(
+    options: &JsValue,
+    max_workers: usize,
+) -> Result<(Mode, usize, usize), String> {
+    let options = Options::read(options, "runSweep", &["mode", "to", "rounds"])?;
     let get = |key: &str| options.get(key);
     let mode = key_option(
         &get("mode"),
@@ -1349,7 +1427,8 @@ pub fn sweep_options(options: &JsValue, max_workers: usize) -> Result<(Mode, usi
         },
     )?;
     let to = whole_number_option(&get("to"), "to", 1, SWEEP_MAX)?.unwrap_or(max_workers);
-    Ok((mode, to))
+    let rounds = whole_number_option(&get("rounds"), "rounds", 1, SWEEP_ROUNDS_MAX)?.unwrap_or(1);
+    Ok((mode, to, rounds))
 }
 
 /// `spinlab.runSplit({ n, parts })`: one number split across the pool.
@@ -1445,6 +1524,9 @@ pub fn split_options(options: &JsValue) -> Result<(Option<String>, Option<usize>
 
 /// The book's sweep went to 20 workers; so may this one.
 pub const SWEEP_MAX: usize = 20;
+
+/// The most rounds a sweep repeats: the author's `log-procs.txt` has 13.
+pub const SWEEP_ROUNDS_MAX: usize = 13;
 
 /// `spinlab.cancelPool(policy)`: stops the run, resolves once it has stopped.
 pub async fn cancel_pool(app: &App, policy: StopPolicy) -> Result<JsValue, String> {
@@ -1598,7 +1680,7 @@ fn draw_sweep(
     ctx: &CanvasRenderingContext2d,
     mode: Mode,
     sequential_ms: f64,
-    points: &[(usize, f64)],
+    points: &[(usize, Summary)],
     width: f64,
     height: f64,
     s: f64,
@@ -1621,7 +1703,7 @@ fn draw_sweep(
     ];
     let max_ms = points
         .iter()
-        .map(|p| p.1)
+        .map(|p| p.1.max)
         .chain([sequential_ms])
         .fold(1.0f64, f64::max)
         * 1.1;
@@ -1717,20 +1799,34 @@ fn draw_sweep(
     ctx.set_fill_style_str("#4dabf7");
     ctx.set_line_width(2.0 * s);
     ctx.begin_path();
-    for (i, (n, ms)) in points.iter().enumerate() {
+    for (i, (n, summary)) in points.iter().enumerate() {
         if i == 0 {
-            ctx.move_to(x(*n as f64), y(*ms));
+            ctx.move_to(x(*n as f64), y(summary.median));
         } else {
-            ctx.line_to(x(*n as f64), y(*ms));
+            ctx.line_to(x(*n as f64), y(summary.median));
         }
     }
     ctx.stroke();
-    for (n, ms) in points {
+    // Each point: the median, with the fastest and slowest round as a bar.
+    ctx.set_line_width(1.5 * s);
+    for (n, summary) in points {
+        let px = x(*n as f64);
+        if summary.runs > 1 {
+            ctx.begin_path();
+            ctx.move_to(px, y(summary.min));
+            ctx.line_to(px, y(summary.max));
+            for end in [summary.min, summary.max] {
+                ctx.move_to(px - 4.0 * s, y(end));
+                ctx.line_to(px + 4.0 * s, y(end));
+            }
+            ctx.stroke();
+        }
         ctx.begin_path();
-        let _ = ctx.arc(x(*n as f64), y(*ms), 3.0 * s, 0.0, std::f64::consts::TAU);
+        let _ = ctx.arc(px, y(summary.median), 3.0 * s, 0.0, std::f64::consts::TAU);
         ctx.fill();
     }
-    if let Some((n, ms)) = points.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)) {
+    let medians = points.iter().map(|(n, summary)| (*n, summary.median));
+    if let Some((n, ms)) = medians.min_by(|a, b| a.1.total_cmp(&b.1)) {
         ctx.set_fill_style_str("#69db7c");
         ctx.begin_path();
         let _ = ctx.arc(x(n as f64), y(ms), 6.0 * s, 0.0, std::f64::consts::TAU);

@@ -280,6 +280,7 @@ pub fn spinlab_process_entry(entry: &str, payload: JsValue) {
     match entry {
         "spin" => crate::models::process::child(payload),
         "calibrate" => crate::models::calibrate::child(payload),
+        "offload" => crate::models::coroutine::offload_child(payload),
         "pool-worker" => crate::models::pool::child(payload),
         "pool-fed" => crate::models::pool::fed_child(payload),
         "queue-worker" => crate::models::pool::queue_child(payload),

@@ -64,11 +64,17 @@ test('without isolation the coroutine and process spinners run; thread models sa
   const sleeping = await spin({ model: 'coroutine', slow: 'sleep' });
   assert.equal(sleeping.answer, 42);
   assert.match(sleeping.transcript.join('\n'), /^spinner object: <Task pending name='Task-\d+'/m);
-  for (const model of ['thread', 'coroutine-offload']) {
-    assert.match(await spin({ model, slow: 'sleep' }),
-      new RegExp(`^The ${model} model needs wasm threads, which this browser does not give this page`), model);
-    assert.equal(await page.isDisabled(`button[data-model=${model}]`), true, model);
-  }
+  assert.match(await spin({ model: 'thread', slow: 'sleep' }),
+    /^The thread model needs wasm threads, which this browser does not give this page/);
+  assert.equal(await page.isDisabled('button[data-model=thread]'), true);
+  // The offload: a thread is refused, a process (its own instance) runs.
+  assert.match(await spin({ model: 'coroutine-offload', offload: 'thread', slow: 'sleep' }),
+    /^A thread offload needs wasm threads, which this browser does not give this page.*offload: "process" works here/);
+  assert.equal(await page.isDisabled('button[data-model=coroutine-offload]'), false);
+  assert.equal(await page.inputValue('[data-experiment=spinner] select[data-role=offload]'), 'process');
+  const offloaded = await spin({ model: 'coroutine-offload', offload: 'process', slow: 'prime', n: '5000111000222021' });
+  assert.equal(offloaded.prime, true, String(offloaded));
+  assert.equal(offloaded.offload, 'process');
   for (const mode of ['threads', 'threads-gil', 'rayon']) {
     const refused = await runPool({ mode, workers: 2 }).then(() => 'resolved', (e) => e.message);
     assert.match(refused, /needs wasm threads.*sequential and processes run without them/, mode);

@@ -273,23 +273,32 @@ test('a sweep runs a mode for N = 1..to and marks the best N', async () => {
   const seen = page.evaluate(() => new Promise((resolve) => {
     const text = document.querySelector('[data-role=pool-progress-text]');
     const observer = new MutationObserver(() => {
-      if (/^Sweep: run 3 of 3; /.test(text.textContent)) {
+      if (/^Sweep: run 6 of 6; /.test(text.textContent)) {
         observer.disconnect();
         resolve(text.textContent);
       }
     });
     observer.observe(text, { childList: true, characterData: true, subtree: true });
   }));
-  const r = await page.evaluate(() => window.spinlab.runSweep({ mode: 'threads', to: 2 }));
-  assert.match(await seen, /^Sweep: run 3 of 3; \d+ of 20 numbers checked, \d+ left$/);
+  // Two rounds, as run_procs.sh repeats its 1..N: each point is a median.
+  const r = await page.evaluate(() => window.spinlab.runSweep({ mode: 'threads', to: 2, rounds: 2 }));
+  assert.match(await seen, /^Sweep: run 6 of 6; \d+ of 20 numbers checked, \d+ left$/);
   // The chart's text alternative: a row per run.
   const rows = await page.$$eval('[data-role=sweep-table] tbody tr', (trs) => trs.map((tr) => tr.cells[0].textContent));
   assert.deepEqual(rows, ['sequential', '1', '2']);
   assert.equal(r.mode, 'threads');
   assert.ok(r.sequentialMs > 0);
   assert.deepEqual(r.points.map((p) => p.workers), [1, 2]);
-  const best = r.points.reduce((a, b) => (b.totalMs < a.totalMs ? b : a));
-  assert.deepEqual(r.best, best);
+  assert.equal(r.rounds, 2);
+  for (const p of r.points) {
+    assert.equal(p.totalsMs.length, 2, JSON.stringify(p));
+    const [lo, hi] = [...p.totalsMs].sort((a, b) => a - b);
+    assert.deepEqual([p.minMs, p.maxMs, p.medianMs, p.totalMs], [lo, hi, (lo + hi) / 2, (lo + hi) / 2]);
+  }
+  const best = r.points.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
+  assert.deepEqual(r.best, { workers: best.workers, totalMs: best.medianMs });
+  const ranges = await page.$$eval('[data-role=sweep-table] tbody tr[data-workers]', (trs) => trs.map((tr) => tr.cells[4].textContent));
+  assert.deepEqual(ranges, ['2', '2'], 'each row says how many rounds it summarises');
   assert.equal(await page.isHidden('[data-role=sweep-plot]'), false, 'the plot is shown');
   if (process.env.SPINLAB_ARTIFACTS) {
     await page.locator('[data-role=sweep-plot]').screenshot({ path: `${process.env.SPINLAB_ARTIFACTS}/sweep-threads.png` });
@@ -297,7 +306,8 @@ test('a sweep runs a mode for N = 1..to and marks the best N', async () => {
   for (const [options, pattern] of [
     [{ mode: 'rayon' }, /mode must be "processes", "threads" or "threads-gil"/],
     [{ mode: 'threads', to: 21 }, /to must be a whole number from 1 to 20/],
-    [{ mode: 'threads', upTo: 2 }, /^runSweep: unknown option "upTo"; it takes mode, to$/],
+    [{ mode: 'threads', upTo: 2 }, /^runSweep: unknown option "upTo"; it takes mode, to, rounds$/],
+    [{ mode: 'threads', rounds: 0 }, /rounds must be a whole number from 1 to 13/],
   ]) {
     const message = await page.evaluate((o) => window.spinlab.runSweep(o).then(() => 'resolved', (e) => e.message), options);
     assert.match(message, pattern);

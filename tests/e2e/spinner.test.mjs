@@ -37,7 +37,7 @@ test('with slow() = sleep, every model spins', async () => {
     const object = {
       thread: /^spinner object: <Thread\(Thread-1 \(spin\), initial\)>$/m,
       process: /^spinner object: <Process name='Process-1' parent=\d+ initial>$/m,
-    }[model] ?? new RegExp(`^spinner object: <Task pending name='Task-${task}' coro=<spin\\(\\) running on the main thread's event loop>>$`, 'm');
+    }[model] ?? new RegExp(`^spinner object: <Task pending name='Task-${task}' coro=<spin\\(\\) running at spinner_[a-z_]+\\.py:\\d+>>$`, 'm');
     assert.match(r.transcript.join('\n'), object, model);
     assert.match(r.transcript.join('\n'), /^Answer: 42$/m);
     // Exactly what Python prints: the object line and the answer; what the
@@ -108,6 +108,25 @@ test('the napping coroutine keeps the event loop alive, at a cost it reports', a
   assert.equal(book.naps, 707);
 });
 
+test('the fix offloads the check to a thread or to a process, and says which', async () => {
+  for (const offload of ['thread', 'process']) {
+    const r = await run({ model: 'coroutine-offload', offload, slow: 'prime', n: calibrated });
+    console.log(`# offload to a ${offload}: ${summary(r)}`);
+    assert.equal(r.offload, offload);
+    assert.equal(r.prime, true);
+    turned(r);
+    assert.ok(r.mainThreadMaxGapMs < 0.25 * r.elapsedMs, summary(r));
+    const file = { thread: 'spinner_prime_async_to_thread.py', process: 'spinner_prime_async_executor.py' }[offload];
+    assert.match(r.transcript[0], new RegExp(`^spinner object: <Task pending name='Task-\\d+' coro=<spin\\(\\) running at ${file}:\\d+>>$`));
+    assert.equal(r.transcript.length, 2, JSON.stringify(r.transcript));
+    assert.ok(r.notes.some((l) => (offload === 'thread' ? /GIL/ : /started for this call/).test(l)), JSON.stringify(r.notes));
+    // The listing on show is the one that ran.
+    const python = await page.textContent('[data-experiment=spinner] pre[data-lang=python]');
+    assert.ok(python.includes(offload === 'thread' ? 'await asyncio.to_thread(is_prime, N)' : 'loop.run_in_executor(executor, is_prime, N)'), python);
+  }
+  assert.equal(await page.evaluate(() => window.spinlab.stats().liveProcesses), 0, 'the executor process is gone');
+});
+
 test('a model button runs the model with the chosen slow()', async () => {
   const report = page.evaluate(() => new Promise((resolve) =>
     document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
@@ -132,9 +151,11 @@ test('bad requests are refused with a reason, and nothing starts', async () => {
     [{ model: 'thread', slow: 'sleep', n: '7' }, /n is only used with slow: "prime"/],
     [{ model: 'coroutine-nap', slow: 'prime', nap: { every: 0 } }, /nap.every must be a whole number/],
     [{ model: 'coroutine-nap', slow: 'prime', nap: { via: 'microtask' } }, /nap.via must be "yield" or "timeout"/],
-    [{ model: 'thread', slwo: 'sleep' }, /^runSpinner: unknown option "slwo"; it takes model, slow, n, nap$/],
+    [{ model: 'thread', slwo: 'sleep' }, /^runSpinner: unknown option "slwo"; it takes model, slow, n, nap, offload$/],
+    [{ model: 'coroutine', offload: 'process' }, /^offload is only used with model: "coroutine-offload"$/],
+    [{ model: 'coroutine-offload', offload: 'fiber' }, /^offload must be "thread" or "process", not "fiber"$/],
     [{ model: 'coroutine-nap', slow: 'prime', nap: { evry: 5 } }, /^runSpinner's nap: unknown option "evry"; it takes every, via$/],
-    ['thread', /^runSpinner takes an options object \{ model, slow, n, nap \}, not "thread"$/],
+    ['thread', /^runSpinner takes an options object \{ model, slow, n, nap, offload \}, not "thread"$/],
   ]) {
     const message = await refused(options);
     assert.match(message, pattern, JSON.stringify(options));

@@ -85,7 +85,7 @@ test('the code panel follows a spinner run step by step', async () => {
   // During slow(): `result = slow()` and the Rust that runs it.
   await page.waitForFunction(() => [...document.querySelectorAll('pre[data-lang=python] .line[data-active]')]
     .some((l) => l.textContent.includes('result = slow()')));
-  assert.ok((await activeLines('python')).includes('time.sleep(3)'), 'slow() itself');
+  assert.ok((await activeLines('python')).includes('time.sleep(SECONDS)'), 'slow() itself');
   assert.ok((await activeLines('rust')).some((l) => l.includes('slow_on_main_thread(slow)')), (await activeLines('rust')).join('\n'));
   await report;
   assert.deepEqual(await activeLines('python'), ['return result']);

@@ -227,9 +227,9 @@ pub fn publish_reference(root: &Path) -> Result<()> {
     fs::write(&to, results).map_err(|e| format!("writing {}: {e}", to.display()))
 }
 
-/// CPython for the reference: Debian's build when there is one (the
+/// CPython for the reference and for the listings' tests: Debian's build when there is one (the
 /// distribution's optimised interpreter), else `python3` on PATH.
-fn ensure_python() -> Result<PathBuf> {
+pub fn ensure_python() -> Result<PathBuf> {
     let debian = Path::new("/usr/bin/python3");
     if !debian.exists() && version_of(Path::new("python3")).is_none() && can_apt() {
         apt_install(&["python3"])?;
@@ -240,7 +240,7 @@ fn ensure_python() -> Result<PathBuf> {
     if version_of(Path::new("python3")).is_some() {
         return Ok(PathBuf::from("python3"));
     }
-    Err("the benchmark compares with CPython: install python3 (Debian/Ubuntu: sudo apt-get install python3)".into())
+    Err("the tests run the page's Python and the benchmark compares with CPython: install python3 3.11+ (Debian/Ubuntu: sudo apt-get install python3)".into())
 }
 
 /// Runs `cmd` and parses its standard output as JSON.

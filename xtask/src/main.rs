@@ -74,9 +74,9 @@ enum Task {
 /// The fewest tests each layer must pass: fewer means a test file was lost
 /// or renamed while the rest passed. Raise them as tests are added.
 const LINT_MINIMUM: u32 = 3;
-const NATIVE_MINIMUM: u32 = 106;
+const NATIVE_MINIMUM: u32 = 112;
 const WASM_MINIMUM: u32 = 13;
-const E2E_MINIMUM: u32 = 68;
+const E2E_MINIMUM: u32 = 75;
 
 /// How long each layer may run, compiling included, before its processes are
 /// killed: generous for a busy 2-core machine, far below CI's 90 minutes, so
@@ -609,6 +609,8 @@ fn test() -> Result<()> {
     ensure_cargo_tool("wasm-pack", "wasm-pack", None, true)?;
     ensure_chromium()?;
     ensure_node_packages(&e2e)?;
+    // The page's Python listings are run by CPython (native and end to end).
+    bench::ensure_python()?;
 
     let mut layers = Vec::new();
 

@@ -135,8 +135,7 @@ impl CodePanel {
         primes.set_text_content(Some("primes.py"));
         downloads.append_child(&primes)?;
         downloads.append_child(&doc.create_text_node(
-            " beside it: both run as they are under Python 3.11+ and print the lines of the \
-             transcript above (times and pids aside).",
+            " beside it: Python 3.11+ runs it as it is and prints the transcript's lines.",
         ))?;
         file.after_with_node_1(&downloads)?;
         let (origin, rust) = column(doc, &pair, "rust", "Rust")?;

@@ -213,7 +213,7 @@ impl LabView {
             // Without shared memory only a process can take the work.
             offload.set_value("process");
         }
-        options.append_child(&labelled(doc, "worker is ", &offload)?.into())?;
+        options.append_child(&labelled(doc, "Coroutine + worker: slow() runs on ", &offload)?.into())?;
 
         let calibration_note = element(doc, "p", "calibration", "Calibrating…")?;
         calibration_note.set_attribute("data-role", "calibration")?;

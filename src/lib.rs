@@ -1,7 +1,7 @@
 //! spinlab: chapter 19 of *Fluent Python* re-enacted in the browser.
 //!
 //! The prime core ([`primes`], [`clock`]) is pure Rust and tests natively; the
-//! browser side (`web`) exists only on `wasm32`.
+//! browser side (`runtime`, `models`, `ui`) exists only on `wasm32`.
 
 pub mod bench;
 pub mod clock;
@@ -15,7 +15,9 @@ pub mod spinner;
 #[cfg(target_arch = "wasm32")]
 pub mod models;
 #[cfg(target_arch = "wasm32")]
-pub mod web;
+pub mod runtime;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
 
 /// The page's entry point, called by `www/main.js` once the module is
 /// instantiated. Not a `#[wasm_bindgen(start)]`: that would also run in every
@@ -23,5 +25,5 @@ pub mod web;
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub async fn start(wasm_load_ms: f64) -> Result<(), wasm_bindgen::JsValue> {
-    web::page::start(wasm_load_ms).await
+    ui::page::start(wasm_load_ms).await
 }

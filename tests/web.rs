@@ -12,7 +12,7 @@ use spinlab::clock::now_seconds;
 use spinlab::primes::{
     BOOK_PRIME, LARGEST_U64_PRIME, PRIME_FIXTURE, check, is_prime, parse_number,
 };
-use spinlab::web::pool::Pool;
+use spinlab::runtime::pool::Pool;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -145,8 +145,8 @@ fn u64_above_2_pow_53_round_trips_through_js_exactly() {
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
 
-use spinlab::models::Surface;
-use spinlab::web::event::Event;
+use spinlab::runtime::canvas::Surface;
+use spinlab::runtime::event::Event;
 
 async fn sleep_ms(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await;

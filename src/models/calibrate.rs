@@ -11,8 +11,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::DedicatedWorkerGlobalScope;
 
 use crate::primes::{BOOK_PRIME, Calibration, calibrate, check, divisions_for_prime};
-use crate::web::object;
-use crate::web::threads::Process;
+use crate::runtime::object;
+use crate::runtime::threads::Process;
 
 /// How long the calibrated check should take.
 pub const TARGET_SECS: f64 = 3.0;
@@ -34,7 +34,7 @@ pub async fn calibration() -> Result<Calibration, String> {
         None => {
             let mut process = Process::spawn(
                 "spinlab calibration",
-                "calibrate",
+                super::entry::Entry::Calibrate.key(),
                 &JsValue::UNDEFINED,
                 &js_sys::Array::new(),
             )?;

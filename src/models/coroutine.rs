@@ -30,14 +30,15 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlCanvasElement;
 
-use super::{Canvas2d, NapPlan, Outcome, Slow, Spinner, Style, Surface};
+use super::{NapPlan, Outcome, Slow, Spinner};
 use crate::clock::now_seconds;
 use crate::primes::{TrialDivision, check};
+use crate::runtime::canvas::{Canvas2d, Style, Surface};
+use crate::runtime::js_error_message;
+use crate::runtime::pool::Pool;
+use crate::runtime::steps::{step, step_and_paint};
+use crate::runtime::threads::Process;
 use crate::spinner::{FRAME_MS, Model, NapVia, Offload, SLEEP_MS};
-use crate::web::code::{step, step_and_paint};
-use crate::web::js_error_message;
-use crate::web::pool::Pool;
-use crate::web::threads::Process;
 
 // tag::coroutine-supervisor[]
 pub async fn supervisor(
@@ -144,10 +145,10 @@ async fn in_a_process(slow: Slow) -> Result<Option<bool>, String> {
         Slow::Sleep => JsValue::NULL,
         Slow::Prime { n, .. } => n.to_string().into(),
     };
-    let payload = crate::web::object(&[("n", n)]);
+    let payload = crate::runtime::object(&[("n", n)]);
     let mut process = Process::spawn(
         "spinlab executor process",
-        "offload",
+        super::entry::Entry::Offload.key(),
         &payload.into(),
         &js_sys::Array::new(),
     )?;
@@ -171,7 +172,7 @@ pub fn offload_child(payload: JsValue) {
         .and_then(|n| n.as_string())
         .and_then(|n| n.parse::<u64>().ok());
     let answer = move |scope: web_sys::DedicatedWorkerGlobalScope, prime: JsValue| {
-        let _ = scope.post_message(&crate::web::object(&[("prime", prime)]));
+        let _ = scope.post_message(&crate::runtime::object(&[("prime", prime)]));
         scope.close();
     };
     match n {

@@ -28,9 +28,9 @@ use crate::primes::PrimeResult;
 use crate::protocol::{
     Gil, Job, JobQueue, Message, Mode, check_cancellable, check_under_gil, work_on, worker,
 };
-use crate::web::object;
-use crate::web::pool::Pool;
-use crate::web::threads::{self, Process};
+use crate::runtime::object;
+use crate::runtime::pool::Pool;
+use crate::runtime::threads::{self, Process};
 
 /// How a run can be stopped (`spinlab.cancelPool`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -300,14 +300,14 @@ pub fn start(
     match mode {
         // Without threads, the one worker is a process fed by messages.
         Mode::Sequential if pool.is_none() => {
-            let why = if crate::web::isolated() {
+            let why = if crate::runtime::isolated() {
                 NO_POOL
             } else {
                 NOT_ISOLATED
             };
             return Ok((start_fed(1, jobs, taken, started_at, tx, why)?, messages));
         }
-        Mode::Processes if !crate::web::isolated() => {
+        Mode::Processes if !crate::runtime::isolated() => {
             let run = start_fed(workers, jobs, taken, started_at, tx, NOT_ISOLATED)?;
             return Ok((run, messages));
         }
@@ -344,7 +344,7 @@ pub fn start(
                 .map_err(|e| {
                     format!(
                         "cannot start a thread: {}",
-                        crate::web::js_error_message(&e)
+                        crate::runtime::js_error_message(&e)
                     )
                 })?;
             }
@@ -453,7 +453,7 @@ fn pool_worker(
 /// right after reporting its first result, mid-run.
 fn die_if_armed(message: &Message) {
     if let Message::Result { worker, .. } = message
-        && crate::web::panics::take_armed()
+        && crate::runtime::panics::take_armed()
     {
         panic!("debugPanic: worker {} died mid-run", worker + 1);
     }
@@ -516,7 +516,7 @@ fn start_processes(
     // Without cross-origin isolation the browser withholds SharedArrayBuffer
     // (measured: constructing one anyway took the whole tab down): `start`
     // feeds those processes by messages instead.
-    debug_assert!(crate::web::isolated());
+    debug_assert!(crate::runtime::isolated());
     // tag::pool-start-processes[]
     // step: start
     let buffer = SharedArrayBuffer::new(8);
@@ -534,7 +534,7 @@ fn start_processes(
         ]);
         let mut process = Process::spawn(
             &format!("spinlab pool Process-{}", id + 1),
-            "pool-worker",
+            super::entry::Entry::PoolWorker.key(),
             &payload.into(),
             &Array::new(),
         )?;
@@ -572,7 +572,7 @@ fn start_fed(
     for id in 0..workers {
         let mut process = Process::spawn(
             &format!("spinlab pool Process-{}", id + 1),
-            "pool-fed",
+            super::entry::Entry::PoolFed.key(),
             &object(&[("id", (id as u32).into())]).into(),
             &Array::new(),
         )?;
@@ -857,13 +857,13 @@ pub async fn run_quietly(
     use crate::protocol::Report;
     use std::future::poll_fn;
     use std::pin::Pin;
-    crate::web::monitor::begin_gap();
-    let since = crate::web::panics::seen();
+    crate::runtime::monitor::begin_gap();
+    let since = crate::runtime::panics::seen();
     let (run, mut messages) = start(mode, workers, numbers, pool)?;
     let mut report = Report::new(run.workers);
     let mut results = Vec::new();
     let mut startup_ms = 0.0f64;
-    while let Some(message) = crate::web::panics::guarded(
+    while let Some(message) = crate::runtime::panics::guarded(
         since,
         poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut messages), cx)),
     )
@@ -884,7 +884,7 @@ pub async fn run_quietly(
         }
     }
     let total_ms = epoch_ms() - run.started_at;
-    let gap_ms = crate::web::monitor::end_gap();
+    let gap_ms = crate::runtime::monitor::end_gap();
     Ok(QuietRun {
         total_ms,
         startup_ms,
@@ -899,7 +899,7 @@ pub async fn run_quietly(
 pub async fn message_queue(numbers: &[u64]) -> Result<f64, String> {
     let mut process = Process::spawn(
         "spinlab message queue",
-        "queue-worker",
+        super::entry::Entry::QueueWorker.key(),
         &JsValue::UNDEFINED,
         &Array::new(),
     )?;

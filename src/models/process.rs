@@ -27,14 +27,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, HtmlCanvasElement, MessageEvent};
 
-use super::{
-    Outcome, Slow, Style, offscreen_payload, slow_on_main_thread, spin_in_worker,
-    surface_from_payload,
-};
+use super::{Outcome, Slow, slow_on_main_thread, spin_in_worker};
 use crate::clock::now_seconds;
-use crate::web::code::{step, step_and_paint};
-use crate::web::object;
-use crate::web::threads::Process;
+use crate::runtime::canvas::{Style, offscreen_payload, surface_from_payload};
+use crate::runtime::object;
+use crate::runtime::steps::{step, step_and_paint};
+use crate::runtime::threads::Process;
 
 fn message_type(data: &JsValue) -> Option<String> {
     Reflect::get(data, &"type".into()).ok()?.as_string()
@@ -52,7 +50,7 @@ pub async fn supervisor(
     let t_start = now_seconds();
     let mut spinner = Process::spawn(
         &format!("spinlab Process-{id}"),
-        "spin",
+        super::entry::Entry::Spin.key(),
         &payload,
         &transfer,
     )?;
@@ -127,7 +125,7 @@ pub fn child(payload: JsValue) {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget(); // lives as long as the process
     let _ = scope.post_message(&object(&[("type", "ready".into())]));
-    if crate::web::panics::take_armed() {
+    if crate::runtime::panics::take_armed() {
         // Test-only (`spinlab.debugPanic("next-worker")`): die mid-spin.
         gloo_timers::callback::Timeout::new(150, || {
             panic!("debugPanic: the spinner process died mid-run")

@@ -27,14 +27,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::HtmlCanvasElement;
 
-use super::{
-    Outcome, Slow, Style, offscreen_payload, slow_on_main_thread, spin_in_worker,
-    surface_from_payload,
-};
+use super::{Outcome, Slow, slow_on_main_thread, spin_in_worker};
 use crate::clock::now_seconds;
-use crate::web::code::{step, step_and_paint};
-use crate::web::event::Event;
-use crate::web::{js_error_message, threads};
+use crate::runtime::canvas::{Style, offscreen_payload, surface_from_payload};
+use crate::runtime::event::Event;
+use crate::runtime::steps::{step, step_and_paint};
+use crate::runtime::{js_error_message, threads};
 
 // tag::thread-supervisor[]
 pub async fn supervisor(

@@ -12,16 +12,18 @@ use web_sys::{
 };
 
 use super::code::{self, CodePanel};
-use super::monitor;
-use super::page::App;
-use super::ui::{
-    Options, Output, describe, dispatch_report, element, find, key_option, next_paint,
-    number_option, transcript_and_notes,
+use super::dom::{
+    Options, Output, describe, dispatch_report, element, find, key_option, number_option,
+    transcript_and_notes,
 };
-use super::{js_error_message, object};
+use super::page::App;
 use crate::link::{Link, SlowKind};
-use crate::models::{NapPlan, Outcome, Slow, Style, coroutine, process, thread};
+use crate::models::{NapPlan, Outcome, Slow, coroutine, process, thread};
 use crate::primes::{BOOK_PRIME, parse_number, slow_check_note};
+use crate::runtime::canvas::Style;
+use crate::runtime::monitor;
+use crate::runtime::steps::next_paint;
+use crate::runtime::{js_error_message, object};
 use crate::spinner::{
     BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, NapVia, Offload, answer_line, frames_expected,
     spinner_object, spinner_object_note,
@@ -213,7 +215,9 @@ impl LabView {
             // Without shared memory only a process can take the work.
             offload.set_value("process");
         }
-        options.append_child(&labelled(doc, "Coroutine + worker: slow() runs on ", &offload)?.into())?;
+        options.append_child(
+            &labelled(doc, "Coroutine + worker: slow() runs on ", &offload)?.into(),
+        )?;
 
         let calibration_note = element(doc, "p", "calibration", "Calibrating…")?;
         calibration_note.set_attribute("data-role", "calibration")?;
@@ -507,17 +511,6 @@ fn on_click(button: &HtmlButtonElement, f: impl FnMut() + 'static) {
     handler.forget();
 }
 
-impl Style {
-    /// The spinner's colours from the page's theme.
-    pub fn from_page(scale: f64) -> Style {
-        Style {
-            scale,
-            ink: super::ui::css_var("--term-ink", "#e6e6e3"),
-            paper: super::ui::css_var("--term-paper", "#15171c"),
-        }
-    }
-}
-
 /// Reads `{ model, slow, n, nap: { every, via }, offload }`.
 pub fn spinner_options(options: &JsValue) -> Result<SpinnerRequest, String> {
     let options = Options::read(
@@ -624,8 +617,8 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
     let model = request.model;
     let offload = request.offload;
     let needs_threads = model.needs_threads(offload);
-    if needs_threads && let Some(message) = super::panics::broken() {
-        return Err(super::panics::explain(&message));
+    if needs_threads && let Some(message) = crate::runtime::panics::broken() {
+        return Err(crate::runtime::panics::explain(&message));
     }
     if needs_threads && app.pool.is_none() {
         let what = if model == Model::CoroutineOffload {
@@ -715,7 +708,7 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
     }
     lab.output.append_transcript(&transcript);
     lab.code.show(&listing);
-    code::step("start");
+    crate::runtime::steps::step("start");
     lab.output.say(&watch_for(model, &slow), "running");
     lab.show_stats(&[]);
     next_paint().await;
@@ -733,7 +726,7 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
     let gap_ms = monitor::end_gap();
     let monitor_ticks = monitor::monitor_ticks() - ticks_before;
     let outcome: Outcome = outcome?;
-    code::step("done");
+    crate::runtime::steps::step("done");
 
     let expected = frames_expected(outcome.elapsed_ms);
     let answer = answer_line(n.zip(outcome.prime));

@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement};
 
-use super::ui::{element, next_paint};
+use super::dom::element;
 use crate::protocol::Mode;
 use crate::python::{Program, STEP_MARKER, pool_program, primes_py, spinner_program};
 use crate::spinner::{Model, Offload};
@@ -113,6 +113,7 @@ fn download_link(doc: &Document, file: &str, text: &str) -> Result<Element, JsVa
 
 impl CodePanel {
     pub fn render(doc: &Document, parent: &Element) -> Result<CodePanel, JsValue> {
+        crate::runtime::steps::listen(highlight);
         let figure = element(doc, "figure", "code-pair", "")?;
         figure.set_attribute("data-role", "code")?;
         let caption = element(
@@ -224,9 +225,10 @@ thread_local! {
 }
 
 /// Highlights the lines of the steps named in `names` (space-separated) in
-/// the listings on show (the runs call it as they move on); `""` clears the
-/// highlight.
-pub fn step(names: &str) {
+/// the listings on show; `""` clears the highlight. The runs' steps
+/// ([`crate::runtime::steps`]) arrive here once [`CodePanel::render`] has
+/// listened.
+pub fn highlight(names: &str) {
     let names: Vec<&str> = names.split_whitespace().collect();
     ACTIVE.with_borrow(|listings| {
         for pre in listings {
@@ -254,11 +256,4 @@ pub fn step(names: &str) {
             }
         }
     });
-}
-
-/// [`step`], then waits until it is painted: for a step about to block the
-/// main thread, which would otherwise show the previous one all along.
-pub async fn step_and_paint(name: &str) {
-    step(name);
-    next_paint().await;
 }

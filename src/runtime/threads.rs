@@ -7,16 +7,13 @@
 //!   a structured-cloned payload (the browser's pickling); it talks back only
 //!   by messages.
 
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use futures_channel::mpsc;
 use js_sys::{Array, JsString, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
 
-use super::js_error_message;
+use super::{census, js_error_message};
 
 /// What a thread runs, given the payload. Sent as a raw pointer into shared memory.
 type Entry = Box<dyn FnOnce(JsValue) + Send>;
@@ -28,7 +25,7 @@ extern "C" {
     static GLUE_URL: JsString;
 }
 
-#[wasm_bindgen(module = "/src/web/thread.js")]
+#[wasm_bindgen(module = "/src/runtime/thread.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = spawnThread)]
     fn spawn_thread(
@@ -55,54 +52,12 @@ extern "C" {
     fn exit_thread();
 }
 
-/// Threads started by [`spawn_with`] that have not exited (in shared memory,
-/// so every thread sees one count).
-static LIVE_THREADS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    /// Processes the page holds (a `Process` ends its worker when dropped).
-    static LIVE_PROCESSES: Cell<usize> = const { Cell::new(0) };
-    /// On a thread [`spawn_with`] started: whether it still counts in
-    /// [`LIVE_THREADS`] (until it exits or dies).
-    static COUNTED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// `(live threads, live processes)` started by spinlab, for leak checks.
-pub fn live_counts() -> (usize, usize) {
-    (
-        LIVE_THREADS.load(Ordering::SeqCst),
-        LIVE_PROCESSES.with(Cell::get),
-    )
-}
-
 /// Ends the current thread once its current task is over: frees its stack
 /// and thread-local storage in the shared memory and closes its worker
 /// (see thread.js).
 pub fn exit_current_thread() {
-    forget_current_thread();
+    census::forget_current_thread();
     exit_thread();
-}
-
-/// This thread no longer counts as live: it is exiting.
-fn forget_current_thread() -> bool {
-    let counted = COUNTED.with(|c| c.replace(false));
-    if counted {
-        LIVE_THREADS.fetch_sub(1, Ordering::SeqCst);
-    }
-    counted
-}
-
-/// Called by the panic hook: a thread [`spawn_with`] started is dying (the
-/// trap that follows the hook ends it), so it no longer counts, and its
-/// worker is closed once the current task is over, whichever callback
-/// panicked. (Its stack stays allocated in the shared memory: the pool is
-/// out of use after a panic anyway.)
-pub fn died() {
-    if forget_current_thread()
-        && let Ok(scope) = js_sys::global().dyn_into::<web_sys::DedicatedWorkerGlobalScope>()
-    {
-        scope.close();
-    }
 }
 
 /// Starts a worker named `name` (shown in devtools) that runs `f` on this
@@ -119,7 +74,7 @@ pub fn spawn_with(
 ) -> Result<Worker, JsValue> {
     let ptr = Box::into_raw(Box::new(Box::new(f) as Entry));
     let glue = GLUE_URL.with(Clone::clone);
-    LIVE_THREADS.fetch_add(1, Ordering::SeqCst);
+    census::thread_started();
     spawn_thread(
         name,
         &glue,
@@ -132,7 +87,7 @@ pub fn spawn_with(
     .inspect_err(|_| {
         // The worker never got the pointer: reclaim the closure here.
         drop(unsafe { Box::from_raw(ptr) });
-        LIVE_THREADS.fetch_sub(1, Ordering::SeqCst);
+        census::thread_start_failed();
     })
 }
 
@@ -147,7 +102,7 @@ pub fn spinlab_thread_entry(ptr: u32, payload: JsValue) {
     // SAFETY: `ptr` came from `Box::into_raw` in `spawn_with`, and `thread.js`
     // passes it exactly once.
     let entry = unsafe { Box::from_raw(ptr as *mut Entry) };
-    COUNTED.with(|c| c.set(true));
+    census::count_current_thread();
     entry(payload);
 }
 
@@ -212,7 +167,7 @@ impl Process {
             });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        LIVE_PROCESSES.with(|n| n.set(n.get() + 1));
+        census::process_opened();
         Ok(Process {
             worker,
             messages,
@@ -253,13 +208,13 @@ impl Drop for Process {
     /// usually exited on its own.
     fn drop(&mut self) {
         self.worker.terminate();
-        LIVE_PROCESSES.with(|n| n.set(n.get() - 1));
+        census::process_closed();
     }
 }
 
-/// Called by `thread.js` in a new process, once its own instance is up.
-#[wasm_bindgen]
-pub fn spinlab_process_entry(entry: &str, payload: JsValue) {
+/// Sets up a new process once its own instance is up, before its entry
+/// point runs (the models' `spinlab_process_entry`, called by `thread.js`).
+pub fn process_started(payload: &JsValue) {
     // A process has a memory, and so a panic hook, of its own: its panics
     // reach the page as the process's error, with their message.
     std::panic::set_hook(Box::new(|info| {
@@ -274,18 +229,7 @@ pub fn spinlab_process_entry(entry: &str, payload: JsValue) {
             ]));
         }
     }));
-    if Reflect::get(&payload, &"debugDie".into()).is_ok_and(|v| v.is_truthy()) {
+    if Reflect::get(payload, &"debugDie".into()).is_ok_and(|v| v.is_truthy()) {
         super::panics::arm_next_worker();
-    }
-    match entry {
-        "spin" => crate::models::process::child(payload),
-        "calibrate" => crate::models::calibrate::child(payload),
-        "offload" => crate::models::coroutine::offload_child(payload),
-        "pool-worker" => crate::models::pool::child(payload),
-        "pool-fed" => crate::models::pool::fed_child(payload),
-        "queue-worker" => crate::models::pool::queue_child(payload),
-        // Test-only (`spinlab.debugPanic("process")`).
-        "panic" => panic!("debugPanic: a forced panic in a process"),
-        other => wasm_bindgen::throw_str(&format!("no process entry point named {other:?}")),
     }
 }

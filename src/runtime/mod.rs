@@ -1,17 +1,17 @@
-//! The browser side: wasm threads, the pool, the page. Only on `wasm32`.
+//! The browser's plumbing, under the book's execution units: wasm threads
+//! and processes (workers), the pool coordinator, `threading.Event`, worker
+//! panics, the main thread's heartbeat, drawing surfaces and the steps a run
+//! announces. Imports the pure core only, never the models or the page.
+//! Only on `wasm32`.
 
-pub mod bench;
-pub mod code;
+pub mod canvas;
+pub mod census;
 pub mod event;
-pub mod lab;
-pub mod link;
 pub mod monitor;
-pub mod page;
 pub mod panics;
 pub mod pool;
-pub mod pool_lab;
+pub mod steps;
 pub mod threads;
-pub mod ui;
 
 use wasm_bindgen::{JsCast, JsValue};
 

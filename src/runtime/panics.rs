@@ -64,7 +64,7 @@ pub fn install() {
     }
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        super::threads::died();
+        super::census::died();
         if let Some(reports) = REPORTS.get() {
             let _ = reports.unbounded_send(describe(info));
         }

@@ -19,12 +19,11 @@ use web_sys::{
 };
 
 use super::code::{self, CodePanel};
-use super::object;
-use super::page::App;
-use super::ui::{
-    Options, Output, css_var, describe, dispatch_report, element, find, key_option, next_paint,
-    number_option, transcript_and_notes, whole_number_option,
+use super::dom::{
+    Options, Output, describe, dispatch_report, element, find, key_option, number_option,
+    transcript_and_notes, whole_number_option,
 };
+use super::page::App;
 use crate::bench::Summary;
 use crate::clock::epoch_ms;
 use crate::link::{Link, Workload};
@@ -34,6 +33,9 @@ use crate::primes::{
     parse_number_list, slow_check_note, speed_share,
 };
 use crate::protocol::{Message, Mode, Report, early_loop_ends};
+use crate::runtime::canvas::css_var;
+use crate::runtime::object;
+use crate::runtime::steps::next_paint;
 
 /// What to run: `spinlab.runPool`'s options, checked.
 pub struct PoolRequest {
@@ -836,11 +838,11 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     } = request;
     // A panicked thread takes the pool out of use (see `panics`); sequential
     // then runs in a process, as it does on a page without threads.
-    let broken = super::panics::broken();
+    let broken = crate::runtime::panics::broken();
     let pool = app.pool.as_ref().filter(|_| broken.is_none());
     if pool.is_none() && !runs_without_threads(mode) {
         return Err(match broken {
-            Some(message) => super::panics::explain(&message),
+            Some(message) => crate::runtime::panics::explain(&message),
             None => format!(
                 "The {} mode needs wasm threads, which this browser does not give this page: \
                  see the capabilities above (sequential and processes run without them).",
@@ -891,9 +893,9 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
 
     let numbers: Arc<[u64]> = numbers.into();
     view.code.show(&code::pool_listing(mode, racy));
-    code::step("start");
-    super::monitor::begin_gap();
-    let since = super::panics::seen();
+    crate::runtime::steps::step("start");
+    crate::runtime::monitor::begin_gap();
+    let since = crate::runtime::panics::seen();
     let (run, mut messages) = pool::start(mode, workers, Arc::clone(&numbers), pool)?;
     let (started_at, lanes) = (run.started_at, run.workers);
     if let Some(note) = run.queue_note() {
@@ -924,7 +926,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
     let mut racy_ended_at = None;
     let mut late: Vec<u64> = Vec::new();
     // A panicked thread never says done: stop waiting, and say why.
-    while let Some(message) = match super::panics::guarded(
+    while let Some(message) = match crate::runtime::panics::guarded(
         since,
         poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut messages), cx)),
     )
@@ -959,7 +961,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
                 Message::Started { worker, at_ms } => {
                     // A worker is up: from now on the workers loop and the
                     // report loop waits for their results.
-                    code::step("work report");
+                    crate::runtime::steps::step("work report");
                     if let Some(slot) = timeline.started.get_mut(worker) {
                         *slot = Some(rel(at_ms));
                     }
@@ -1041,9 +1043,9 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         }
     }
     drop(redraw);
-    code::step(if mode == Mode::Sequential { "done" } else { "" });
+    crate::runtime::steps::step(if mode == Mode::Sequential { "done" } else { "" });
     let total_ms = epoch_ms() - started_at;
-    let gap_ms = super::monitor::end_gap();
+    let gap_ms = crate::runtime::monitor::end_gap();
     let active = view.active.borrow_mut().take().expect("the run is active");
     let gil_handovers = active.run.gil_handovers();
     let stopped = active.stopped;

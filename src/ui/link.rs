@@ -11,8 +11,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, Event, UrlSearchParams};
 
+use super::dom::element;
 use super::page::App;
-use super::ui::element;
 use crate::link::{Lab, Link, link_pairs, parse_link};
 use crate::protocol::Mode;
 use crate::spinner::Model;

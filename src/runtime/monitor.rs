@@ -16,9 +16,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlCanvasElement, OffscreenCanvasRenderingContext2d};
 
+use super::canvas::Style;
 use super::{object, threads};
 use crate::clock::epoch_ms;
-use crate::models::Style;
 use crate::monitor::{LONG_TASK_MS, Strip, WINDOW_MS};
 
 /// The main thread's latest animation frame, epoch ms as `f64` bits.

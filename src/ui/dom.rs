@@ -1,6 +1,5 @@
 //! Small DOM helpers shared by the page's sections.
 
-use js_sys::Promise;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
@@ -20,26 +19,6 @@ pub fn element(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Ele
 pub fn find(doc: &Document, selector: &str) -> Result<Element, JsValue> {
     doc.query_selector(selector)?
         .ok_or_else(|| JsValue::from_str(&format!("the page lacks {selector}")))
-}
-
-/// Resolves after the browser has had a chance to paint (a frame, then a
-/// task), or after 100 ms where frames are not delivered (a hidden tab).
-pub async fn next_paint() {
-    let promise = Promise::new(&mut |resolve, _reject| {
-        let Some(window) = web_sys::window() else {
-            let _ = resolve.call0(&JsValue::NULL);
-            return;
-        };
-        let after_frame = resolve.clone();
-        let on_frame = Closure::once_into_js(move || {
-            if let Some(window) = web_sys::window() {
-                let _ = window.set_timeout_with_callback(after_frame.unchecked_ref());
-            }
-        });
-        let _ = window.request_animation_frame(on_frame.unchecked_ref());
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 pub fn dispatch_report(report: &JsValue) {
@@ -71,7 +50,7 @@ pub fn number_option(value: &JsValue, name: &str) -> Result<Option<String>, Stri
     } else if value.is_bigint() {
         let digits = js_sys::BigInt::unchecked_from_js(value.clone())
             .to_string(10)
-            .map_err(|e| super::js_error_message(&e))?;
+            .map_err(|e| crate::runtime::js_error_message(&e))?;
         Ok(Some(String::from(digits)))
     } else {
         Err(format!(
@@ -79,21 +58,6 @@ pub fn number_option(value: &JsValue, name: &str) -> Result<Option<String>, Stri
             describe(value)
         ))
     }
-}
-
-/// The theme colour named by a CSS custom property on the page.
-pub fn css_var(name: &str, fallback: &str) -> String {
-    web_sys::window()
-        .and_then(|w| {
-            let root = w.document()?.document_element()?;
-            w.get_computed_style(&root)
-                .ok()??
-                .get_property_value(name)
-                .ok()
-        })
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| fallback.to_string())
 }
 
 /// A section's status line, its transcript and its notes

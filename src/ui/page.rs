@@ -14,22 +14,23 @@ use wasm_bindgen_futures::{future_to_promise, spawn_local};
 use web_sys::{Document, HtmlButtonElement, HtmlInputElement};
 
 use super::bench::{BenchView, bench_options, run_bench};
-use super::lab::{LabView, run_spinner, spinner_options};
-use super::monitor;
-use super::object;
-use super::pool::Pool;
+use super::dom::{
+    Options, Output, dispatch_report, element, find, key_option, number_option,
+    transcript_and_notes,
+};
 use super::pool_lab::{
     PoolView, cancel_pool, pool_options, run_pool, run_split, run_sweep, split_options,
     stop_option, sweep_options,
 };
-use super::ui::{
-    Options, Output, dispatch_report, element, find, key_option, next_paint, number_option,
-    transcript_and_notes,
-};
+use super::spinner_lab::{LabView, run_spinner, spinner_options};
 use crate::clock;
 use crate::models::calibrate;
 use crate::primes::Calibration;
 use crate::primes::{BOOK_PRIME, check, parse_number, report_line, slow_check_note};
+use crate::runtime::monitor;
+use crate::runtime::object;
+use crate::runtime::pool::Pool;
+use crate::runtime::steps::next_paint;
 
 /// What this browser gives spinlab, as `window.spinlab.capabilities` shows it.
 struct Capabilities {
@@ -123,15 +124,15 @@ impl App {
 
     fn set_running(&self, running: bool) {
         // A panicked thread takes the pool out of use (see `panics`).
-        let pool = self.pool.is_some() && super::panics::broken().is_none();
+        let pool = self.pool.is_some() && crate::runtime::panics::broken().is_none();
         self.smoke.set_running(running, pool);
         self.lab.set_running(running, pool);
         self.pool_lab.set_running(running, pool);
         self.bench.set_running(running, pool);
-        if let Some(message) = super::panics::broken()
+        if let Some(message) = crate::runtime::panics::broken()
             && let Some(doc) = web_sys::window().and_then(|w| w.document())
         {
-            set_status(&doc, &super::panics::explain(&message));
+            set_status(&doc, &crate::runtime::panics::explain(&message));
         }
     }
 }
@@ -144,7 +145,7 @@ impl Drop for Running<'_> {
     fn drop(&mut self) {
         self.0.busy.set(false);
         // `debugPanic("next-worker")` arms the next run only.
-        super::panics::disarm();
+        crate::runtime::panics::disarm();
         self.0.set_running(false);
     }
 }
@@ -152,10 +153,10 @@ impl Drop for Running<'_> {
 /// Starts the page once the module is instantiated; `wasm_load_ms` is how
 /// long the bootstrap took to fetch and compile it.
 pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
-    super::panics::install();
+    crate::runtime::panics::install();
     let window = web_sys::window().ok_or("spinlab must run in a page")?;
     let doc = window.document().ok_or("the page has no document")?;
-    let cross_origin_isolated = super::isolated();
+    let cross_origin_isolated = crate::runtime::isolated();
     let hardware_concurrency = window.navigator().hardware_concurrency() as u32;
 
     set_status(&doc, "Starting the thread pool and calibrating…");
@@ -245,7 +246,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         None => set_status(&doc, "Ready."),
     }
     READY_MS.set(window.performance().map_or(f64::NAN, |p| p.now()));
-    IDLE_THREADS.set(super::threads::live_counts().0);
+    IDLE_THREADS.set(crate::runtime::census::live_counts().0);
     body.dataset().set("ready", "true")?;
     Ok(())
 }
@@ -314,7 +315,7 @@ fn offer_isolation_shim(doc: &Document) -> Result<(), JsValue> {
             if let Err(e) = install_isolation_shim().await {
                 set_status_anywhere(&format!(
                     "The isolation shim could not be installed: {}",
-                    super::js_error_message(&e)
+                    crate::runtime::js_error_message(&e)
                 ));
             }
         });
@@ -604,7 +605,7 @@ fn install_api(
     });
     let stats_app = Rc::clone(app);
     let stats = Closure::<dyn Fn() -> JsValue>::new(move || {
-        let (threads, processes) = super::threads::live_counts();
+        let (threads, processes) = crate::runtime::census::live_counts();
         let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
         let bytes =
             js_sys::Reflect::get(&memory.buffer(), &"byteLength".into()).unwrap_or_default();
@@ -664,7 +665,7 @@ where
 async fn debug_panic(app: &App, place: &str) -> Result<JsValue, String> {
     let outcome = match place {
         "next-worker" => {
-            super::panics::arm_next_worker();
+            crate::runtime::panics::arm_next_worker();
             return Ok("armed".into());
         }
         "pool" => {
@@ -677,9 +678,9 @@ async fn debug_panic(app: &App, place: &str) -> Result<JsValue, String> {
                 .await
         }
         "process" => {
-            let mut process = super::threads::Process::spawn(
+            let mut process = crate::runtime::threads::Process::spawn(
                 "spinlab debug panic",
-                "panic",
+                crate::models::entry::Entry::Panic.key(),
                 &JsValue::UNDEFINED,
                 &js_sys::Array::new(),
             )?;

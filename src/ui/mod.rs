@@ -1,0 +1,11 @@
+//! The page: its panels, `window.spinlab`, the code panel and the links.
+//! Imports the models, the runtime and the core; nothing imports it.
+//! Only on `wasm32`.
+
+pub mod bench;
+pub mod code;
+pub mod dom;
+pub mod link;
+pub mod page;
+pub mod pool_lab;
+pub mod spinner_lab;

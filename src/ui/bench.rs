@@ -13,8 +13,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
 
+use super::context::Context;
 use super::dom::{Options, Output, dispatch_report, element, find};
-use super::page::App;
 use crate::bench::{
     Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Sizes, Split, figures_json,
 };
@@ -27,6 +27,22 @@ use crate::runtime::canvas::Style;
 use crate::runtime::js_error_message;
 use crate::runtime::steps::next_paint;
 use crate::spinner::{Model, NapVia};
+
+/// The bench panel with the page's context: what its runs and
+/// buttons are handed (it reads the context's pool and calibration as its
+/// own fields).
+pub struct BenchLab {
+    pub ctx: Rc<Context>,
+    pub bench: BenchView,
+}
+
+impl std::ops::Deref for BenchLab {
+    type Target = Context;
+
+    fn deref(&self) -> &Context {
+        &self.ctx
+    }
+}
 
 /// Tiny jobs for the queue figure: numbers below 1000, so that the queue,
 /// not the checking, is what is timed.
@@ -98,7 +114,7 @@ impl BenchView {
         })
     }
 
-    pub fn wire(&self, app: &Rc<App>) {
+    pub fn wire(&self, app: &Rc<BenchLab>) {
         let on_run = {
             let app = Rc::clone(app);
             Closure::<dyn FnMut()>::new(move || {
@@ -181,7 +197,7 @@ impl Plan {
 /// Measures `sample` once to warm up, then `plan.runs` times, unless the
 /// learner stops the run. `what` names it on the progress line.
 async fn samples<F, Fut, T>(
-    app: &App,
+    app: &BenchLab,
     plan: &mut Plan,
     what: &str,
     mut sample: F,
@@ -213,7 +229,7 @@ where
 const STOPPED: &str = "stopped by the learner";
 
 /// Runs the benchmarks; errors are shown on the page and returned.
-pub async fn run_bench(app: &Rc<App>, quick: bool) -> Result<JsValue, String> {
+pub async fn run_bench(app: &Rc<BenchLab>, quick: bool) -> Result<JsValue, String> {
     let outcome = match app.begin() {
         Ok(_running) => bench(app, quick).await,
         Err(busy) => Err(busy),
@@ -224,7 +240,7 @@ pub async fn run_bench(app: &Rc<App>, quick: bool) -> Result<JsValue, String> {
     outcome
 }
 
-async fn bench(app: &Rc<App>, quick: bool) -> Result<JsValue, String> {
+async fn bench(app: &Rc<BenchLab>, quick: bool) -> Result<JsValue, String> {
     let view = &app.bench;
     let pool = app
         .pool
@@ -304,7 +320,7 @@ async fn bench(app: &Rc<App>, quick: bool) -> Result<JsValue, String> {
 }
 
 /// Takes every in-browser measurement into `m`, in the table's order.
-async fn measure(app: &App, plan: &mut Plan, m: &mut Measurements) -> Result<(), String> {
+async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Result<(), String> {
     let pool = app.pool.as_ref().expect("checked by the caller");
     let (cores, prime, quick) = (plan.cores, plan.prime, plan.runs == QUICK_RUNS);
 

@@ -246,3 +246,17 @@ impl Options {
         js_sys::Reflect::get(&self.value, &key.into()).unwrap_or(JsValue::UNDEFINED)
     }
 }
+
+/// The capabilities panel's status line.
+pub fn set_status(text: &str) {
+    if let Some(status) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|doc| {
+            doc.query_selector("#capabilities [data-role=status]")
+                .ok()
+                .flatten()
+        })
+    {
+        status.set_text_content(Some(text));
+    }
+}

@@ -12,7 +12,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, Event, UrlSearchParams};
 
 use super::dom::element;
-use super::page::App;
+use super::pool_lab::PoolLab;
+use super::spinner_lab::SpinnerLab;
 use crate::link::{Lab, Link, link_pairs, parse_link};
 use crate::protocol::Mode;
 use crate::spinner::Model;
@@ -28,7 +29,7 @@ const SUGGESTED: &str = "data-suggested";
 
 /// Reads the page's query, sets the controls it names, says what it could
 /// not use, and focuses the button it asks for. Never starts a run.
-pub fn apply(app: &App, doc: &Document) -> Result<(), JsValue> {
+pub fn apply(spinner: &SpinnerLab, pool: &PoolLab, doc: &Document) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let params = UrlSearchParams::new_with_str(&window.location().search()?)?;
     let mut pairs = Vec::new();
@@ -41,13 +42,13 @@ pub fn apply(app: &App, doc: &Document) -> Result<(), JsValue> {
     if pairs.is_empty() {
         return Ok(());
     }
-    let (mut link, problems) = parse_link(&pairs, app.pool_lab.max_workers());
+    let (mut link, problems) = parse_link(&pairs, pool.pool_lab.max_workers());
     link.lab = link
         .lab
         .or(link.mode.map(|_| Lab::Pool))
         .or(link.model.map(|_| Lab::Spinner));
-    let model_button = app.lab.apply_link(&link);
-    let mode_button = app.pool_lab.apply_link(&link);
+    let model_button = spinner.lab.apply_link(&link);
+    let mode_button = pool.pool_lab.apply_link(&link);
     if !problems.is_empty() {
         show_problems(doc, &problems)?;
     }
@@ -93,9 +94,9 @@ fn show_problems(doc: &Document, problems: &[String]) -> Result<(), JsValue> {
 
 /// Writes every choice back into the address (`history.replaceState`: no
 /// new history entry per click).
-pub fn listen(app: &Rc<App>, doc: &Document) -> Result<(), JsValue> {
+pub fn listen(spinner: &Rc<SpinnerLab>, pool: &Rc<PoolLab>, doc: &Document) -> Result<(), JsValue> {
     for kind in ["click", "change"] {
-        let app = Rc::clone(app);
+        let (spinner, pool) = (Rc::clone(spinner), Rc::clone(pool));
         let on_event = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
             let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
                 return;
@@ -124,9 +125,9 @@ pub fn listen(app: &Rc<App>, doc: &Document) -> Result<(), JsValue> {
                         link.mode = Mode::parse(&mode).or(link.mode);
                     }
                 }
-                let calibrated = app.calibration.as_ref().ok().map(|c| c.prime);
-                app.lab.read_link(link, calibrated);
-                app.pool_lab.read_link(link);
+                let calibrated = spinner.calibration.as_ref().ok().map(|c| c.prime);
+                spinner.lab.read_link(link, calibrated);
+                pool.pool_lab.read_link(link);
                 write(link);
             });
         });

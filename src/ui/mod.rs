@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod code;
+pub mod context;
 pub mod dom;
 pub mod link;
 pub mod page;

@@ -11,21 +11,21 @@ use js_sys::{Promise, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local};
-use web_sys::{Document, HtmlButtonElement, HtmlInputElement};
+use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
 
-use super::bench::{BenchView, bench_options, run_bench};
+use super::bench::{BenchLab, BenchView, bench_options, run_bench};
+use super::context::Context;
 use super::dom::{
-    Options, Output, dispatch_report, element, find, key_option, number_option,
+    Options, Output, dispatch_report, element, find, key_option, number_option, set_status,
     transcript_and_notes,
 };
 use super::pool_lab::{
-    PoolView, cancel_pool, pool_options, run_pool, run_split, run_sweep, split_options,
+    PoolLab, PoolView, cancel_pool, pool_options, run_pool, run_split, run_sweep, split_options,
     stop_option, sweep_options,
 };
-use super::spinner_lab::{LabView, run_spinner, spinner_options};
+use super::spinner_lab::{LabView, SpinnerLab, run_spinner, spinner_options};
 use crate::clock;
 use crate::models::calibrate;
-use crate::primes::Calibration;
 use crate::primes::{BOOK_PRIME, check, parse_number, report_line, slow_check_note};
 use crate::runtime::monitor;
 use crate::runtime::object;
@@ -92,61 +92,20 @@ impl Place {
     }
 }
 
-/// The page's state, shared by its sections and `window.spinlab`.
+/// The page: the shared context and its panels, for `window.spinlab`.
 pub struct App {
-    pub pool: Option<Pool>,
-    /// The prime whose check takes ≈3 s here, or why there is none.
-    pub calibration: Result<Calibration, String>,
-    busy: Cell<bool>,
-    /// Runs started since the page loaded (`spinlab.stats().runsStarted`):
-    /// a test counts them instead of watching a window of time.
-    runs_started: Cell<u32>,
+    ctx: Rc<Context>,
     smoke: SmokeView,
-    pub lab: LabView,
-    pub pool_lab: PoolView,
-    pub bench: BenchView,
+    spinner: Rc<SpinnerLab>,
+    pool_lab: Rc<PoolLab>,
+    bench: Rc<BenchLab>,
 }
 
-impl App {
-    /// One run at a time, page-wide: while it runs, every run button is
-    /// disabled, and a second run (button or promise) is refused with a reason.
-    pub fn begin(&self) -> Result<Running<'_>, String> {
-        if self.busy.get() {
-            return Err(
-                "Another run is already running: wait for it to finish, then try again.".into(),
-            );
-        }
-        self.busy.set(true);
-        self.runs_started.set(self.runs_started.get() + 1);
-        self.set_running(true);
-        Ok(Running(self))
-    }
+impl std::ops::Deref for App {
+    type Target = Context;
 
-    fn set_running(&self, running: bool) {
-        // A panicked thread takes the pool out of use (see `panics`).
-        let pool = self.pool.is_some() && crate::runtime::panics::broken().is_none();
-        self.smoke.set_running(running, pool);
-        self.lab.set_running(running, pool);
-        self.pool_lab.set_running(running, pool);
-        self.bench.set_running(running, pool);
-        if let Some(message) = crate::runtime::panics::broken()
-            && let Some(doc) = web_sys::window().and_then(|w| w.document())
-        {
-            set_status(&doc, &crate::runtime::panics::explain(&message));
-        }
-    }
-}
-
-/// A run in progress, for as long as it lives: the buttons come back however
-/// the run ends.
-pub struct Running<'a>(&'a App);
-
-impl Drop for Running<'_> {
-    fn drop(&mut self) {
-        self.0.busy.set(false);
-        // `debugPanic("next-worker")` arms the next run only.
-        crate::runtime::panics::disarm();
-        self.0.set_running(false);
+    fn deref(&self) -> &Context {
+        &self.ctx
     }
 }
 
@@ -159,7 +118,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     let cross_origin_isolated = crate::runtime::isolated();
     let hardware_concurrency = window.navigator().hardware_concurrency() as u32;
 
-    set_status(&doc, "Starting the thread pool and calibrating…");
+    set_status("Starting the thread pool and calibrating…");
     let mut caps = Capabilities {
         cross_origin_isolated,
         hardware_concurrency,
@@ -208,26 +167,44 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         offer_isolation_shim(&doc)?;
     }
     let has_pool = pool.is_some();
+    let ctx = Rc::new(Context::new(pool, calibration));
     let app = Rc::new(App {
-        pool,
-        calibration,
-        busy: Cell::new(false),
-        runs_started: Cell::new(0),
         smoke: SmokeView::render(&doc)?,
-        lab: LabView::render(&doc, has_pool)?,
-        pool_lab: PoolView::render(&doc, (hardware_concurrency as usize).max(2))?,
-        bench: BenchView::render(&doc)?,
+        spinner: Rc::new(SpinnerLab {
+            ctx: Rc::clone(&ctx),
+            lab: LabView::render(&doc, has_pool)?,
+        }),
+        pool_lab: Rc::new(PoolLab {
+            ctx: Rc::clone(&ctx),
+            pool_lab: PoolView::render(&doc, (hardware_concurrency as usize).max(2))?,
+        }),
+        bench: Rc::new(BenchLab {
+            ctx: Rc::clone(&ctx),
+            bench: BenchView::render(&doc)?,
+        }),
+        ctx,
     });
+    // Every panel disables its run buttons while any run runs.
+    {
+        let page = Rc::clone(&app);
+        app.ctx.on_running(move |running, pool| {
+            page.smoke.set_running(running, pool);
+            page.spinner.lab.set_running(running, pool);
+            page.pool_lab.pool_lab.set_running(running, pool);
+            page.bench.bench.set_running(running, pool);
+        });
+    }
     app.smoke.wire(&app)?;
-    app.lab.wire(&app);
-    app.pool_lab.wire(&app);
-    app.bench.wire(&app);
-    app.lab.show_calibration(&app);
-    LabView::measure_timer_clamp(&app);
-    app.set_running(false);
+    app.spinner.lab.wire(&app.spinner);
+    app.pool_lab.pool_lab.wire(&app.pool_lab);
+    app.bench.bench.wire(&app.bench);
+    install_shortcuts(&doc);
+    app.spinner.lab.show_calibration(&app.spinner);
+    LabView::measure_timer_clamp(&app.spinner);
+    app.ctx.set_running(false);
     install_api(&window, &app, &caps)?;
-    super::link::apply(&app, &doc)?;
-    super::link::listen(&app, &doc)?;
+    super::link::apply(&app.spinner, &app.pool_lab, &doc)?;
+    super::link::listen(&app.spinner, &app.pool_lab, &doc)?;
     if app.pool.is_some() {
         let app = Rc::clone(&app);
         spawn_local(async move {
@@ -241,9 +218,9 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     match &caps.problem {
         Some(problem) => {
             body.dataset().set("error", problem)?;
-            set_status(&doc, problem);
+            set_status(problem);
         }
-        None => set_status(&doc, "Ready."),
+        None => set_status("Ready."),
     }
     READY_MS.set(window.performance().map_or(f64::NAN, |p| p.now()));
     IDLE_THREADS.set(crate::runtime::census::live_counts().0);
@@ -251,18 +228,42 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     Ok(())
 }
 
-fn set_status(doc: &Document, text: &str) {
-    if let Some(status) = doc
-        .query_selector("#capabilities [data-role=status]")
-        .ok()
-        .flatten()
-    {
-        status.set_text_content(Some(text));
-    }
-}
-
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
+}
+
+/// The page's keyboard shortcuts, as shown on the buttons: T, P, C, N, W
+/// for the spinner's models, 1-5 for the pool's modes; any button with
+/// `aria-keyshortcuts`. Not while typing in a field.
+fn install_shortcuts(doc: &Document) {
+    // 1-5 for the pool's modes; any button with `aria-keyshortcuts`.
+    let on_key =
+        Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |event: web_sys::KeyboardEvent| {
+            let typing = event
+                .target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+            if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
+                return;
+            }
+            let key = event.key().to_uppercase();
+            if key.len() != 1 || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return;
+            }
+            let button = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| {
+                    d.query_selector(&format!("button[aria-keyshortcuts=\"{key}\"]"))
+                        .ok()
+                        .flatten()
+                })
+                .and_then(|b| b.dyn_into::<HtmlButtonElement>().ok());
+            if let Some(button) = button {
+                button.click();
+            }
+        });
+    let _ = doc.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
+    on_key.forget(); // lives as long as the page
 }
 
 /// Static hosts that cannot send COOP/COEP (GitHub Pages) can still have
@@ -313,7 +314,7 @@ fn offer_isolation_shim(doc: &Document) -> Result<(), JsValue> {
     let on_click = Closure::<dyn FnMut()>::new(move || {
         spawn_local(async {
             if let Err(e) = install_isolation_shim().await {
-                set_status_anywhere(&format!(
+                set_status(&format!(
                     "The isolation shim could not be installed: {}",
                     crate::runtime::js_error_message(&e)
                 ));
@@ -334,12 +335,6 @@ async fn install_isolation_shim() -> Result<(), JsValue> {
     wasm_bindgen_futures::JsFuture::from(workers.register("isolation-shim.js")).await?;
     wasm_bindgen_futures::JsFuture::from(workers.ready()?).await?;
     window.location().reload()
-}
-
-fn set_status_anywhere(text: &str) {
-    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-        set_status(&doc, text);
-    }
 }
 
 fn render_capabilities(doc: &Document, caps: &Capabilities) -> Result<(), JsValue> {
@@ -487,8 +482,8 @@ async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
         return Err("There is no thread pool in this browser: see the capabilities above.".into());
     }
     let _running = app.begin()?;
-    let warning =
-        slow_check_note(n, divisions_per_sec(app)).map_or(String::new(), |note| format!(" {note}"));
+    let warning = slow_check_note(n, app.divisions_per_sec())
+        .map_or(String::new(), |note| format!(" {note}"));
     app.smoke.output.say(
         &match place {
             Place::Main => format!(
@@ -554,14 +549,6 @@ async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
     Ok(report)
 }
 
-/// This machine's division rate (calibrated), or the one measured on the
-/// project's machine when calibration failed.
-pub fn divisions_per_sec(app: &App) -> f64 {
-    app.calibration
-        .as_ref()
-        .map_or(435e6, |c| c.divisions_per_sec)
-}
-
 /// `window.spinlab`: `capabilities`, `stats()`, and the runs' promises.
 fn install_api(
     window: &web_sys::Window,
@@ -574,30 +561,35 @@ fn install_api(
         run_smoke(&app, place, &text).await
     });
     let run_spinner_fn = promise_fn(app, |app, options| async move {
-        let request = spinner_options(&options).inspect_err(|m| app.lab.output_error(m))?;
-        run_spinner(&app, request).await
+        let request = spinner_options(&options).inspect_err(|m| app.spinner.lab.output_error(m))?;
+        run_spinner(&app.spinner, request).await
     });
     let run_pool_fn = promise_fn(app, |app, options| async move {
-        let request = pool_options(&options, app.pool_lab.max_workers(), &app.calibration)
-            .inspect_err(|m| app.pool_lab.output_error(m))?;
-        run_pool(&app, request).await
+        let request = pool_options(
+            &options,
+            app.pool_lab.pool_lab.max_workers(),
+            &app.calibration,
+        )
+        .inspect_err(|m| app.pool_lab.pool_lab.output_error(m))?;
+        run_pool(&app.pool_lab, request).await
     });
     let cancel_pool_fn = promise_fn(app, |app, policy| async move {
-        let policy = stop_option(&policy).inspect_err(|m| app.pool_lab.output_error(m))?;
-        cancel_pool(&app, policy).await
+        let policy = stop_option(&policy).inspect_err(|m| app.pool_lab.pool_lab.output_error(m))?;
+        cancel_pool(&app.pool_lab, policy).await
     });
     let run_sweep_fn = promise_fn(app, |app, options| async move {
-        let (mode, to, rounds) = sweep_options(&options, app.pool_lab.max_workers())
-            .inspect_err(|m| app.pool_lab.output_error(m))?;
-        run_sweep(&app, mode, to, rounds).await
+        let (mode, to, rounds) = sweep_options(&options, app.pool_lab.pool_lab.max_workers())
+            .inspect_err(|m| app.pool_lab.pool_lab.output_error(m))?;
+        run_sweep(&app.pool_lab, mode, to, rounds).await
     });
     let run_split_fn = promise_fn(app, |app, options| async move {
-        let (n, parts) = split_options(&options).inspect_err(|m| app.pool_lab.output_error(m))?;
-        run_split(&app, n, parts).await
+        let (n, parts) =
+            split_options(&options).inspect_err(|m| app.pool_lab.pool_lab.output_error(m))?;
+        run_split(&app.pool_lab, n, parts).await
     });
     let run_bench_fn = promise_fn(app, |app, options| async move {
-        let quick = bench_options(&options).inspect_err(|m| app.bench.output_error(m))?;
-        run_bench(&app, quick).await
+        let quick = bench_options(&options).inspect_err(|m| app.bench.bench.output_error(m))?;
+        run_bench(&app.bench, quick).await
     });
     // Test-only: forces a panic in a worker, to prove it is reported, not hung on.
     let debug_panic_fn = promise_fn(app, |app, place| async move {
@@ -615,8 +607,8 @@ fn install_api(
             ("liveProcesses", (processes as u32).into()),
             ("readyMs", READY_MS.get().into()),
             ("idleThreads", (IDLE_THREADS.get() as u32).into()),
-            ("pool", stats_app.pool_lab.snapshot()),
-            ("runsStarted", stats_app.runs_started.get().into()),
+            ("pool", stats_app.pool_lab.pool_lab.snapshot()),
+            ("runsStarted", stats_app.runs_started().into()),
         ])
         .into()
     })

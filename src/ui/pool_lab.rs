@@ -19,11 +19,11 @@ use web_sys::{
 };
 
 use super::code::{self, CodePanel};
+use super::context::Context;
 use super::dom::{
     Options, Output, describe, dispatch_report, element, find, key_option, number_option,
     transcript_and_notes, whole_number_option,
 };
-use super::page::App;
 use crate::bench::Summary;
 use crate::clock::epoch_ms;
 use crate::link::{Link, Workload};
@@ -36,6 +36,22 @@ use crate::protocol::{Message, Mode, Report, early_loop_ends};
 use crate::runtime::canvas::css_var;
 use crate::runtime::object;
 use crate::runtime::steps::next_paint;
+
+/// The pool lab panel with the page's context: what its runs and
+/// buttons are handed (it reads the context's pool and calibration as its
+/// own fields).
+pub struct PoolLab {
+    pub ctx: Rc<Context>,
+    pub pool_lab: PoolView,
+}
+
+impl std::ops::Deref for PoolLab {
+    type Target = Context;
+
+    fn deref(&self) -> &Context {
+        &self.ctx
+    }
+}
 
 /// What to run: `spinlab.runPool`'s options, checked.
 pub struct PoolRequest {
@@ -341,7 +357,7 @@ impl PoolView {
         })
     }
 
-    pub fn wire(&self, app: &Rc<App>) {
+    pub fn wire(&self, app: &Rc<PoolLab>) {
         for (mode, button) in &self.modes {
             let (app, mode) = (Rc::clone(app), *mode);
             on_click(button, move || {
@@ -809,7 +825,7 @@ fn slow_run_note(rows: &[Row], calibration: &Result<Calibration, String>) -> Opt
 /// Runs `run` (not started until awaited) as the page's one run at a time;
 /// errors, a busy page included, are shown in the pool lab and returned.
 async fn exclusive(
-    app: &App,
+    app: &PoolLab,
     run: impl std::future::Future<Output = Result<JsValue, String>>,
 ) -> Result<JsValue, String> {
     let outcome = match app.begin() {
@@ -823,11 +839,11 @@ async fn exclusive(
 }
 
 /// One pool run. Errors are shown on the page and returned.
-pub async fn run_pool(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String> {
+pub async fn run_pool(app: &Rc<PoolLab>, request: PoolRequest) -> Result<JsValue, String> {
     exclusive(app, pool_run(app, request)).await
 }
 
-async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String> {
+async fn pool_run(app: &Rc<PoolLab>, request: PoolRequest) -> Result<JsValue, String> {
     let view = &app.pool_lab;
     let PoolRequest {
         mode,
@@ -873,7 +889,7 @@ async fn pool_run(app: &Rc<App>, request: PoolRequest) -> Result<JsValue, String
         view.output.append_transcript(std::slice::from_ref(&line));
         transcript.push(line);
     }
-    let rate = super::page::divisions_per_sec(app);
+    let rate = app.divisions_per_sec();
     if let Some(note) = numbers.iter().find_map(|&n| slow_check_note(n, rate)) {
         let line = format!("# note: {note}");
         view.output.append_transcript(std::slice::from_ref(&line));
@@ -1246,7 +1262,7 @@ fn append_row(tbody: &Element, row: &Row, mode: Mode) {
 /// book's fixture, after a sequential run for reference, `rounds` times
 /// (the author ran 13 rounds and took medians).
 pub async fn run_sweep(
-    app: &Rc<App>,
+    app: &Rc<PoolLab>,
     mode: Mode,
     to: usize,
     rounds: usize,
@@ -1264,7 +1280,7 @@ fn sweep_points(totals: &[(usize, Vec<f64>)]) -> Vec<(usize, Summary)> {
         .collect()
 }
 
-async fn sweep(app: &Rc<App>, mode: Mode, to: usize, rounds: usize) -> Result<JsValue, String> {
+async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Result<JsValue, String> {
     if matches!(mode, Mode::Sequential | Mode::Rayon) {
         return Err(format!(
             "a sweep varies the number of workers: {} has no such choice",
@@ -1435,14 +1451,18 @@ pub fn sweep_options(
 
 /// `spinlab.runSplit({ n, parts })`: one number split across the pool.
 pub async fn run_split(
-    app: &Rc<App>,
+    app: &Rc<PoolLab>,
     n: Option<String>,
     parts: Option<usize>,
 ) -> Result<JsValue, String> {
     exclusive(app, split(app, n, parts)).await
 }
 
-async fn split(app: &Rc<App>, n: Option<String>, parts: Option<usize>) -> Result<JsValue, String> {
+async fn split(
+    app: &Rc<PoolLab>,
+    n: Option<String>,
+    parts: Option<usize>,
+) -> Result<JsValue, String> {
     let view = &app.pool_lab;
     let pool = app
         .pool
@@ -1531,7 +1551,7 @@ pub const SWEEP_MAX: usize = 20;
 pub const SWEEP_ROUNDS_MAX: usize = 13;
 
 /// `spinlab.cancelPool(policy)`: stops the run, resolves once it has stopped.
-pub async fn cancel_pool(app: &App, policy: StopPolicy) -> Result<JsValue, String> {
+pub async fn cancel_pool(app: &PoolLab, policy: StopPolicy) -> Result<JsValue, String> {
     let view = &app.pool_lab;
     let (note, finished) = {
         let mut active = view.active.borrow_mut();

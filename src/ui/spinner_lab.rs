@@ -12,11 +12,11 @@ use web_sys::{
 };
 
 use super::code::{self, CodePanel};
+use super::context::Context;
 use super::dom::{
     Options, Output, describe, dispatch_report, element, find, key_option, number_option,
     transcript_and_notes,
 };
-use super::page::App;
 use crate::link::{Link, SlowKind};
 use crate::models::{NapPlan, Outcome, Slow, coroutine, process, thread};
 use crate::primes::{BOOK_PRIME, parse_number, slow_check_note};
@@ -28,6 +28,22 @@ use crate::spinner::{
     BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, NapVia, Offload, answer_line, frames_expected,
     spinner_object, spinner_object_note,
 };
+
+/// The lab panel with the page's context: what its runs and
+/// buttons are handed (it reads the context's pool and calibration as its
+/// own fields).
+pub struct SpinnerLab {
+    pub ctx: Rc<Context>,
+    pub lab: LabView,
+}
+
+impl std::ops::Deref for SpinnerLab {
+    type Target = Context;
+
+    fn deref(&self) -> &Context {
+        &self.ctx
+    }
+}
 
 /// What to run: `spinlab.runSpinner`'s options, checked.
 pub struct SpinnerRequest {
@@ -332,7 +348,7 @@ impl LabView {
     }
 
     /// Measures the nested-timer clamp in the background (about 0.1 s of timers).
-    pub fn measure_timer_clamp(app: &Rc<App>) {
+    pub fn measure_timer_clamp(app: &Rc<SpinnerLab>) {
         let app = Rc::clone(app);
         spawn_local(async move {
             let ms = coroutine::nested_timer_ms().await;
@@ -341,7 +357,7 @@ impl LabView {
         });
     }
 
-    pub fn show_calibration(&self, app: &App) {
+    pub fn show_calibration(&self, app: &SpinnerLab) {
         let text = match &app.calibration {
             Ok(c) => {
                 if self.number.value().is_empty() {
@@ -370,7 +386,7 @@ impl LabView {
         self.calibration_note.set_text_content(Some(&text));
     }
 
-    pub fn wire(&self, app: &Rc<App>) {
+    pub fn wire(&self, app: &Rc<SpinnerLab>) {
         for (model, button) in &self.models {
             let (app, model) = (Rc::clone(app), *model);
             on_click(button, move || {
@@ -394,41 +410,6 @@ impl LabView {
                 app.lab.slow_prime.set_checked(true);
             });
         }
-        // Keyboard shortcuts, as shown on the buttons: T, P, C, N, W here,
-        // 1-5 for the pool's modes; any button with `aria-keyshortcuts`.
-        let on_key = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(
-            move |event: web_sys::KeyboardEvent| {
-                let typing = event
-                    .target()
-                    .and_then(|t| t.dyn_into::<Element>().ok())
-                    .is_some_and(|t| {
-                        matches!(t.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
-                    });
-                if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
-                    return;
-                }
-                let key = event.key().to_uppercase();
-                if key.len() != 1 || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    return;
-                }
-                let button = web_sys::window()
-                    .and_then(|w| w.document())
-                    .and_then(|d| {
-                        d.query_selector(&format!("button[aria-keyshortcuts=\"{key}\"]"))
-                            .ok()
-                            .flatten()
-                    })
-                    .and_then(|b| b.dyn_into::<HtmlButtonElement>().ok());
-                if let Some(button) = button {
-                    button.click();
-                }
-            },
-        );
-        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-            let _ =
-                doc.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
-        }
-        on_key.forget();
     }
 
     pub fn set_running(&self, running: bool, has_pool: bool) {
@@ -604,7 +585,7 @@ pub fn spinner_options(options: &JsValue) -> Result<SpinnerRequest, String> {
 }
 
 /// One run of the spinner lab. Errors are shown on the page and returned.
-pub async fn run_spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> {
+pub async fn run_spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, String> {
     let outcome = spinner(app, request).await;
     if let Err(message) = &outcome {
         app.lab.output.say(message, "error");
@@ -612,7 +593,7 @@ pub async fn run_spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, 
     outcome
 }
 
-async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> {
+async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, String> {
     let lab = &app.lab;
     let model = request.model;
     let offload = request.offload;
@@ -703,7 +684,7 @@ async fn spinner(app: &App, request: SpinnerRequest) -> Result<JsValue, String> 
     if model == Model::CoroutineOffload {
         transcript.push(format!("# note: {}", offload_note(offload)));
     }
-    if let Some(note) = n.and_then(|n| slow_check_note(n, super::page::divisions_per_sec(app))) {
+    if let Some(note) = n.and_then(|n| slow_check_note(n, app.divisions_per_sec())) {
         transcript.push(format!("# note: {note}"));
     }
     lab.output.append_transcript(&transcript);

@@ -1,0 +1,92 @@
+//! What the page's panels share, knowing none of them: the thread pool, the
+//! calibration, and the one-run-at-a-time guard, which tells whoever
+//! listens when a run begins and ends.
+
+use std::cell::{Cell, RefCell};
+
+use crate::primes::Calibration;
+use crate::runtime::pool::Pool;
+
+type Listener = Box<dyn Fn(bool, bool)>;
+
+/// The page's shared state.
+pub struct Context {
+    pub pool: Option<Pool>,
+    /// The prime whose check takes ≈3 s here, or why there is none.
+    pub calibration: Result<Calibration, String>,
+    busy: Cell<bool>,
+    /// Runs started since the page loaded (`spinlab.stats().runsStarted`):
+    /// a test counts them instead of watching a window of time.
+    runs_started: Cell<u32>,
+    /// Called with `(running, pool available)` when a run begins or ends.
+    listeners: RefCell<Vec<Listener>>,
+}
+
+impl Context {
+    pub fn new(pool: Option<Pool>, calibration: Result<Calibration, String>) -> Context {
+        Context {
+            pool,
+            calibration,
+            busy: Cell::new(false),
+            runs_started: Cell::new(0),
+            listeners: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Calls `listener(running, pool_available)` whenever a run begins or
+    /// ends (a panel disabling its buttons).
+    pub fn on_running(&self, listener: impl Fn(bool, bool) + 'static) {
+        self.listeners.borrow_mut().push(Box::new(listener));
+    }
+
+    /// One run at a time, page-wide: while it runs, every listener has been
+    /// told, and a second run (button or promise) is refused with a reason.
+    pub fn begin(&self) -> Result<Running<'_>, String> {
+        if self.busy.get() {
+            return Err(
+                "Another run is already running: wait for it to finish, then try again.".into(),
+            );
+        }
+        self.busy.set(true);
+        self.runs_started.set(self.runs_started.get() + 1);
+        self.set_running(true);
+        Ok(Running(self))
+    }
+
+    pub fn runs_started(&self) -> u32 {
+        self.runs_started.get()
+    }
+
+    /// Tells the listeners; also used once at start-up (`false`).
+    pub fn set_running(&self, running: bool) {
+        // A panicked thread takes the pool out of use (see `panics`).
+        let pool = self.pool.is_some() && crate::runtime::panics::broken().is_none();
+        for listener in self.listeners.borrow().iter() {
+            listener(running, pool);
+        }
+        if let Some(message) = crate::runtime::panics::broken() {
+            super::dom::set_status(&crate::runtime::panics::explain(&message));
+        }
+    }
+
+    /// This machine's division rate (calibrated), or the one measured on
+    /// the project's machine when calibration failed.
+    pub fn divisions_per_sec(&self) -> f64 {
+        self.calibration
+            .as_ref()
+            .map_or(435e6, |c| c.divisions_per_sec)
+    }
+}
+
+/// A run in progress, for as long as it lives: the buttons come back however
+/// the run ends.
+pub struct Running<'a>(&'a Context);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.busy.set(false);
+        // `debugPanic("next-worker")` arms the next run only.
+        crate::runtime::panics::disarm();
+        self.0.set_running(false);
+    }
+}

@@ -1,5 +1,5 @@
 //! The page: the capabilities panel, the smoke experiment, and
-//! `window.spinlab`, the automation contract (see the README).
+//! `window.spinlab`, the automation contract (see docs/api.md).
 //!
 //! Every button and its promise on `window.spinlab` run the same code path
 //! and update the same DOM.

@@ -804,7 +804,7 @@ pub fn pool_options(
 /// rate gets a line saying so. Measured in Chromium: a fresh process now and
 /// then runs its checking loop unoptimised (V8's baseline tier) for a whole
 /// run, 4-5× slower; a learner should not take that for the cost of
-/// processes. See the README's platform truths.
+/// processes. See docs/platform-truths.md.
 fn slow_run_note(rows: &[Row], calibration: &Result<Calibration, String>) -> Option<String> {
     let rate = calibration.as_ref().ok()?.divisions_per_sec;
     let primes: Vec<(u64, f64)> = rows

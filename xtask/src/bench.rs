@@ -8,7 +8,7 @@
 //! 3. runs the native reference (`bench/native.rs`) and CPython
 //!    (`bench/is_prime.py`) on the numbers the page checked;
 //! 4. prints the table (`spinlab::bench`), writes every raw sample to
-//!    `bench/results.json` and the table into the README.
+//!    `bench/results.json` and the table into docs/performance.md.
 //!
 //! `--quick` takes 3 runs a figure, a ≈1 s prime and no CPython fixture run,
 //! and writes `target/bench/results-quick.json` only.
@@ -30,6 +30,8 @@ use crate::{
     root, run, serve_on_loopback, server, step, version_of,
 };
 
+/// The file whose table `./x bench` rewrites, between the markers below.
+const TABLE_FILE: &str = "docs/performance.md";
 const README_BEGIN: &str = "<!-- bench:begin -->";
 const README_END: &str = "<!-- bench:end -->";
 
@@ -185,10 +187,10 @@ pub fn bench(quick: bool) -> Result<()> {
     fs::write(&file, &results).map_err(|e| format!("writing {}: {e}", file.display()))?;
     if !quick {
         publish_reference(&root)?;
-        let path = root.join("README.md");
-        let readme = fs::read_to_string(&path).map_err(|e| format!("reading README.md: {e}"))?;
+        let path = root.join(TABLE_FILE);
+        let readme = fs::read_to_string(&path).map_err(|e| format!("reading {TABLE_FILE}: {e}"))?;
         let updated = with_table(&readme, &table, command, &date, &machine.describe())?;
-        fs::write(&path, updated).map_err(|e| format!("writing README.md: {e}"))?;
+        fs::write(&path, updated).map_err(|e| format!("writing {TABLE_FILE}: {e}"))?;
     }
 
     println!("\n==> spinlab benchmark, {date}, {}\n", machine.describe());
@@ -211,7 +213,7 @@ pub fn bench(quick: bool) -> Result<()> {
         if quick {
             String::new()
         } else {
-            "; the README's table is updated".into()
+            "; the table in docs/performance.md is updated".into()
         }
     );
     println!("took {:.0} s", t0.elapsed().as_secs_f64());
@@ -605,7 +607,7 @@ fn with_table(
     machine: &str,
 ) -> Result<String> {
     let markers =
-        || format!("README.md has no {README_BEGIN} … {README_END} markers for the table");
+        || format!("{TABLE_FILE} has no {README_BEGIN} … {README_END} markers for the table");
     let begin = readme.find(README_BEGIN).ok_or_else(markers)?;
     let end = begin + readme[begin..].find(README_END).ok_or_else(markers)?;
     let block = format!(

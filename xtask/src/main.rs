@@ -58,7 +58,7 @@ enum Task {
     /// Run every test: lint, native, wasm in headless Chrome, end-to-end
     #[command(override_usage = "./x test")]
     Test,
-    /// Measure spinlab against native Rust and CPython (see the README)
+    /// Measure spinlab against native Rust and CPython (see docs/performance.md)
     #[command(override_usage = "./x bench [--quick]")]
     Bench {
         /// 3 runs a figure, a ≈1 s prime, no CPython fixture run; writes
@@ -66,7 +66,7 @@ enum Task {
         #[arg(long)]
         quick: bool,
     },
-    /// Refresh the README's screenshots (tests/e2e/screenshots)
+    /// Refresh the documentation's screenshots (tests/e2e/screenshots)
     #[command(override_usage = "./x screenshots")]
     Screenshots,
 }
@@ -717,7 +717,7 @@ fn end_to_end(name: &'static str, root: &Path, e2e: &Path) -> Result<Layer> {
     let url = format!("http://{}/", isolated.addr);
     let plain_url = format!("http://{}/", plain.addr);
     println!("serving www/ at {url} (and without isolation headers at {plain_url})");
-    // The tests' screenshots and traces: build output, never the README's images.
+    // The tests' screenshots and traces: build output, never the documentation's images.
     let artifacts = root.join("target/e2e-artifacts");
     fs::create_dir_all(&artifacts).map_err(|e| format!("creating {}: {e}", artifacts.display()))?;
     let mut node = Command::new("node");
@@ -780,7 +780,7 @@ fn summarize(layers: &[Layer], took: Duration) -> Result<()> {
     }
 }
 
-/// Refreshes the README's screenshots: `tests/e2e/screenshots.mjs` against
+/// Refreshes the documentation's screenshots: `tests/e2e/screenshots.mjs` against
 /// the built page, writing into `tests/e2e/screenshots`. The tests write
 /// theirs under `target/e2e-artifacts`, never over these.
 fn screenshots() -> Result<()> {
@@ -792,7 +792,7 @@ fn screenshots() -> Result<()> {
     let url = format!("http://{}/", server.addr);
     let out = e2e.join("screenshots");
     step(&format!(
-        "the README's screenshots (node screenshots.mjs against {url})"
+        "the documentation's screenshots (node screenshots.mjs against {url})"
     ));
     bounded::run_checked(
         Command::new("node")
@@ -805,7 +805,7 @@ fn screenshots() -> Result<()> {
         SCREENSHOTS_BOUND,
     )?;
     println!(
-        "the README's screenshots are refreshed in {}",
+        "the documentation's screenshots are refreshed in {}",
         out.display()
     );
     Ok(())

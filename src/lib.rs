@@ -10,6 +10,7 @@ pub mod monitor;
 pub mod primes;
 pub mod protocol;
 pub mod python;
+pub mod runlog;
 pub mod spinner;
 
 #[cfg(target_arch = "wasm32")]

@@ -32,37 +32,9 @@ use crate::runtime::object;
 use crate::runtime::pool::Pool;
 use crate::runtime::threads::{self, Process};
 
-/// How a run can be stopped (`spinlab.cancelPool`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StopPolicy {
-    /// Workers finish the number in hand, then meet their pill.
-    PoisonPill,
-    /// A shared flag checked inside `is_prime`'s loop: stops within
-    /// milliseconds; interrupted numbers are reported as cancelled.
-    CancelFlag,
-    /// `Worker.terminate()`: the numbers in flight are lost.
-    Terminate,
-}
-
-impl StopPolicy {
-    pub fn key(self) -> &'static str {
-        match self {
-            StopPolicy::PoisonPill => "poison-pill",
-            StopPolicy::CancelFlag => "cancel-flag",
-            StopPolicy::Terminate => "terminate",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<StopPolicy> {
-        [
-            StopPolicy::PoisonPill,
-            StopPolicy::CancelFlag,
-            StopPolicy::Terminate,
-        ]
-        .into_iter()
-        .find(|p| p.key() == key)
-    }
-}
+/// The stop policies are the protocol's (pure): `models::pool::StopPolicy`
+/// still names them.
+pub use crate::protocol::StopPolicy;
 
 /// What a stop did: what to tell the learner, and the numbers that will
 /// never start.

@@ -19,10 +19,10 @@ use super::dom::{
     Options, Output, dispatch_report, element, find, key_option, number_option, set_status,
     transcript_and_notes,
 };
-use super::pool_lab::{
-    PoolLab, PoolView, cancel_pool, pool_options, run_pool, run_split, run_sweep, split_options,
-    stop_option, sweep_options,
-};
+use super::pool_lab::options::{pool_options, split_options, stop_option, sweep_options};
+use super::pool_lab::run::{cancel_pool, run_pool};
+use super::pool_lab::sweep::{run_split, run_sweep};
+use super::pool_lab::{PoolLab, PoolView};
 use super::spinner_lab::{LabView, SpinnerLab, run_spinner, spinner_options};
 use crate::clock;
 use crate::models::calibrate;

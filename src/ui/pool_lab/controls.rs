@@ -1,0 +1,112 @@
+//! The pool lab's buttons: a mode's button starts a run with what the
+//! controls say, a stop button stops it, the sweep's and the split's start theirs.
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlButtonElement;
+
+use super::options::{PoolRequest, calibrated_numbers, check_request, reader_sleep_ms};
+use super::run::{cancel_pool, run_pool};
+use super::sweep::{run_split, run_sweep};
+use super::{PoolLab, PoolView};
+use crate::primes::{Calibration, NUMBERS, parse_number_list};
+use crate::protocol::Mode;
+
+impl PoolView {
+    pub fn wire(&self, app: &Rc<PoolLab>) {
+        for (mode, button) in &self.modes {
+            let (app, mode) = (Rc::clone(app), *mode);
+            on_click(button, move || {
+                let app = Rc::clone(&app);
+                spawn_local(async move {
+                    let request = app.pool_lab.request_from_controls(mode, &app.calibration);
+                    let _ = match request {
+                        Ok(request) => run_pool(&app, request).await,
+                        Err(message) => {
+                            app.pool_lab.output.say(&message, "error");
+                            Err(message)
+                        }
+                    };
+                });
+            });
+        }
+        for (policy, button) in &self.stops {
+            let (app, policy) = (Rc::clone(app), *policy);
+            on_click(button, move || {
+                let app = Rc::clone(&app);
+                spawn_local(async move {
+                    let _ = cancel_pool(&app, policy).await;
+                });
+            });
+        }
+        {
+            let app = Rc::clone(app);
+            on_click(&self.sweep_button, move || {
+                let app = Rc::clone(&app);
+                let mode = Mode::parse(&app.pool_lab.sweep_mode.value()).unwrap_or(Mode::Processes);
+                let to = app.pool_lab.sweep_to.value().parse().unwrap_or(1);
+                let rounds = app.pool_lab.sweep_rounds.value().parse().unwrap_or(1);
+                spawn_local(async move {
+                    let _ = run_sweep(&app, mode, to, rounds).await;
+                });
+            });
+        }
+        {
+            let app = Rc::clone(app);
+            on_click(&self.split_button, move || {
+                let app = Rc::clone(&app);
+                spawn_local(async move {
+                    let _ = run_split(&app, None, None).await;
+                });
+            });
+        }
+        let numbers = self.numbers.clone();
+        let workload = self.workload.clone();
+        let on_change =
+            Closure::<dyn FnMut()>::new(move || numbers.set_hidden(workload.value() != "custom"));
+        self.workload
+            .set_onchange(Some(on_change.as_ref().unchecked_ref()));
+        on_change.forget();
+    }
+
+    fn request_from_controls(
+        &self,
+        mode: Mode,
+        calibration: &Result<Calibration, String>,
+    ) -> Result<PoolRequest, String> {
+        let workers = self.workers.value();
+        let workers = workers.trim().parse::<usize>().map_err(|_| {
+            format!(
+                "workers must be a whole number from 1 to {}, not {workers:?}",
+                self.max_workers
+            )
+        })?;
+        let numbers = match self.workload.value().as_str() {
+            "custom" => parse_number_list(&self.numbers.value())?,
+            "calibrated" => calibrated_numbers(calibration)?,
+            _ => NUMBERS.to_vec(),
+        };
+        let race_delay_ms = if self.race.checked() && self.race_delay.checked() {
+            reader_sleep_ms(calibration)
+        } else {
+            0
+        };
+        check_request(
+            mode,
+            workers,
+            numbers,
+            self.max_workers,
+            self.race.checked(),
+            race_delay_ms,
+        )
+    }
+}
+
+fn on_click(button: &HtmlButtonElement, f: impl FnMut() + 'static) {
+    let handler = Closure::<dyn FnMut()>::new(f);
+    button.set_onclick(Some(handler.as_ref().unchecked_ref()));
+    handler.forget();
+}

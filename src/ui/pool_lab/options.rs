@@ -1,0 +1,219 @@
+//! What the pool lab runs, checked: `spinlab.runPool`'s, `runSweep`'s,
+//! `runSplit`'s and `cancelPool`'s options, and the workloads.
+
+use js_sys::Array;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::primes::{Calibration, MAX_NUMBERS, NUMBERS, calibrated_fixture, parse_number};
+use crate::protocol::{Mode, StopPolicy};
+use crate::ui::dom::{Options, describe, key_option, number_option, whole_number_option};
+
+/// What to run: `spinlab.runPool`'s options, checked.
+pub struct PoolRequest {
+    pub mode: Mode,
+    pub workers: usize,
+    pub numbers: Vec<u64>,
+    /// The early `procs.py`: the report loop stops when the queue is empty.
+    pub racy: bool,
+    /// In the early loop, a pause before each `if jobs.empty()` (the
+    /// reader's `sleep(1)` that made the loss frequent), in ms.
+    pub race_delay_ms: u32,
+}
+
+pub(super) fn check_request(
+    mode: Mode,
+    workers: usize,
+    numbers: Vec<u64>,
+    max_workers: usize,
+    racy: bool,
+    race_delay_ms: u32,
+) -> Result<PoolRequest, String> {
+    if race_delay_ms > 0 && !racy {
+        return Err("raceDelayMs is only used with race: true".into());
+    }
+    if racy && mode == Mode::Rayon {
+        return Err(
+            "the race needs a job queue: rayon has none (it splits the numbers up front)".into(),
+        );
+    }
+    let workers = if mode == Mode::Sequential { 1 } else { workers };
+    if workers == 0 || workers > max_workers {
+        return Err(format!(
+            "workers must be from 1 to {max_workers} (the pool's size here), not {workers}"
+        ));
+    }
+    if numbers.is_empty() {
+        return Err("no numbers to check".into());
+    }
+    Ok(PoolRequest {
+        mode,
+        workers,
+        numbers,
+        racy,
+        race_delay_ms,
+    })
+}
+
+/// The reader's `sleep(1)`, scaled to this machine: one second of the
+/// book's CPython (5000111000222021 took it 3.3 s, 35355731 divisions)
+/// as long as the same divisions take here.
+pub fn reader_sleep_ms(calibration: &Result<Calibration, String>) -> u32 {
+    let rate = calibration.as_ref().map_or(435e6, |c| c.divisions_per_sec);
+    (1000.0 * (35_355_731.0 / 3.3) / rate).round().max(1.0) as u32
+}
+
+/// How long the calibrated fixture's sequential run should take.
+const CALIBRATED_FIXTURE_SECS: f64 = 20.0;
+
+/// The calibrated fixture's numbers, from this machine's division rate.
+pub(super) fn calibrated_numbers(
+    calibration: &Result<Calibration, String>,
+) -> Result<Vec<u64>, String> {
+    let c = calibration
+        .as_ref()
+        .map_err(|reason| format!("no calibrated fixture: {reason}"))?;
+    Ok(
+        calibrated_fixture(c.divisions_per_sec, CALIBRATED_FIXTURE_SECS)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect(),
+    )
+}
+
+/// Reads `{ mode, workers, numbers, workload, race }`.
+pub fn pool_options(
+    options: &JsValue,
+    max_workers: usize,
+    calibration: &Result<Calibration, String>,
+) -> Result<PoolRequest, String> {
+    let options = Options::read(
+        options,
+        "runPool",
+        &[
+            "mode",
+            "workers",
+            "numbers",
+            "workload",
+            "race",
+            "raceDelayMs",
+        ],
+    )?;
+    if options.is_empty() {
+        return Err("runPool needs options: { mode, workers?, numbers? }".into());
+    }
+    let get = |key: &str| options.get(key);
+    let keys: Vec<&str> = Mode::ALL.iter().map(|m| m.key()).collect();
+    let mode = key_option(
+        &get("mode"),
+        "mode",
+        &format!("one of {}", keys.join(", ")),
+        Mode::parse,
+    )?;
+    let workers =
+        whole_number_option(&get("workers"), "workers", 1, max_workers)?.unwrap_or(max_workers);
+    let numbers_value = get("numbers");
+    let workload = get("workload");
+    let numbers = if numbers_value.is_undefined() {
+        match workload.as_string().as_deref() {
+            None if workload.is_undefined() => NUMBERS.to_vec(),
+            Some("book") => NUMBERS.to_vec(),
+            Some("calibrated") => calibrated_numbers(calibration)?,
+            _ => {
+                return Err(format!(
+                    "workload must be \"book\" or \"calibrated\", not {}",
+                    describe(&workload)
+                ));
+            }
+        }
+    } else if !workload.is_undefined() {
+        return Err("give numbers or a workload, not both".into());
+    } else {
+        let list = numbers_value.dyn_into::<Array>().map_err(|v| {
+            format!(
+                "numbers must be an array of decimal strings, not {}",
+                describe(&v)
+            )
+        })?;
+        if list.length() == 0 {
+            return Err("numbers is empty: give at least one number".into());
+        }
+        if list.length() as usize > MAX_NUMBERS {
+            return Err(format!(
+                "numbers has {} entries: a run takes at most {MAX_NUMBERS}",
+                list.length()
+            ));
+        }
+        let mut numbers = Vec::with_capacity(list.length() as usize);
+        for (i, value) in list.iter().enumerate() {
+            let text = number_option(&value, &format!("numbers[{i}]"))?
+                .ok_or_else(|| format!("numbers[{i}] is missing"))?;
+            numbers.push(parse_number(&text).map_err(|e| format!("numbers[{i}]: {e}"))?);
+        }
+        numbers
+    };
+    let race = get("race");
+    let racy = match race.as_bool() {
+        Some(b) => b,
+        None if race.is_undefined() => false,
+        None => {
+            return Err(format!(
+                "race must be true or false, not {}",
+                describe(&race)
+            ));
+        }
+    };
+    let race_delay_ms =
+        whole_number_option(&get("raceDelayMs"), "raceDelayMs", 0, 10_000)?.unwrap_or(0) as u32;
+    check_request(mode, workers, numbers, max_workers, racy, race_delay_ms)
+}
+
+/// Reads `runSweep`'s `{ mode, to?, rounds? }` (`to`: 1..20, default the
+/// pool's size; `rounds`: 1..13, default 1).
+pub fn sweep_options(
+    options: &JsValue,
+    max_workers: usize,
+) -> Result<(Mode, usize, usize), String> {
+    let options = Options::read(options, "runSweep", &["mode", "to", "rounds"])?;
+    let get = |key: &str| options.get(key);
+    let mode = key_option(
+        &get("mode"),
+        "mode",
+        r#""processes", "threads" or "threads-gil""#,
+        |s| {
+            Mode::parse(s)
+                .filter(|m| matches!(m, Mode::Processes | Mode::Threads | Mode::ThreadsGil))
+        },
+    )?;
+    let to = whole_number_option(&get("to"), "to", 1, SWEEP_MAX)?.unwrap_or(max_workers);
+    let rounds = whole_number_option(&get("rounds"), "rounds", 1, SWEEP_ROUNDS_MAX)?.unwrap_or(1);
+    Ok((mode, to, rounds))
+}
+
+/// Reads `runSplit`'s `{ n?, parts? }` (`parts`: 1..64; absent: 1, then the pool's size).
+pub fn split_options(options: &JsValue) -> Result<(Option<String>, Option<usize>), String> {
+    let options = Options::read(options, "runSplit", &["n", "parts"])?;
+    let get = |key: &str| options.get(key);
+    let n = number_option(&get("n"), "n")?;
+    let parts = whole_number_option(&get("parts"), "parts", 1, 64)?;
+    Ok((n, parts))
+}
+
+/// The book's sweep went to 20 workers; so may this one.
+pub const SWEEP_MAX: usize = 20;
+
+/// The most rounds a sweep repeats: the author's `log-procs.txt` has 13.
+pub const SWEEP_ROUNDS_MAX: usize = 13;
+
+/// Reads `cancelPool`'s policy.
+pub fn stop_option(value: &JsValue) -> Result<StopPolicy, String> {
+    value
+        .as_string()
+        .and_then(|s| StopPolicy::parse(&s))
+        .ok_or_else(|| {
+            format!(
+                "policy must be \"poison-pill\", \"cancel-flag\" or \"terminate\", not {}",
+                describe(value)
+            )
+        })
+}

@@ -1,0 +1,326 @@
+//! The pool lab's pictures: the timeline of a run (a lane per worker, a bar
+//! per number) and the sweep's chart (total time against workers, beside the
+//! author's and a reader's machines).
+
+use js_sys::Array;
+use web_sys::CanvasRenderingContext2d;
+
+use crate::bench::Summary;
+use crate::primes::PrimeResult;
+use crate::protocol::Mode;
+use crate::runtime::canvas::css_var;
+
+/// One checked number as the page keeps it (times relative to the run's start).
+#[derive(Clone, Copy)]
+pub(super) struct Row {
+    pub(super) result: PrimeResult,
+    pub(super) worker: usize,
+    pub(super) start_ms: f64,
+    pub(super) end_ms: f64,
+}
+
+/// What the timeline draws, updated as messages arrive.
+#[derive(Default)]
+pub(super) struct Timeline {
+    /// Per worker: when it was up (ms since the start), and when its current
+    /// number began.
+    pub(super) started: Vec<Option<f64>>,
+    pub(super) busy_since: Vec<Option<f64>>,
+    pub(super) rows: Vec<Row>,
+    pub(super) cancelled: Vec<(u64, usize, f64)>,
+    /// Set while running: "now", for bars still growing.
+    pub(super) live_until: Option<f64>,
+}
+
+pub(super) fn draw_timeline(
+    ctx: &CanvasRenderingContext2d,
+    t: &Timeline,
+    width: f64,
+    height: f64,
+    s: f64,
+) {
+    let paper = css_var("--term-paper", "#15171c");
+    let ink = css_var("--term-ink", "#e9ecef");
+    ctx.set_fill_style_str(&paper);
+    ctx.fill_rect(0.0, 0.0, width, height);
+    let lanes = t.started.len().max(1);
+    let end = t
+        .rows
+        .iter()
+        .map(|r| r.end_ms)
+        .chain(t.live_until)
+        .chain(t.cancelled.iter().map(|c| c.2))
+        .fold(1.0f64, f64::max);
+    let left = 64.0 * s;
+    let top = 8.0 * s;
+    let axis = 20.0 * s;
+    let lane_h = (height - top - axis) / lanes as f64;
+    let x = |ms: f64| left + (width - left - 8.0 * s) * (ms / end).clamp(0.0, 1.0);
+    ctx.set_font(&format!("{}px system-ui, sans-serif", 11.0 * s));
+    for lane in 0..lanes {
+        let y = top + lane as f64 * lane_h;
+        ctx.set_fill_style_str(&ink);
+        ctx.set_global_alpha(0.7);
+        let _ = ctx.fill_text(&format!("worker {}", lane + 1), 6.0 * s, y + lane_h * 0.6);
+        ctx.set_global_alpha(1.0);
+        if let Some(up) = t.started[lane] {
+            ctx.set_fill_style_str("#868e96");
+            ctx.set_global_alpha(0.5);
+            ctx.fill_rect(
+                x(0.0),
+                y + lane_h * 0.35,
+                (x(up) - x(0.0)).max(1.0),
+                lane_h * 0.3,
+            );
+            ctx.set_global_alpha(1.0);
+        }
+        if let (Some(since), Some(now)) = (t.busy_since[lane], t.live_until) {
+            ctx.set_fill_style_str(&ink);
+            ctx.set_global_alpha(0.25);
+            ctx.fill_rect(
+                x(since),
+                y + lane_h * 0.15,
+                (x(now) - x(since)).max(1.0),
+                lane_h * 0.7,
+            );
+            ctx.set_global_alpha(1.0);
+        }
+    }
+    for row in &t.rows {
+        let y = top + row.worker.min(lanes - 1) as f64 * lane_h;
+        ctx.set_fill_style_str(if row.result.prime {
+            "#4dabf7"
+        } else {
+            "#a5d8ff"
+        });
+        ctx.set_global_alpha(if row.result.prime { 1.0 } else { 0.55 });
+        ctx.fill_rect(
+            x(row.start_ms),
+            y + lane_h * 0.15,
+            (x(row.end_ms) - x(row.start_ms)).max(1.5 * s),
+            lane_h * 0.7,
+        );
+        ctx.set_global_alpha(1.0);
+        ctx.set_stroke_style_str(&paper);
+        ctx.stroke_rect(
+            x(row.start_ms),
+            y + lane_h * 0.15,
+            (x(row.end_ms) - x(row.start_ms)).max(1.5 * s),
+            lane_h * 0.7,
+        );
+    }
+    for &(_, worker, at) in &t.cancelled {
+        let y = top + worker.min(lanes - 1) as f64 * lane_h;
+        ctx.set_fill_style_str("#e03131");
+        ctx.fill_rect(x(at) - 2.0 * s, y + lane_h * 0.1, 4.0 * s, lane_h * 0.8);
+    }
+    // The time axis.
+    ctx.set_fill_style_str(&ink);
+    ctx.set_global_alpha(0.7);
+    let step = nice_step(end / 6.0);
+    let mut tick = 0.0;
+    while tick <= end {
+        let label = if step >= 1000.0 {
+            format!("{:.0} s", tick / 1000.0)
+        } else {
+            format!("{:.1} s", tick / 1000.0)
+        };
+        let _ = ctx.fill_text(&label, x(tick) - 8.0 * s, height - 5.0 * s);
+        ctx.fill_rect(x(tick), height - axis, 1.0, 4.0 * s);
+        tick += step;
+    }
+    ctx.set_global_alpha(1.0);
+}
+
+/// A reader's run from the chapter notes (`procs = cpu_count() - 4`: 8
+/// workers, on the reader's machine), for the plot's shape: not the book's.
+const READER_SEQUENTIAL_S: f64 = 26.91;
+const READER_PROCESSES_8_S: f64 = 6.51;
+const READER_THREADS_8_S: f64 = 23.45;
+
+/// The author's machine: `19-concurrency/primes/log-procs.txt` in the book's
+/// repository, 13 rounds of `run_procs.sh`, the median for N = 1..20
+/// processes, in seconds (best at 6).
+const AUTHOR_PROCS_MEDIANS_S: [f64; 20] = [
+    40.81, 22.79, 15.88, 13.21, 12.29, 10.39, 10.80, 11.40, 11.71, 12.51, 11.24, 11.09, 10.81,
+    10.64, 10.68, 10.58, 10.76, 10.71, 10.81, 10.73,
+];
+
+pub(super) fn draw_sweep(
+    ctx: &CanvasRenderingContext2d,
+    mode: Mode,
+    sequential_ms: f64,
+    points: &[(usize, Summary)],
+    width: f64,
+    height: f64,
+    s: f64,
+) {
+    let paper = css_var("--term-paper", "#15171c");
+    let ink = css_var("--term-ink", "#e9ecef");
+    ctx.set_fill_style_str(&paper);
+    ctx.fill_rect(0.0, 0.0, width, height);
+    let max_n = points.iter().map(|p| p.0).max().unwrap_or(1).max(8) as f64;
+    // A reader's points, scaled so that their sequential run matches this one.
+    let reader = [
+        (
+            "a reader's run (chapter notes): 8 processes",
+            READER_PROCESSES_8_S / READER_SEQUENTIAL_S,
+        ),
+        (
+            "a reader's run: 8 threads (GIL)",
+            READER_THREADS_8_S / READER_SEQUENTIAL_S,
+        ),
+    ];
+    let max_ms = points
+        .iter()
+        .map(|p| p.1.max)
+        .chain([sequential_ms])
+        .fold(1.0f64, f64::max)
+        * 1.1;
+    let (left, right, top, bottom) = (52.0 * s, 16.0 * s, 16.0 * s, 30.0 * s);
+    let x = |n: f64| left + (width - left - right) * (n - 1.0) / (max_n - 1.0).max(1.0);
+    let y = |ms: f64| top + (height - top - bottom) * (1.0 - ms / max_ms);
+    ctx.set_font(&format!("{}px system-ui, sans-serif", 11.0 * s));
+    ctx.set_fill_style_str(&ink);
+    ctx.set_stroke_style_str(&ink);
+    ctx.set_global_alpha(0.35);
+    ctx.set_line_width(1.0);
+    // Axes, ticks and units.
+    for i in 0..=4 {
+        let ms = max_ms * f64::from(i) / 4.0;
+        ctx.begin_path();
+        ctx.move_to(left, y(ms));
+        ctx.line_to(width - right, y(ms));
+        ctx.stroke();
+    }
+    ctx.set_global_alpha(0.8);
+    for i in 0..=4 {
+        let ms = max_ms * f64::from(i) / 4.0;
+        let _ = ctx.fill_text(&format!("{:.1} s", ms / 1000.0), 4.0 * s, y(ms) + 4.0 * s);
+    }
+    for n in 1..=max_n as usize {
+        if max_n <= 10.0 || n % 2 == 1 || n == max_n as usize {
+            let _ = ctx.fill_text(&n.to_string(), x(n as f64) - 3.0 * s, height - 12.0 * s);
+        }
+    }
+    let _ = ctx.fill_text("workers", width / 2.0 - 20.0 * s, height - 1.0 * s);
+    // The sequential reference.
+    ctx.set_global_alpha(0.6);
+    ctx.set_line_dash(&Array::of2(&(4.0 * s).into(), &(4.0 * s).into()))
+        .ok();
+    ctx.begin_path();
+    ctx.move_to(left, y(sequential_ms));
+    ctx.line_to(width - right, y(sequential_ms));
+    ctx.stroke();
+    ctx.set_line_dash(&Array::new()).ok();
+    let _ = ctx.fill_text(
+        "sequential",
+        width - right - 70.0 * s,
+        y(sequential_ms) - 4.0 * s,
+    );
+    ctx.set_global_alpha(1.0);
+    // The author's curve (processes only), scaled so that 1 process takes
+    // this run's sequential time, for shape.
+    if mode == Mode::Processes {
+        ctx.set_stroke_style_str("#ffa94d");
+        ctx.set_global_alpha(0.8);
+        ctx.set_line_dash(&Array::of2(&(2.0 * s).into(), &(3.0 * s).into()))
+            .ok();
+        ctx.begin_path();
+        for (i, secs) in AUTHOR_PROCS_MEDIANS_S
+            .iter()
+            .enumerate()
+            .take(max_n as usize)
+        {
+            let (px, py) = (
+                x((i + 1) as f64),
+                y(secs / AUTHOR_PROCS_MEDIANS_S[0] * sequential_ms),
+            );
+            if i == 0 {
+                ctx.move_to(px, py);
+            } else {
+                ctx.line_to(px, py);
+            }
+        }
+        ctx.stroke();
+        ctx.set_line_dash(&Array::new()).ok();
+        ctx.set_fill_style_str("#ffa94d");
+        let last = AUTHOR_PROCS_MEDIANS_S.len().min(max_n as usize);
+        let _ = ctx.fill_text(
+            "the author's machine (log-procs.txt, 13 rounds, medians)",
+            x(last as f64) - 300.0 * s,
+            y(AUTHOR_PROCS_MEDIANS_S[last - 1] / AUTHOR_PROCS_MEDIANS_S[0] * sequential_ms)
+                - 8.0 * s,
+        );
+        ctx.set_global_alpha(1.0);
+    }
+    // A reader's run, for shape.
+    for (label, ratio) in reader {
+        let (px, py) = (x(8.0), y(ratio * sequential_ms));
+        ctx.set_stroke_style_str("#ffa94d");
+        ctx.begin_path();
+        let _ = ctx.arc(px, py, 5.0 * s, 0.0, std::f64::consts::TAU);
+        ctx.stroke();
+        ctx.set_fill_style_str("#ffa94d");
+        let _ = ctx.fill_text(label, px + 8.0 * s, py + 4.0 * s);
+    }
+    // This run.
+    ctx.set_stroke_style_str("#4dabf7");
+    ctx.set_fill_style_str("#4dabf7");
+    ctx.set_line_width(2.0 * s);
+    ctx.begin_path();
+    for (i, (n, summary)) in points.iter().enumerate() {
+        if i == 0 {
+            ctx.move_to(x(*n as f64), y(summary.median));
+        } else {
+            ctx.line_to(x(*n as f64), y(summary.median));
+        }
+    }
+    ctx.stroke();
+    // Each point: the median, with the fastest and slowest round as a bar.
+    ctx.set_line_width(1.5 * s);
+    for (n, summary) in points {
+        let px = x(*n as f64);
+        if summary.runs > 1 {
+            ctx.begin_path();
+            ctx.move_to(px, y(summary.min));
+            ctx.line_to(px, y(summary.max));
+            for end in [summary.min, summary.max] {
+                ctx.move_to(px - 4.0 * s, y(end));
+                ctx.line_to(px + 4.0 * s, y(end));
+            }
+            ctx.stroke();
+        }
+        ctx.begin_path();
+        let _ = ctx.arc(px, y(summary.median), 3.0 * s, 0.0, std::f64::consts::TAU);
+        ctx.fill();
+    }
+    let medians = points.iter().map(|(n, summary)| (*n, summary.median));
+    if let Some((n, ms)) = medians.min_by(|a, b| a.1.total_cmp(&b.1)) {
+        ctx.set_fill_style_str("#69db7c");
+        ctx.begin_path();
+        let _ = ctx.arc(x(n as f64), y(ms), 6.0 * s, 0.0, std::f64::consts::TAU);
+        ctx.fill();
+        let _ = ctx.fill_text(
+            &format!("best: {n} ({:.2} s)", ms / 1000.0),
+            x(n as f64) + 8.0 * s,
+            y(ms) - 8.0 * s,
+        );
+    }
+    ctx.set_fill_style_str(&ink);
+    let _ = ctx.fill_text(
+        &format!("{}: total time against workers", mode.key()),
+        left,
+        12.0 * s,
+    );
+}
+
+/// A round axis step (1, 2 or 5 × a power of ten) near `raw` ms.
+fn nice_step(raw: f64) -> f64 {
+    let power = 10f64.powf(raw.max(1e-3).log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * power)
+}

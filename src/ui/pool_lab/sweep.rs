@@ -1,0 +1,322 @@
+//! The book's sweep (`run_procs.sh`: one run per worker count, in rounds)
+//! and the split of one big number across the pool (rayon).
+
+use std::rc::Rc;
+
+use js_sys::{Array, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::CanvasRenderingContext2d;
+
+use super::options::{PoolRequest, SWEEP_MAX, SWEEP_ROUNDS_MAX};
+use super::plots::draw_sweep;
+use super::run::{exclusive, pool_run};
+use super::{PoolLab, PoolView, runs_without_threads};
+use crate::bench::Summary;
+use crate::models::pool;
+use crate::primes::{NUMBERS, parse_number};
+use crate::protocol::Mode;
+use crate::runtime::object;
+use crate::runtime::steps::next_paint;
+use crate::ui::dom::{dispatch_report, transcript_and_notes};
+
+/// The book's `run_procs.sh`: `mode` for N = 1..=`to` workers on the
+/// book's fixture, after a sequential run for reference, `rounds` times
+/// (the author ran 13 rounds and took medians).
+pub async fn run_sweep(
+    app: &Rc<PoolLab>,
+    mode: Mode,
+    to: usize,
+    rounds: usize,
+) -> Result<JsValue, String> {
+    let outcome = exclusive(app, sweep(app, mode, to, rounds)).await;
+    app.pool_lab.sweep_at.set(None);
+    outcome
+}
+
+/// One worker count's totals over the rounds, and their summary.
+fn sweep_points(totals: &[(usize, Vec<f64>)]) -> Vec<(usize, Summary)> {
+    totals
+        .iter()
+        .filter_map(|(workers, ms)| Summary::of(ms).map(|s| (*workers, s)))
+        .collect()
+}
+
+async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Result<JsValue, String> {
+    if matches!(mode, Mode::Sequential | Mode::Rayon) {
+        return Err(format!(
+            "a sweep varies the number of workers: {} has no such choice",
+            mode.key()
+        ));
+    }
+    if app.pool.is_none() && !runs_without_threads(mode) {
+        return Err(format!(
+            "a sweep of {} needs wasm threads, which this browser does not give this page: \
+             a sweep of processes runs without them",
+            mode.key()
+        ));
+    }
+    if to == 0 || to > SWEEP_MAX {
+        return Err(format!(
+            "a sweep goes up to 1..{SWEEP_MAX} workers, not {to}"
+        ));
+    }
+    if rounds == 0 || rounds > SWEEP_ROUNDS_MAX {
+        return Err(format!(
+            "a sweep takes 1..{SWEEP_ROUNDS_MAX} rounds, not {rounds}"
+        ));
+    }
+    let total_of = |report: &JsValue| {
+        Reflect::get(report, &"totalMs".into())
+            .ok()
+            .and_then(|v| v.as_f64())
+    };
+    let stopped =
+        |report: &JsValue| Reflect::get(report, &"stopped".into()).is_ok_and(|v| !v.is_null());
+    let view = &app.pool_lab;
+    let runs = rounds * (to + 1);
+    let mut sequential: Vec<f64> = Vec::new();
+    let mut totals: Vec<(usize, Vec<f64>)> = (1..=to).map(|w| (w, Vec::new())).collect();
+    let mut was_stopped = false;
+    'rounds: for round in 0..rounds {
+        let request = |mode, workers| PoolRequest {
+            mode,
+            workers,
+            numbers: NUMBERS.to_vec(),
+            racy: false,
+            race_delay_ms: 0,
+        };
+        view.sweep_at.set(Some((round * (to + 1) + 1, runs)));
+        let report = pool_run(app, request(Mode::Sequential, 1)).await?;
+        if stopped(&report) {
+            was_stopped = true;
+            break;
+        }
+        sequential.push(total_of(&report).unwrap_or(f64::NAN));
+        for workers in 1..=to {
+            view.sweep_at
+                .set(Some((round * (to + 1) + workers + 1, runs)));
+            view.output.say(
+                &format!(
+                    "Sweep: round {} of {rounds}, {} with {workers} of {to} workers…",
+                    round + 1,
+                    mode.key()
+                ),
+                "running",
+            );
+            let report = pool_run(app, request(mode, workers)).await?;
+            if stopped(&report) {
+                was_stopped = true;
+                break 'rounds;
+            }
+            totals[workers - 1]
+                .1
+                .push(total_of(&report).unwrap_or(f64::NAN));
+            let sequential_ms = Summary::of(&sequential).map_or(f64::NAN, |s| s.median);
+            view.draw_sweep(mode, sequential_ms, &sweep_points(&totals));
+        }
+    }
+    if was_stopped {
+        view.output.say("Sweep stopped.", "done");
+    }
+    let sequential_ms = Summary::of(&sequential).map_or(f64::NAN, |s| s.median);
+    let points = sweep_points(&totals);
+    let best = points
+        .iter()
+        .map(|(w, s)| (*w, s.median))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let list = Array::new();
+    for (workers, ms) in &totals {
+        let Some(summary) = Summary::of(ms) else {
+            continue;
+        };
+        let each = Array::new();
+        for total in ms {
+            each.push(&(*total).into());
+        }
+        list.push(&object(&[
+            ("workers", (*workers as u32).into()),
+            ("totalMs", summary.median.into()),
+            ("totalsMs", each.into()),
+            ("medianMs", summary.median.into()),
+            ("minMs", summary.min.into()),
+            ("maxMs", summary.max.into()),
+        ]));
+    }
+    let of_rounds = if rounds == 1 {
+        String::new()
+    } else {
+        format!(", medians of {rounds} rounds")
+    };
+    let line = match best {
+        Some((w, t)) => format!(
+            "# sweep of {}: best with {w} workers, {:.2}s (sequential {:.2}s){of_rounds}",
+            mode.key(),
+            t / 1000.0,
+            sequential_ms / 1000.0
+        ),
+        None => format!("# sweep of {}: stopped before any point", mode.key()),
+    };
+    view.output.append_transcript(std::slice::from_ref(&line));
+    if let Some((w, t)) = best {
+        view.output.say(
+            &format!(
+                "Sweep done: best with {w} workers ({:.2} s; sequential {:.2} s){of_rounds}.",
+                t / 1000.0,
+                sequential_ms / 1000.0
+            ),
+            "done",
+        );
+    }
+    let [transcript, notes] = transcript_and_notes(std::slice::from_ref(&line));
+    let report: JsValue = object(&[
+        ("experiment", "sweep".into()),
+        ("mode", mode.key().into()),
+        ("rounds", (rounds as u32).into()),
+        ("sequentialMs", sequential_ms.into()),
+        ("points", list.into()),
+        (
+            "best",
+            best.map_or(JsValue::NULL, |(w, t)| {
+                object(&[("workers", (w as u32).into()), ("totalMs", t.into())]).into()
+            }),
+        ),
+        transcript,
+        notes,
+    ])
+    .into();
+    dispatch_report(&report);
+    Ok(report)
+}
+
+/// `spinlab.runSplit({ n, parts })`: one number split across the pool.
+pub async fn run_split(
+    app: &Rc<PoolLab>,
+    n: Option<String>,
+    parts: Option<usize>,
+) -> Result<JsValue, String> {
+    exclusive(app, split(app, n, parts)).await
+}
+
+async fn split(
+    app: &Rc<PoolLab>,
+    n: Option<String>,
+    parts: Option<usize>,
+) -> Result<JsValue, String> {
+    let view = &app.pool_lab;
+    let pool = app
+        .pool
+        .as_ref()
+        .ok_or("splitting a number needs the thread pool, which this browser does not have")?;
+    let n = match n {
+        Some(text) => parse_number(&text).map_err(|e| format!("Cannot check: {e}."))?,
+        None => app
+            .calibration
+            .as_ref()
+            .map_or(crate::primes::BOOK_PRIME, |c| c.prime),
+    };
+    // One part, then one per pool thread: the speed-up of data parallelism.
+    let runs: Vec<usize> = match parts {
+        Some(parts) => vec![parts],
+        None => vec![1, pool.size()],
+    };
+    let mut lines = vec![format!(
+        "# rayon: is_prime({n}) split into ranges of divisors, run in parallel"
+    )];
+    let mut results = Vec::new();
+    for parts in runs {
+        view.output.say(
+            &format!("Checking {n} in {parts} part(s) on the pool…"),
+            "running",
+        );
+        next_paint().await;
+        let result = pool.run(move || pool::split_check(n, parts)).await?;
+        lines.push(format!(
+            "{}   ({parts} part{})",
+            Mode::Rayon.row(&result),
+            if parts == 1 { "" } else { "s" }
+        ));
+        results.push((parts, result));
+    }
+    if let [(1, one), (parts, many)] = results[..] {
+        lines.push(format!(
+            "# {parts} parts: {:.2}x the speed of one",
+            one.elapsed / many.elapsed.max(1e-9)
+        ));
+    }
+    view.output.append_transcript(&lines);
+    let (parts, last) = *results.last().expect("at least one run");
+    view.output.say(
+        &format!(
+            "{}: {:.2} s in {parts} part(s).",
+            crate::spinner::answer_line(Some((n, last.prime))),
+            last.elapsed
+        ),
+        "done",
+    );
+    let runs = Array::new();
+    for (parts, r) in &results {
+        runs.push(&object(&[
+            ("parts", (*parts as u32).into()),
+            ("elapsedMs", (r.elapsed * 1000.0).into()),
+        ]));
+    }
+    let [transcript, notes] = transcript_and_notes(&lines);
+    let report: JsValue = object(&[
+        ("experiment", "split".into()),
+        ("n", n.to_string().into()),
+        ("prime", last.prime.into()),
+        ("runs", runs.into()),
+        transcript,
+        notes,
+    ])
+    .into();
+    dispatch_report(&report);
+    Ok(report)
+}
+
+impl PoolView {
+    /// The sweep's figures as a table: the chart's text alternative.
+    fn fill_sweep_table(&self, sequential_ms: f64, points: &[(usize, Summary)]) {
+        let _ = self.sweep_table.remove_attribute("hidden");
+        let mut html = String::from(
+            "<caption>The sweep, as a table (medians over the rounds, with the fastest and slowest)</caption>\
+             <thead><tr><th>workers</th><th>total</th><th>speed-up</th><th>min–max</th><th>rounds</th></tr></thead><tbody>",
+        );
+        html.push_str(&format!(
+            "<tr><td>sequential</td><td>{:.2} s</td><td>1.00×</td><td></td><td></td></tr>",
+            sequential_ms / 1000.0
+        ));
+        for (workers, s) in points {
+            html.push_str(&format!(
+                "<tr data-workers=\"{workers}\"><td>{workers}</td><td>{:.2} s</td><td>{:.2}×</td>\
+                 <td>{:.2}–{:.2} s</td><td>{}</td></tr>",
+                s.median / 1000.0,
+                sequential_ms / s.median,
+                s.min / 1000.0,
+                s.max / 1000.0,
+                s.runs
+            ));
+        }
+        html.push_str("</tbody>");
+        self.sweep_table.set_inner_html(&html);
+    }
+
+    fn draw_sweep(&self, mode: Mode, sequential_ms: f64, points: &[(usize, Summary)]) {
+        self.sweep_canvas.set_hidden(false);
+        self.fill_sweep_table(sequential_ms, points);
+        let Ok(Some(context)) = self.sweep_canvas.get_context("2d") else {
+            return;
+        };
+        let ctx: CanvasRenderingContext2d = context.unchecked_into();
+        draw_sweep(
+            &ctx,
+            mode,
+            sequential_ms,
+            points,
+            f64::from(self.sweep_canvas.width()),
+            f64::from(self.sweep_canvas.height()),
+            self.scale,
+        );
+    }
+}

@@ -10,6 +10,7 @@ pub mod monitor;
 pub mod primes;
 pub mod protocol;
 pub mod python;
+pub mod report;
 pub mod runlog;
 pub mod spinner;
 

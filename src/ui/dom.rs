@@ -4,6 +4,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
+use crate::report::Value;
+
 /// `<tag class=…>text</tag>`
 pub fn element(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
     let el = doc.create_element(tag)?;
@@ -19,6 +21,34 @@ pub fn element(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Ele
 pub fn find(doc: &Document, selector: &str) -> Result<Element, JsValue> {
     doc.query_selector(selector)?
         .ok_or_else(|| JsValue::from_str(&format!("the page lacks {selector}")))
+}
+
+/// A report as the JS object `window.spinlab` resolves with: the one
+/// conversion of the page's reports (see [`crate::report`]).
+pub fn to_js(value: &Value) -> JsValue {
+    match value {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => (*b).into(),
+        Value::Num(x) => (*x).into(),
+        Value::Str(s) => s.as_str().into(),
+        Value::List(items) => items.iter().map(to_js).collect::<js_sys::Array>().into(),
+        Value::Obj(fields) => {
+            let object = js_sys::Object::new();
+            for (key, value) in fields {
+                // Setting a property on a fresh plain object cannot fail.
+                let _ = js_sys::Reflect::set(&object, &(*key).into(), &to_js(value));
+            }
+            object.into()
+        }
+    }
+}
+
+/// Sends a run's report as the `spinlab:report` event and returns it as the
+/// JS object its promise resolves with.
+pub fn publish(report: impl Into<Value>) -> JsValue {
+    let report = to_js(&report.into());
+    dispatch_report(&report);
+    report
 }
 
 pub fn dispatch_report(report: &JsValue) {
@@ -70,31 +100,6 @@ pub struct Output {
     message: Element,
     transcript: Element,
     notes: Element,
-}
-
-/// A run's lines as a report gives them: `transcript`, the lines the Python
-/// program prints, and `notes`, the page's lines (written with a leading
-/// `# `, which the notes drop).
-pub fn transcript_and_notes(lines: &[String]) -> [(&'static str, JsValue); 2] {
-    let (transcript, notes): (Vec<&String>, Vec<&String>) =
-        lines.iter().partition(|l| note_text(l).is_none());
-    let array = |lines: Vec<&str>| -> JsValue {
-        lines
-            .into_iter()
-            .map(JsValue::from)
-            .collect::<js_sys::Array>()
-            .into()
-    };
-    [
-        (
-            "transcript",
-            array(transcript.iter().map(|l| l.as_str()).collect()),
-        ),
-        (
-            "notes",
-            array(notes.iter().filter_map(|l| note_text(l)).collect()),
-        ),
-    ]
 }
 
 /// A note's text, if `line` is one of the page's (`# …`).

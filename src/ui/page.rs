@@ -15,10 +15,7 @@ use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
 
 use super::bench::{BenchLab, BenchView, bench_options, run_bench};
 use super::context::Context;
-use super::dom::{
-    Options, Output, dispatch_report, element, find, key_option, number_option, set_status,
-    transcript_and_notes,
-};
+use super::dom::{Options, Output, element, find, key_option, number_option, publish, set_status};
 use super::pool_lab::options::{pool_options, split_options, stop_option, sweep_options};
 use super::pool_lab::run::{cancel_pool, run_pool};
 use super::pool_lab::sweep::{run_split, run_sweep};
@@ -27,6 +24,7 @@ use super::spinner_lab::{LabView, SpinnerLab, run_spinner, spinner_options};
 use crate::clock;
 use crate::models::calibrate;
 use crate::primes::{BOOK_PRIME, check, parse_number, report_line, slow_check_note};
+use crate::report::{Lines, SmokeReport};
 use crate::runtime::monitor;
 use crate::runtime::object;
 use crate::runtime::pool::Pool;
@@ -532,21 +530,15 @@ async fn smoke(app: &App, place: Place, text: &str) -> Result<JsValue, String> {
         "done",
     );
 
-    let [transcript, notes] = transcript_and_notes(&transcript);
-    let report: JsValue = object(&[
-        ("experiment", "smoke".into()),
-        ("where", place.key().into()),
-        ("n", n.to_string().into()),
-        ("prime", result.prime.into()),
-        ("elapsedMs", elapsed_ms.into()),
-        ("roundTripMs", round_trip_ms.into()),
-        ("thread", thread.into()),
-        transcript,
-        notes,
-    ])
-    .into();
-    dispatch_report(&report);
-    Ok(report)
+    Ok(publish(SmokeReport {
+        place: place.key(),
+        n,
+        prime: result.prime,
+        elapsed_ms,
+        round_trip_ms,
+        thread,
+        lines: Lines::of(&transcript),
+    }))
 }
 
 /// `window.spinlab`: `capabilities`, `stats()`, and the runs' promises.

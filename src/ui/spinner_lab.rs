@@ -13,17 +13,15 @@ use web_sys::{
 
 use super::code::{self, CodePanel};
 use super::context::Context;
-use super::dom::{
-    Options, Output, describe, dispatch_report, element, find, key_option, number_option,
-    transcript_and_notes,
-};
+use super::dom::{Options, Output, describe, element, find, key_option, number_option, publish};
 use crate::link::{Link, SlowKind};
 use crate::models::{NapPlan, Outcome, Slow, coroutine, process, thread};
 use crate::primes::{BOOK_PRIME, parse_number, slow_check_note};
+use crate::report::{Lines, SpinnerReport};
 use crate::runtime::canvas::Style;
+use crate::runtime::js_error_message;
 use crate::runtime::monitor;
 use crate::runtime::steps::next_paint;
-use crate::runtime::{js_error_message, object};
 use crate::spinner::{
     BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, NapVia, Offload, answer_line, frames_expected,
     spinner_object, spinner_object_note,
@@ -786,57 +784,27 @@ async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, S
     lab.output
         .say(&verdict(model, &outcome, expected, gap_ms, frozen), kind);
 
-    let [transcript, notes] = transcript_and_notes(&transcript);
-    let nap = match slow {
-        Slow::Prime { nap, .. } if model == Model::CoroutineNap => object(&[
-            ("every", (nap.every as f64).into()),
-            ("via", nap.via.key().into()),
-        ])
-        .into(),
-        _ => JsValue::NULL,
-    };
-    let report: JsValue = object(&[
-        ("model", model.key().into()),
-        ("slow", (if n.is_some() { "prime" } else { "sleep" }).into()),
-        ("n", n.map_or(JsValue::NULL, |n| n.to_string().into())),
-        (
-            "answer",
-            if n.is_none() {
-                42.into()
-            } else {
-                JsValue::NULL
-            },
-        ),
-        ("prime", outcome.prime.map_or(JsValue::NULL, JsValue::from)),
-        ("elapsedMs", outcome.elapsed_ms.into()),
-        ("spinnerFrames", outcome.frames.into()),
-        ("spinnerFramesExpected", expected.into()),
-        ("mainThreadMaxGapMs", gap_ms.into()),
-        ("naps", outcome.naps.into()),
-        (
-            "computeMs",
-            outcome.compute_ms.map_or(JsValue::NULL, JsValue::from),
-        ),
-        (
-            "startupMs",
-            outcome.startup_ms.map_or(JsValue::NULL, JsValue::from),
-        ),
-        ("nap", nap),
-        (
-            "offload",
-            if model == Model::CoroutineOffload {
-                offload.key().into()
-            } else {
-                JsValue::NULL
-            },
-        ),
-        ("monitorTicks", monitor_ticks.into()),
-        transcript,
-        notes,
-    ])
-    .into();
-    dispatch_report(&report);
-    Ok(report)
+    Ok(publish(SpinnerReport {
+        model: model.key(),
+        n,
+        prime: outcome.prime,
+        elapsed_ms: outcome.elapsed_ms,
+        spinner_frames: outcome.frames,
+        spinner_frames_expected: expected,
+        main_thread_max_gap_ms: gap_ms,
+        naps: outcome.naps,
+        compute_ms: outcome.compute_ms,
+        startup_ms: outcome.startup_ms,
+        nap: match slow {
+            Slow::Prime { nap, .. } if model == Model::CoroutineNap => {
+                Some((nap.every, nap.via.key()))
+            }
+            _ => None,
+        },
+        offload: (model == Model::CoroutineOffload).then_some(offload.key()),
+        monitor_ticks,
+        lines: Lines::of(&transcript),
+    }))
 }
 
 /// What the offload is here, and what it would be in CPython.

@@ -8,7 +8,6 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use futures_channel::oneshot;
-use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
@@ -19,11 +18,12 @@ use crate::clock::epoch_ms;
 use crate::models::pool;
 use crate::primes::{Calibration, slow_check_note, speed_share};
 use crate::protocol::{Message, Mode, Report, StopPolicy, early_loop_ends};
+use crate::report::{Lines, PoolReport, PoolResult};
 use crate::runlog::{EarlyLoop, RunEnd, RunLog};
 use crate::runtime::object;
 use crate::runtime::steps::next_paint;
 use crate::ui::code;
-use crate::ui::dom::{dispatch_report, element, transcript_and_notes};
+use crate::ui::dom::{element, publish};
 
 /// Runs `run` (not started until awaited) as the page's one run at a time;
 /// errors, a busy page included, are shown in the pool lab and returned.
@@ -43,10 +43,14 @@ pub(super) async fn exclusive(
 
 /// One pool run. Errors are shown on the page and returned.
 pub async fn run_pool(app: &Rc<PoolLab>, request: PoolRequest) -> Result<JsValue, String> {
-    exclusive(app, pool_run(app, request)).await
+    exclusive(app, async { pool_run(app, request).await.map(publish) }).await
 }
 
-pub(super) async fn pool_run(app: &Rc<PoolLab>, request: PoolRequest) -> Result<JsValue, String> {
+/// The run itself; its report, not yet published.
+pub(super) async fn pool_run(
+    app: &Rc<PoolLab>,
+    request: PoolRequest,
+) -> Result<PoolReport, String> {
     let view = &app.pool_lab;
     let PoolRequest {
         mode,
@@ -337,48 +341,36 @@ pub(super) async fn pool_run(app: &Rc<PoolLab>, request: PoolRequest) -> Result<
         "done",
     );
 
-    let results = Array::new();
-    for row in &timeline.rows {
-        results.push(&object(&[
-            ("n", row.result.n.to_string().into()),
-            ("prime", row.result.prime.into()),
-            ("elapsedMs", (row.result.elapsed * 1000.0).into()),
-            ("worker", ((row.worker + 1) as u32).into()),
-            ("startMs", row.start_ms.into()),
-            ("endMs", row.end_ms.into()),
-        ]));
-    }
-    let to_strings = |list: &[u64]| {
-        list.iter()
-            .map(|n| JsValue::from(n.to_string()))
-            .collect::<Array>()
-    };
-    let [transcript, notes] = transcript_and_notes(&transcript);
-    let report_js: JsValue = object(&[
-        ("mode", mode.key().into()),
-        ("workers", (lanes as u32).into()),
-        ("checked", (reported_checks as u32).into()),
-        ("totalMs", total_ms.into()),
-        ("startupMs", startup.into()),
-        ("mainThreadMaxGapMs", gap_ms.into()),
-        ("stopped", stopped.map_or(JsValue::NULL, |p| p.key().into())),
-        ("results", results.into()),
-        ("cancelled", to_strings(&cancelled).into()),
-        ("lost", to_strings(&lost).into()),
-        ("race", racy.into()),
-        ("lostToRace", to_strings(&late).into()),
-        ("notStarted", to_strings(&not_started).into()),
-        (
-            "gilHandovers",
-            gil_handovers.map_or(JsValue::NULL, |h| (h as f64).into()),
-        ),
-        transcript,
-        notes,
-    ])
-    .into();
+    let results = timeline
+        .rows
+        .iter()
+        .map(|row| PoolResult {
+            n: row.result.n,
+            prime: row.result.prime,
+            elapsed_ms: row.result.elapsed * 1000.0,
+            worker: row.worker + 1,
+            start_ms: row.start_ms,
+            end_ms: row.end_ms,
+        })
+        .collect();
     drop(timeline);
-    dispatch_report(&report_js);
-    Ok(report_js)
+    Ok(PoolReport {
+        mode: mode.key(),
+        workers: lanes,
+        checked: reported_checks,
+        total_ms,
+        startup_ms: startup,
+        main_thread_max_gap_ms: gap_ms,
+        stopped: stopped.map(|p| p.key()),
+        results,
+        cancelled,
+        lost,
+        race: racy,
+        lost_to_race: late,
+        not_started,
+        gil_handovers,
+        lines: Lines::of(&transcript),
+    })
 }
 
 fn append_row(tbody: &Element, row: &Row, mode: Mode) {

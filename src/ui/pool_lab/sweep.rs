@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use js_sys::{Array, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::CanvasRenderingContext2d;
@@ -16,9 +15,9 @@ use crate::bench::Summary;
 use crate::models::pool;
 use crate::primes::{NUMBERS, parse_number};
 use crate::protocol::Mode;
-use crate::runtime::object;
+use crate::report::{Lines, SplitReport, SweepPoint, SweepReport};
 use crate::runtime::steps::next_paint;
-use crate::ui::dom::{dispatch_report, transcript_and_notes};
+use crate::ui::dom::publish;
 
 /// The book's `run_procs.sh`: `mode` for N = 1..=`to` workers on the
 /// book's fixture, after a sequential run for reference, `rounds` times
@@ -66,13 +65,6 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
             "a sweep takes 1..{SWEEP_ROUNDS_MAX} rounds, not {rounds}"
         ));
     }
-    let total_of = |report: &JsValue| {
-        Reflect::get(report, &"totalMs".into())
-            .ok()
-            .and_then(|v| v.as_f64())
-    };
-    let stopped =
-        |report: &JsValue| Reflect::get(report, &"stopped".into()).is_ok_and(|v| !v.is_null());
     let view = &app.pool_lab;
     let runs = rounds * (to + 1);
     let mut sequential: Vec<f64> = Vec::new();
@@ -87,12 +79,14 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
             race_delay_ms: 0,
         };
         view.sweep_at.set(Some((round * (to + 1) + 1, runs)));
+        // Each run is reported as a run of its own, then read here.
         let report = pool_run(app, request(Mode::Sequential, 1)).await?;
-        if stopped(&report) {
+        publish(report.clone());
+        if report.stopped.is_some() {
             was_stopped = true;
             break;
         }
-        sequential.push(total_of(&report).unwrap_or(f64::NAN));
+        sequential.push(report.total_ms);
         for workers in 1..=to {
             view.sweep_at
                 .set(Some((round * (to + 1) + workers + 1, runs)));
@@ -105,13 +99,12 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
                 "running",
             );
             let report = pool_run(app, request(mode, workers)).await?;
-            if stopped(&report) {
+            publish(report.clone());
+            if report.stopped.is_some() {
                 was_stopped = true;
                 break 'rounds;
             }
-            totals[workers - 1]
-                .1
-                .push(total_of(&report).unwrap_or(f64::NAN));
+            totals[workers - 1].1.push(report.total_ms);
             let sequential_ms = Summary::of(&sequential).map_or(f64::NAN, |s| s.median);
             view.draw_sweep(mode, sequential_ms, &sweep_points(&totals));
         }
@@ -125,24 +118,18 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
         .iter()
         .map(|(w, s)| (*w, s.median))
         .min_by(|a, b| a.1.total_cmp(&b.1));
-    let list = Array::new();
-    for (workers, ms) in &totals {
-        let Some(summary) = Summary::of(ms) else {
-            continue;
-        };
-        let each = Array::new();
-        for total in ms {
-            each.push(&(*total).into());
-        }
-        list.push(&object(&[
-            ("workers", (*workers as u32).into()),
-            ("totalMs", summary.median.into()),
-            ("totalsMs", each.into()),
-            ("medianMs", summary.median.into()),
-            ("minMs", summary.min.into()),
-            ("maxMs", summary.max.into()),
-        ]));
-    }
+    let sweep_points: Vec<SweepPoint> = totals
+        .iter()
+        .filter_map(|(workers, ms)| {
+            Summary::of(ms).map(|summary| SweepPoint {
+                workers: *workers,
+                totals_ms: ms.clone(),
+                median_ms: summary.median,
+                min_ms: summary.min,
+                max_ms: summary.max,
+            })
+        })
+        .collect();
     let of_rounds = if rounds == 1 {
         String::new()
     } else {
@@ -168,25 +155,14 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
             "done",
         );
     }
-    let [transcript, notes] = transcript_and_notes(std::slice::from_ref(&line));
-    let report: JsValue = object(&[
-        ("experiment", "sweep".into()),
-        ("mode", mode.key().into()),
-        ("rounds", (rounds as u32).into()),
-        ("sequentialMs", sequential_ms.into()),
-        ("points", list.into()),
-        (
-            "best",
-            best.map_or(JsValue::NULL, |(w, t)| {
-                object(&[("workers", (w as u32).into()), ("totalMs", t.into())]).into()
-            }),
-        ),
-        transcript,
-        notes,
-    ])
-    .into();
-    dispatch_report(&report);
-    Ok(report)
+    Ok(publish(SweepReport {
+        mode: mode.key(),
+        rounds,
+        sequential_ms,
+        points: sweep_points,
+        best,
+        lines: Lines::of(std::slice::from_ref(&line)),
+    }))
 }
 
 /// `spinlab.runSplit({ n, parts })`: one number split across the pool.
@@ -254,25 +230,15 @@ async fn split(
         ),
         "done",
     );
-    let runs = Array::new();
-    for (parts, r) in &results {
-        runs.push(&object(&[
-            ("parts", (*parts as u32).into()),
-            ("elapsedMs", (r.elapsed * 1000.0).into()),
-        ]));
-    }
-    let [transcript, notes] = transcript_and_notes(&lines);
-    let report: JsValue = object(&[
-        ("experiment", "split".into()),
-        ("n", n.to_string().into()),
-        ("prime", last.prime.into()),
-        ("runs", runs.into()),
-        transcript,
-        notes,
-    ])
-    .into();
-    dispatch_report(&report);
-    Ok(report)
+    Ok(publish(SplitReport {
+        n,
+        prime: last.prime,
+        runs: results
+            .iter()
+            .map(|(parts, r)| (*parts, r.elapsed * 1000.0))
+            .collect(),
+        lines: Lines::of(&lines),
+    }))
 }
 
 impl PoolView {

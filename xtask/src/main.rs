@@ -74,7 +74,7 @@ enum Task {
 /// The fewest tests each layer must pass: fewer means a test file was lost
 /// or renamed while the rest passed. Raise them as tests are added.
 const LINT_MINIMUM: u32 = 3;
-const NATIVE_MINIMUM: u32 = 120;
+const NATIVE_MINIMUM: u32 = 125;
 const WASM_MINIMUM: u32 = 13;
 const E2E_MINIMUM: u32 = 75;
 

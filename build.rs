@@ -6,11 +6,13 @@
 use std::path::Path;
 use std::{env, fs};
 
-const SOURCES: [&str; 5] = [
+const SOURCES: [&str; 7] = [
     "src/models/thread.rs",
     "src/models/process.rs",
     "src/models/coroutine.rs",
-    "src/models/pool.rs",
+    "src/models/pool/start.rs",
+    "src/models/pool/processes.rs",
+    "src/models/pool/rayon.rs",
     "src/protocol.rs",
 ];
 

@@ -15,10 +15,10 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
-use spinlab::bench::string;
 use spinlab::clock::now_seconds;
 use spinlab::primes::{NUMBERS, check, check_with, is_prime_unrolled};
 use spinlab::protocol::{JobQueue, Message, check_cancellable, worker};
+use spinlab::report::json_string;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -55,7 +55,7 @@ fn main() -> ExitCode {
                 let ms = samples(runs, || threads(workers));
                 pools.push(format!(
                     "{{\"mode\":{},\"workers\":{workers},\"totalMs\":{}}}",
-                    string("native-threads"),
+                    json_string("native-threads"),
                     list(&ms)
                 ));
             }

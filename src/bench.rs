@@ -9,6 +9,8 @@
 
 use std::fmt::Write;
 
+use crate::report::Value;
+
 /// The median, min and max of a figure's samples.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Summary {
@@ -554,135 +556,127 @@ impl Measurements {
 
     /// The measurements as JSON (numbers to check as decimal strings).
     pub fn to_json(&self) -> String {
-        let mut j = String::from("{");
-        let _ = write!(
-            j,
-            "\"runs\":{},\"cores\":{},\"kernels\":[",
-            self.runs, self.cores
-        );
-        for (i, k) in self.kernels.iter().enumerate() {
-            let _ = write!(
-                j,
-                "{}{{\"n\":\"{}\",\"variant\":{},\"wasmMs\":{},\"nativeMs\":{},\"cpythonMs\":{}}}",
-                comma(i),
-                k.n,
-                string(&k.variant),
-                numbers(&k.wasm_ms),
-                numbers(&k.native_ms),
-                numbers(&k.cpython_ms)
-            );
-        }
-        let _ = write!(
-            j,
-            "],\"sequentialMs\":{},\"sequentialCostsMs\":[",
-            numbers(&self.sequential_ms)
-        );
-        for (i, run) in self.sequential_costs_ms.iter().enumerate() {
-            let _ = write!(j, "{}{}", comma(i), numbers(run));
-        }
-        let _ = write!(
-            j,
-            "],\"cpythonFixtureMs\":{},\"pools\":[",
-            numbers(&self.cpython_fixture_ms)
-        );
-        for (i, p) in self.pools.iter().enumerate() {
-            let _ = write!(
-                j,
-                "{}{{\"mode\":{},\"workers\":{},\"totalMs\":{},\"gapMs\":{}}}",
-                comma(i),
-                string(&p.mode),
-                p.workers,
-                numbers(&p.total_ms),
-                numbers(&p.gap_ms)
-            );
-        }
-        j.push_str("],\"queues\":[");
-        for (i, q) in self.queues.iter().enumerate() {
-            let _ = write!(
-                j,
-                "{}{{\"via\":{},\"shared\":{},\"jobs\":{},\"usPerJob\":{}}}",
-                comma(i),
-                string(&q.via),
-                q.shared,
-                q.jobs,
-                numbers(&q.us_per_job)
-            );
-        }
-        j.push_str("],\"split\":");
-        match &self.split {
-            Some(s) => {
-                let _ = write!(
-                    j,
-                    "{{\"n\":\"{}\",\"parts\":{},\"oneMs\":{},\"partsMs\":{}}}",
-                    s.n,
-                    s.parts,
-                    numbers(&s.one_ms),
-                    numbers(&s.parts_ms)
-                );
-            }
-            None => j.push_str("null"),
-        }
-        j.push_str(",\"pitfall\":");
-        match &self.pitfall {
-            Some(p) => {
-                let _ = write!(
-                    j,
-                    "{{\"n\":\"{}\",\"computeMs\":{},\"gapMs\":{}}}",
-                    p.n,
-                    numbers(&p.compute_ms),
-                    numbers(&p.gap_ms)
-                );
-            }
-            None => j.push_str("null"),
-        }
-        let _ = write!(
-            j,
-            ",\"startupColdMs\":{},\"startupWarmMs\":{},\"sizes\":",
-            numbers(&self.startup_cold_ms),
-            numbers(&self.startup_warm_ms)
-        );
-        match &self.sizes {
-            Some(s) => {
-                let opt = |b: Option<u64>| b.map_or("null".into(), |b| b.to_string());
-                let _ = write!(
-                    j,
-                    "{{\"wasmBytes\":{},\"wasmGzipBytes\":{},\"jsBytes\":{},\"jsGzipBytes\":{}}}",
-                    s.wasm_bytes,
-                    opt(s.wasm_gzip_bytes),
-                    s.js_bytes,
-                    opt(s.js_gzip_bytes)
-                );
-            }
-            None => j.push_str("null"),
-        }
-        j.push('}');
-        j
+        Value::from(self).to_json()
     }
 }
 
-/// The figures as JSON, for reports and `bench/results.json`.
-pub fn figures_json(figures: &[Figure]) -> String {
-    let mut j = String::from("[");
-    for (i, f) in figures.iter().enumerate() {
-        let _ = write!(
-            j,
-            "{}{{\"group\":{},\"label\":{},\"median\":{},\"min\":{},\"max\":{},\"runs\":{},\"shown\":{},\"range\":{},\"target\":{},\"verdict\":{},\"detail\":{}}}",
-            comma(i),
-            string(f.group),
-            string(&f.label),
-            number(f.value.median),
-            number(f.value.min),
-            number(f.value.max),
-            f.value.runs,
-            string(&f.unit.format(f.judged())),
-            string(&f.range()),
-            string(&f.target()),
-            string(f.verdict().key()),
-            string(&f.detail)
-        );
+impl From<&Measurements> for Value {
+    /// The measurements as a report's value (numbers to check as decimal
+    /// strings): every raw sample.
+    fn from(m: &Measurements) -> Value {
+        let kernels = m
+            .kernels
+            .iter()
+            .map(|k| {
+                Value::Obj(vec![
+                    ("n", Value::decimal(k.n)),
+                    ("variant", k.variant.as_str().into()),
+                    ("wasmMs", k.wasm_ms.clone().into()),
+                    ("nativeMs", k.native_ms.clone().into()),
+                    ("cpythonMs", k.cpython_ms.clone().into()),
+                ])
+            })
+            .collect::<Vec<_>>();
+        let pools = m
+            .pools
+            .iter()
+            .map(|p| {
+                Value::Obj(vec![
+                    ("mode", p.mode.as_str().into()),
+                    ("workers", p.workers.into()),
+                    ("totalMs", p.total_ms.clone().into()),
+                    ("gapMs", p.gap_ms.clone().into()),
+                ])
+            })
+            .collect::<Vec<_>>();
+        let queues = m
+            .queues
+            .iter()
+            .map(|q| {
+                Value::Obj(vec![
+                    ("via", q.via.as_str().into()),
+                    ("shared", q.shared.into()),
+                    ("jobs", q.jobs.into()),
+                    ("usPerJob", q.us_per_job.clone().into()),
+                ])
+            })
+            .collect::<Vec<_>>();
+        let split = m.split.as_ref().map_or(Value::Null, |s| {
+            Value::Obj(vec![
+                ("n", Value::decimal(s.n)),
+                ("parts", s.parts.into()),
+                ("oneMs", s.one_ms.clone().into()),
+                ("partsMs", s.parts_ms.clone().into()),
+            ])
+        });
+        let pitfall = m.pitfall.as_ref().map_or(Value::Null, |p| {
+            Value::Obj(vec![
+                ("n", Value::decimal(p.n)),
+                ("computeMs", p.compute_ms.clone().into()),
+                ("gapMs", p.gap_ms.clone().into()),
+            ])
+        });
+        let sizes = m.sizes.as_ref().map_or(Value::Null, |s| {
+            let bytes = |b: Option<u64>| b.map(|b| b as f64).into();
+            Value::Obj(vec![
+                ("wasmBytes", (s.wasm_bytes as f64).into()),
+                ("wasmGzipBytes", bytes(s.wasm_gzip_bytes)),
+                ("jsBytes", (s.js_bytes as f64).into()),
+                ("jsGzipBytes", bytes(s.js_gzip_bytes)),
+            ])
+        });
+        Value::Obj(vec![
+            ("runs", m.runs.into()),
+            ("cores", m.cores.into()),
+            ("kernels", kernels.into()),
+            ("sequentialMs", m.sequential_ms.clone().into()),
+            (
+                "sequentialCostsMs",
+                m.sequential_costs_ms
+                    .iter()
+                    .map(|run| Value::from(run.clone()))
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
+            ("cpythonFixtureMs", m.cpython_fixture_ms.clone().into()),
+            ("pools", pools.into()),
+            ("queues", queues.into()),
+            ("split", split),
+            ("pitfall", pitfall),
+            ("startupColdMs", m.startup_cold_ms.clone().into()),
+            ("startupWarmMs", m.startup_warm_ms.clone().into()),
+            ("sizes", sizes),
+        ])
     }
-    j.push(']');
-    j
+}
+
+/// The figures as a report's value: one row each, as the table shows it.
+pub fn figures_value(figures: &[Figure]) -> Value {
+    Value::List(
+        figures
+            .iter()
+            .map(|f| {
+                Value::Obj(vec![
+                    ("group", f.group.into()),
+                    ("label", f.label.as_str().into()),
+                    ("median", f.value.median.into()),
+                    ("min", f.value.min.into()),
+                    ("max", f.value.max.into()),
+                    ("runs", f.value.runs.into()),
+                    ("shown", f.unit.format(f.judged()).into()),
+                    ("range", f.range().into()),
+                    ("target", f.target().into()),
+                    ("verdict", f.verdict().key().into()),
+                    ("detail", f.detail.as_str().into()),
+                ])
+            })
+            .collect(),
+    )
+}
+
+/// The figures as JSON, for `bench/results.json`.
+pub fn figures_json(figures: &[Figure]) -> String {
+    figures_value(figures).to_json()
 }
 
 /// The figures as a Markdown table.
@@ -714,42 +708,4 @@ pub fn markdown_table(figures: &[Figure]) -> String {
         );
     }
     t
-}
-
-fn comma(i: usize) -> &'static str {
-    if i == 0 { "" } else { "," }
-}
-
-fn number(x: f64) -> String {
-    if x.is_finite() {
-        // Microsecond precision is more than any figure here has.
-        let s = format!("{x:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        "null".into()
-    }
-}
-
-fn numbers(xs: &[f64]) -> String {
-    let inner: Vec<String> = xs.iter().map(|&x| number(x)).collect();
-    format!("[{}]", inner.join(","))
-}
-
-/// A JSON string literal.
-pub fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

@@ -12,11 +12,11 @@ pub enum Entry {
     Calibrate,
     /// `run_in_executor(ProcessPoolExecutor(), …)`'s worker (`coroutine.rs`).
     Offload,
-    /// A pool process on the shared queue (`pool.rs`).
+    /// A pool process on the shared queue (`pool/processes.rs`).
     PoolWorker,
-    /// A pool process fed by messages, without shared memory (`pool.rs`).
+    /// A pool process fed by messages, without shared memory (`pool/processes.rs`).
     PoolFed,
-    /// A process on a message queue (the benchmark's, `pool.rs`).
+    /// A process on a message queue (the benchmark's, `pool/quiet.rs`).
     QueueWorker,
     /// Test-only (`spinlab.debugPanic("process")`): panics at once.
     Panic,

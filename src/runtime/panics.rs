@@ -13,13 +13,12 @@
 //! process's error message.)
 
 use std::cell::RefCell;
-use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::sync::OnceLock;
-use std::task::Poll;
 
 use futures_channel::{mpsc, oneshot};
-use futures_core::Stream;
+use futures_util::StreamExt;
+use futures_util::future::{Either, select};
 
 /// Test-only (`spinlab.debugPanic("next-worker")`): the next worker a run
 /// starts dies mid-run. Shared memory, so a thread sees the page's flag; a
@@ -70,7 +69,7 @@ pub fn install() {
         }
     }));
     wasm_bindgen_futures::spawn_local(async move {
-        while let Some(message) = poll_fn(|cx| std::pin::Pin::new(&mut rx).poll_next(cx)).await {
+        while let Some(message) = rx.next().await {
             // The first panic is the one that broke the pool.
             BROKEN.with(|b| {
                 b.borrow_mut().get_or_insert_with(|| message.clone());
@@ -121,22 +120,18 @@ pub async fn guarded<F: Future>(since: u64, future: F) -> Result<F::Output, Stri
     if seen() > since {
         return Err(explain(&LATEST.with_borrow(Clone::clone)));
     }
-    let (tx, mut panicked) = oneshot::channel();
+    let (tx, panicked) = oneshot::channel();
     WAITING.with(|w| {
         let mut waiting = w.borrow_mut();
         // Runs that have ended dropped their receivers.
         waiting.retain(|s| !s.is_canceled());
         waiting.push(tx);
     });
-    let mut future = pin!(future);
-    poll_fn(|cx| {
-        if let Poll::Ready(output) = future.as_mut().poll(cx) {
-            return Poll::Ready(Ok(output));
-        }
-        match std::pin::Pin::new(&mut panicked).poll(cx) {
-            Poll::Ready(Ok(message)) => Poll::Ready(Err(explain(&message))),
-            _ => Poll::Pending,
-        }
-    })
-    .await
+    // `select` polls the future first: if both are ready, its output wins.
+    match select(pin!(future), panicked).await {
+        Either::Left((output, _)) => Ok(output),
+        Either::Right((Ok(message), _)) => Err(explain(&message)),
+        // No panic can be reported any more: the future decides.
+        Either::Right((Err(_), future)) => Ok(future.await),
+    }
 }

@@ -8,13 +8,11 @@
 //! builds the pool once and hands each job to rayon.
 
 use std::cell::RefCell;
-use std::future::{Future, poll_fn};
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::Poll;
 
 use futures_channel::{mpsc, oneshot};
-use futures_core::Stream;
+use futures_util::StreamExt;
+use futures_util::future::{Either, select};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
@@ -176,26 +174,22 @@ async fn coordinate(
     if failed {
         return;
     }
-    while let Some(job) = poll_fn(|cx| Pin::new(&mut jobs).poll_next(cx)).await {
+    while let Some(job) = jobs.next().await {
         rayon::spawn(job);
     }
 }
 
 /// Resolves with the coordinator's answer, or with the failure reported first.
 async fn first_of(
-    mut ready: oneshot::Receiver<Result<(), String>>,
-    mut failed: oneshot::Receiver<String>,
+    ready: oneshot::Receiver<Result<(), String>>,
+    failed: oneshot::Receiver<String>,
 ) -> Result<(), String> {
-    poll_fn(|cx| {
-        if let Poll::Ready(answer) = Pin::new(&mut ready).poll(cx) {
-            return Poll::Ready(answer.unwrap_or_else(|_| {
-                Err("the coordinator worker stopped before the pool was built".into())
-            }));
-        }
-        match Pin::new(&mut failed).poll(cx) {
-            Poll::Ready(Ok(reason)) => Poll::Ready(Err(reason)),
-            _ => Poll::Pending,
-        }
-    })
-    .await
+    let stopped = || Err("the coordinator worker stopped before the pool was built".into());
+    // `select` polls the answer first: if both are in, the answer wins.
+    match select(ready, failed).await {
+        Either::Left((answer, _)) => answer.unwrap_or_else(|_| stopped()),
+        Either::Right((Ok(reason), _)) => Err(reason),
+        // Nobody is left to report a failure: the answer decides.
+        Either::Right((Err(_), ready)) => ready.await.unwrap_or_else(|_| stopped()),
+    }
 }

@@ -8,6 +8,7 @@
 //!   by messages.
 
 use futures_channel::mpsc;
+use futures_util::StreamExt;
 use js_sys::{Array, JsString, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -178,9 +179,8 @@ impl Process {
 
     /// The next message the process posted.
     pub async fn recv(&mut self) -> Result<JsValue, String> {
-        use std::future::poll_fn;
-        use std::pin::Pin;
-        poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut self.messages), cx))
+        self.messages
+            .next()
             .await
             .unwrap_or_else(|| Err("the process ended without a word".into()))
     }

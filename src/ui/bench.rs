@@ -7,22 +7,23 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use js_sys::{Array, JSON, Reflect};
+use js_sys::{Array, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
 
 use super::context::Context;
-use super::dom::{Options, Output, dispatch_report, element, find};
+use super::dom::{Options, Output, element, find, publish};
 use crate::bench::{
-    Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Sizes, Split, figures_json,
+    Figure, Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Sizes, Split, figures_value,
 };
 use crate::clock::now_seconds;
 use crate::models::pool::{message_queue, run_quietly, split_check};
 use crate::models::{NapPlan, Slow, coroutine};
 use crate::primes::{BOOK_PRIME, NUMBERS, calibrate, check_with, is_prime, is_prime_unrolled};
 use crate::protocol::Mode;
+use crate::report::Value;
 use crate::runtime::canvas::Style;
 use crate::runtime::js_error_message;
 use crate::runtime::steps::next_paint;
@@ -279,8 +280,8 @@ async fn bench(app: &Rc<BenchLab>, quick: bool) -> Result<JsValue, String> {
     m.sizes = resource_sizes();
 
     let figures = m.figures();
-    let figures_js = JSON::parse(&figures_json(&figures)).map_err(|e| js_error_message(&e))?;
-    render_table(&view.table, &figures_js);
+    let rows: Vec<TableRow> = figures.iter().map(TableRow::from).collect();
+    render_table(&view.table, &rows);
     let _ = view.progress.set_attribute("value", &plan.done.to_string());
     let missed = figures
         .iter()
@@ -303,20 +304,14 @@ async fn bench(app: &Rc<BenchLab>, quick: bool) -> Result<JsValue, String> {
         .say(&summary, if stopped { "error" } else { "done" });
     view.output.append_transcript(&[format!("# {summary}")]);
 
-    let report: JsValue = crate::runtime::object(&[
+    Ok(publish(Value::Obj(vec![
         ("experiment", "bench".into()),
         ("quick", quick.into()),
         ("stopped", stopped.into()),
         ("seconds", secs.into()),
-        (
-            "measurements",
-            JSON::parse(&m.to_json()).map_err(|e| js_error_message(&e))?,
-        ),
-        ("figures", figures_js),
-    ])
-    .into();
-    dispatch_report(&report);
-    Ok(report)
+        ("measurements", Value::from(&m)),
+        ("figures", figures_value(&figures)),
+    ])))
 }
 
 /// Takes every in-browser measurement into `m`, in the table's order.
@@ -527,19 +522,64 @@ fn resource_sizes() -> Option<Sizes> {
     })
 }
 
-/// The figures (`figures_json`, parsed) as table rows.
-fn render_table(table: &Element, figures: &JsValue) {
-    let Some(doc) = table.owner_document() else {
-        return;
-    };
+/// One row of a figures table, as text: from this run's figures, or from
+/// the reference run's JSON (`pkg/reference.json`).
+struct TableRow {
+    group: String,
+    label: String,
+    detail: String,
+    shown: String,
+    range: String,
+    runs: String,
+    target: String,
+    verdict: String,
+}
+
+impl From<&Figure> for TableRow {
+    fn from(f: &Figure) -> TableRow {
+        TableRow {
+            group: f.group.to_string(),
+            label: f.label.clone(),
+            detail: f.detail.clone(),
+            shown: f.unit.format(f.judged()),
+            range: f.range(),
+            runs: f.value.runs.to_string(),
+            target: f.target(),
+            verdict: f.verdict().key().to_string(),
+        }
+    }
+}
+
+/// The reference run's figures (the JSON rows of [`crate::bench::figures_value`]).
+fn rows_of_json(figures: &JsValue) -> Vec<TableRow> {
     if !Array::is_array(figures) {
-        return;
+        return Vec::new();
     }
     let text = |f: &JsValue, key: &str| {
         Reflect::get(f, &key.into())
             .ok()
             .and_then(|v| v.as_string().or_else(|| v.as_f64().map(|x| x.to_string())))
             .unwrap_or_default()
+    };
+    Array::from(figures)
+        .iter()
+        .map(|f| TableRow {
+            group: text(&f, "group"),
+            label: text(&f, "label"),
+            detail: text(&f, "detail"),
+            shown: text(&f, "shown"),
+            range: text(&f, "range"),
+            runs: text(&f, "runs"),
+            target: text(&f, "target"),
+            verdict: text(&f, "verdict"),
+        })
+        .collect()
+}
+
+/// The figures as table rows, a header row per group.
+fn render_table(table: &Element, rows: &[TableRow]) {
+    let Some(doc) = table.owner_document() else {
+        return;
     };
     table.set_inner_html(
         "<thead><tr><th>figure</th><th>median</th><th>min – max</th><th>runs</th>\
@@ -548,13 +588,13 @@ fn render_table(table: &Element, figures: &JsValue) {
     let Some(body) = table.query_selector("tbody").ok().flatten() else {
         return;
     };
-    let mut group = String::new();
-    for f in Array::from(figures).iter() {
-        if text(&f, "group") != group {
-            group = text(&f, "group");
+    let mut group = "";
+    for f in rows {
+        if f.group != group {
+            group = &f.group;
             if let (Ok(row), Ok(cell)) = (
                 element(&doc, "tr", "group", ""),
-                element(&doc, "th", "", &group),
+                element(&doc, "th", "", group),
             ) {
                 let _ = cell.set_attribute("colspan", "6");
                 let _ = row.append_child(&cell);
@@ -564,26 +604,17 @@ fn render_table(table: &Element, figures: &JsValue) {
         let Ok(row) = element(&doc, "tr", "", "") else {
             continue;
         };
-        let verdict = text(&f, "verdict");
-        let _ = row.set_attribute("data-figure", &text(&f, "label"));
-        let _ = row.set_attribute("data-verdict", &verdict);
-        let label = text(&f, "label");
-        let detail = text(&f, "detail");
-        let cells = [
-            if detail.is_empty() {
-                label
-            } else {
-                format!("{label} ({detail})")
-            },
-            text(&f, "shown"),
-            text(&f, "range"),
-            text(&f, "runs"),
-            text(&f, "target"),
-            verdict.clone(),
-        ];
+        let _ = row.set_attribute("data-figure", &f.label);
+        let _ = row.set_attribute("data-verdict", &f.verdict);
+        let label = if f.detail.is_empty() {
+            f.label.clone()
+        } else {
+            format!("{} ({})", f.label, f.detail)
+        };
+        let cells = [&label, &f.shown, &f.range, &f.runs, &f.target, &f.verdict];
         for (i, value) in cells.iter().enumerate() {
             let class = if i == 5 {
-                format!("verdict {}", verdict.to_lowercase())
+                format!("verdict {}", f.verdict.to_lowercase())
             } else {
                 String::new()
             };
@@ -635,7 +666,7 @@ async fn show_reference(into: Element) {
         element(&doc, "table", "bench", ""),
     ) {
         let _ = table.set_attribute("data-role", "bench-reference-table");
-        render_table(&table, &get("figures"));
+        render_table(&table, &rows_of_json(&get("figures")));
         let _ = into.append_child(&caption);
         if let Ok(scroll) = element(&doc, "div", "bench-scroll", "") {
             let _ = scroll.append_child(&table);

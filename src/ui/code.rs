@@ -52,13 +52,13 @@ pub fn pool_listing(mode: Mode, racy: bool) -> Listing {
         Mode::Sequential => (protocol.to_vec(), "src/protocol.rs (one worker)"),
         Mode::Processes => (
             [&[region!("pool-start-processes")][..], &protocol].concat(),
-            "src/models/pool.rs, src/protocol.rs",
+            "src/models/pool/processes.rs, src/protocol.rs",
         ),
         Mode::Threads | Mode::ThreadsGil => (
             [&[region!("pool-start-threads")][..], &protocol].concat(),
-            "src/models/pool.rs, src/protocol.rs",
+            "src/models/pool/start.rs, src/protocol.rs",
         ),
-        Mode::Rayon => (vec![region!("pool-rayon")], "src/models/pool.rs"),
+        Mode::Rayon => (vec![region!("pool-rayon")], "src/models/pool/rayon.rs"),
     };
     Listing {
         python,

@@ -21,9 +21,10 @@ use std::time::Instant;
 use serde_json::{Map, Value};
 use spinlab::bench::{
     Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Sizes, Split, Verdict, figures_json,
-    markdown_table, string,
+    markdown_table,
 };
 use spinlab::primes::{BOOK_PRIME, NUMBERS};
+use spinlab::report::json_string;
 
 use crate::{
     CHROMIUM, Result, apt_install, build, can_apt, cargo, ensure_chromium, ensure_node_packages,
@@ -167,13 +168,13 @@ pub fn bench(quick: bool) -> Result<()> {
     ];
     let results = format!(
         "{{\"date\":{},\"command\":{},\"quick\":{quick},\"seconds\":{:.0},\"machine\":{},\"versions\":{{{}}},\"figures\":{},\"measurements\":{}}}\n",
-        string(&date),
-        string(command),
+        json_string(&date),
+        json_string(command),
         t0.elapsed().as_secs_f64(),
         machine.to_json(),
         versions
             .iter()
-            .map(|(k, v)| format!("{}:{}", string(k), string(v)))
+            .map(|(k, v)| format!("{}:{}", json_string(k), json_string(v)))
             .collect::<Vec<_>>()
             .join(","),
         figures_json(&figures),
@@ -589,10 +590,10 @@ impl Machine {
     fn to_json(&self) -> String {
         format!(
             "{{\"cpu\":{},\"cores\":{},\"memoryGiB\":{:.1},\"os\":{}}}",
-            string(&self.cpu),
+            json_string(&self.cpu),
             self.cores,
             self.memory_gib,
-            string(&self.os)
+            json_string(&self.os)
         )
     }
 }

@@ -2,12 +2,11 @@
 //! timeline as results arrive, the run's last lines (`crate::runlog`) and
 //! its report; and `cancelPool`, which stops it.
 
-use std::future::poll_fn;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use futures_channel::oneshot;
+use futures_util::StreamExt;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
@@ -149,12 +148,7 @@ pub(super) async fn pool_run(
     let mut racy_ended_at = None;
     let mut late: Vec<u64> = Vec::new();
     // A panicked thread never says done: stop waiting, and say why.
-    while let Some(message) = match crate::runtime::panics::guarded(
-        since,
-        poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut messages), cx)),
-    )
-    .await
-    {
+    while let Some(message) = match crate::runtime::panics::guarded(since, messages.next()).await {
         Ok(message) => message,
         Err(reason) => {
             drop(redraw);

@@ -1,0 +1,48 @@
+//! The workers of `sequential`, `threads` and `threads-gil`: threads of this
+//! page's memory, sharing the job queue and the cancel flag.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use futures_channel::mpsc;
+
+use super::run::die_if_armed;
+use crate::clock::{epoch_ms, now_seconds};
+use crate::protocol::{Gil, Job, JobQueue, Message, check_cancellable, check_under_gil, worker};
+
+/// The book's `worker` on a thread of this page's memory.
+pub(super) fn pool_worker(
+    id: usize,
+    jobs: Arc<JobQueue>,
+    taken: Arc<AtomicUsize>,
+    cancel: Arc<AtomicBool>,
+    gil: Option<Arc<Gil>>,
+    tx: mpsc::UnboundedSender<Message>,
+) -> impl FnOnce() + Send + 'static {
+    move || {
+        let _ = tx.unbounded_send(Message::Started {
+            worker: id,
+            at_ms: epoch_ms(),
+        });
+        let cancelled = || cancel.load(Ordering::Relaxed);
+        worker(
+            id,
+            || {
+                let job = jobs.get();
+                if let Job::Check(_) = job {
+                    taken.fetch_add(1, Ordering::SeqCst);
+                }
+                job
+            },
+            |n| match &gil {
+                Some(gil) => check_under_gil(n, gil, &cancel, now_seconds),
+                None => check_cancellable(n, &cancelled, now_seconds),
+            },
+            epoch_ms,
+            |message| {
+                let _ = tx.unbounded_send(message);
+                die_if_armed(&message);
+            },
+        );
+    }
+}

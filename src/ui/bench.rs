@@ -13,8 +13,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
 
-use super::context::Context;
-use super::dom::{Options, Output, element, find, publish};
+use super::context::Panel;
+use super::dom::{Options, Output, element, find, on_click, publish};
 use crate::bench::{
     Figure, Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Sizes, Split, figures_value,
 };
@@ -29,21 +29,8 @@ use crate::runtime::js_error_message;
 use crate::runtime::steps::next_paint;
 use crate::spinner::{Model, NapVia};
 
-/// The bench panel with the page's context: what its runs and
-/// buttons are handed (it reads the context's pool and calibration as its
-/// own fields).
-pub struct BenchLab {
-    pub ctx: Rc<Context>,
-    pub bench: BenchView,
-}
-
-impl std::ops::Deref for BenchLab {
-    type Target = Context;
-
-    fn deref(&self) -> &Context {
-        &self.ctx
-    }
-}
+/// The bench panel with the page's context.
+pub type BenchLab = Panel<BenchView>;
 
 /// Tiny jobs for the queue figure: numbers below 1000, so that the queue,
 /// not the checking, is what is timed.
@@ -116,28 +103,20 @@ impl BenchView {
     }
 
     pub fn wire(&self, app: &Rc<BenchLab>) {
-        let on_run = {
-            let app = Rc::clone(app);
-            Closure::<dyn FnMut()>::new(move || {
-                let app = Rc::clone(&app);
-                let quick = app.bench.quick.checked();
-                spawn_local(async move {
-                    let _ = run_bench(&app, quick).await;
-                });
-            })
-        };
-        self.run_button
-            .set_onclick(Some(on_run.as_ref().unchecked_ref()));
-        on_run.forget(); // the page lives as long as the button
+        let app = Rc::clone(app);
+        on_click(&self.run_button, move || {
+            let app = Rc::clone(&app);
+            let quick = app.view.quick.checked();
+            spawn_local(async move {
+                let _ = run_bench(&app, quick).await;
+            });
+        });
         let stop = Rc::clone(&self.stop);
         let output = self.output.clone();
-        let on_stop = Closure::<dyn FnMut()>::new(move || {
+        on_click(&self.stop_button, move || {
             stop.set(true);
             output.say("Stopping after the run in progress…", "running");
         });
-        self.stop_button
-            .set_onclick(Some(on_stop.as_ref().unchecked_ref()));
-        on_stop.forget();
         spawn_local(show_reference(self.reference.clone()));
     }
 
@@ -209,7 +188,7 @@ where
 {
     let mut kept = Vec::with_capacity(plan.runs);
     for run in 0..=plan.runs {
-        if app.bench.stop.get() {
+        if app.view.stop.get() {
             return Err(STOPPED.into());
         }
         let label = if run == 0 {
@@ -217,7 +196,7 @@ where
         } else {
             format!("{what}: run {run} of {}", plan.runs)
         };
-        app.bench.set_progress(plan.done, plan.total, &label);
+        app.view.set_progress(plan.done, plan.total, &label);
         let value = sample().await?;
         if run > 0 {
             kept.push(value);
@@ -236,13 +215,13 @@ pub async fn run_bench(app: &Rc<BenchLab>, quick: bool) -> Result<JsValue, Strin
         Err(busy) => Err(busy),
     };
     if let Err(message) = &outcome {
-        app.bench.output.say(message, "error");
+        app.view.output.say(message, "error");
     }
     outcome
 }
 
 async fn bench(app: &Rc<BenchLab>, quick: bool) -> Result<JsValue, String> {
-    let view = &app.bench;
+    let view = &app.view;
     let pool = app
         .pool
         .as_ref()

@@ -3,6 +3,7 @@
 //! listens when a run begins and ends.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use crate::primes::Calibration;
 use crate::runtime::pool::Pool;
@@ -88,5 +89,20 @@ impl Drop for Running<'_> {
         // `debugPanic("next-worker")` arms the next run only.
         crate::runtime::panics::disarm();
         self.0.set_running(false);
+    }
+}
+
+/// A panel's view with the page's context: what its runs and buttons are
+/// handed (the context's pool and calibration read as its own fields).
+pub struct Panel<V> {
+    pub ctx: Rc<Context>,
+    pub view: V,
+}
+
+impl<V> std::ops::Deref for Panel<V> {
+    type Target = Context;
+
+    fn deref(&self) -> &Context {
+        &self.ctx
     }
 }

@@ -23,6 +23,14 @@ pub fn find(doc: &Document, selector: &str) -> Result<Element, JsValue> {
         .ok_or_else(|| JsValue::from_str(&format!("the page lacks {selector}")))
 }
 
+/// The page's one way to wire a click: `f` runs on every click of
+/// `button` (the handler lives as long as the page, as the button does).
+pub fn on_click(button: &web_sys::HtmlElement, f: impl FnMut() + 'static) {
+    let handler = Closure::<dyn FnMut()>::new(f);
+    button.set_onclick(Some(handler.as_ref().unchecked_ref()));
+    handler.forget();
+}
+
 /// A report as the JS object `window.spinlab` resolves with: the one
 /// conversion of the page's reports (see [`crate::report`]).
 pub fn to_js(value: &Value) -> JsValue {

@@ -42,13 +42,13 @@ pub fn apply(spinner: &SpinnerLab, pool: &PoolLab, doc: &Document) -> Result<(),
     if pairs.is_empty() {
         return Ok(());
     }
-    let (mut link, problems) = parse_link(&pairs, pool.pool_lab.max_workers());
+    let (mut link, problems) = parse_link(&pairs, pool.view.max_workers());
     link.lab = link
         .lab
         .or(link.mode.map(|_| Lab::Pool))
         .or(link.model.map(|_| Lab::Spinner));
-    let model_button = spinner.lab.apply_link(&link);
-    let mode_button = pool.pool_lab.apply_link(&link);
+    let model_button = spinner.view.apply_link(&link);
+    let mode_button = pool.view.apply_link(&link);
     if !problems.is_empty() {
         show_problems(doc, &problems)?;
     }
@@ -126,8 +126,8 @@ pub fn listen(spinner: &Rc<SpinnerLab>, pool: &Rc<PoolLab>, doc: &Document) -> R
                     }
                 }
                 let calibrated = spinner.calibration.as_ref().ok().map(|c| c.prime);
-                spinner.lab.read_link(link, calibrated);
-                pool.pool_lab.read_link(link);
+                spinner.view.read_link(link, calibrated);
+                pool.view.read_link(link);
                 write(link);
             });
         });

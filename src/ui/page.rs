@@ -15,7 +15,9 @@ use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
 
 use super::bench::{BenchLab, BenchView, bench_options, run_bench};
 use super::context::Context;
-use super::dom::{Options, Output, element, find, key_option, number_option, publish, set_status};
+use super::dom::{
+    Options, Output, element, find, key_option, number_option, on_click, publish, set_status,
+};
 use super::pool_lab::options::{pool_options, split_options, stop_option, sweep_options};
 use super::pool_lab::run::{cancel_pool, run_pool};
 use super::pool_lab::sweep::{run_split, run_sweep};
@@ -170,15 +172,15 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         smoke: SmokeView::render(&doc)?,
         spinner: Rc::new(SpinnerLab {
             ctx: Rc::clone(&ctx),
-            lab: LabView::render(&doc, has_pool)?,
+            view: LabView::render(&doc, has_pool)?,
         }),
         pool_lab: Rc::new(PoolLab {
             ctx: Rc::clone(&ctx),
-            pool_lab: PoolView::render(&doc, (hardware_concurrency as usize).max(2))?,
+            view: PoolView::render(&doc, (hardware_concurrency as usize).max(2))?,
         }),
         bench: Rc::new(BenchLab {
             ctx: Rc::clone(&ctx),
-            bench: BenchView::render(&doc)?,
+            view: BenchView::render(&doc)?,
         }),
         ctx,
     });
@@ -187,17 +189,17 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         let page = Rc::clone(&app);
         app.ctx.on_running(move |running, pool| {
             page.smoke.set_running(running, pool);
-            page.spinner.lab.set_running(running, pool);
-            page.pool_lab.pool_lab.set_running(running, pool);
-            page.bench.bench.set_running(running, pool);
+            page.spinner.view.set_running(running, pool);
+            page.pool_lab.view.set_running(running, pool);
+            page.bench.view.set_running(running, pool);
         });
     }
     app.smoke.wire(&app)?;
-    app.spinner.lab.wire(&app.spinner);
-    app.pool_lab.pool_lab.wire(&app.pool_lab);
-    app.bench.bench.wire(&app.bench);
+    app.spinner.view.wire(&app.spinner);
+    app.pool_lab.view.wire(&app.pool_lab);
+    app.bench.view.wire(&app.bench);
     install_shortcuts(&doc);
-    app.spinner.lab.show_calibration(&app.spinner);
+    app.spinner.view.show_calibration(&app.spinner);
     LabView::measure_timer_clamp(&app.spinner);
     app.ctx.set_running(false);
     install_api(&window, &app, &caps)?;
@@ -309,7 +311,7 @@ fn offer_isolation_shim(doc: &Document) -> Result<(), JsValue> {
     )?
     .unchecked_into();
     button.set_attribute("data-role", "isolation-shim")?;
-    let on_click = Closure::<dyn FnMut()>::new(move || {
+    on_click(&button, move || {
         spawn_local(async {
             if let Err(e) = install_isolation_shim().await {
                 set_status(&format!(
@@ -319,8 +321,6 @@ fn offer_isolation_shim(doc: &Document) -> Result<(), JsValue> {
             }
         });
     });
-    button.set_onclick(Some(on_click.as_ref().unchecked_ref()));
-    on_click.forget(); // lives as long as the page
     offer.append_child(&button)?;
     section.append_child(&offer)?;
     Ok(())
@@ -433,7 +433,7 @@ impl SmokeView {
         for (place, button) in &self.buttons {
             let app = Rc::clone(app);
             let place = *place;
-            let on_click = Closure::<dyn FnMut()>::new(move || {
+            on_click(button, move || {
                 let app = Rc::clone(&app);
                 let text = app.smoke.input.value();
                 // The outcome, error included, is already on the page.
@@ -441,9 +441,6 @@ impl SmokeView {
                     let _ = run_smoke(&app, place, &text).await;
                 });
             });
-            button.set_onclick(Some(on_click.as_ref().unchecked_ref()));
-            // The page lives as long as the buttons: the handler may too.
-            on_click.forget();
         }
         if app.pool.is_none() {
             for (place, button) in &self.buttons {
@@ -553,34 +550,31 @@ fn install_api(
         run_smoke(&app, place, &text).await
     });
     let run_spinner_fn = promise_fn(app, |app, options| async move {
-        let request = spinner_options(&options).inspect_err(|m| app.spinner.lab.output_error(m))?;
+        let request =
+            spinner_options(&options).inspect_err(|m| app.spinner.view.output_error(m))?;
         run_spinner(&app.spinner, request).await
     });
     let run_pool_fn = promise_fn(app, |app, options| async move {
-        let request = pool_options(
-            &options,
-            app.pool_lab.pool_lab.max_workers(),
-            &app.calibration,
-        )
-        .inspect_err(|m| app.pool_lab.pool_lab.output_error(m))?;
+        let request = pool_options(&options, app.pool_lab.view.max_workers(), &app.calibration)
+            .inspect_err(|m| app.pool_lab.view.output_error(m))?;
         run_pool(&app.pool_lab, request).await
     });
     let cancel_pool_fn = promise_fn(app, |app, policy| async move {
-        let policy = stop_option(&policy).inspect_err(|m| app.pool_lab.pool_lab.output_error(m))?;
+        let policy = stop_option(&policy).inspect_err(|m| app.pool_lab.view.output_error(m))?;
         cancel_pool(&app.pool_lab, policy).await
     });
     let run_sweep_fn = promise_fn(app, |app, options| async move {
-        let (mode, to, rounds) = sweep_options(&options, app.pool_lab.pool_lab.max_workers())
-            .inspect_err(|m| app.pool_lab.pool_lab.output_error(m))?;
+        let (mode, to, rounds) = sweep_options(&options, app.pool_lab.view.max_workers())
+            .inspect_err(|m| app.pool_lab.view.output_error(m))?;
         run_sweep(&app.pool_lab, mode, to, rounds).await
     });
     let run_split_fn = promise_fn(app, |app, options| async move {
         let (n, parts) =
-            split_options(&options).inspect_err(|m| app.pool_lab.pool_lab.output_error(m))?;
+            split_options(&options).inspect_err(|m| app.pool_lab.view.output_error(m))?;
         run_split(&app.pool_lab, n, parts).await
     });
     let run_bench_fn = promise_fn(app, |app, options| async move {
-        let quick = bench_options(&options).inspect_err(|m| app.bench.bench.output_error(m))?;
+        let quick = bench_options(&options).inspect_err(|m| app.bench.view.output_error(m))?;
         run_bench(&app.bench, quick).await
     });
     // Test-only: forces a panic in a worker, to prove it is reported, not hung on.
@@ -599,7 +593,7 @@ fn install_api(
             ("liveProcesses", (processes as u32).into()),
             ("readyMs", READY_MS.get().into()),
             ("idleThreads", (IDLE_THREADS.get() as u32).into()),
-            ("pool", stats_app.pool_lab.pool_lab.snapshot()),
+            ("pool", stats_app.pool_lab.view.snapshot()),
             ("runsStarted", stats_app.runs_started().into()),
         ])
         .into()

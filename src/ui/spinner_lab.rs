@@ -12,8 +12,10 @@ use web_sys::{
 };
 
 use super::code::{self, CodePanel};
-use super::context::Context;
-use super::dom::{Options, Output, describe, element, find, key_option, number_option, publish};
+use super::context::Panel;
+use super::dom::{
+    Options, Output, describe, element, find, key_option, number_option, on_click, publish,
+};
 use crate::link::{Link, SlowKind};
 use crate::models::{NapPlan, Outcome, Slow, coroutine, process, thread};
 use crate::primes::{BOOK_PRIME, parse_number, slow_check_note};
@@ -27,21 +29,8 @@ use crate::spinner::{
     spinner_object, spinner_object_note,
 };
 
-/// The lab panel with the page's context: what its runs and
-/// buttons are handed (it reads the context's pool and calibration as its
-/// own fields).
-pub struct SpinnerLab {
-    pub ctx: Rc<Context>,
-    pub lab: LabView,
-}
-
-impl std::ops::Deref for SpinnerLab {
-    type Target = Context;
-
-    fn deref(&self) -> &Context {
-        &self.ctx
-    }
-}
+/// The lab panel with the page's context.
+pub type SpinnerLab = Panel<LabView>;
 
 /// What to run: `spinlab.runSpinner`'s options, checked.
 pub struct SpinnerRequest {
@@ -350,8 +339,8 @@ impl LabView {
         let app = Rc::clone(app);
         spawn_local(async move {
             let ms = coroutine::nested_timer_ms().await;
-            app.lab.nested_timer_ms.set(Some(ms));
-            app.lab.show_calibration(&app);
+            app.view.nested_timer_ms.set(Some(ms));
+            app.view.show_calibration(&app);
         });
     }
 
@@ -388,7 +377,7 @@ impl LabView {
         for (model, button) in &self.models {
             let (app, model) = (Rc::clone(app), *model);
             on_click(button, move || {
-                let request = app.lab.request_from_controls(model);
+                let request = app.view.request_from_controls(model);
                 let app = Rc::clone(&app);
                 spawn_local(async move {
                     // The outcome, error included, is already on the page.
@@ -404,8 +393,8 @@ impl LabView {
                     ("calibrated", Ok(c)) => c.prime,
                     _ => BOOK_PRIME,
                 };
-                app.lab.number.set_value(&value.to_string());
-                app.lab.slow_prime.set_checked(true);
+                app.view.number.set_value(&value.to_string());
+                app.view.slow_prime.set_checked(true);
             });
         }
     }
@@ -481,13 +470,6 @@ impl LabView {
             }
         }
     }
-}
-
-fn on_click(button: &HtmlButtonElement, f: impl FnMut() + 'static) {
-    let handler = Closure::<dyn FnMut()>::new(f);
-    button.set_onclick(Some(handler.as_ref().unchecked_ref()));
-    // The page lives as long as its buttons; so may their handlers.
-    handler.forget();
 }
 
 /// Reads `{ model, slow, n, nap: { every, via }, offload }`.
@@ -586,13 +568,13 @@ pub fn spinner_options(options: &JsValue) -> Result<SpinnerRequest, String> {
 pub async fn run_spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, String> {
     let outcome = spinner(app, request).await;
     if let Err(message) = &outcome {
-        app.lab.output.say(message, "error");
+        app.view.output.say(message, "error");
     }
     outcome
 }
 
 async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, String> {
-    let lab = &app.lab;
+    let lab = &app.view;
     let model = request.model;
     let offload = request.offload;
     let needs_threads = model.needs_threads(offload);

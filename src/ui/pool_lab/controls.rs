@@ -6,7 +6,6 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::HtmlButtonElement;
 
 use super::options::{PoolRequest, calibrated_numbers, check_request, reader_sleep_ms};
 use super::run::{cancel_pool, run_pool};
@@ -14,6 +13,7 @@ use super::sweep::{run_split, run_sweep};
 use super::{PoolLab, PoolView};
 use crate::primes::{Calibration, NUMBERS, parse_number_list};
 use crate::protocol::Mode;
+use crate::ui::dom::on_click;
 
 impl PoolView {
     pub fn wire(&self, app: &Rc<PoolLab>) {
@@ -22,11 +22,11 @@ impl PoolView {
             on_click(button, move || {
                 let app = Rc::clone(&app);
                 spawn_local(async move {
-                    let request = app.pool_lab.request_from_controls(mode, &app.calibration);
+                    let request = app.view.request_from_controls(mode, &app.calibration);
                     let _ = match request {
                         Ok(request) => run_pool(&app, request).await,
                         Err(message) => {
-                            app.pool_lab.output.say(&message, "error");
+                            app.view.output.say(&message, "error");
                             Err(message)
                         }
                     };
@@ -46,9 +46,9 @@ impl PoolView {
             let app = Rc::clone(app);
             on_click(&self.sweep_button, move || {
                 let app = Rc::clone(&app);
-                let mode = Mode::parse(&app.pool_lab.sweep_mode.value()).unwrap_or(Mode::Processes);
-                let to = app.pool_lab.sweep_to.value().parse().unwrap_or(1);
-                let rounds = app.pool_lab.sweep_rounds.value().parse().unwrap_or(1);
+                let mode = Mode::parse(&app.view.sweep_mode.value()).unwrap_or(Mode::Processes);
+                let to = app.view.sweep_to.value().parse().unwrap_or(1);
+                let rounds = app.view.sweep_rounds.value().parse().unwrap_or(1);
                 spawn_local(async move {
                     let _ = run_sweep(&app, mode, to, rounds).await;
                 });
@@ -103,10 +103,4 @@ impl PoolView {
             race_delay_ms,
         )
     }
-}
-
-fn on_click(button: &HtmlButtonElement, f: impl FnMut() + 'static) {
-    let handler = Closure::<dyn FnMut()>::new(f);
-    button.set_onclick(Some(handler.as_ref().unchecked_ref()));
-    handler.forget();
 }

@@ -14,7 +14,6 @@ pub mod run;
 pub mod sweep;
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 
 use futures_channel::oneshot;
 use wasm_bindgen::JsCast;
@@ -27,7 +26,7 @@ use web_sys::{
 use self::options::SWEEP_MAX;
 use self::plots::{Timeline, draw_timeline};
 use super::code::{self, CodePanel};
-use super::context::Context;
+use super::context::Panel;
 use super::dom::{Output, element, find};
 use crate::link::{Link, Workload};
 use crate::models::pool;
@@ -35,21 +34,8 @@ use crate::primes::parse_number_list;
 use crate::protocol::{Mode, StopPolicy};
 use crate::runtime::object;
 
-/// The pool lab panel with the page's context: what its runs and
-/// buttons are handed (it reads the context's pool and calibration as its
-/// own fields).
-pub struct PoolLab {
-    pub ctx: Rc<Context>,
-    pub pool_lab: PoolView,
-}
-
-impl std::ops::Deref for PoolLab {
-    type Target = Context;
-
-    fn deref(&self) -> &Context {
-        &self.ctx
-    }
-}
+/// The pool lab panel with the page's context.
+pub type PoolLab = Panel<PoolView>;
 
 /// A run in progress, reachable by `cancelPool`.
 struct Active {

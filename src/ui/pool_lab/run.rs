@@ -35,7 +35,7 @@ pub(super) async fn exclusive(
         Err(busy) => Err(busy),
     };
     if let Err(message) = &outcome {
-        app.pool_lab.output.say(message, "error");
+        app.view.output.say(message, "error");
     }
     outcome
 }
@@ -50,7 +50,7 @@ pub(super) async fn pool_run(
     app: &Rc<PoolLab>,
     request: PoolRequest,
 ) -> Result<PoolReport, String> {
-    let view = &app.pool_lab;
+    let view = &app.view;
     let PoolRequest {
         mode,
         workers,
@@ -136,8 +136,8 @@ pub(super) async fn pool_run(
     let redraw = {
         let app = Rc::clone(app);
         gloo_timers::callback::Interval::new(100, move || {
-            app.pool_lab.timeline.borrow_mut().live_until = Some(epoch_ms() - started_at);
-            app.pool_lab.draw_timeline();
+            app.view.timeline.borrow_mut().live_until = Some(epoch_ms() - started_at);
+            app.view.draw_timeline();
         })
     };
 
@@ -423,7 +423,7 @@ fn slow_run_note(rows: &[Row], calibration: &Result<Calibration, String>) -> Opt
 
 /// `spinlab.cancelPool(policy)`: stops the run, resolves once it has stopped.
 pub async fn cancel_pool(app: &PoolLab, policy: StopPolicy) -> Result<JsValue, String> {
-    let view = &app.pool_lab;
+    let view = &app.view;
     let (note, finished) = {
         let mut active = view.active.borrow_mut();
         let Some(active) = active.as_mut() else {

@@ -29,7 +29,7 @@ pub async fn run_sweep(
     rounds: usize,
 ) -> Result<JsValue, String> {
     let outcome = exclusive(app, sweep(app, mode, to, rounds)).await;
-    app.pool_lab.sweep_at.set(None);
+    app.view.sweep_at.set(None);
     outcome
 }
 
@@ -65,7 +65,7 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
             "a sweep takes 1..{SWEEP_ROUNDS_MAX} rounds, not {rounds}"
         ));
     }
-    let view = &app.pool_lab;
+    let view = &app.view;
     let runs = rounds * (to + 1);
     let mut sequential: Vec<f64> = Vec::new();
     let mut totals: Vec<(usize, Vec<f64>)> = (1..=to).map(|w| (w, Vec::new())).collect();
@@ -179,7 +179,7 @@ async fn split(
     n: Option<String>,
     parts: Option<usize>,
 ) -> Result<JsValue, String> {
-    let view = &app.pool_lab;
+    let view = &app.view;
     let pool = app
         .pool
         .as_ref()

@@ -286,7 +286,7 @@ mod tests {
         );
         let expected = [
             "This link's lab=\"kitchen\": not a lab: one of smoke, spinner, pool or bench. Ignored.",
-            "This link's model=\"fork\": not a spinner model: one of thread, process, coroutine, coroutine-nap or coroutine-offload. Ignored.",
+            "This link's model=\"fork\": not a spinner model: one of thread, thread-gil, process, coroutine, coroutine-nap or coroutine-offload. Ignored.",
             "This link's slow=\"fast\": slow() is \"sleep\" or \"prime\". Ignored.",
             "This link's n=\"-7\": \"-7\" is negative: spinlab checks whole numbers from 0 to 18446744073709551615. Ignored.",
             "This link's mode=\"gevent\": not a pool mode: one of sequential, processes, threads, threads-gil or rayon. Ignored.",

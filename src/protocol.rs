@@ -197,17 +197,28 @@ pub fn early_loop_ends(message: &Message, jobs_empty: impl FnOnce() -> bool) -> 
 /// CPython's switch interval (`sys.getswitchinterval()`): 5 ms.
 pub const SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 
+/// The switch intervals the page offers (`sys.setswitchinterval`), in ms.
+pub const SWITCH_INTERVAL_MS: std::ops::RangeInclusive<f64> = 0.5..=200.0;
+
 /// A simulated GIL, after CPython's: one thread runs Python-like work at a
 /// time. A thread that wants it waits up to the switch interval; if it still
 /// has not got it, it asks the holder to drop it, and the holder does at its
 /// next check (CPython checks between bytecodes). The holder then waits until
 /// another thread has taken it (CPython's forced switching).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Gil {
     state: Mutex<GilState>,
     changed: Condvar,
     drop_request: AtomicBool,
     switches: AtomicU64,
+    interval: Duration,
+}
+
+impl Default for Gil {
+    /// CPython's default: [`SWITCH_INTERVAL`].
+    fn default() -> Gil {
+        Gil::with_interval(SWITCH_INTERVAL)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -218,12 +229,28 @@ struct GilState {
 }
 
 impl Gil {
+    /// A GIL with `sys.setswitchinterval(interval)`.
+    pub fn with_interval(interval: Duration) -> Gil {
+        Gil {
+            state: Mutex::default(),
+            changed: Condvar::new(),
+            drop_request: AtomicBool::new(false),
+            switches: AtomicU64::new(0),
+            interval,
+        }
+    }
+
+    /// The switch interval: how long a thread waits before asking.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
     pub fn acquire(&self) {
         let mut state = self.state.lock().expect("gil lock");
         while state.held {
             let (next, timeout) = self
                 .changed
-                .wait_timeout(state, SWITCH_INTERVAL)
+                .wait_timeout(state, self.interval)
                 .expect("gil lock");
             state = next;
             if timeout.timed_out() && state.held {
@@ -846,7 +873,53 @@ mod tests {
 
     #[test]
     fn the_gil_hands_over_only_after_the_switch_interval() {
-        let gil = Arc::new(Gil::default());
+        handed_over_after(Gil::default(), SWITCH_INTERVAL);
+    }
+
+    /// `sys.setswitchinterval`: a longer interval makes the waiter wait longer.
+    #[test]
+    fn a_longer_switch_interval_makes_the_waiter_wait_longer() {
+        let interval = Duration::from_millis(40);
+        handed_over_after(Gil::with_interval(interval), interval);
+    }
+
+    /// However threads ask and hand over, one holds the GIL at a time.
+    #[test]
+    fn the_gil_never_lets_two_threads_run_at_once() {
+        use std::sync::atomic::AtomicUsize;
+        let gil = Arc::new(Gil::with_interval(Duration::from_micros(500)));
+        let inside = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                let (gil, inside) = (Arc::clone(&gil), Arc::clone(&inside));
+                thread::spawn(move || {
+                    for _ in 0..20 {
+                        gil.acquire();
+                        assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0, "two holders");
+                        // Python-like work with eval-breaker checks, longer than the
+                        // interval, so that waiters ask the holder to hand over.
+                        let until = Instant::now() + Duration::from_millis(2);
+                        while Instant::now() < until {
+                            inside.fetch_sub(1, Ordering::SeqCst);
+                            gil.check_switch();
+                            assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0, "two holders");
+                        }
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                        gil.release();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            join_within(t, "a thread to do its 20 turns");
+        }
+        assert!(gil.switches() > 0, "the threads were made to hand over");
+    }
+
+    /// One forced handover, no sooner than `interval` after the waiter asked.
+    fn handed_over_after(gil: Gil, interval: Duration) {
+        assert_eq!(gil.interval(), interval);
+        let gil = Arc::new(gil);
         // The holder computes and checks for requests, as the eval loop
         // does, and never releases on its own, until it has been made to
         // hand over once. Its guard lets go on every way out.
@@ -881,8 +954,8 @@ mod tests {
         join_within(holder, "the holder to take the GIL back and end");
         assert_eq!(gil.switches(), 1, "the holder was asked to switch once");
         assert!(
-            waited >= SWITCH_INTERVAL,
-            "handed over after {waited:?}, before the switch interval"
+            waited >= interval,
+            "handed over after {waited:?}, before the switch interval {interval:?}"
         );
         assert_free(&gil, "after the holder ended");
     }

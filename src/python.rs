@@ -96,8 +96,9 @@ if __name__ == '__main__':
 /// The file a spinner run's listing is saved as, after the book's names.
 pub fn spinner_file(model: Model, prime: bool, offload: Offload) -> &'static str {
     match (model, prime, offload) {
-        (Model::Thread, false, _) => "spinner_thread.py",
-        (Model::Thread, true, _) => "spinner_prime_thread.py",
+        // CPython always has its GIL: the thread models run one program.
+        (Model::Thread | Model::ThreadGil, false, _) => "spinner_thread.py",
+        (Model::Thread | Model::ThreadGil, true, _) => "spinner_prime_thread.py",
         (Model::Process, false, _) => "spinner_proc.py",
         (Model::Process, true, _) => "spinner_prime_proc.py",
         (Model::Coroutine | Model::CoroutineNap, false, _) => "spinner_async.py",
@@ -187,10 +188,10 @@ async def is_prime(n: int) -> bool:
 /// `slow()` for a spinner program.
 fn spinner_slow(model: Model, prime: bool, offload: Offload) -> &'static str {
     match (model, prime, offload) {
-        (Model::Thread | Model::Process, false, _) => {
+        (Model::Thread | Model::ThreadGil | Model::Process, false, _) => {
             "def slow() -> int:\n    time.sleep(SECONDS)\n    return 42\n"
         }
-        (Model::Thread | Model::Process, true, _) => {
+        (Model::Thread | Model::ThreadGil | Model::Process, true, _) => {
             "def slow() -> bool:\n    return is_prime(N)\n"
         }
         (Model::Coroutine | Model::CoroutineNap, false, _) => {
@@ -226,8 +227,12 @@ fn spinner_slow(model: Model, prime: bool, offload: Offload) -> &'static str {
 /// Where the spinner program comes from, for its docstring.
 fn spinner_after(model: Model, prime: bool, offload: Offload) -> &'static str {
     match (model, prime, offload) {
-        (Model::Thread, false, _) => "after the book's spinner_thread.py (chapter 19)",
-        (Model::Thread, true, _) => "after the book's spinner_prime_thread.py (chapter 19)",
+        (Model::Thread | Model::ThreadGil, false, _) => {
+            "after the book's spinner_thread.py (chapter 19)"
+        }
+        (Model::Thread | Model::ThreadGil, true, _) => {
+            "after the book's spinner_prime_thread.py (chapter 19)"
+        }
         (Model::Process, false, _) => "after the book's spinner_proc.py (chapter 19)",
         (Model::Process, true, _) => "after the book's spinner_proc.py, with is_prime (chapter 19)",
         (Model::Coroutine | Model::CoroutineNap, false, _) => {
@@ -255,7 +260,7 @@ fn spinner_after(model: Model, prime: bool, offload: Offload) -> &'static str {
 /// `python3 FILE [N]` (checking a number; default the book's).
 pub fn spinner_program(model: Model, prime: bool, offload: Offload) -> Program {
     let file = spinner_file(model, prime, offload);
-    let coroutine = !matches!(model, Model::Thread | Model::Process);
+    let coroutine = !matches!(model, Model::Thread | Model::ThreadGil | Model::Process);
     let mut imports = vec!["import itertools", "import sys"];
     if coroutine {
         imports.insert(0, "import asyncio");
@@ -268,7 +273,7 @@ pub fn spinner_program(model: Model, prime: bool, offload: Offload) -> Program {
         imports.insert(2, "import math");
     }
     match model {
-        Model::Thread => imports.push("from threading import Event, Thread"),
+        Model::Thread | Model::ThreadGil => imports.push("from threading import Event, Thread"),
         Model::Process => {
             imports.push("from multiprocessing import Event, Process");
             imports.push("from multiprocessing import synchronize");
@@ -294,12 +299,12 @@ pub fn spinner_program(model: Model, prime: bool, offload: Offload) -> Program {
     };
     let result = if prime { "bool" } else { "int" };
     let spin = match model {
-        Model::Thread => SPIN_WAITING.replace("{EVENT}", "Event"),
+        Model::Thread | Model::ThreadGil => SPIN_WAITING.replace("{EVENT}", "Event"),
         Model::Process => SPIN_WAITING.replace("{EVENT}", "synchronize.Event"),
         _ => SPIN_ASYNC.to_string(),
     };
     let supervisor = match model {
-        Model::Thread => SUPERVISOR_WAITING.replace("{UNIT}", "Thread"),
+        Model::Thread | Model::ThreadGil => SUPERVISOR_WAITING.replace("{UNIT}", "Thread"),
         Model::Process => SUPERVISOR_WAITING.replace("{UNIT}", "Process"),
         _ => SUPERVISOR_ASYNC.to_string(),
     }
@@ -866,7 +871,7 @@ mod tests {
                         line_of(&p.runnable(), "async def spin").unwrap_or(0)
                     );
                     // A fresh CPython's first unit: Thread-1, Process-1, Task-2.
-                    let id = if matches!(model, Model::Thread | Model::Process) {
+                    let id = if matches!(model, Model::Thread | Model::ThreadGil | Model::Process) {
                         1
                     } else {
                         2

@@ -210,7 +210,18 @@ pub struct SpinnerReport {
     /// `coroutine-offload`'s `"thread"` or `"process"`.
     pub offload: Option<&'static str>,
     pub monitor_ticks: u32,
+    /// `thread-gil`'s turns.
+    pub gil: Option<GilReport>,
     pub lines: Lines,
+}
+
+/// What the Thread + GIL spinner measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GilReport {
+    pub handovers: u64,
+    pub lateness_median_ms: f64,
+    pub lateness_max_ms: f64,
+    pub switch_interval_ms: f64,
 }
 
 impl From<SpinnerReport> for Value {
@@ -239,6 +250,23 @@ impl From<SpinnerReport> for Value {
             ),
             ("offload", r.offload.into()),
             ("monitorTicks", r.monitor_ticks.into()),
+            (
+                "gilHandovers",
+                r.gil.as_ref().map(|g| g.handovers as f64).into(),
+            ),
+            (
+                "frameLatenessMs",
+                r.gil.as_ref().map_or(Value::Null, |g| {
+                    Value::Obj(vec![
+                        ("median", g.lateness_median_ms.into()),
+                        ("max", g.lateness_max_ms.into()),
+                    ])
+                }),
+            ),
+            (
+                "switchIntervalMs",
+                r.gil.as_ref().map(|g| g.switch_interval_ms).into(),
+            ),
         ];
         fields.extend(r.lines.fields());
         Value::Obj(fields)
@@ -474,6 +502,7 @@ mod tests {
             nap: None,
             offload: None,
             monitor_ticks: 7,
+            gil: None,
             lines: Lines::default(),
         };
         let value = Value::from(report.clone());
@@ -495,6 +524,9 @@ mod tests {
                 "nap",
                 "offload",
                 "monitorTicks",
+                "gilHandovers",
+                "frameLatenessMs",
+                "switchIntervalMs",
                 "transcript",
                 "notes"
             ]
@@ -502,12 +534,24 @@ mod tests {
         assert_eq!(value.get("slow"), Some(&Value::from("sleep")));
         assert_eq!(value.get("answer"), Some(&Value::Num(42.0)));
         assert_eq!(value.get("n"), Some(&Value::Null));
+        assert_eq!(value.get("frameLatenessMs"), Some(&Value::Null));
         let checked = Value::from(SpinnerReport {
             n: Some(18_446_744_073_709_551_557),
             prime: Some(true),
             nap: Some((50_000, "yield")),
+            gil: Some(GilReport {
+                handovers: 31,
+                lateness_median_ms: 2.5,
+                lateness_max_ms: 5.5,
+                switch_interval_ms: 5.0,
+            }),
             ..report
         });
+        assert_eq!(checked.get("gilHandovers"), Some(&Value::Num(31.0)));
+        assert_eq!(
+            checked.get("frameLatenessMs").and_then(|l| l.get("max")),
+            Some(&Value::Num(5.5))
+        );
         assert_eq!(checked.get("slow"), Some(&Value::from("prime")));
         assert_eq!(checked.get("n"), Some(&Value::from("18446744073709551557")));
         assert_eq!(checked.get("answer"), Some(&Value::Null));

@@ -28,6 +28,9 @@ pub fn frames_expected(elapsed_ms: f64) -> f64 {
 pub enum Model {
     /// `threading.Thread`: a wasm thread sharing the page's memory.
     Thread,
+    /// `threading.Thread` under CPython's GIL: `spin` and `slow` as two
+    /// threads that must hold a simulated GIL to run Python code.
+    ThreadGil,
     /// `multiprocessing.Process`: a worker with its own wasm instance and memory.
     Process,
     /// `asyncio.create_task`: a Rust future on the main thread's event loop.
@@ -39,8 +42,9 @@ pub enum Model {
 }
 
 impl Model {
-    pub const ALL: [Model; 5] = [
+    pub const ALL: [Model; 6] = [
         Model::Thread,
+        Model::ThreadGil,
         Model::Process,
         Model::Coroutine,
         Model::CoroutineNap,
@@ -50,6 +54,7 @@ impl Model {
     pub fn key(self) -> &'static str {
         match self {
             Model::Thread => "thread",
+            Model::ThreadGil => "thread-gil",
             Model::Process => "process",
             Model::Coroutine => "coroutine",
             Model::CoroutineNap => "coroutine-nap",
@@ -65,7 +70,7 @@ impl Model {
     /// `offload` matters only to `coroutine-offload`.
     pub fn needs_threads(self, offload: Offload) -> bool {
         match self {
-            Model::Thread => true,
+            Model::Thread | Model::ThreadGil => true,
             Model::CoroutineOffload => offload == Offload::Thread,
             _ => false,
         }
@@ -138,7 +143,7 @@ pub const NAP_SLICE_SECS: f64 = 0.005;
 /// is here goes in a note: [`spinner_object_note`].
 pub fn spinner_object(model: Model, id: u32, parent: u32, spin_at: &str) -> String {
     match model {
-        Model::Thread => format!("<Thread(Thread-{id} (spin), initial)>"),
+        Model::Thread | Model::ThreadGil => format!("<Thread(Thread-{id} (spin), initial)>"),
         Model::Process => format!("<Process name='Process-{id}' parent={parent} initial>"),
         _ => format!("<Task pending name='Task-{id}' coro=<spin() running at {spin_at}>>"),
     }
@@ -148,6 +153,11 @@ pub fn spinner_object(model: Model, id: u32, parent: u32, spin_at: &str) -> Stri
 pub fn spinner_object_note(model: Model) -> &'static str {
     match model {
         Model::Thread => "Thread-N is a Web Worker on this page's shared WebAssembly.Memory",
+        Model::ThreadGil => {
+            "Thread-N is a Web Worker on this page's shared WebAssembly.Memory; it and the thread \
+             running slow() (a pool thread standing in for Python's main thread: the page's may \
+             not wait on a lock) take turns holding a simulated GIL"
+        }
         Model::Process => {
             "Process-N is a Web Worker with its own wasm instance and memory; parent= stands in for \
              the page's pid (a tab has none to show): a number drawn once per page load"
@@ -169,6 +179,29 @@ pub fn answer_line(prime: Option<(u64, bool)>) -> String {
         Some((n, true)) => format!("{} is prime", with_commas(n)),
         Some((n, false)) => format!("{} is not prime", with_commas(n)),
     }
+}
+
+/// The Thread + GIL spinner's frame lateness, as a histogram: how many
+/// frames were late by less than 1 ms, 1-2 ms, … (each bucket's upper bound
+/// excluded), ≥ 100 ms last.
+pub fn lateness_histogram(lateness_ms: &[f64]) -> Vec<(&'static str, usize)> {
+    const BUCKETS: [(&str, f64); 8] = [
+        ("< 1 ms", 1.0),
+        ("1-2 ms", 2.0),
+        ("2-5 ms", 5.0),
+        ("5-10 ms", 10.0),
+        ("10-20 ms", 20.0),
+        ("20-50 ms", 50.0),
+        ("50-100 ms", 100.0),
+        ("≥ 100 ms", f64::INFINITY),
+    ];
+    let mut counts: Vec<(&str, usize)> = BUCKETS.iter().map(|(label, _)| (*label, 0)).collect();
+    for &late in lateness_ms {
+        if let Some(i) = BUCKETS.iter().position(|(_, upper)| late < *upper) {
+            counts[i].1 += 1;
+        }
+    }
+    counts
 }
 
 #[cfg(test)]
@@ -236,12 +269,22 @@ mod tests {
         };
         assert_eq!(
             needing(Offload::Thread),
-            [Model::Thread, Model::CoroutineOffload]
+            [Model::Thread, Model::ThreadGil, Model::CoroutineOffload]
         );
         // A process offload has an instance and memory of its own.
-        assert_eq!(needing(Offload::Process), [Model::Thread]);
+        assert_eq!(needing(Offload::Process), [Model::Thread, Model::ThreadGil]);
         assert_eq!(Offload::parse("process"), Some(Offload::Process));
         assert_eq!(Offload::parse("greenlet"), None);
+    }
+
+    /// Each lateness lands in the one bucket below its upper bound.
+    #[test]
+    fn lateness_falls_in_its_bucket() {
+        let h = lateness_histogram(&[0.0, 0.99, 1.0, 4.9, 5.0, 99.9, 100.0, 250.0]);
+        let counts: Vec<usize> = h.iter().map(|(_, c)| *c).collect();
+        assert_eq!(counts, [2, 1, 1, 1, 0, 0, 1, 2]);
+        assert_eq!(h[7].0, "≥ 100 ms");
+        assert!(lateness_histogram(&[]).iter().all(|(_, c)| *c == 0));
     }
 
     #[test]

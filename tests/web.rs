@@ -333,8 +333,14 @@ async fn threads_mode_returns_every_number_once_with_correct_answers() {
         Mode::Sequential,
     ] {
         let workers = if mode == Mode::Sequential { 1 } else { 2 };
-        let (run, messages) =
-            start(mode, workers, std::sync::Arc::clone(&numbers), Some(&pool)).unwrap();
+        let (run, messages) = start(
+            mode,
+            workers,
+            std::sync::Arc::clone(&numbers),
+            Some(&pool),
+            spinlab::protocol::SWITCH_INTERVAL,
+        )
+        .unwrap();
         let seen = collect(messages, run.workers).await;
         let mut results: Vec<(u64, bool)> = seen
             .iter()
@@ -365,7 +371,14 @@ async fn the_cancel_flag_stops_a_long_check() {
     let pool = pool().await;
     // The largest u64 prime: about 5 s of divisions, uninterrupted.
     let numbers: std::sync::Arc<[u64]> = [LARGEST_U64_PRIME].into();
-    let (mut run, messages) = start(Mode::Threads, 1, numbers, Some(&pool)).unwrap();
+    let (mut run, messages) = start(
+        Mode::Threads,
+        1,
+        numbers,
+        Some(&pool),
+        spinlab::protocol::SWITCH_INTERVAL,
+    )
+    .unwrap();
     // The event, not a duration: the worker has taken the number.
     until("the worker to take its number", 60_000.0, || {
         run.taken() == 1

@@ -14,6 +14,7 @@ pub mod entry;
 pub mod pool;
 pub mod process;
 pub mod thread;
+pub mod thread_gil;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -54,6 +55,19 @@ pub struct Outcome {
     pub naps: u32,
     /// Time spent dividing, naps excluded (napping coroutine only).
     pub compute_ms: Option<f64>,
+    /// Under the simulated GIL (`thread-gil`): how the turns went.
+    pub gil: Option<GilTurns>,
+}
+
+/// The Thread + GIL spinner's turns, as measured.
+#[derive(Clone, Debug, Default)]
+pub struct GilTurns {
+    /// Times the thread running `slow()` was made to hand the GIL over.
+    pub handovers: u64,
+    /// For each frame after the first: how late it was drawn against its
+    /// schedule (the previous frame + 100 ms), in ms.
+    pub lateness_ms: Vec<f64>,
+    pub interval_ms: f64,
 }
 
 /// `slow()` run by the main thread (thread and process models): `is_prime`
@@ -116,10 +130,24 @@ pub fn spin_in_worker<S: Surface + 'static>(
     is_done: impl Fn() -> bool + 'static,
     on_exit: impl FnOnce() + 'static,
 ) -> impl Fn() + 'static {
+    spin_in_worker_gated(surface, frames, is_done, on_exit, |draw| draw())
+}
+
+/// [`spin_in_worker`], each frame drawn through `gate`, which calls the
+/// drawing it is handed when it may (the GIL's spinner draws holding it).
+pub fn spin_in_worker_gated<S: Surface + 'static>(
+    surface: S,
+    frames: Arc<AtomicU32>,
+    is_done: impl Fn() -> bool + 'static,
+    on_exit: impl FnOnce() + 'static,
+    gate: impl Fn(&mut dyn FnMut()) + 'static,
+) -> impl Fn() + 'static {
+    type Gate = Box<dyn Fn(&mut dyn FnMut())>;
     struct Spin<S: Surface> {
         spinner: Spinner<S>,
         is_done: Box<dyn Fn() -> bool>,
         on_exit: Box<dyn FnOnce()>,
+        gate: Gate,
         timer: Option<gloo_timers::callback::Timeout>,
     }
     type Slot<S> = Rc<RefCell<Option<Spin<S>>>>;
@@ -135,7 +163,8 @@ pub fn spin_in_worker<S: Surface + 'static>(
             (spin.on_exit)();
             return;
         }
-        spin.spinner.frame();
+        let Spin { spinner, gate, .. } = spin;
+        gate(&mut || spinner.frame());
         let again = Rc::clone(slot);
         spin.timer = Some(gloo_timers::callback::Timeout::new(FRAME_MS, move || {
             tick(&again)
@@ -146,6 +175,7 @@ pub fn spin_in_worker<S: Surface + 'static>(
         spinner: Spinner::new(surface, frames),
         is_done: Box::new(is_done),
         on_exit: Box::new(on_exit),
+        gate: Box::new(gate),
         timer: None,
     })));
     tick(&slot);

@@ -194,6 +194,56 @@ pub fn whole_number_option(
     }
 }
 
+/// The switch interval control (`sys.setswitchinterval`), labelled, in
+/// `into`: 0.5 to 200 ms, CPython's 5 ms chosen.
+pub fn switch_interval_select(
+    doc: &Document,
+    into: &Element,
+) -> Result<web_sys::HtmlSelectElement, JsValue> {
+    let select: web_sys::HtmlSelectElement = doc.create_element("select")?.unchecked_into();
+    select.set_attribute("data-role", "switch-interval")?;
+    for ms in ["0.5", "1", "2", "5", "10", "20", "50", "100", "200"] {
+        let text = if ms == "5" {
+            "5 ms (CPython's default)".to_string()
+        } else {
+            format!("{ms} ms")
+        };
+        let option = element(doc, "option", "", &text)?;
+        option.set_attribute("value", ms)?;
+        select.append_child(&option)?;
+    }
+    select.set_value("5");
+    let label = element(doc, "label", "", "sys.setswitchinterval ")?;
+    label.append_child(&select)?;
+    into.append_child(&label)?;
+    Ok(select)
+}
+
+/// The interval a [`switch_interval_select`] shows.
+pub fn read_switch_interval(select: &web_sys::HtmlSelectElement) -> std::time::Duration {
+    let ms = select.value().parse::<f64>().unwrap_or(5.0);
+    std::time::Duration::from_secs_f64(ms / 1000.0)
+}
+
+/// Reads `switchIntervalMs` (`sys.setswitchinterval`, in ms: 0.5 to 200);
+/// `None` when absent.
+pub fn switch_interval_option(value: &JsValue) -> Result<Option<std::time::Duration>, String> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(ms) if crate::protocol::SWITCH_INTERVAL_MS.contains(&ms) => {
+            Ok(Some(std::time::Duration::from_secs_f64(ms / 1000.0)))
+        }
+        _ => Err(format!(
+            "switchIntervalMs must be a number of milliseconds from {} to {}, not {}",
+            crate::protocol::SWITCH_INTERVAL_MS.start(),
+            crate::protocol::SWITCH_INTERVAL_MS.end(),
+            describe(value)
+        )),
+    }
+}
+
 /// Reads a keyword option with `parse`; the error says what was `expected`
 /// (`"main" or "pool"`, `one of thread, process, …`) and what came instead.
 pub fn key_option<T>(

@@ -3,10 +3,12 @@
 //! Only on `wasm32`.
 
 pub mod bench;
+pub mod capabilities;
 pub mod code;
 pub mod context;
 pub mod dom;
 pub mod link;
 pub mod page;
 pub mod pool_lab;
+pub mod smoke;
 pub mod spinner_lab;

@@ -74,6 +74,20 @@ test('with 2 workers the checks overlap in time; under the GIL the threads hand 
 // Each mode with each stop, applied once every worker holds one of the
 // HEAVY primes (≈2.5 s each), so that each stop lands mid-check. Rayon
 // always uses the whole pool: a number for each of its threads, and more.
+test('threads-gil takes the switch interval: a short one hands the GIL over far more often', async () => {
+  const numbers = ['9999999999999917', '9999999999999917', '7777777777777753', '7777777777777753'];
+  const run = (switchIntervalMs) => page.evaluate((o) => window.spinlab.runPool(o), { mode: 'threads-gil', workers: 2, numbers, switchIntervalMs });
+  const short = await run(1);
+  const long = await run(100);
+  console.log(`# threads-gil × 2: ${short.gilHandovers} handovers at 1 ms, ${long.gilHandovers} at 100 ms`);
+  assert.equal(short.checked, 4);
+  assert.equal(long.checked, 4);
+  // At 1 ms a waiting thread asks 100 times as often as at 100 ms.
+  assert.ok(short.gilHandovers > 2 * long.gilHandovers, `${short.gilHandovers} vs ${long.gilHandovers}`);
+  const refused = await page.evaluate(() => window.spinlab.runPool({ mode: 'threads', switchIntervalMs: 5 }).then(() => 'resolved', (e) => e.message));
+  assert.match(refused, /^switchIntervalMs is only used with mode: "threads-gil"$/);
+});
+
 const W = { sequential: 1, processes: 2, threads: 2, 'threads-gil': 2, rayon: 2 };
 const lanes = (mode) => (mode === 'rayon' ? cores : W[mode]);
 const heavy = (mode) => Array.from({ length: Math.max(HEAVY.length, lanes(mode) + 6) }, (_, i) => HEAVY[i % HEAVY.length]);
@@ -144,7 +158,7 @@ test('bad requests are refused with a reason, and nothing starts', async () => {
     [{ mode: 'threads', numbers: ['18446744073709551616'] }, /numbers\[0\]: .* is above 18446744073709551615/],
     [{ mode: 'threads', numbers: [7] }, /numbers\[0\] must be a decimal string/],
     [{ mode: 'threads', numbers: Array(10001).fill('7') }, /a run takes at most 10000/],
-    [{ mode: 'threads', wokers: 2 }, /^runPool: unknown option "wokers"; it takes mode, workers, numbers, workload, race, raceDelayMs$/],
+    [{ mode: 'threads', wokers: 2 }, /^runPool: unknown option "wokers"; it takes mode, workers, numbers, workload, race, raceDelayMs, switchIntervalMs$/],
     [['threads'], /^runPool takes an options object \{ mode, workers, numbers, workload, race, raceDelayMs \}, not \["threads"\]$/],
   ]) {
     const message = await page.evaluate((o) => window.spinlab.runPool(o).then(() => 'resolved', (e) => e.message), options);

@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { usePage } from './browser.mjs';
 import { isPrime } from './fixtures.mjs';
 
-const MODELS = ['thread', 'process', 'coroutine', 'coroutine-nap', 'coroutine-offload'];
+const MODELS = ['thread', 'thread-gil', 'process', 'coroutine', 'coroutine-nap', 'coroutine-offload'];
 const { page, errors } = usePage();
 
 const run = (options) => page.evaluate((o) => window.spinlab.runSpinner(o), options);
@@ -31,11 +31,13 @@ test('with slow() = sleep, every model spins', async () => {
     assert.ok(r.mainThreadMaxGapMs < 0.5 * r.elapsedMs, `the main thread was free: ${summary(r)}`);
     // The object line is Python's, with nothing after it; what the unit is
     // here is a note of its own.
-    // On this fresh page (one Python process): Thread-1, Process-1, and
-    // Task-2, Task-4, Task-6 (asyncio.run makes supervisor the odd one).
+    // On this fresh page (one Python process): Thread-1, Thread-2,
+    // Process-1, and Task-2, Task-4, Task-6 (asyncio.run makes supervisor
+    // the odd one).
     const task = { coroutine: 2, 'coroutine-nap': 4, 'coroutine-offload': 6 }[model];
     const object = {
       thread: /^spinner object: <Thread\(Thread-1 \(spin\), initial\)>$/m,
+      'thread-gil': /^spinner object: <Thread\(Thread-2 \(spin\), initial\)>$/m,
       process: /^spinner object: <Process name='Process-1' parent=\d+ initial>$/m,
     }[model] ?? new RegExp(`^spinner object: <Task pending name='Task-${task}' coro=<spin\\(\\) running at spinner_[a-z_]+\\.py:\\d+>>$`, 'm');
     assert.match(r.transcript.join('\n'), object, model);
@@ -127,6 +129,42 @@ test('the fix offloads the check to a thread or to a process, and says which', a
   assert.equal(await page.evaluate(() => window.spinlab.stats().liveProcesses), 0, 'the executor process is gone');
 });
 
+test('Thread + GIL: the spinner keeps turning because the GIL is handed over at the switch interval', async () => {
+  // The plain Thread model and Thread + GIL on the same number, twice each:
+  // the faster of each pair is compared (the ratio, never a time).
+  const fastest = async (options) => {
+    const runs = [await run(options), await run(options)];
+    return runs.reduce((a, b) => (b.elapsedMs < a.elapsedMs ? b : a));
+  };
+  const plain = await fastest({ model: 'thread', slow: 'prime', n: calibrated });
+  const gil = await fastest({ model: 'thread-gil', slow: 'prime', n: calibrated });
+  console.log(`# thread ${summary(plain)}; thread-gil ${summary(gil)}, ${gil.gilHandovers} handovers, lateness ${JSON.stringify(gil.frameLatenessMs)}`);
+  assert.equal(gil.prime, true);
+  assert.ok(gil.spinnerFrames >= 0.8 * gil.spinnerFramesExpected, `≥ 80 % of the frames: ${summary(gil)}`);
+  assert.ok(gil.gilHandovers > 0, 'slow() was made to hand the GIL over');
+  assert.equal(gil.switchIntervalMs, 5);
+  assert.ok(gil.elapsedMs <= 1.15 * plain.elapsedMs, `slow() under the GIL took ${(gil.elapsedMs / plain.elapsedMs).toFixed(2)}× the plain thread's`);
+  // The main thread stayed free: slow() ran on a pool thread.
+  assert.ok(gil.mainThreadMaxGapMs < 0.25 * gil.elapsedMs, summary(gil));
+  assert.ok(gil.notes.some((l) => /answer 2A/.test(l)), JSON.stringify(gil.notes));
+  assert.equal(gil.transcript.length, 2, JSON.stringify(gil.transcript));
+  assert.equal(await page.isHidden('[data-experiment=spinner] [data-role=lateness]'), false, 'the lateness histogram is shown');
+  const counted = await page.$$eval('[data-role=lateness] [data-bucket] .count', (cs) => cs.reduce((a, c) => a + Number(c.textContent), 0));
+  assert.ok(counted >= gil.spinnerFrames - 2, `every frame after the first is in the histogram: ${counted}`);
+  // A 100 ms interval: the spinner waits it out before asking, so frames
+  // come at least 50 ms late (a lower bound; the wait cannot be shorter).
+  const slowSwitch = await run({ model: 'thread-gil', slow: 'prime', n: calibrated, switchIntervalMs: 100 });
+  console.log(`# thread-gil at 100 ms: ${summary(slowSwitch)}, ${slowSwitch.gilHandovers} handovers, lateness ${JSON.stringify(slowSwitch.frameLatenessMs)}`);
+  assert.equal(slowSwitch.switchIntervalMs, 100);
+  assert.ok(slowSwitch.frameLatenessMs.max >= 50, JSON.stringify(slowSwitch.frameLatenessMs));
+  // The other models report no GIL.
+  assert.equal(plain.gilHandovers, null);
+  assert.equal(plain.frameLatenessMs, null);
+  assert.equal(await page.isHidden('[data-experiment=spinner] [data-role=lateness]'), false);
+  await run({ model: 'coroutine', slow: 'sleep' });
+  assert.equal(await page.isHidden('[data-experiment=spinner] [data-role=lateness]'), true, 'hidden for other models');
+});
+
 test('a model button runs the model with the chosen slow()', async () => {
   const report = page.evaluate(() => new Promise((resolve) =>
     document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
@@ -143,7 +181,7 @@ test('a model button runs the model with the chosen slow()', async () => {
 test('bad requests are refused with a reason, and nothing starts', async () => {
   for (const [options, pattern] of [
     [undefined, /runSpinner needs options/],
-    [{ model: 'greenlet' }, /model must be one of thread, process, coroutine/],
+    [{ model: 'greenlet' }, /model must be one of thread, thread-gil, process, coroutine/],
     [{ model: 'thread', slow: 'nap' }, /slow must be "sleep" or "prime"/],
     [{ model: 'thread', slow: 'prime', n: 'abc' }, /"abc" is not a decimal integer/],
     [{ model: 'thread', slow: 'prime', n: '-7' }, /"-7" is negative/],
@@ -151,11 +189,13 @@ test('bad requests are refused with a reason, and nothing starts', async () => {
     [{ model: 'thread', slow: 'sleep', n: '7' }, /n is only used with slow: "prime"/],
     [{ model: 'coroutine-nap', slow: 'prime', nap: { every: 0 } }, /nap.every must be a whole number/],
     [{ model: 'coroutine-nap', slow: 'prime', nap: { via: 'microtask' } }, /nap.via must be "yield" or "timeout"/],
-    [{ model: 'thread', slwo: 'sleep' }, /^runSpinner: unknown option "slwo"; it takes model, slow, n, nap, offload$/],
+    [{ model: 'thread', slwo: 'sleep' }, /^runSpinner: unknown option "slwo"; it takes model, slow, n, nap, offload, switchIntervalMs$/],
     [{ model: 'coroutine', offload: 'process' }, /^offload is only used with model: "coroutine-offload"$/],
     [{ model: 'coroutine-offload', offload: 'fiber' }, /^offload must be "thread" or "process", not "fiber"$/],
+    [{ model: 'thread', switchIntervalMs: 5 }, /^switchIntervalMs is only used with model: "thread-gil"$/],
+    [{ model: 'thread-gil', switchIntervalMs: 0.1 }, /^switchIntervalMs must be a number of milliseconds from 0.5 to 200, not 0.1$/],
     [{ model: 'coroutine-nap', slow: 'prime', nap: { evry: 5 } }, /^runSpinner's nap: unknown option "evry"; it takes every, via$/],
-    ['thread', /^runSpinner takes an options object \{ model, slow, n, nap, offload \}, not "thread"$/],
+    ['thread', /^runSpinner takes an options object \{ model, slow, n, nap, offload, switchIntervalMs \}, not "thread"$/],
   ]) {
     const message = await refused(options);
     assert.match(message, pattern, JSON.stringify(options));

@@ -39,7 +39,13 @@ pub async fn run_quietly(
     use crate::protocol::Report;
     crate::runtime::monitor::begin_gap();
     let since = crate::runtime::panics::seen();
-    let (run, mut messages) = start(mode, workers, numbers, pool)?;
+    let (run, mut messages) = start(
+        mode,
+        workers,
+        numbers,
+        pool,
+        crate::protocol::SWITCH_INTERVAL,
+    )?;
     let mut report = Report::new(run.workers);
     let mut results = Vec::new();
     let mut startup_ms = 0.0f64;

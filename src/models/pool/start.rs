@@ -31,6 +31,7 @@ pub fn start(
     workers: usize,
     numbers: Arc<[u64]>,
     pool: Option<&Pool>,
+    switch_interval: std::time::Duration,
 ) -> Result<(PoolRun, mpsc::UnboundedReceiver<Message>), String> {
     let started_at = epoch_ms();
     let (tx, messages) = mpsc::unbounded::<Message>();
@@ -77,7 +78,7 @@ pub fn start(
         Mode::Threads | Mode::ThreadsGil => {
             // step: start
             needs_pool()?;
-            gil = (mode == Mode::ThreadsGil).then(|| Arc::new(Gil::default()));
+            gil = (mode == Mode::ThreadsGil).then(|| Arc::new(Gil::with_interval(switch_interval)));
             for id in 0..workers {
                 let body = pool_worker(
                     id,

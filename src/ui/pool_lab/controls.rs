@@ -13,7 +13,7 @@ use super::sweep::{run_split, run_sweep};
 use super::{PoolLab, PoolView};
 use crate::primes::{Calibration, NUMBERS, parse_number_list};
 use crate::protocol::Mode;
-use crate::ui::dom::on_click;
+use crate::ui::dom::{on_click, read_switch_interval};
 
 impl PoolView {
     pub fn wire(&self, app: &Rc<PoolLab>) {
@@ -94,13 +94,17 @@ impl PoolView {
         } else {
             0
         };
-        check_request(
+        let mut request = check_request(
             mode,
             workers,
             numbers,
             self.max_workers,
             self.race.checked(),
             race_delay_ms,
-        )
+        )?;
+        if mode == Mode::ThreadsGil {
+            request.switch_interval = read_switch_interval(&self.switch_interval);
+        }
+        Ok(request)
     }
 }

@@ -27,7 +27,7 @@ use self::options::SWEEP_MAX;
 use self::plots::{Timeline, draw_timeline};
 use super::code::{self, CodePanel};
 use super::context::Panel;
-use super::dom::{Output, element, find};
+use super::dom::{Output, element, find, switch_interval_select};
 use crate::link::{Link, Workload};
 use crate::models::pool;
 use crate::primes::parse_number_list;
@@ -55,6 +55,7 @@ pub struct PoolView {
     split_button: HtmlButtonElement,
     race: HtmlInputElement,
     race_delay: HtmlInputElement,
+    switch_interval: HtmlSelectElement,
     sweep_button: HtmlButtonElement,
     sweep_mode: HtmlSelectElement,
     sweep_to: HtmlSelectElement,
@@ -133,6 +134,8 @@ impl PoolView {
             "race-delay",
             "with the reader's sleep(1) before if jobs.empty(), scaled to this machine",
         )?;
+        // Threads + GIL's `sys.setswitchinterval`.
+        let switch_interval = switch_interval_select(doc, &options)?;
         section.append_child(&options)?;
         let numbers: HtmlTextAreaElement = doc.create_element("textarea")?.unchecked_into();
         numbers.set_attribute("data-role", "numbers")?;
@@ -287,6 +290,7 @@ impl PoolView {
             split_button,
             race,
             race_delay,
+            switch_interval,
             sweep_button,
             sweep_mode,
             sweep_to,
@@ -331,6 +335,7 @@ impl PoolView {
         self.workload.set_disabled(running);
         self.race.set_disabled(running);
         self.race_delay.set_disabled(running);
+        self.switch_interval.set_disabled(running);
         self.numbers.set_disabled(running);
         let pool_running = self.active.borrow().is_some();
         for (_, button) in &self.stops {

@@ -6,8 +6,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::primes::{Calibration, MAX_NUMBERS, NUMBERS, calibrated_fixture, parse_number};
-use crate::protocol::{Mode, StopPolicy};
-use crate::ui::dom::{Options, describe, key_option, number_option, whole_number_option};
+use std::time::Duration;
+
+use crate::protocol::{Mode, SWITCH_INTERVAL, StopPolicy};
+use crate::ui::dom::{
+    Options, describe, key_option, number_option, switch_interval_option, whole_number_option,
+};
 
 /// What to run: `spinlab.runPool`'s options, checked.
 pub struct PoolRequest {
@@ -19,6 +23,8 @@ pub struct PoolRequest {
     /// In the early loop, a pause before each `if jobs.empty()` (the
     /// reader's `sleep(1)` that made the loss frequent), in ms.
     pub race_delay_ms: u32,
+    /// `threads-gil`'s `sys.setswitchinterval`.
+    pub switch_interval: Duration,
 }
 
 pub(super) fn check_request(
@@ -52,6 +58,7 @@ pub(super) fn check_request(
         numbers,
         racy,
         race_delay_ms,
+        switch_interval: SWITCH_INTERVAL,
     })
 }
 
@@ -97,6 +104,7 @@ pub fn pool_options(
             "workload",
             "race",
             "raceDelayMs",
+            "switchIntervalMs",
         ],
     )?;
     if options.is_empty() {
@@ -165,7 +173,13 @@ pub fn pool_options(
     };
     let race_delay_ms =
         whole_number_option(&get("raceDelayMs"), "raceDelayMs", 0, 10_000)?.unwrap_or(0) as u32;
-    check_request(mode, workers, numbers, max_workers, racy, race_delay_ms)
+    let switch_interval = switch_interval_option(&get("switchIntervalMs"))?;
+    if switch_interval.is_some() && mode != Mode::ThreadsGil {
+        return Err("switchIntervalMs is only used with mode: \"threads-gil\"".into());
+    }
+    let mut request = check_request(mode, workers, numbers, max_workers, racy, race_delay_ms)?;
+    request.switch_interval = switch_interval.unwrap_or(SWITCH_INTERVAL);
+    Ok(request)
 }
 
 /// Reads `runSweep`'s `{ mode, to?, rounds? }` (`to`: 1..20, default the

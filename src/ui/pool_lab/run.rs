@@ -57,6 +57,7 @@ pub(super) async fn pool_run(
         numbers,
         racy,
         race_delay_ms,
+        switch_interval,
     } = request;
     // A panicked thread takes the pool out of use (see `panics`); sequential
     // then runs in a process, as it does on a page without threads.
@@ -118,7 +119,8 @@ pub(super) async fn pool_run(
     crate::runtime::steps::step("start");
     crate::runtime::monitor::begin_gap();
     let since = crate::runtime::panics::seen();
-    let (run, mut messages) = pool::start(mode, workers, Arc::clone(&numbers), pool)?;
+    let (run, mut messages) =
+        pool::start(mode, workers, Arc::clone(&numbers), pool, switch_interval)?;
     let (started_at, lanes) = (run.started_at, run.workers);
     if let Some(note) = run.queue_note() {
         let line = format!("# note: {note}");

@@ -77,6 +77,7 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
             numbers: NUMBERS.to_vec(),
             racy: false,
             race_delay_ms: 0,
+            switch_interval: crate::protocol::SWITCH_INTERVAL,
         };
         view.sweep_at.set(Some((round * (to + 1) + 1, runs)));
         // Each run is reported as a run of its own, then read here.

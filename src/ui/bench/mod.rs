@@ -2,22 +2,25 @@
 //! learner's own machine. It measures with the labs' own code (the same
 //! workers, queues and supervisor), only without drawing, and builds its
 //! table with `crate::bench`. `window.spinlab.runBench` runs the same code.
+//!
+//! This file holds the panel and the run; `table` draws the figures and
+//! reads the page's sizes.
+
+mod table;
 
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use js_sys::{Array, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, spawn_local};
+use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
 
+use self::table::{TableRow, render_table, resource_sizes, show_reference};
 use super::context::Panel;
 use super::dom::{Options, Output, element, find, on_click, publish};
-use crate::bench::{
-    Figure, Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Sizes, Split, figures_value,
-};
+use crate::bench::{Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Split, figures_value};
 use crate::clock::now_seconds;
 use crate::models::pool::{message_queue, run_quietly, split_check};
 use crate::models::{NapPlan, Slow, coroutine};
@@ -476,182 +479,6 @@ async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Resul
         gap_ms: runs.iter().map(|r| r.1).collect(),
     });
     Ok(())
-}
-
-/// The module's and the glue's sizes as this page loaded them (Resource
-/// Timing's decoded body sizes; the development server does not compress).
-fn resource_sizes() -> Option<Sizes> {
-    let performance = web_sys::window()?.performance()?;
-    let entries = performance.get_entries_by_type("resource");
-    let size = |suffix: &str| {
-        entries.iter().find_map(|e| {
-            let name = Reflect::get(&e, &"name".into()).ok()?.as_string()?;
-            if name.ends_with(suffix) {
-                Reflect::get(&e, &"decodedBodySize".into()).ok()?.as_f64()
-            } else {
-                None
-            }
-        })
-    };
-    Some(Sizes {
-        wasm_bytes: size("/pkg/spinlab_bg.wasm")? as u64,
-        wasm_gzip_bytes: None,
-        js_bytes: size("/pkg/spinlab.js")? as u64,
-        js_gzip_bytes: None,
-    })
-}
-
-/// One row of a figures table, as text: from this run's figures, or from
-/// the reference run's JSON (`pkg/reference.json`).
-struct TableRow {
-    group: String,
-    label: String,
-    detail: String,
-    shown: String,
-    range: String,
-    runs: String,
-    target: String,
-    verdict: String,
-}
-
-impl From<&Figure> for TableRow {
-    fn from(f: &Figure) -> TableRow {
-        TableRow {
-            group: f.group.to_string(),
-            label: f.label.clone(),
-            detail: f.detail.clone(),
-            shown: f.unit.format(f.judged()),
-            range: f.range(),
-            runs: f.value.runs.to_string(),
-            target: f.target(),
-            verdict: f.verdict().key().to_string(),
-        }
-    }
-}
-
-/// The reference run's figures (the JSON rows of [`crate::bench::figures_value`]).
-fn rows_of_json(figures: &JsValue) -> Vec<TableRow> {
-    if !Array::is_array(figures) {
-        return Vec::new();
-    }
-    let text = |f: &JsValue, key: &str| {
-        Reflect::get(f, &key.into())
-            .ok()
-            .and_then(|v| v.as_string().or_else(|| v.as_f64().map(|x| x.to_string())))
-            .unwrap_or_default()
-    };
-    Array::from(figures)
-        .iter()
-        .map(|f| TableRow {
-            group: text(&f, "group"),
-            label: text(&f, "label"),
-            detail: text(&f, "detail"),
-            shown: text(&f, "shown"),
-            range: text(&f, "range"),
-            runs: text(&f, "runs"),
-            target: text(&f, "target"),
-            verdict: text(&f, "verdict"),
-        })
-        .collect()
-}
-
-/// The figures as table rows, a header row per group.
-fn render_table(table: &Element, rows: &[TableRow]) {
-    let Some(doc) = table.owner_document() else {
-        return;
-    };
-    table.set_inner_html(
-        "<thead><tr><th>figure</th><th>median</th><th>min – max</th><th>runs</th>\
-         <th>target</th><th>verdict</th></tr></thead><tbody></tbody>",
-    );
-    let Some(body) = table.query_selector("tbody").ok().flatten() else {
-        return;
-    };
-    let mut group = "";
-    for f in rows {
-        if f.group != group {
-            group = &f.group;
-            if let (Ok(row), Ok(cell)) = (
-                element(&doc, "tr", "group", ""),
-                element(&doc, "th", "", group),
-            ) {
-                let _ = cell.set_attribute("colspan", "6");
-                let _ = row.append_child(&cell);
-                let _ = body.append_child(&row);
-            }
-        }
-        let Ok(row) = element(&doc, "tr", "", "") else {
-            continue;
-        };
-        let _ = row.set_attribute("data-figure", &f.label);
-        let _ = row.set_attribute("data-verdict", &f.verdict);
-        let label = if f.detail.is_empty() {
-            f.label.clone()
-        } else {
-            format!("{} ({})", f.label, f.detail)
-        };
-        let cells = [&label, &f.shown, &f.range, &f.runs, &f.target, &f.verdict];
-        for (i, value) in cells.iter().enumerate() {
-            let class = if i == 5 {
-                format!("verdict {}", f.verdict.to_lowercase())
-            } else {
-                String::new()
-            };
-            if let Ok(cell) = element(&doc, "td", &class, value) {
-                let _ = row.append_child(&cell);
-            }
-        }
-        let _ = body.append_child(&row);
-    }
-}
-
-/// The last `./x bench` on the machine that built this page, if it left its
-/// results (`pkg/reference.json`), labelled as such.
-async fn show_reference(into: Element) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Ok(response) = JsFuture::from(window.fetch_with_str("pkg/reference.json")).await else {
-        return;
-    };
-    let response: web_sys::Response = response.unchecked_into();
-    if !response.ok() {
-        return;
-    }
-    let Ok(json) = response.json() else {
-        return;
-    };
-    let Ok(json) = JsFuture::from(json).await else {
-        return;
-    };
-    // `null` until a full `./x bench` has run on the machine that built the page.
-    if !json.is_object() {
-        return;
-    }
-    let get = |key: &str| Reflect::get(&json, &key.into()).unwrap_or_default();
-    let Some(doc) = into.owner_document() else {
-        return;
-    };
-    let when = get("date").as_string().unwrap_or_default();
-    let machine = Reflect::get(&get("machine"), &"cpu".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
-    let heading = format!(
-        "For comparison: ./x bench on the machine that built this page ({machine}), {when}, with native Rust and CPython beside it. Not measured in your browser."
-    );
-    if let (Ok(caption), Ok(table)) = (
-        element(&doc, "p", "explain small", &heading),
-        element(&doc, "table", "bench", ""),
-    ) {
-        let _ = table.set_attribute("data-role", "bench-reference-table");
-        render_table(&table, &rows_of_json(&get("figures")));
-        let _ = into.append_child(&caption);
-        if let Ok(scroll) = element(&doc, "div", "bench-scroll", "") {
-            let _ = scroll.append_child(&table);
-            let _ = into.append_child(&scroll);
-        }
-    }
 }
 
 /// Reads `{ quick?: boolean }`.

@@ -1,0 +1,163 @@
+//! The capabilities panel: what this browser gives spinlab, and the offer of the isolation shim.
+
+use js_sys::Reflect;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Document, HtmlButtonElement};
+
+use super::dom::{element, find, on_click, set_status};
+use crate::runtime::object;
+
+/// What this browser gives spinlab, as `window.spinlab.capabilities` shows it.
+pub struct Capabilities {
+    pub cross_origin_isolated: bool,
+    pub hardware_concurrency: u32,
+    /// Threads in the pool; 0 when there is none.
+    pub pool_size: usize,
+    pub wasm_load_ms: f64,
+    pub pool_start_ms: Option<f64>,
+    /// Why threads are unavailable, in words for the learner.
+    pub problem: Option<String>,
+}
+
+impl Capabilities {
+    pub fn threads(&self) -> bool {
+        self.pool_size > 0
+    }
+
+    pub fn to_js(&self) -> JsValue {
+        object(&[
+            ("crossOriginIsolated", self.cross_origin_isolated.into()),
+            ("threads", self.threads().into()),
+            ("hardwareConcurrency", self.hardware_concurrency.into()),
+            ("poolSize", (self.pool_size as u32).into()),
+        ])
+        .into()
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// Static hosts that cannot send COOP/COEP (GitHub Pages) can still have
+/// threads: `isolation-shim.js`, a service worker, adds the headers to the
+/// page's own responses, and after one reload the page is isolated. Opt-in:
+/// a button here, or automatic with `<meta name="spinlab-isolation-shim"
+/// content="auto">` in `index.html` (tried once a session, so a browser
+/// where it cannot work does not reload forever).
+pub fn offer_isolation_shim(doc: &Document) -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    if !Reflect::has(&window.navigator(), &"serviceWorker".into()).unwrap_or(false) {
+        return Ok(()); // not a secure context, or no service workers here
+    }
+    let auto = doc
+        .query_selector("meta[name=spinlab-isolation-shim][content=auto]")?
+        .is_some();
+    let storage = window.session_storage().ok().flatten();
+    const TRIED: &str = "spinlab.isolationShimTried";
+    let tried = storage
+        .as_ref()
+        .is_some_and(|s| s.get_item(TRIED).ok().flatten().is_some());
+    if auto && !tried {
+        if let Some(storage) = &storage {
+            let _ = storage.set_item(TRIED, "1");
+        }
+        spawn_local(async {
+            let _ = install_isolation_shim().await;
+        });
+        return Ok(());
+    }
+    let section = find(doc, "#capabilities")?;
+    let offer = element(
+        doc,
+        "p",
+        "explain",
+        "On a host that cannot send these headers, spinlab can add them itself: a small \
+         service worker (isolation-shim.js) puts them on this page's own responses, and the \
+         page reloads isolated. ",
+    )?;
+    let button: HtmlButtonElement = element(
+        doc,
+        "button",
+        "",
+        "Turn on threads here (service worker, then reload)",
+    )?
+    .unchecked_into();
+    button.set_attribute("data-role", "isolation-shim")?;
+    on_click(&button, move || {
+        spawn_local(async {
+            if let Err(e) = install_isolation_shim().await {
+                set_status(&format!(
+                    "The isolation shim could not be installed: {}",
+                    crate::runtime::js_error_message(&e)
+                ));
+            }
+        });
+    });
+    offer.append_child(&button)?;
+    section.append_child(&offer)?;
+    Ok(())
+}
+
+/// Registers the shim, waits until it controls this origin, reloads.
+async fn install_isolation_shim() -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let workers = window.navigator().service_worker();
+    wasm_bindgen_futures::JsFuture::from(workers.register("isolation-shim.js")).await?;
+    wasm_bindgen_futures::JsFuture::from(workers.ready()?).await?;
+    window.location().reload()
+}
+
+pub fn render_capabilities(doc: &Document, caps: &Capabilities) -> Result<(), JsValue> {
+    let list = find(doc, "#capabilities [data-role=capabilities]")?;
+    list.set_text_content(None);
+    let rows = [
+        (
+            "crossOriginIsolated",
+            "Cross-origin isolated",
+            yes_no(caps.cross_origin_isolated).to_string(),
+            caps.cross_origin_isolated,
+        ),
+        (
+            "threads",
+            "Wasm threads (shared memory)",
+            yes_no(caps.threads()).to_string(),
+            caps.threads(),
+        ),
+        (
+            "hardwareConcurrency",
+            "Hardware concurrency",
+            caps.hardware_concurrency.to_string(),
+            true,
+        ),
+        (
+            "poolSize",
+            "Thread pool",
+            match caps.pool_start_ms {
+                Some(ms) => format!("{} threads, up in {ms:.0} ms", caps.pool_size),
+                None => "none".into(),
+            },
+            caps.threads(),
+        ),
+        (
+            "wasmLoadMs",
+            "Wasm load + compile",
+            format!("{:.0} ms", caps.wasm_load_ms),
+            true,
+        ),
+    ];
+    for (key, label, value, good) in rows {
+        let row = element(doc, "div", if good { "cap good" } else { "cap bad" }, "")?;
+        row.set_attribute("data-cap", key)?;
+        let (term, definition) = (
+            element(doc, "dt", "", label)?,
+            element(doc, "dd", "", &value)?,
+        );
+        row.append_child(&term)?;
+        row.append_child(&definition)?;
+        list.append_child(&row)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,446 @@
+//! The spinner lab: "A Concurrent Hello World" and "The Real Impact of the
+//! GIL", re-enacted. Its buttons and `spinlab.runSpinner` run the same code.
+//!
+//! This file holds the panel (its controls, drawn once; what links read of
+//! it; the calibration line). Beside it: `options` (what to run, checked)
+//! and `run` (one run of the spinner, and the buttons that start it).
+
+pub mod options;
+pub mod run;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{
+    Document, Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement,
+};
+
+use self::options::{NapEvery, SpinnerRequest};
+use super::code::{self, CodePanel};
+use super::context::Panel;
+use super::dom::{Output, element, find, read_switch_interval, switch_interval_select};
+use crate::link::{Link, SlowKind};
+use crate::models::coroutine;
+use crate::primes::parse_number;
+use crate::runtime::canvas::Style;
+use crate::runtime::monitor;
+use crate::spinner::{Model, NapVia, Offload};
+
+/// The lab panel with the page's context.
+pub type SpinnerLab = Panel<LabView>;
+
+/// The lab's controls and output, built into `[data-experiment=spinner]`.
+pub struct LabView {
+    models: Vec<(Model, HtmlButtonElement)>,
+    slow_prime: HtmlInputElement,
+    slow_sleep: HtmlInputElement,
+    number: HtmlInputElement,
+    presets: Vec<HtmlButtonElement>,
+    nap_every: HtmlSelectElement,
+    nap_via: HtmlSelectElement,
+    offload: HtmlSelectElement,
+    switch_interval: HtmlSelectElement,
+    stage: Element,
+    /// Thread + GIL's frame lateness histogram.
+    pub(super) lateness: Element,
+    stats: Element,
+    calibration_note: Element,
+    output: Output,
+    code: CodePanel,
+    /// `Thread-N`, `Process-N`, `Task-N`, counted per kind like Python does
+    /// in one process (this page).
+    counters: [Cell<u32>; 3],
+    /// The page's stand-in for a pid, in `<Process … parent=NNN initial>`.
+    parent: u32,
+    /// A nested 0 ms timer's measured delay (the clamp), once known.
+    nested_timer_ms: Cell<Option<f64>>,
+}
+
+fn input(doc: &Document, kind: &str, role: &str) -> Result<HtmlInputElement, JsValue> {
+    let input: HtmlInputElement = doc.create_element("input")?.unchecked_into();
+    input.set_type(kind);
+    input.set_attribute("data-role", role)?;
+    Ok(input)
+}
+
+fn select(
+    doc: &Document,
+    role: &str,
+    options: &[(&str, &str)],
+) -> Result<HtmlSelectElement, JsValue> {
+    let select: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
+    select.set_attribute("data-role", role)?;
+    for (value, text) in options {
+        let option = element(doc, "option", "", text)?;
+        option.set_attribute("value", value)?;
+        select.append_child(&option)?;
+    }
+    Ok(select)
+}
+
+fn labelled(doc: &Document, text: &str, control: &web_sys::Node) -> Result<Element, JsValue> {
+    let label = element(doc, "label", "", text)?;
+    label.append_child(control)?;
+    Ok(label)
+}
+
+/// A canvas sized for crisp drawing on this screen.
+fn hidpi_canvas(
+    doc: &Document,
+    parent: &Element,
+    css_height: f64,
+    class: &str,
+) -> Result<(HtmlCanvasElement, f64), JsValue> {
+    let canvas: HtmlCanvasElement = doc.create_element("canvas")?.unchecked_into();
+    canvas.set_class_name(class);
+    parent.append_child(&canvas)?;
+    let scale = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .max(1.0);
+    let width = f64::from(parent.client_width().max(300));
+    canvas.set_width((width * scale) as u32);
+    canvas.set_height((css_height * scale) as u32);
+    canvas
+        .style()
+        .set_property("height", &format!("{css_height}px"))?;
+    Ok((canvas, scale))
+}
+
+impl LabView {
+    pub fn render(doc: &Document, has_pool: bool) -> Result<LabView, JsValue> {
+        let section = find(doc, "[data-experiment=spinner]")?;
+
+        let models = element(doc, "div", "controls models", "")?;
+        models.set_attribute("role", "group")?;
+        models.set_attribute("aria-label", "Run supervisor() with")?;
+        let mut model_buttons = Vec::new();
+        for (model, text, key) in [
+            (Model::Thread, "Thread", "T"),
+            (Model::ThreadGil, "Thread + GIL", "G"),
+            (Model::Process, "Process", "P"),
+            (Model::Coroutine, "Coroutine", "C"),
+            (Model::CoroutineNap, "Coroutine + nap", "N"),
+            (Model::CoroutineOffload, "Coroutine + worker", "W"),
+        ] {
+            let button: HtmlButtonElement = element(doc, "button", "model", text)?.unchecked_into();
+            button.set_attribute("data-model", model.key())?;
+            button.set_attribute("aria-keyshortcuts", key)?;
+            button.set_attribute("aria-pressed", "false")?;
+            let hint = element(doc, "kbd", "", key)?;
+            button.append_child(&hint)?;
+            if model.needs_threads(Offload::Thread) && !has_pool {
+                button.set_title("Needs wasm threads, which this browser does not give this page.");
+            }
+            models.append_child(&button)?;
+            model_buttons.push((model, button));
+        }
+
+        let options = element(doc, "div", "controls options", "")?;
+        let slow_sleep = input(doc, "radio", "slow")?;
+        slow_sleep.set_name("slow");
+        slow_sleep.set_value("sleep");
+        slow_sleep.set_checked(true);
+        let slow_prime = input(doc, "radio", "slow")?;
+        slow_prime.set_name("slow");
+        slow_prime.set_value("prime");
+        let slow = element(doc, "fieldset", "slow", "")?;
+        slow.append_child(&element(doc, "legend", "", "slow() is")?.into())?;
+        for (radio, text) in [(&slow_sleep, "sleep 3 s"), (&slow_prime, "is_prime(n)")] {
+            let label = element(doc, "label", "radio", "")?;
+            label.append_child(radio)?;
+            label.append_child(&doc.create_text_node(text))?;
+            slow.append_child(&label)?;
+        }
+        options.append_child(&slow)?;
+
+        let number = input(doc, "text", "spinner-number")?;
+        number.set_attribute("inputmode", "numeric")?;
+        number.set_attribute("spellcheck", "false")?;
+        number.set_placeholder("the calibrated prime");
+        let n = element(doc, "div", "number", "")?;
+        n.append_child(&labelled(doc, "n = ", &number)?.into())?;
+        let mut presets = Vec::new();
+        for (text, which) in [("calibrated ≈3 s", "calibrated"), ("the book's", "book")] {
+            let preset: HtmlButtonElement =
+                element(doc, "button", "preset", text)?.unchecked_into();
+            preset.set_attribute("data-preset", which)?;
+            n.append_child(&preset)?;
+            presets.push(preset);
+        }
+        options.append_child(&n)?;
+
+        let nap_every = select(
+            doc,
+            "nap-every",
+            &[
+                ("default", "as often as the book in time (≈5 ms)"),
+                ("book", "the book's count: every 50,000"),
+            ],
+        )?;
+        let nap_via = select(
+            doc,
+            "nap-via",
+            &[("yield", "scheduler.yield()"), ("timeout", "setTimeout(0)")],
+        )?;
+        let nap = element(doc, "div", "nap", "")?;
+        nap.append_child(&labelled(doc, "nap ", &nap_every)?.into())?;
+        nap.append_child(&labelled(doc, " via ", &nap_via)?.into())?;
+        options.append_child(&nap)?;
+
+        let offload = select(
+            doc,
+            "offload",
+            &[
+                ("thread", "a thread: asyncio.to_thread"),
+                (
+                    "process",
+                    "a process: run_in_executor(ProcessPoolExecutor())",
+                ),
+            ],
+        )?;
+        if !has_pool {
+            // Without shared memory only a process can take the work.
+            offload.set_value("process");
+        }
+        options.append_child(
+            &labelled(doc, "Coroutine + worker: slow() runs on ", &offload)?.into(),
+        )?;
+        // Thread + GIL's `sys.setswitchinterval`.
+        let switch_interval = switch_interval_select(doc, &options)?;
+
+        let calibration_note = element(doc, "p", "calibration", "Calibrating…")?;
+        calibration_note.set_attribute("data-role", "calibration")?;
+
+        section.append_child(&models)?;
+        section.append_child(&options)?;
+        section.append_child(&calibration_note)?;
+
+        let stage = element(doc, "div", "stage", "")?;
+        stage.set_attribute("data-role", "spinner")?;
+        // The spinner's text alternative; the frame counts are in the stats.
+        stage.set_attribute("role", "img")?;
+        stage.set_attribute(
+            "aria-label",
+            "the spinner: a character turning through \\ | / - ten times a second while it runs",
+        )?;
+        section.append_child(&stage)?;
+        let stats = element(doc, "dl", "stats", "")?;
+        stats.set_attribute("data-role", "stats")?;
+        section.append_child(&stats)?;
+        // Thread + GIL: how late the frames were, as a small histogram.
+        let lateness = element(doc, "figure", "lateness", "")?;
+        lateness.set_attribute("data-role", "lateness")?;
+        lateness.set_attribute("hidden", "")?;
+        section.append_child(&lateness)?;
+        let output = Output::render(doc, &section)?;
+        let code = CodePanel::render(doc, &section)?;
+        code.show(&code::spinner_listing(
+            Model::Thread,
+            false,
+            Offload::Thread,
+        ));
+
+        let monitor_box = element(doc, "figure", "monitor", "")?;
+        let caption = element(
+            doc,
+            "figcaption",
+            "",
+            "Event-loop monitor: the main thread's heartbeat over the last 10 s, drawn by a worker \
+             from a timestamp the main thread writes into shared memory on every frame. It keeps \
+             drawing while the main thread is frozen.",
+        )?;
+        section.append_child(&monitor_box)?;
+        monitor_box.set_attribute("data-role", "monitor")?;
+
+        let view = LabView {
+            code,
+            models: model_buttons,
+            slow_prime,
+            slow_sleep,
+            number,
+            presets,
+            nap_every,
+            nap_via,
+            offload,
+            switch_interval,
+            stage,
+            lateness,
+            stats,
+            calibration_note,
+            output,
+            counters: Default::default(),
+            // Drawn once per page load, in the range Linux gives pids.
+            parent: 1000 + (js_sys::Math::random() * 98_000.0) as u32,
+            nested_timer_ms: Cell::new(None),
+        };
+        if has_pool {
+            let (canvas, scale) = hidpi_canvas(doc, &monitor_box, 96.0, "strip")?;
+            canvas.set_attribute("role", "img")?;
+            canvas.set_attribute(
+                "aria-label",
+                "Event-loop monitor: the main thread's gaps over the last 10 s; each run's longest gap is in its statistics and transcript",
+            )?;
+            monitor::start_strip(&canvas, &Style::from_page(scale))?;
+        } else {
+            monitor_box.append_child(
+                &element(
+                    doc,
+                    "p",
+                    "message",
+                    "The monitor needs wasm threads, which this page does not have.",
+                )?
+                .into(),
+            )?;
+        }
+        monitor_box.append_child(&caption)?;
+        Ok(view)
+    }
+
+    /// Sets the controls a link carries; returns the model button it asks
+    /// for, to be focused (a link never starts a run).
+    pub fn apply_link(&self, link: &Link) -> Option<HtmlButtonElement> {
+        if let Some(slow) = link.slow {
+            self.slow_sleep.set_checked(slow == SlowKind::Sleep);
+            self.slow_prime.set_checked(slow == SlowKind::Prime);
+        }
+        if let Some(n) = link.n {
+            self.number.set_value(&n.to_string());
+        }
+        let model = link.model?;
+        self.models
+            .iter()
+            .find(|(m, _)| *m == model)
+            .map(|(_, button)| button.clone())
+    }
+
+    /// What the controls say now, for the page's address: only what differs
+    /// from the page's defaults (sleep; `default_n`, the calibrated prime).
+    pub fn read_link(&self, link: &mut Link, default_n: Option<u64>) {
+        link.slow = self.slow_prime.checked().then_some(SlowKind::Prime);
+        link.n = parse_number(&self.number.value())
+            .ok()
+            .filter(|n| Some(*n) != default_n);
+    }
+
+    /// Shows a refused request's reason.
+    pub fn output_error(&self, message: &str) {
+        self.output.say(message, "error");
+    }
+
+    /// Measures the nested-timer clamp in the background (about 0.1 s of timers).
+    pub fn measure_timer_clamp(app: &Rc<SpinnerLab>) {
+        let app = Rc::clone(app);
+        spawn_local(async move {
+            let ms = coroutine::nested_timer_ms().await;
+            app.view.nested_timer_ms.set(Some(ms));
+            app.view.show_calibration(&app);
+        });
+    }
+
+    pub fn show_calibration(&self, app: &SpinnerLab) {
+        let text = match &app.calibration {
+            Ok(c) => {
+                if self.number.value().is_empty() {
+                    self.number.set_value(&c.prime.to_string());
+                }
+                format!(
+                    "Calibrated here: is_prime({}) should take ≈{:.1} s ({:.0} million divisions a second){}.",
+                    c.prime,
+                    c.expected_secs,
+                    c.divisions_per_sec / 1e6,
+                    if c.capped {
+                        "; capped at the largest u64 prime"
+                    } else {
+                        ""
+                    }
+                )
+            }
+            Err(reason) => format!("No calibration ({reason}): the book's number is the default."),
+        };
+        let text = match self.nested_timer_ms.get() {
+            Some(ms) => format!(
+                "{text} A nested setTimeout(0) here waits {ms:.1} ms (the clamp after 5 nested timers)."
+            ),
+            None => text,
+        };
+        self.calibration_note.set_text_content(Some(&text));
+    }
+
+    pub fn set_running(&self, running: bool, has_pool: bool) {
+        for (model, button) in &self.models {
+            // The offload button stays: its process offload needs no threads.
+            button.set_disabled(running || (model.needs_threads(Offload::Process) && !has_pool));
+        }
+        for control in [&self.number, &self.slow_prime, &self.slow_sleep] {
+            control.set_disabled(running);
+        }
+        for preset in &self.presets {
+            preset.set_disabled(running);
+        }
+        self.nap_every.set_disabled(running);
+        self.nap_via.set_disabled(running);
+        self.offload.set_disabled(running);
+        self.switch_interval.set_disabled(running);
+    }
+
+    fn request_from_controls(&self, model: Model) -> SpinnerRequest {
+        let prime = self.slow_prime.checked().then(|| Some(self.number.value()));
+        SpinnerRequest {
+            model,
+            prime,
+            nap_every: match self.nap_every.value().as_str() {
+                "book" => Some(NapEvery::Book),
+                _ => None,
+            },
+            nap_via: NapVia::parse(&self.nap_via.value()).unwrap_or(NapVia::Yield),
+            offload: Offload::parse(&self.offload.value()).unwrap_or_default(),
+            switch_interval: (model == Model::ThreadGil)
+                .then(|| read_switch_interval(&self.switch_interval)),
+        }
+    }
+
+    fn next_id(&self, model: Model) -> u32 {
+        // `asyncio.run(supervisor())` makes supervisor a task too: each
+        // coroutine run takes two numbers, and `spin` has the second.
+        let (index, step) = match model {
+            Model::Thread | Model::ThreadGil => (0, 1),
+            Model::Process => (1, 1),
+            _ => (2, 2),
+        };
+        let counter = &self.counters[index];
+        counter.set(counter.get() + step);
+        counter.get()
+    }
+
+    /// A fresh canvas for this run's spinner: a canvas handed to a worker
+    /// cannot be taken back.
+    fn fresh_canvas(&self) -> Result<(HtmlCanvasElement, f64), JsValue> {
+        self.stage.set_text_content(None);
+        let doc = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or("no document")?;
+        hidpi_canvas(&doc, &self.stage, 52.0, "spinner")
+    }
+
+    fn show_stats(&self, rows: &[(&str, &str, String)]) {
+        self.stats.set_text_content(None);
+        let Some(doc) = self.stats.owner_document() else {
+            return;
+        };
+        for (key, label, value) in rows {
+            if let (Ok(row), Ok(term), Ok(definition)) = (
+                element(&doc, "div", "stat", ""),
+                element(&doc, "dt", "", label),
+                element(&doc, "dd", "", value),
+            ) {
+                let _ = row.set_attribute("data-stat", key);
+                let _ = row.append_child(&term);
+                let _ = row.append_child(&definition);
+                let _ = self.stats.append_child(&row);
+            }
+        }
+    }
+}

@@ -260,6 +260,10 @@ impl Gil {
         state.held = true;
         state.generation += 1;
         self.drop_request.store(false, Ordering::SeqCst);
+        drop(state);
+        // A holder made to drop it waits until someone has taken it: tell
+        // it, so that it queues again at once (CPython's forced switching).
+        self.changed.notify_all();
     }
 
     pub fn release(&self) {
@@ -914,6 +918,32 @@ mod tests {
             join_within(t, "a thread to do its 20 turns");
         }
         assert!(gil.switches() > 0, "the threads were made to hand over");
+    }
+
+    /// Two threads that both compute hand the GIL back and forth at every
+    /// interval, not once per job: the one made to drop it queues again at
+    /// once, and takes it back after the next interval.
+    #[test]
+    fn two_busy_threads_take_turns_at_every_interval() {
+        let gil = Arc::new(Gil::with_interval(Duration::from_millis(2)));
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let gil = Arc::clone(&gil);
+                thread::spawn(move || {
+                    gil.acquire();
+                    let until = Instant::now() + Duration::from_millis(200);
+                    while Instant::now() < until {
+                        gil.check_switch();
+                    }
+                    gil.release();
+                })
+            })
+            .collect();
+        for t in threads {
+            join_within(t, "a busy thread to end");
+        }
+        // 200 ms of each at a 2 ms interval: dozens of turns (not one).
+        assert!(gil.switches() >= 10, "{} handovers", gil.switches());
     }
 
     /// One forced handover, no sooner than `interval` after the waiter asked.

@@ -88,7 +88,7 @@ impl JobQueue {
 }
 
 /// What a worker posts on the result queue.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Message {
     /// One checked number, with when it ran (epoch ms) and who checked it.
     Result {
@@ -105,8 +105,8 @@ pub enum Message {
     /// A number interrupted by the cancel flag: not a result.
     Cancelled { n: u64, worker: usize },
     /// Not in the book: the worker died (a panic, a failed start) and will
-    /// never say done; the report stops waiting for it.
-    Failed { worker: usize },
+    /// never say done; the report stops waiting for it. `reason` says why.
+    Failed { worker: usize, reason: String },
 }
 
 // tag::protocol-worker[]
@@ -573,7 +573,10 @@ mod tests {
         let mut report = Report::new(2);
         assert!(report.take(&Message::Done { worker: 0 }));
         // Worker 2 died without its pill: the report must not wait forever.
-        assert!(!report.take(&Message::Failed { worker: 1 }));
+        assert!(!report.take(&Message::Failed {
+            worker: 1,
+            reason: "it panicked".into()
+        }));
         assert_eq!(report.checked, 0);
     }
 

@@ -30,7 +30,7 @@ mod threads;
 // `super::entry` in `processes` (the code panel shows that line) is this.
 use super::entry;
 
-pub use self::processes::{child, failure_of, fed_child};
+pub use self::processes::{child, fed_child};
 pub use self::quiet::{QuietRun, message_queue, queue_child, run_quietly};
 pub use self::rayon::split_check;
 pub use self::run::{PoolRun, StopInfo};

@@ -131,17 +131,8 @@ fn job_to_js(job: Job) -> JsValue {
 }
 
 /// Turns a process's messages into protocol messages for the report loop.
-/// A process that failed never says done: its report loop learns it from
-/// [`Message::Failed`], and why from here.
-pub fn failure_of(worker: usize) -> Option<String> {
-    FAILURES.with(|f| f.borrow_mut().remove(&worker))
-}
-
-thread_local! {
-    static FAILURES: std::cell::RefCell<std::collections::HashMap<usize, String>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
-}
-
+/// A process that failed never says done: its report loop learns it, and
+/// why, from [`Message::Failed`].
 async fn forward(
     worker: usize,
     mut from: mpsc::UnboundedReceiver<Result<JsValue, String>>,
@@ -152,13 +143,12 @@ async fn forward(
         let message = match item {
             Ok(data) => message_from_js(&data),
             Err(reason) => {
-                FAILURES.with(|f| f.borrow_mut().insert(worker, reason));
-                let _ = to.unbounded_send(Message::Failed { worker });
+                let _ = to.unbounded_send(Message::Failed { worker, reason });
                 return;
             }
         };
         if let Some(message) = message {
-            if to.unbounded_send(message).is_err() {
+            if to.unbounded_send(message.clone()).is_err() {
                 return;
             }
             feed(&message);
@@ -176,7 +166,12 @@ fn message_from_js(data: &JsValue) -> Option<Message> {
             at_ms: num("at")?,
         }),
         "done" => Some(Message::Done { worker }),
-        "failed" => Some(Message::Failed { worker }),
+        "failed" => Some(Message::Failed {
+            worker,
+            reason: get("reason")
+                .and_then(|r| r.as_string())
+                .unwrap_or_else(|| "no reason given".into()),
+        }),
         "cancelled" => Some(Message::Cancelled {
             n: get("n")?.as_string()?.parse().ok()?,
             worker,
@@ -196,7 +191,7 @@ fn message_from_js(data: &JsValue) -> Option<Message> {
 }
 
 fn message_to_js(message: &Message) -> JsValue {
-    match *message {
+    match message.clone() {
         Message::Started { worker, at_ms } => object(&[
             ("type", "started".into()),
             ("worker", (worker as u32).into()),
@@ -205,9 +200,10 @@ fn message_to_js(message: &Message) -> JsValue {
         Message::Done { worker } => {
             object(&[("type", "done".into()), ("worker", (worker as u32).into())])
         }
-        Message::Failed { worker } => object(&[
+        Message::Failed { worker, reason } => object(&[
             ("type", "failed".into()),
             ("worker", (worker as u32).into()),
+            ("reason", reason.into()),
         ]),
         Message::Cancelled { n, worker } => object(&[
             ("type", "cancelled".into()),

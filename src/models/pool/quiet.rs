@@ -8,7 +8,6 @@ use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::DedicatedWorkerGlobalScope;
 
-use super::processes::failure_of;
 use super::start::start;
 use crate::clock::{epoch_ms, now_seconds};
 use crate::models::entry::Entry;
@@ -53,11 +52,7 @@ pub async fn run_quietly(
         match &message {
             Message::Started { at_ms, .. } => startup_ms = startup_ms.max(at_ms - run.started_at),
             Message::Result { result, .. } => results.push(*result),
-            Message::Failed { worker } => {
-                return Err(
-                    failure_of(*worker).unwrap_or_else(|| format!("process {} failed", worker + 1))
-                );
-            }
+            Message::Failed { reason, .. } => return Err(reason.clone()),
             Message::Cancelled { .. } | Message::Done { .. } => {}
         }
         if !report.take(&message) {

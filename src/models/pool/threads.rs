@@ -40,7 +40,7 @@ pub(super) fn pool_worker(
             },
             epoch_ms,
             |message| {
-                let _ = tx.unbounded_send(message);
+                let _ = tx.unbounded_send(message.clone());
                 die_if_armed(&message);
             },
         );

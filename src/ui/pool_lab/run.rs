@@ -176,7 +176,7 @@ pub(super) async fn pool_run(
         {
             let mut timeline = view.timeline.borrow_mut();
             let rel = |t: f64| t - started_at;
-            match message {
+            match message.clone() {
                 Message::Started { worker, at_ms } => {
                     // A worker is up: from now on the workers loop and the
                     // report loop waits for their results.
@@ -220,9 +220,7 @@ pub(super) async fn pool_run(
                     transcript.push(line.clone());
                     view.output.append_transcript(&[line]);
                 }
-                Message::Failed { worker } => {
-                    let reason =
-                        pool::failure_of(worker).unwrap_or_else(|| "no reason given".into());
+                Message::Failed { worker, reason } => {
                     let line = format!("# worker {} failed: {reason}", worker + 1);
                     transcript.push(line.clone());
                     view.output.append_transcript(&[line]);

@@ -32,6 +32,15 @@ pub(super) struct Timeline {
     pub(super) live_until: Option<f64>,
 }
 
+/// Paints a chart's background in the page's terminal colours; returns
+/// them, paper and ink.
+fn clear(ctx: &CanvasRenderingContext2d, width: f64, height: f64) -> (String, String) {
+    let paper = css_var("--term-paper", "#15171c");
+    ctx.set_fill_style_str(&paper);
+    ctx.fill_rect(0.0, 0.0, width, height);
+    (paper, css_var("--term-ink", "#e9ecef"))
+}
+
 pub(super) fn draw_timeline(
     ctx: &CanvasRenderingContext2d,
     t: &Timeline,
@@ -39,10 +48,7 @@ pub(super) fn draw_timeline(
     height: f64,
     s: f64,
 ) {
-    let paper = css_var("--term-paper", "#15171c");
-    let ink = css_var("--term-ink", "#e9ecef");
-    ctx.set_fill_style_str(&paper);
-    ctx.fill_rect(0.0, 0.0, width, height);
+    let (paper, ink) = clear(ctx, width, height);
     let lanes = t.started.len().max(1);
     let end = t
         .rows
@@ -155,10 +161,7 @@ pub(super) fn draw_sweep(
     height: f64,
     s: f64,
 ) {
-    let paper = css_var("--term-paper", "#15171c");
-    let ink = css_var("--term-ink", "#e9ecef");
-    ctx.set_fill_style_str(&paper);
-    ctx.fill_rect(0.0, 0.0, width, height);
+    let (_, ink) = clear(ctx, width, height);
     let max_n = points.iter().map(|p| p.0).max().unwrap_or(1).max(8) as f64;
     // A reader's points, scaled so that their sequential run matches this one.
     let reader = [

@@ -1,0 +1,282 @@
+//! The pool programs: `sequential.py`, `procs.py`, `threads.py`, the early
+//! `procs.py` and the executor, after the book's `19-concurrency/primes/`.
+
+use super::program::Program;
+use crate::protocol::Mode;
+
+/// The file a pool run's listing is saved as.
+pub fn pool_file(mode: Mode, racy: bool) -> &'static str {
+    match (mode, racy) {
+        (Mode::Sequential, _) => "sequential.py",
+        (Mode::Processes, false) => "procs.py",
+        (Mode::Processes, true) => "procs_race.py",
+        (Mode::Threads | Mode::ThreadsGil, false) => "threads.py",
+        (Mode::Threads | Mode::ThreadsGil, true) => "threads_race.py",
+        (Mode::Rayon, _) => "executor.py",
+    }
+}
+
+const PRIME_RESULT: &str = "\
+class PrimeResult(NamedTuple):
+    n: int
+    prime: bool
+    elapsed: float
+
+
+def check(n: int) -> PrimeResult:
+    t0 = perf_counter()
+    res = is_prime(n)
+    return PrimeResult(n, res, perf_counter() - t0)
+";
+
+const ROW: &str = "print(f'{n:16}  {label} {elapsed:9.6f}s')";
+
+/// The queue-based pool (`procs.py`, `threads.py`), or the early
+/// `procs.py` whose report loop stops when the job queue is empty.
+fn queue_pool(mode: Mode, racy: bool) -> String {
+    let (unit, units, imports, queues) = if mode == Mode::Processes {
+        (
+            "Process",
+            "processes",
+            "from multiprocessing import Process, SimpleQueue, cpu_count\n\
+             from multiprocessing import queues",
+            "JobQueue = queues.SimpleQueue[int]\nResultQueue = queues.SimpleQueue[PrimeResult]",
+        )
+    } else {
+        (
+            "Thread",
+            "threads",
+            "from os import cpu_count\nfrom queue import SimpleQueue\nfrom threading import Thread",
+            "JobQueue = SimpleQueue[int]\nResultQueue = SimpleQueue[PrimeResult]",
+        )
+    };
+    let sentinel = if racy {
+        ""
+    } else {
+        "    results.put(PrimeResult(0, False, 0.0))  # this worker is done\n"
+    };
+    let report = if racy {
+        format!(
+            "def report(jobs: JobQueue, results: ResultQueue) -> None:
+# step: report
+    while True:
+        n, prime, elapsed = results.get()
+        label = 'P' if prime else ' '
+        {ROW}
+        if DELAY:
+            sleep(DELAY)  # a reader's sleep(1) here made the loss frequent
+        if jobs.empty():  # every job taken, not every result read
+            break
+# step:
+"
+        )
+    } else {
+        format!(
+            "def report(workers: int, results: ResultQueue) -> int:
+# step: report
+    checked = 0
+    workers_done = 0
+    while workers_done < workers:
+        n, prime, elapsed = results.get()
+        if n == 0:
+            workers_done += 1
+        else:
+            checked += 1
+            label = 'P' if prime else ' '
+            {ROW}
+    return checked
+# step:
+"
+        )
+    };
+    let (about, usage, extra_imports, delay) = if racy {
+        (
+            format!(
+                "the early procs.py as first published (the book's repository fixed it in \
+                 commit 2c12305):\nthe same workers and poison pills, but the report loop \
+                 stops when the job\nqueue is empty: results go missing, or the loop waits \
+                 forever for one that\nnever comes (Ctrl-C ends it). With {units}."
+            ),
+            "[WORKERS [N ...]]; DELAY=1 in the environment\nsleeps before each jobs.empty(), as a reader did",
+            "import os\n",
+            "DELAY = float(os.environ.get('DELAY', '0'))\n\n\n",
+        )
+    } else {
+        (
+            format!("the book's {}", pool_file(mode, false)),
+            "[WORKERS [N ...]]",
+            "",
+            "",
+        )
+    };
+    let sleep_import = if racy { ", sleep" } else { "" };
+    let (run, last) = if racy {
+        (
+            "report(jobs, results)",
+            "print(f'Total time: {elapsed:.2f}s')",
+        )
+    } else {
+        (
+            "checked = report(workers, results)",
+            "print(f'{checked} checks in {elapsed:.2f}s')",
+        )
+    };
+    let file = pool_file(mode, racy);
+    format!(
+        "\"\"\"{file}: written for spinlab after {about}
+Run it: python3 {file} {usage}\"\"\"
+
+{extra_imports}import sys
+from time import perf_counter{sleep_import}
+from typing import NamedTuple
+{imports}
+
+from primes import is_prime, NUMBERS
+
+{delay}{PRIME_RESULT}
+
+{queues}
+
+
+def worker(jobs: JobQueue, results: ResultQueue) -> None:
+# step: work
+    while n := jobs.get():  # 0 is the poison pill
+        results.put(check(n))
+{sentinel}# step:
+
+
+def start_jobs(workers: int, numbers: list[int]) -> tuple[JobQueue, ResultQueue]:
+# step: start
+    jobs: JobQueue = SimpleQueue()
+    results: ResultQueue = SimpleQueue()
+    for n in numbers:
+        jobs.put(n)
+    for _ in range(workers):
+        proc = {unit}(target=worker, args=(jobs, results))
+        proc.start()
+        jobs.put(0)
+    return jobs, results
+# step:
+
+
+{report}
+
+def main() -> None:
+# step: start
+    workers = int(sys.argv[1]) if len(sys.argv) > 1 else cpu_count()
+    numbers = [int(arg) for arg in sys.argv[2:]] or NUMBERS
+    print(f'Checking {{len(numbers)}} numbers with {{workers}} {units}:')
+    t0 = perf_counter()
+    jobs, results = start_jobs(workers, numbers)
+    {run}
+# step: done
+    elapsed = perf_counter() - t0
+    {last}
+# step:
+
+
+if __name__ == '__main__':
+    main()
+"
+    )
+}
+
+const SEQUENTIAL: &str = "\
+\"\"\"sequential.py: written for spinlab after the book's sequential.py (chapter 19).
+Run it: python3 sequential.py [N ...]\"\"\"
+
+import sys
+from time import perf_counter
+from typing import NamedTuple
+
+from primes import is_prime, NUMBERS
+
+
+class Result(NamedTuple):
+    prime: bool
+    elapsed: float
+
+
+def check(n: int) -> Result:
+    t0 = perf_counter()
+    prime = is_prime(n)
+    return Result(prime, perf_counter() - t0)
+
+
+def main() -> None:
+# step: start
+    numbers = [int(arg) for arg in sys.argv[1:]] or NUMBERS
+    print(f'Checking {len(numbers)} numbers sequentially:')
+    t0 = perf_counter()
+# step: work
+    for n in numbers:
+        prime, elapsed = check(n)
+        label = 'P' if prime else ' '
+        print(f'{n:16}  {label} {elapsed:9.6f}s')
+# step: done
+    elapsed = perf_counter() - t0
+    print(f'Total time: {elapsed:.2f}s')
+# step:
+
+
+if __name__ == '__main__':
+    main()
+";
+
+const EXECUTOR: &str = "\
+\"\"\"executor.py: written for spinlab. Not in chapter 19: rayon's nearest Python
+is chapter 20's ProcessPoolExecutor, whose map hands the numbers to a pool of
+worker processes and yields the results in order.
+Run it: python3 executor.py [WORKERS [N ...]]\"\"\"
+
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from os import cpu_count
+from time import perf_counter
+from typing import NamedTuple
+
+from primes import is_prime, NUMBERS
+
+
+class Result(NamedTuple):
+    prime: bool
+    elapsed: float
+
+
+def check(n: int) -> Result:
+    t0 = perf_counter()
+    prime = is_prime(n)
+    return Result(prime, perf_counter() - t0)
+
+
+def main() -> None:
+# step: start
+    workers = int(sys.argv[1]) if len(sys.argv) > 1 else cpu_count()
+    numbers = [int(arg) for arg in sys.argv[2:]] or NUMBERS
+    print(f'Checking {len(numbers)} numbers with {workers} workers:')
+    t0 = perf_counter()
+    with ProcessPoolExecutor(workers) as executor:
+# step: work
+        for n, (prime, elapsed) in zip(numbers, executor.map(check, numbers)):
+            label = 'P' if prime else ' '
+            print(f'{n:16}  {label} {elapsed:9.6f}s')
+# step: done
+    elapsed = perf_counter() - t0
+    print(f'{len(numbers)} checks in {elapsed:.2f}s')
+# step:
+
+
+if __name__ == '__main__':
+    main()
+";
+
+/// The whole pool program for `mode`; `racy`: the early `procs.py`.
+pub fn pool_program(mode: Mode, racy: bool) -> Program {
+    let file = pool_file(mode, racy);
+    let text = match mode {
+        Mode::Sequential => SEQUENTIAL.to_string(),
+        Mode::Rayon => EXECUTOR.to_string(),
+        Mode::Processes | Mode::Threads | Mode::ThreadsGil => queue_pool(mode, racy),
+    };
+    Program { file, text }
+}

@@ -23,6 +23,48 @@ pub fn find(doc: &Document, selector: &str) -> Result<Element, JsValue> {
         .ok_or_else(|| JsValue::from_str(&format!("the page lacks {selector}")))
 }
 
+/// A lab's run button: `text`, its `data-{attr}` value, its keyboard
+/// shortcut shown as a `kbd` and announced (`aria-keyshortcuts`), not
+/// pressed yet.
+pub fn run_button(
+    doc: &Document,
+    text: &str,
+    (attr, value): (&str, &str),
+    key: &str,
+) -> Result<web_sys::HtmlButtonElement, JsValue> {
+    let button: web_sys::HtmlButtonElement =
+        element(doc, "button", "model", text)?.unchecked_into();
+    button.set_attribute(attr, value)?;
+    button.set_attribute("aria-keyshortcuts", key)?;
+    button.set_attribute("aria-pressed", "false")?;
+    let hint = element(doc, "kbd", "", key)?;
+    button.append_child(&hint)?;
+    Ok(button)
+}
+
+/// A canvas in `parent`, as wide as it and `css_height` tall, sized for
+/// crisp drawing on this screen; with the device pixel ratio it used.
+pub fn hidpi_canvas(
+    doc: &Document,
+    parent: &Element,
+    css_height: f64,
+    class: &str,
+) -> Result<(web_sys::HtmlCanvasElement, f64), JsValue> {
+    let canvas: web_sys::HtmlCanvasElement = doc.create_element("canvas")?.unchecked_into();
+    canvas.set_class_name(class);
+    parent.append_child(&canvas)?;
+    let scale = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .max(1.0);
+    let width = f64::from(parent.client_width().max(300));
+    canvas.set_width((width * scale) as u32);
+    canvas.set_height((css_height * scale) as u32);
+    canvas
+        .style()
+        .set_property("height", &format!("{css_height}px"))?;
+    Ok((canvas, scale))
+}
+
 /// The page's one way to wire a click: `f` runs on every click of
 /// `button` (the handler lives as long as the page, as the button does).
 pub fn on_click(button: &web_sys::HtmlElement, f: impl FnMut() + 'static) {

@@ -27,7 +27,7 @@ use self::options::SWEEP_MAX;
 use self::plots::{Timeline, draw_timeline};
 use super::code::{self, CodePanel};
 use super::context::Panel;
-use super::dom::{Output, element, find, switch_interval_select};
+use super::dom::{Output, element, find, hidpi_canvas, run_button, switch_interval_select};
 use crate::link::{Link, Workload};
 use crate::models::pool;
 use crate::primes::parse_number_list;
@@ -87,12 +87,7 @@ impl PoolView {
             (Mode::ThreadsGil, "Threads + GIL", "4"),
             (Mode::Rayon, "Rayon", "5"),
         ] {
-            let button: HtmlButtonElement = element(doc, "button", "model", text)?.unchecked_into();
-            button.set_attribute("data-mode", mode.key())?;
-            button.set_attribute("aria-pressed", "false")?;
-            button.set_attribute("aria-keyshortcuts", key)?;
-            let hint = element(doc, "kbd", "", key)?;
-            button.append_child(&hint)?;
+            let button = run_button(doc, text, ("data-mode", mode.key()), key)?;
             modes_box.append_child(&button)?;
             modes.push((mode, button));
         }
@@ -233,21 +228,13 @@ impl PoolView {
 
         let figure = element(doc, "figure", "timeline", "")?;
         section.append_child(&figure)?;
-        let canvas: HtmlCanvasElement = doc.create_element("canvas")?.unchecked_into();
+        let (canvas, scale) = hidpi_canvas(doc, &figure, 150.0, "")?;
         canvas.set_attribute("data-role", "timeline")?;
         canvas.set_attribute("role", "img")?;
         canvas.set_attribute(
             "aria-label",
             "Timeline of the last run, one lane per worker; the same results are in the table below",
         )?;
-        figure.append_child(&canvas)?;
-        let scale = web_sys::window()
-            .map_or(1.0, |w| w.device_pixel_ratio())
-            .max(1.0);
-        let width = f64::from(figure.client_width().max(300));
-        canvas.set_width((width * scale) as u32);
-        canvas.set_height((150.0 * scale) as u32);
-        canvas.style().set_property("height", "150px")?;
         let caption = element(
             doc,
             "figcaption",
@@ -256,18 +243,13 @@ impl PoolView {
         )?;
         figure.append_child(&caption)?;
 
-        let sweep_canvas: HtmlCanvasElement = doc.create_element("canvas")?.unchecked_into();
+        let (sweep_canvas, _) = hidpi_canvas(doc, &figure, 220.0, "sweep-plot")?;
         sweep_canvas.set_attribute("data-role", "sweep-plot")?;
         sweep_canvas.set_attribute("role", "img")?;
         sweep_canvas.set_attribute(
             "aria-label",
             "Sweep: total time against the number of workers; the same figures are in the table below it",
         )?;
-        sweep_canvas.set_class_name("sweep-plot");
-        figure.append_child(&sweep_canvas)?;
-        sweep_canvas.set_width((width * scale) as u32);
-        sweep_canvas.set_height((220.0 * scale) as u32);
-        sweep_canvas.style().set_property("height", "220px")?;
         sweep_canvas.set_hidden(true);
         let sweep_table = element(doc, "table", "results sweep-table", "")?;
         sweep_table.set_attribute("data-role", "sweep-table")?;

@@ -21,7 +21,9 @@ use web_sys::{
 use self::options::{NapEvery, SpinnerRequest};
 use super::code::{self, CodePanel};
 use super::context::Panel;
-use super::dom::{Output, element, find, read_switch_interval, switch_interval_select};
+use super::dom::{
+    Output, element, find, hidpi_canvas, read_switch_interval, run_button, switch_interval_select,
+};
 use crate::link::{Link, SlowKind};
 use crate::models::coroutine;
 use crate::primes::parse_number;
@@ -87,28 +89,6 @@ fn labelled(doc: &Document, text: &str, control: &web_sys::Node) -> Result<Eleme
     Ok(label)
 }
 
-/// A canvas sized for crisp drawing on this screen.
-fn hidpi_canvas(
-    doc: &Document,
-    parent: &Element,
-    css_height: f64,
-    class: &str,
-) -> Result<(HtmlCanvasElement, f64), JsValue> {
-    let canvas: HtmlCanvasElement = doc.create_element("canvas")?.unchecked_into();
-    canvas.set_class_name(class);
-    parent.append_child(&canvas)?;
-    let scale = web_sys::window()
-        .map_or(1.0, |w| w.device_pixel_ratio())
-        .max(1.0);
-    let width = f64::from(parent.client_width().max(300));
-    canvas.set_width((width * scale) as u32);
-    canvas.set_height((css_height * scale) as u32);
-    canvas
-        .style()
-        .set_property("height", &format!("{css_height}px"))?;
-    Ok((canvas, scale))
-}
-
 impl LabView {
     pub fn render(doc: &Document, has_pool: bool) -> Result<LabView, JsValue> {
         let section = find(doc, "[data-experiment=spinner]")?;
@@ -125,12 +105,7 @@ impl LabView {
             (Model::CoroutineNap, "Coroutine + nap", "N"),
             (Model::CoroutineOffload, "Coroutine + worker", "W"),
         ] {
-            let button: HtmlButtonElement = element(doc, "button", "model", text)?.unchecked_into();
-            button.set_attribute("data-model", model.key())?;
-            button.set_attribute("aria-keyshortcuts", key)?;
-            button.set_attribute("aria-pressed", "false")?;
-            let hint = element(doc, "kbd", "", key)?;
-            button.append_child(&hint)?;
+            let button = run_button(doc, text, ("data-model", model.key()), key)?;
             if model.needs_threads(Offload::Thread) && !has_pool {
                 button.set_title("Needs wasm threads, which this browser does not give this page.");
             }

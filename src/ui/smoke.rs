@@ -8,7 +8,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, HtmlButtonElement, HtmlInputElement};
 
 use super::context::Panel;
-use super::dom::{Options, Output, element, find, key_option, number_option, on_click, publish};
+use super::dom::{Options, Output, find, key_option, number_option, on_click, publish};
 use crate::clock;
 use crate::primes::{BOOK_PRIME, check, parse_number, report_line, slow_check_note};
 use crate::report::{Lines, SmokeReport};
@@ -50,31 +50,26 @@ pub struct SmokeView {
 }
 
 impl SmokeView {
+    /// Binds the controls `index.html` writes beside the prose (the
+    /// number and a button per place), and renders the output under them.
     pub fn render(doc: &Document) -> Result<SmokeView, JsValue> {
         let section = find(doc, "[data-experiment=smoke]")?;
-        let controls = element(doc, "div", "controls", "")?;
-
-        let label = element(doc, "label", "number", "n = ")?;
-        let input: HtmlInputElement = doc.create_element("input")?.unchecked_into();
-        input.set_type("text");
-        input.set_attribute("inputmode", "numeric")?;
-        input.set_attribute("spellcheck", "false")?;
-        input.set_attribute("data-role", "number")?;
-        input.set_value(&BOOK_PRIME.to_string());
-        label.append_child(&input)?;
-        controls.append_child(&label)?;
-
+        let input: HtmlInputElement =
+            find(doc, "[data-experiment=smoke] input[data-role=number]")?.unchecked_into();
         let mut buttons = Vec::new();
-        for (place, text) in [
-            (Place::Main, "Check on the main thread"),
-            (Place::Pool, "Check on a pool thread"),
-        ] {
-            let button: HtmlButtonElement = element(doc, "button", "", text)?.unchecked_into();
-            button.set_attribute("data-where", place.key())?;
-            controls.append_child(&button)?;
+        let found = doc.query_selector_all("[data-experiment=smoke] button[data-where]")?;
+        for i in 0..found.length() {
+            let Some(button) = found.get(i) else { continue };
+            let button: HtmlButtonElement = button.unchecked_into();
+            let place = button
+                .get_attribute("data-where")
+                .and_then(|key| Place::parse(&key))
+                .ok_or("a smoke button names no place: data-where is \"main\" or \"pool\"")?;
             buttons.push((place, button));
         }
-        section.append_child(&controls)?;
+        if buttons.len() != 2 {
+            return Err("the page lacks the smoke test's two buttons".into());
+        }
         let output = Output::render(doc, &section)?;
         Ok(SmokeView {
             input,

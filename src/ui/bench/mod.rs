@@ -57,33 +57,16 @@ pub struct BenchView {
 }
 
 impl BenchView {
+    /// Binds the controls `index.html` writes (run, stop, quick, the
+    /// progress bar) and renders the output, the table and the reference.
     pub fn render(doc: &Document) -> Result<BenchView, JsValue> {
         let section = find(doc, "[data-experiment=bench]")?;
-        let controls = element(doc, "div", "controls", "")?;
-        let run_button: HtmlButtonElement =
-            element(doc, "button", "", "Run the benchmarks")?.unchecked_into();
-        run_button.set_attribute("data-role", "run-bench")?;
-        let stop_button: HtmlButtonElement = element(doc, "button", "", "Stop")?.unchecked_into();
-        stop_button.set_attribute("data-role", "stop-bench")?;
-        stop_button.set_disabled(true);
-        let quick: HtmlInputElement = doc.create_element("input")?.unchecked_into();
-        quick.set_type("checkbox");
-        quick.set_checked(true);
-        quick.set_attribute("data-role", "quick")?;
-        let label = element(doc, "label", "check", "")?;
-        label.append_child(&quick)?;
-        label.append_child(&doc.create_text_node(" quick (3 runs, a ≈1 s prime; about 40 s)"))?;
-        controls.append_child(&run_button)?;
-        controls.append_child(&stop_button)?;
-        controls.append_child(&label)?;
-        section.append_child(&controls)?;
-
-        let progress = element(doc, "progress", "", "")?;
-        progress.set_attribute("data-role", "progress")?;
-        progress.set_attribute("value", "0")?;
-        progress.set_attribute("max", "1")?;
-        progress.set_attribute("aria-label", "benchmark progress")?;
-        section.append_child(&progress)?;
+        // The controls `index.html` writes beside the prose.
+        let bound = |selector: &str| find(doc, &format!("[data-experiment=bench] {selector}"));
+        let run_button: HtmlButtonElement = bound("[data-role=run-bench]")?.unchecked_into();
+        let stop_button: HtmlButtonElement = bound("[data-role=stop-bench]")?.unchecked_into();
+        let quick: HtmlInputElement = bound("[data-role=quick]")?.unchecked_into();
+        let progress = bound("[data-role=progress]")?;
         let output = Output::render(doc, &section)?;
         let scroll = element(doc, "div", "bench-scroll", "")?;
         let table = element(doc, "table", "bench", "")?;

@@ -27,7 +27,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::HtmlCanvasElement;
 
-use super::{Outcome, Slow, slow_on_main_thread, spin_in_worker};
+use super::{Outcome, Slow, slow_on_main_thread, spin_in_worker_gated};
 use crate::clock::now_seconds;
 use crate::runtime::canvas::{Style, offscreen_payload, surface_from_payload};
 use crate::runtime::event::Event;
@@ -44,52 +44,9 @@ pub async fn supervisor(
     // step: start
     let done = Arc::new(Event::new());
     let frames = Arc::new(AtomicU32::new(0));
-    let (started, started_rx) = oneshot::channel::<Result<(), String>>();
-    let (joined, joined_rx) = oneshot::channel::<()>();
-
-    let (payload, transfer) = offscreen_payload(canvas, style, "a thread")?;
-    let t_start = now_seconds();
-    let spinner = {
-        let (done, frames) = (Arc::clone(&done), Arc::clone(&frames));
-        move |payload: wasm_bindgen::JsValue| {
-            let surface = match surface_from_payload(&payload) {
-                Ok(surface) => surface,
-                Err(e) => {
-                    let _ = started.send(Err(e));
-                    return threads::exit_current_thread();
-                }
-            };
-            let is_done = {
-                let done = Arc::clone(&done);
-                move || done.is_set()
-            };
-            let wake = spin_in_worker(surface, frames, is_done, move || {
-                let _ = joined.send(());
-                threads::exit_current_thread();
-            });
-            // `done.set()` posts a wake-up too, so the spinner ends at once.
-            let on_message = Closure::<dyn FnMut()>::new(wake);
-            let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-            scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            on_message.forget(); // lives as long as the thread
-            // Started once the first frame is drawn: a worker's first text
-            // drawing needs the main thread (measured: drawn after the main
-            // thread blocks, it waits for it, and holds up other workers' text).
-            let _ = started.send(Ok(()));
-        }
-    };
     // `spinner.start()`: CPython's returns once the new thread runs; so does this.
-    let worker = threads::spawn_with(
-        &format!("spinlab Thread-{id} (spin)"),
-        &payload,
-        &transfer,
-        spinner,
-    )
-    .map_err(|e| format!("cannot start the thread: {}", js_error_message(&e)))?;
-    started_rx
-        .await
-        .map_err(|_| "the spinner thread stopped before it started".to_string())??;
-    let startup_ms = (now_seconds() - t_start) * 1000.0;
+    let (worker, joined_rx, startup_ms) =
+        start_spinner_thread(id, canvas, style, &done, &frames, |draw| draw()).await?;
 
     // step: slow
     step_and_paint("slow").await;
@@ -117,3 +74,64 @@ pub async fn supervisor(
     })
 }
 // end::thread-supervisor[]
+
+/// `Thread(target=spin, args=('thinking!', done)).start()` for the thread
+/// models: a wasm thread drawing on `canvas` (handed over as an
+/// `OffscreenCanvas`), each frame through `gate`, until `done` is set.
+/// Returns once the thread runs, as CPython's `start()` does: its worker, a
+/// receiver that resolves when it has ended (the `join()`), and how long it
+/// took to start.
+pub async fn start_spinner_thread(
+    id: u32,
+    canvas: &HtmlCanvasElement,
+    style: &Style,
+    done: &Arc<Event>,
+    frames: &Arc<AtomicU32>,
+    gate: impl Fn(&mut dyn FnMut()) + Send + 'static,
+) -> Result<(web_sys::Worker, oneshot::Receiver<()>, f64), String> {
+    let (started, started_rx) = oneshot::channel::<Result<(), String>>();
+    let (joined, joined_rx) = oneshot::channel::<()>();
+    let (payload, transfer) = offscreen_payload(canvas, style, "a thread")?;
+    let t_start = now_seconds();
+    let spinner = {
+        let (done, frames) = (Arc::clone(done), Arc::clone(frames));
+        move |payload: wasm_bindgen::JsValue| {
+            let surface = match surface_from_payload(&payload) {
+                Ok(surface) => surface,
+                Err(e) => {
+                    let _ = started.send(Err(e));
+                    return threads::exit_current_thread();
+                }
+            };
+            let is_done = {
+                let done = Arc::clone(&done);
+                move || done.is_set()
+            };
+            let on_exit = move || {
+                let _ = joined.send(());
+                threads::exit_current_thread();
+            };
+            let wake = spin_in_worker_gated(surface, frames, is_done, on_exit, gate);
+            // `done.set()` posts a wake-up too, so the spinner ends at once.
+            let on_message = Closure::<dyn FnMut()>::new(wake);
+            let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+            scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            on_message.forget(); // lives as long as the thread
+            // Started once the first frame is drawn: a worker's first text
+            // drawing needs the main thread (measured: drawn after the main
+            // thread blocks, it waits for it, and holds up other workers' text).
+            let _ = started.send(Ok(()));
+        }
+    };
+    let worker = threads::spawn_with(
+        &format!("spinlab Thread-{id} (spin)"),
+        &payload,
+        &transfer,
+        spinner,
+    )
+    .map_err(|e| format!("cannot start the thread: {}", js_error_message(&e)))?;
+    started_rx
+        .await
+        .map_err(|_| "the spinner thread stopped before it started".to_string())??;
+    Ok((worker, joined_rx, (now_seconds() - t_start) * 1000.0))
+}

@@ -21,19 +21,16 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_channel::oneshot;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::Closure;
 use web_sys::HtmlCanvasElement;
 
-use super::{GilTurns, Outcome, Slow, spin_in_worker_gated};
+use super::thread::start_spinner_thread;
+use super::{GilTurns, Outcome, Slow};
 use crate::clock::now_seconds;
 use crate::protocol::{Gil, check_under_gil};
-use crate::runtime::canvas::{Style, offscreen_payload, surface_from_payload};
+use crate::runtime::canvas::Style;
 use crate::runtime::event::Event;
 use crate::runtime::pool::Pool;
 use crate::runtime::steps::{step, step_and_paint};
-use crate::runtime::{js_error_message, threads};
 use crate::spinner::{FRAME_MS, SLEEP_MS};
 
 pub async fn supervisor(
@@ -49,73 +46,26 @@ pub async fn supervisor(
     let done = Arc::new(Event::new());
     let frames = Arc::new(AtomicU32::new(0));
     let lateness = Arc::new(Mutex::new(Vec::<f64>::new()));
-    let (started, started_rx) = oneshot::channel::<Result<(), String>>();
-    let (joined, joined_rx) = oneshot::channel::<()>();
-
-    let (payload, transfer) = offscreen_payload(canvas, style, "a thread")?;
-    let t_start = now_seconds();
-    let spinner = {
-        let (done, frames, gil, lateness) = (
-            Arc::clone(&done),
-            Arc::clone(&frames),
-            Arc::clone(&gil),
-            Arc::clone(&lateness),
-        );
-        move |payload: wasm_bindgen::JsValue| {
-            let surface = match surface_from_payload(&payload) {
-                Ok(surface) => surface,
-                Err(e) => {
-                    let _ = started.send(Err(e));
-                    return threads::exit_current_thread();
+    // Each frame: take the GIL (waiting up to the interval, then asking),
+    // draw, let it go; lateness against the 100 ms schedule.
+    let gate = {
+        let (gil, lateness) = (Arc::clone(&gil), Arc::clone(&lateness));
+        let last_frame = std::cell::Cell::new(None::<f64>);
+        move |draw: &mut dyn FnMut()| {
+            gil.acquire();
+            let now = now_seconds();
+            if let Some(previous) = last_frame.replace(Some(now)) {
+                let late = (now - previous) * 1000.0 - f64::from(FRAME_MS);
+                if let Ok(mut lateness) = lateness.lock() {
+                    lateness.push(late.max(0.0));
                 }
-            };
-            let is_done = {
-                let done = Arc::clone(&done);
-                move || done.is_set()
-            };
-            // Each frame: take the GIL (waiting up to the interval, then
-            // asking), draw, let it go; lateness against the 100 ms schedule.
-            let last_frame = std::cell::Cell::new(None::<f64>);
-            let gate = move |draw: &mut dyn FnMut()| {
-                gil.acquire();
-                let now = now_seconds();
-                if let Some(previous) = last_frame.replace(Some(now)) {
-                    let late = (now - previous) * 1000.0 - f64::from(FRAME_MS);
-                    if let Ok(mut lateness) = lateness.lock() {
-                        lateness.push(late.max(0.0));
-                    }
-                }
-                draw();
-                gil.release();
-            };
-            let wake = spin_in_worker_gated(
-                surface,
-                frames,
-                is_done,
-                move || {
-                    let _ = joined.send(());
-                    threads::exit_current_thread();
-                },
-                gate,
-            );
-            let on_message = Closure::<dyn FnMut()>::new(wake);
-            let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-            scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            on_message.forget(); // lives as long as the thread
-            let _ = started.send(Ok(()));
+            }
+            draw();
+            gil.release();
         }
     };
-    let worker = threads::spawn_with(
-        &format!("spinlab Thread-{id} (spin)"),
-        &payload,
-        &transfer,
-        spinner,
-    )
-    .map_err(|e| format!("cannot start the thread: {}", js_error_message(&e)))?;
-    started_rx
-        .await
-        .map_err(|_| "the spinner thread stopped before it started".to_string())??;
-    let startup_ms = (now_seconds() - t_start) * 1000.0;
+    let (worker, joined_rx, startup_ms) =
+        start_spinner_thread(id, canvas, style, &done, &frames, gate).await?;
 
     // step: slow
     step_and_paint("slow").await;

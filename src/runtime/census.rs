@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Threads started by `threads::spawn_with` that have not exited.
 static LIVE_THREADS: AtomicUsize = AtomicUsize::new(0);
+/// Threads started by `threads::spawn_with` since the page loaded.
+static STARTED_THREADS: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     /// Processes the page holds (a `Process` ends its worker when dropped).
@@ -25,14 +27,22 @@ pub fn live_counts() -> (usize, usize) {
     )
 }
 
+/// Threads started since the page loaded (each leaves a few hundred bytes
+/// of thread-local values behind: see `heap`).
+pub fn threads_started() -> usize {
+    STARTED_THREADS.load(Ordering::SeqCst)
+}
+
 /// A thread is being started.
 pub fn thread_started() {
     LIVE_THREADS.fetch_add(1, Ordering::SeqCst);
+    STARTED_THREADS.fetch_add(1, Ordering::SeqCst);
 }
 
 /// The thread being started never ran.
 pub fn thread_start_failed() {
     LIVE_THREADS.fetch_sub(1, Ordering::SeqCst);
+    STARTED_THREADS.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// On the new thread: it counts until it exits or dies.

@@ -7,6 +7,7 @@
 pub mod canvas;
 pub mod census;
 pub mod event;
+pub mod heap;
 pub mod monitor;
 pub mod panics;
 pub mod pool;

@@ -28,9 +28,9 @@ use super::spinner_lab::run::run_spinner;
 use super::spinner_lab::{LabView, SpinnerLab};
 use crate::clock;
 use crate::models::calibrate;
-use crate::runtime::monitor;
 use crate::runtime::object;
 use crate::runtime::pool::Pool;
+use crate::runtime::{census, heap, monitor};
 
 thread_local! {
     /// When the page became ready, in ms since navigation began.
@@ -256,12 +256,14 @@ fn install_api(
     });
     let stats_app = Rc::clone(app);
     let stats = Closure::<dyn Fn() -> JsValue>::new(move || {
-        let (threads, processes) = crate::runtime::census::live_counts();
+        let (threads, processes) = census::live_counts();
         let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
         let bytes =
             js_sys::Reflect::get(&memory.buffer(), &"byteLength".into()).unwrap_or_default();
         object(&[
             ("wasmMemoryBytes", bytes),
+            ("heapLiveBytes", (heap::live_bytes() as f64).into()),
+            ("threadsStarted", (census::threads_started() as f64).into()),
             ("liveThreads", (threads as u32).into()),
             ("liveProcesses", (processes as u32).into()),
             ("readyMs", READY_MS.get().into()),

@@ -132,14 +132,21 @@ test('after every stop the next run works, and stopping nothing is refused', asy
       assert.equal((await runPool({ mode, workers: Math.min(2, cores) })).checked, 20, `${mode} after ${policy}`);
     }
   };
-  // Wasm memory never shrinks: the first cycle sets its high-water mark
-  // (thread stacks, queues); the second must leave it flat.
+  // The live heap (every allocation not yet freed, thread stacks included)
+  // is back where it was after a second cycle. Not the wasm memory's size:
+  // that is a high-water mark, and the allocator's fragmentation moves it.
   await cycle();
   const before = await idle(page);
   await cycle();
   const after = await idle(page);
   console.log(`# stats after one cycle ${JSON.stringify(before)}, after two ${JSON.stringify(after)}`);
-  assert.equal(after.wasmMemoryBytes, before.wasmMemoryBytes, 'the shared memory stayed flat over a second cycle');
+  // What stays is what wasm cannot free: each finished thread's thread-local
+  // values (no destructors run; 512 bytes measured), and buffers settling at
+  // their size (a few KiB). A thread left behind would keep its 1 MiB stack.
+  const grown = after.heapLiveBytes - before.heapLiveBytes;
+  const threads = after.threadsStarted - before.threadsStarted;
+  assert.ok(threads > 0, 'the cycle started threads');
+  assert.ok(grown <= threads * 1024 + 16 * 1024, `the live heap grew by ${grown} bytes over a second cycle (${threads} threads started)`);
   const r = await runPool({ mode: 'processes', workers: 2 });
   assert.equal(r.checked, 20);
   const refused = await page.evaluate(() => window.spinlab.cancelPool('poison-pill').then(() => 'resolved', (e) => e.message));

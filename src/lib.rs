@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod clock;
 pub mod link;
+pub mod lock;
 pub mod monitor;
 pub mod primes;
 pub mod protocol;

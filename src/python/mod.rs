@@ -7,10 +7,12 @@
 //! The texts mark the steps a run highlights with lines of their own,
 //! `# step: NAME` (an empty name ends a step); [`runnable`] drops them.
 
+mod lock;
 mod pool;
 mod program;
 mod spinner;
 
+pub use lock::{lock_file, lock_program};
 pub use pool::{pool_file, pool_program};
 pub use program::{Program, STEP_MARKER, line_of, runnable};
 pub use spinner::{spinner_file, spinner_program};
@@ -81,6 +83,9 @@ pub fn all_programs() -> Vec<Program> {
             add(pool_program(mode, racy));
         }
     }
+    for units in crate::lock::Units::ALL {
+        add(lock_program(units));
+    }
     out
 }
 
@@ -103,8 +108,8 @@ mod tests {
     #[test]
     fn every_program_has_a_distinct_py_name_and_says_what_it_is() {
         let programs = all_programs();
-        // 11 spinner files, 6 pool files.
-        assert_eq!(programs.len(), 17);
+        // 11 spinner files, 6 pool files, 3 lock files.
+        assert_eq!(programs.len(), 20);
         for p in &programs {
             assert!(p.file.ends_with(".py"), "{}", p.file);
             let first = p.text.lines().next().unwrap();
@@ -280,6 +285,41 @@ mod tests {
                 assert_eq!(shape(row), shape(&want), "{file}");
             }
         }
+    }
+
+    #[test]
+    fn the_lock_programs_print_the_pages_lines() {
+        use crate::lock::{Units, header, parent_line, process_line, total_line};
+        let dir = scratch("the_lock_programs_print_the_pages_lines");
+        let py = |units: Units, flags: &[&str]| {
+            let mut argv = vec!["3", "200"];
+            argv.extend_from_slice(flags);
+            run(&dir, lock_file(units), &argv, &[])
+        };
+        let exact = |units: Units| vec![header(units, 3, 200), total_line(600, 600)];
+        assert_eq!(py(Units::Threads, &["--lock"]), exact(Units::Threads));
+        assert_eq!(py(Units::Coroutines, &[]), exact(Units::Coroutines));
+        assert_eq!(
+            py(Units::Coroutines, &["--lock", "--await"]),
+            exact(Units::Coroutines)
+        );
+        // One event loop, tasks in turn: all read, all await, all write.
+        let lossy = vec![header(Units::Coroutines, 3, 200), total_line(200, 600)];
+        assert_eq!(py(Units::Coroutines, &["--await"]), lossy);
+        assert_eq!(crate::lock::run_coroutines(3, 200, true, false), 200);
+        // Threads without a lock: the counter is CPython's to tell.
+        let racy = py(Units::Threads, &[]);
+        assert_eq!(racy[0], header(Units::Threads, 3, 200));
+        assert!(racy[1].starts_with("counter = ") && racy[1].ends_with(" (expected 600)"));
+        assert_eq!(py(Units::Processes, &["--lock"]), exact(Units::Processes));
+        let mut own = py(Units::Processes, &[]);
+        assert_eq!(own.remove(0), header(Units::Processes, 3, 200));
+        assert_eq!(own.pop().unwrap(), parent_line(0));
+        own.sort();
+        assert_eq!(
+            own,
+            (1..=3).map(|i| process_line(i, 200)).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -6,10 +6,11 @@
 use std::path::Path;
 use std::{env, fs};
 
-const SOURCES: [&str; 7] = [
+const SOURCES: [&str; 8] = [
     "src/models/thread.rs",
     "src/models/process.rs",
     "src/models/coroutine.rs",
+    "src/models/lock.rs",
     "src/models/pool/start.rs",
     "src/models/pool/processes.rs",
     "src/models/pool/rayon.rs",

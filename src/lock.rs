@@ -249,6 +249,129 @@ pub fn parent_line(count: u64) -> String {
     format!("parent: counter = {}", with_commas(count))
 }
 
+/// A finished run, as the page reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub units: Units,
+    pub lock: bool,
+    pub await_between: bool,
+    pub workers: usize,
+    pub increments: u64,
+    /// The counter at the end (processes sharing nothing: the smallest of
+    /// their own counters).
+    pub got: u64,
+    /// Processes sharing nothing: `(id, own counter)` in order of answer,
+    /// and the page's own counter.
+    pub own: Vec<(usize, u64)>,
+    pub parent: u64,
+    pub elapsed_ms: f64,
+    pub lock_wait_ms: f64,
+    /// Thread + GIL: handovers, at this switch interval.
+    pub gil: Option<(u64, f64)>,
+}
+
+impl Outcome {
+    pub fn expected(&self) -> u64 {
+        expected(self.units, self.lock, self.workers, self.increments)
+    }
+
+    pub fn lost(&self) -> u64 {
+        self.expected().saturating_sub(self.got)
+    }
+
+    /// What the Python program prints.
+    pub fn transcript(&self) -> Vec<String> {
+        let mut out = vec![header(self.units, self.workers, self.increments)];
+        if self.units == Units::Processes && !self.lock {
+            out.extend(self.own.iter().map(|&(id, count)| process_line(id, count)));
+            out.push(parent_line(self.parent));
+        } else {
+            out.push(total_line(self.got, self.expected()));
+        }
+        out
+    }
+
+    /// The page's measurements and explanations.
+    pub fn notes(&self) -> Vec<String> {
+        let (expected, lost) = (self.expected(), self.lost());
+        let mut notes = vec![if lost == 0 {
+            format!(
+                "exact: no update lost ({} in {:.0} ms)",
+                with_commas(expected),
+                self.elapsed_ms
+            )
+        } else {
+            format!(
+                "lost {} of {} updates ({:.1} %) in {:.0} ms",
+                with_commas(lost),
+                with_commas(expected),
+                100.0 * lost as f64 / expected as f64,
+                self.elapsed_ms
+            )
+        }];
+        let why = match (self.units, self.lock) {
+            (Units::Threads, false) => "the threads run in parallel here (as in free-threaded \
+                CPython 3.13t): two of them read the same value, both write it plus one, and one \
+                update is lost"
+                .to_string(),
+            (Units::Threads | Units::ThreadsGil, true) => format!(
+                "the lock makes read, busy(), write one step: nothing is lost; the {} threads \
+                 spent {:.0} ms waiting for it (contention), against {:.0} ms of run",
+                self.workers, self.lock_wait_ms, self.elapsed_ms
+            ),
+            (Units::ThreadsGil, false) => format!(
+                "only one thread runs at a time, yet updates are lost: the GIL changed hands {} \
+                 times (switch interval {} ms), and a handover in busy(), between the read \
+                 and the write, lets another thread count on a stale value",
+                self.gil.map_or(0, |g| g.0),
+                self.gil.map_or(0.0, |g| g.1)
+            ),
+            (Units::Coroutines, true) => "asyncio.Lock: no other task may read the counter \
+                until the write is done, await or not"
+                .to_string(),
+            (Units::Coroutines, false) if self.await_between => "every task reads the counter, \
+                then awaits: while it waits the others read the same value, and each write \
+                overwrites theirs"
+                .to_string(),
+            (Units::Coroutines, false) => "a task is interrupted only at an await, and there is \
+                none between the read and the write: exact without a lock"
+                .to_string(),
+            (Units::Processes, false) => format!(
+                "each process counted in its own memory, to {} (a module-level counter, one per \
+                 instance); the page's counter stayed {}: nothing was shared. Results must be \
+                 sent back (a queue) or the counter put in shared memory (--lock)",
+                with_commas(self.increments),
+                self.parent
+            ),
+            (Units::Processes, true) => format!(
+                "the counter and its lock live in a SharedArrayBuffer, as a multiprocessing.Value \
+                 does in shared memory: exact; the processes waited {:.0} ms for the lock",
+                self.lock_wait_ms
+            ),
+        };
+        notes.push(why);
+        match self.units {
+            Units::ThreadsGil => notes.push(
+                "simulated: the GIL (a lock in shared memory, handed over at the switch \
+                 interval or at a blocking call); measured: everything reported"
+                    .into(),
+            ),
+            Units::Coroutines => notes.push(
+                "the event loop runs on a pool thread here, so that the page keeps painting: \
+                 one thread, tasks in turn, as in asyncio"
+                    .into(),
+            ),
+            Units::Processes => notes.push(
+                "the time includes starting the processes (each a worker with its own module \
+                 instance)"
+                    .into(),
+            ),
+            Units::Threads => {}
+        }
+        notes
+    }
+}
+
 /// Replays one schedule of the read → write loop, step by step, and returns
 /// the counter. `schedule(runnable)` picks which of the units that can move
 /// moves next. With `lock`, a unit holds the lock from its read to its
@@ -396,6 +519,46 @@ mod tests {
         assert_eq!(expected(Units::Processes, false, 4, 10), 10);
         assert_eq!(expected(Units::Processes, true, 4, 10), 40);
         assert_eq!(expected(Units::Threads, false, 4, 10), 40);
+    }
+
+    #[test]
+    fn an_outcome_prints_what_python_prints_and_counts_the_loss() {
+        let mut o = Outcome {
+            units: Units::Threads,
+            lock: false,
+            await_between: false,
+            workers: 4,
+            increments: 1000,
+            got: 3000,
+            own: Vec::new(),
+            parent: 0,
+            elapsed_ms: 12.0,
+            lock_wait_ms: 0.0,
+            gil: None,
+        };
+        assert_eq!(o.lost(), 1000);
+        assert_eq!(
+            o.transcript(),
+            [
+                "4 threads, 1,000 increments each",
+                "counter = 3,000 (expected 4,000)"
+            ]
+        );
+        assert!(o.notes()[0].starts_with("lost 1,000 of 4,000 updates (25.0 %)"));
+        o.units = Units::Processes;
+        o.own = vec![(2, 1000), (1, 1000), (3, 1000), (4, 1000)];
+        o.got = 1000;
+        assert_eq!(o.lost(), 0);
+        assert_eq!(
+            o.transcript()[1..],
+            [
+                "Process-2: counter = 1,000",
+                "Process-1: counter = 1,000",
+                "Process-3: counter = 1,000",
+                "Process-4: counter = 1,000",
+                "parent: counter = 0"
+            ]
+        );
     }
 
     #[test]

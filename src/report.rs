@@ -455,6 +455,32 @@ impl From<SmokeReport> for Value {
     }
 }
 
+/// `runLock`'s report.
+impl From<crate::lock::Outcome> for Value {
+    fn from(o: crate::lock::Outcome) -> Value {
+        let mut fields = vec![
+            ("experiment", "lock".into()),
+            ("units", o.units.key().into()),
+            ("lock", o.lock.into()),
+            ("workers", o.workers.into()),
+            ("increments", o.increments.into()),
+            ("awaitBetween", o.await_between.into()),
+            ("expected", o.expected().into()),
+            ("got", o.got.into()),
+            ("lost", o.lost().into()),
+            ("elapsedMs", o.elapsed_ms.into()),
+            ("lockWaitMs", o.lock_wait_ms.into()),
+        ];
+        if let Some((handovers, interval_ms)) = o.gil {
+            fields.push(("gilHandovers", handovers.into()));
+            fields.push(("switchIntervalMs", interval_ms.into()));
+        }
+        fields.push(("transcript", o.transcript().into()));
+        fields.push(("notes", o.notes().into()));
+        Value::Obj(fields)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,18 +18,21 @@ pub enum Entry {
     PoolFed,
     /// A process on a message queue (the benchmark's, `pool/quiet.rs`).
     QueueWorker,
+    /// A lock lab process: counts, alone or in shared memory (`lock.rs`).
+    LockCount,
     /// Test-only (`spinlab.debugPanic("process")`): panics at once.
     Panic,
 }
 
 impl Entry {
-    pub const ALL: [Entry; 7] = [
+    pub const ALL: [Entry; 8] = [
         Entry::Spin,
         Entry::Calibrate,
         Entry::Offload,
         Entry::PoolWorker,
         Entry::PoolFed,
         Entry::QueueWorker,
+        Entry::LockCount,
         Entry::Panic,
     ];
 
@@ -41,6 +44,7 @@ impl Entry {
             Entry::PoolWorker => "pool-worker",
             Entry::PoolFed => "pool-fed",
             Entry::QueueWorker => "queue-worker",
+            Entry::LockCount => "lock-count",
             Entry::Panic => "panic",
         }
     }

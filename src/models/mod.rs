@@ -11,6 +11,7 @@ pub mod calibrate;
 pub mod coroutine;
 pub mod dispatch;
 pub mod entry;
+pub mod lock;
 pub mod pool;
 pub mod process;
 pub mod thread;

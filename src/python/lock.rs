@@ -137,7 +137,9 @@ def count(increments: int, shared) -> None:
                 busy()
                 shared.value = value + 1
     if shared is None:
-        print(f'{{current_process().name}}: counter = {{counter:,}}', flush=True)
+        line = f'{{current_process().name}}: counter = {{counter:,}}\\n'
+        sys.stdout.write(line)  # one write: the processes print at once
+        sys.stdout.flush()
 
 
 def main() -> None:

@@ -23,23 +23,33 @@ pub fn find(doc: &Document, selector: &str) -> Result<Element, JsValue> {
         .ok_or_else(|| JsValue::from_str(&format!("the page lacks {selector}")))
 }
 
-/// A lab's run button: `text`, its `data-{attr}` value, its keyboard
-/// shortcut shown as a `kbd` and announced (`aria-keyshortcuts`), not
-/// pressed yet.
-pub fn run_button(
-    doc: &Document,
-    text: &str,
-    (attr, value): (&str, &str),
-    key: &str,
-) -> Result<web_sys::HtmlButtonElement, JsValue> {
-    let button: web_sys::HtmlButtonElement =
-        element(doc, "button", "model", text)?.unchecked_into();
-    button.set_attribute(attr, value)?;
-    button.set_attribute("aria-keyshortcuts", key)?;
-    button.set_attribute("aria-pressed", "false")?;
-    let hint = element(doc, "kbd", "", key)?;
-    button.append_child(&hint)?;
-    Ok(button)
+/// The control `index.html` writes in `section` at `selector`, as the
+/// element it must be (a button, a select, …).
+pub fn control<T: JsCast>(section: &Element, selector: &str) -> Result<T, JsValue> {
+    let lab = section.get_attribute("data-experiment").unwrap_or_default();
+    section
+        .query_selector(selector)?
+        .ok_or_else(|| format!("the page's {lab} lab lacks {selector}"))?
+        .dyn_into()
+        .map_err(|_| format!("the page's {lab} lab has the wrong element at {selector}").into())
+}
+
+/// The button `index.html` writes in `section` for each of `keys`, found by
+/// `button[{attr}="{key}"]`: a lab's models, modes, stops or presets.
+pub fn buttons_for<K: Copy>(
+    section: &Element,
+    attr: &str,
+    keys: impl IntoIterator<Item = K>,
+    key: impl Fn(K) -> &'static str,
+) -> Result<Vec<(K, web_sys::HtmlButtonElement)>, JsValue> {
+    keys.into_iter()
+        .map(|k| {
+            Ok((
+                k,
+                control(section, &format!("button[{attr}=\"{}\"]", key(k)))?,
+            ))
+        })
+        .collect()
 }
 
 /// A canvas in `parent`, as wide as it and `css_height` tall, sized for
@@ -236,32 +246,8 @@ pub fn whole_number_option(
     }
 }
 
-/// The switch interval control (`sys.setswitchinterval`), labelled, in
-/// `into`: 0.5 to 200 ms, CPython's 5 ms chosen.
-pub fn switch_interval_select(
-    doc: &Document,
-    into: &Element,
-) -> Result<web_sys::HtmlSelectElement, JsValue> {
-    let select: web_sys::HtmlSelectElement = doc.create_element("select")?.unchecked_into();
-    select.set_attribute("data-role", "switch-interval")?;
-    for ms in ["0.5", "1", "2", "5", "10", "20", "50", "100", "200"] {
-        let text = if ms == "5" {
-            "5 ms (CPython's default)".to_string()
-        } else {
-            format!("{ms} ms")
-        };
-        let option = element(doc, "option", "", &text)?;
-        option.set_attribute("value", ms)?;
-        select.append_child(&option)?;
-    }
-    select.set_value("5");
-    let label = element(doc, "label", "", "sys.setswitchinterval ")?;
-    label.append_child(&select)?;
-    into.append_child(&label)?;
-    Ok(select)
-}
-
-/// The interval a [`switch_interval_select`] shows.
+/// The interval a lab's `sys.setswitchinterval` select
+/// (`[data-role=switch-interval]`, in ms) shows.
 pub fn read_switch_interval(select: &web_sys::HtmlSelectElement) -> std::time::Duration {
     let ms = select.value().parse::<f64>().unwrap_or(5.0);
     std::time::Duration::from_secs_f64(ms / 1000.0)

@@ -1,11 +1,11 @@
 //! The pool lab: "A Homegrown Process Pool", re-enacted. Its buttons and
 //! `spinlab.runPool` / `spinlab.cancelPool` run the same code.
 //!
-//! This file holds the panel (its controls, drawn once; what links and
-//! `spinlab.stats()` read of it). Beside it: `options` (what to run,
-//! checked), `plots` (the timeline and the sweep's chart), `run` (one pool
-//! run and its stop), `sweep` (the sweep and the split), `controls` (the
-//! buttons, which start them).
+//! This file holds the panel (its controls, written in `index.html` and
+//! bound here; what links and `spinlab.stats()` read of it). Beside it:
+//! `options` (what to run, checked), `plots` (the timeline and the sweep's
+//! chart), `run` (one pool run and its stop), `sweep` (the sweep and the
+//! split), `controls` (the buttons, which start them).
 
 mod controls;
 pub mod options;
@@ -23,11 +23,10 @@ use web_sys::{
     HtmlInputElement, HtmlProgressElement, HtmlSelectElement, HtmlTextAreaElement,
 };
 
-use self::options::SWEEP_MAX;
 use self::plots::{Timeline, draw_timeline};
 use super::code::{self, CodePanel};
 use super::context::Panel;
-use super::dom::{Output, element, find, hidpi_canvas, run_button, switch_interval_select};
+use super::dom::{Output, buttons_for, control, element, find, hidpi_canvas};
 use crate::link::{Link, Workload};
 use crate::models::pool;
 use crate::primes::parse_number_list;
@@ -76,155 +75,20 @@ pub struct PoolView {
 }
 
 impl PoolView {
+    /// Binds the controls `index.html` writes beside the prose (the modes,
+    /// the options, the numbers, the stops, the sweep and the split, the
+    /// progress line), setting what depends on this machine's cores, and
+    /// renders what runs fill in under them.
     pub fn render(doc: &Document, max_workers: usize) -> Result<PoolView, JsValue> {
         let section = find(doc, "[data-experiment=pool]")?;
-        let modes_box = element(doc, "div", "controls models", "")?;
-        let mut modes = Vec::new();
-        for (mode, text, key) in [
-            (Mode::Sequential, "Sequential", "1"),
-            (Mode::Processes, "Processes", "2"),
-            (Mode::Threads, "Threads", "3"),
-            (Mode::ThreadsGil, "Threads + GIL", "4"),
-            (Mode::Rayon, "Rayon", "5"),
-        ] {
-            let button = run_button(doc, text, ("data-mode", mode.key()), key)?;
-            modes_box.append_child(&button)?;
-            modes.push((mode, button));
-        }
-        section.append_child(&modes_box)?;
-
-        let options = element(doc, "div", "controls options", "")?;
-        let workers: HtmlInputElement = doc.create_element("input")?.unchecked_into();
-        workers.set_type("number");
-        workers.set_min("1");
+        let workers: HtmlInputElement = control(&section, "[data-role=workers]")?;
         workers.set_max(&max_workers.max(1).to_string());
         workers.set_value(&max_workers.max(1).to_string());
-        workers.set_attribute("data-role", "workers")?;
-        let label = element(doc, "label", "", "workers ")?;
-        label.append_child(&workers)?;
-        options.append_child(&label)?;
-        let workload: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
-        workload.set_attribute("data-role", "workload")?;
-        for (value, text) in [
-            ("book", "the book's 20 numbers"),
-            ("calibrated", "the book's shape, scaled to ≈20 s here"),
-            ("custom", "numbers I type"),
-        ] {
-            let option = element(doc, "option", "", text)?;
-            option.set_attribute("value", value)?;
-            workload.append_child(&option)?;
-        }
-        let label = element(doc, "label", "", "workload ")?;
-        label.append_child(&workload)?;
-        options.append_child(&label)?;
-        let race = checkbox(
-            doc,
-            &options,
-            "race",
-            "the race: the early procs.py (its report loop stops when the job queue is empty)",
-        )?;
-        let race_delay = checkbox(
-            doc,
-            &options,
-            "race-delay",
-            "with the reader's sleep(1) before if jobs.empty(), scaled to this machine",
-        )?;
-        // Threads + GIL's `sys.setswitchinterval`.
-        let switch_interval = switch_interval_select(doc, &options)?;
-        section.append_child(&options)?;
-        let numbers: HtmlTextAreaElement = doc.create_element("textarea")?.unchecked_into();
-        numbers.set_attribute("data-role", "numbers")?;
-        numbers.set_attribute("rows", "3")?;
-        numbers.set_attribute("spellcheck", "false")?;
-        numbers.set_placeholder("one number per line, or separated by spaces or commas (up to 10,000); 1_000_003 is one number");
-        numbers.set_hidden(true);
-        section.append_child(&numbers)?;
-
-        let stops_box = element(doc, "div", "controls stops", "Stop: ")?;
-        let mut stops = Vec::new();
-        for (policy, text) in [
-            (StopPolicy::PoisonPill, "poison pill"),
-            (StopPolicy::CancelFlag, "cancel flag"),
-            (StopPolicy::Terminate, "terminate"),
-        ] {
-            let button: HtmlButtonElement = element(doc, "button", "stop", text)?.unchecked_into();
-            button.set_attribute("data-stop", policy.key())?;
-            button.set_disabled(true);
-            stops_box.append_child(&button)?;
-            stops.push((policy, button));
-        }
-        section.append_child(&stops_box)?;
-
-        let sweep_box = element(doc, "div", "controls sweep", "")?;
-        let sweep_mode: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
-        sweep_mode.set_attribute("data-role", "sweep-mode")?;
-        sweep_mode.set_attribute("aria-label", "the mode to sweep")?;
-        for mode in [Mode::Processes, Mode::Threads, Mode::ThreadsGil] {
-            let option = element(doc, "option", "", mode.key())?;
-            option.set_attribute("value", mode.key())?;
-            sweep_mode.append_child(&option)?;
-        }
-        let sweep_to: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
-        sweep_to.set_attribute("data-role", "sweep-to")?;
-        sweep_to.set_attribute("aria-label", "how many workers to sweep to")?;
-        for (value, text) in [
-            (
-                max_workers.to_string(),
-                format!("1..{max_workers} (this machine's cores)"),
-            ),
-            (
-                SWEEP_MAX.to_string(),
-                format!("1..{SWEEP_MAX} (the book's sweep)"),
-            ),
-        ] {
-            let option = element(doc, "option", "", &text)?;
-            option.set_attribute("value", &value)?;
-            sweep_to.append_child(&option)?;
-        }
-        let sweep_rounds: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
-        sweep_rounds.set_attribute("data-role", "sweep-rounds")?;
-        sweep_rounds.set_attribute("aria-label", "how many rounds of the sweep")?;
-        for (value, text) in [
-            ("1", "1 round"),
-            ("3", "3 rounds (medians)"),
-            ("5", "5 rounds (medians)"),
-            ("13", "13 rounds (the author's log)"),
-        ] {
-            let option = element(doc, "option", "", text)?;
-            option.set_attribute("value", value)?;
-            sweep_rounds.append_child(&option)?;
-        }
-        let split_button: HtmlButtonElement =
-            element(doc, "button", "sweep", "Split one big number (rayon)")?.unchecked_into();
-        split_button.set_attribute("data-role", "split")?;
-        let sweep_button: HtmlButtonElement =
-            element(doc, "button", "sweep", "Sweep")?.unchecked_into();
-        sweep_button.set_attribute("data-role", "sweep")?;
-        sweep_box.append_child(&sweep_button)?;
-        let label = element(doc, "label", "", " ")?;
-        label.append_child(&sweep_mode)?;
-        sweep_box.append_child(&label)?;
-        let label = element(doc, "label", "", " with ")?;
-        label.append_child(&sweep_to)?;
-        sweep_box.append_child(&label)?;
-        let label = element(doc, "label", "", ", ")?;
-        label.append_child(&sweep_rounds)?;
-        sweep_box.append_child(&label)?;
-        sweep_box.append_child(&split_button)?;
-        section.append_child(&sweep_box)?;
-
-        // Progress of the run (and of the sweep), with the stops above.
-        let progress_box = element(doc, "div", "progress-line", "")?;
-        let progress: HtmlProgressElement = doc.create_element("progress")?.unchecked_into();
-        progress.set_attribute("data-role", "pool-progress")?;
-        progress.set_attribute("aria-label", "numbers checked")?;
-        progress.set_max(1.0);
-        progress.set_value(0.0);
-        let progress_text = element(doc, "span", "progress-text", "No run yet.")?;
-        progress_text.set_attribute("data-role", "pool-progress-text")?;
-        progress_box.append_child(&progress)?;
-        progress_box.append_child(&progress_text)?;
-        section.append_child(&progress_box)?;
+        let sweep_to: HtmlSelectElement = control(&section, "[data-role=sweep-to]")?;
+        // The first choice is this machine's cores; the second, the book's sweep.
+        let cores: Element = control(&section, "[data-role=sweep-to] option:first-child")?;
+        cores.set_attribute("value", &max_workers.to_string())?;
+        cores.set_text_content(Some(&format!("1..{max_workers} (this machine's cores)")));
 
         let figure = element(doc, "figure", "timeline", "")?;
         section.append_child(&figure)?;
@@ -265,24 +129,33 @@ impl PoolView {
 
         Ok(PoolView {
             code,
-            progress,
-            progress_text,
+            progress: control(&section, "[data-role=pool-progress]")?,
+            progress_text: control(&section, "[data-role=pool-progress-text]")?,
             sweep_table,
             sweep_at: Cell::new(None),
-            split_button,
-            race,
-            race_delay,
-            switch_interval,
-            sweep_button,
-            sweep_mode,
+            split_button: control(&section, "button[data-role=split]")?,
+            race: control(&section, "[data-role=race]")?,
+            race_delay: control(&section, "[data-role=race-delay]")?,
+            switch_interval: control(&section, "[data-role=switch-interval]")?,
+            sweep_button: control(&section, "button[data-role=sweep]")?,
+            sweep_mode: control(&section, "[data-role=sweep-mode]")?,
             sweep_to,
-            sweep_rounds,
+            sweep_rounds: control(&section, "[data-role=sweep-rounds]")?,
             sweep_canvas,
-            modes,
+            modes: buttons_for(&section, "data-mode", Mode::ALL, Mode::key)?,
             workers,
-            workload,
-            numbers,
-            stops,
+            workload: control(&section, "[data-role=workload]")?,
+            numbers: control(&section, "[data-role=numbers]")?,
+            stops: buttons_for(
+                &section,
+                "data-stop",
+                [
+                    StopPolicy::PoisonPill,
+                    StopPolicy::CancelFlag,
+                    StopPolicy::Terminate,
+                ],
+                StopPolicy::key,
+            )?,
             table,
             canvas,
             scale,
@@ -429,23 +302,6 @@ impl PoolView {
             self.scale,
         );
     }
-}
-
-/// A labelled checkbox `[data-role=role]`, appended to `into`.
-fn checkbox(
-    doc: &Document,
-    into: &Element,
-    role: &str,
-    text: &str,
-) -> Result<HtmlInputElement, JsValue> {
-    let input: HtmlInputElement = doc.create_element("input")?.unchecked_into();
-    input.set_type("checkbox");
-    input.set_attribute("data-role", role)?;
-    let label = element(doc, "label", "radio", "")?;
-    label.append_child(&input)?;
-    label.append_child(&doc.create_text_node(text))?;
-    into.append_child(&label)?;
-    Ok(input)
 }
 
 /// The modes whose workers are processes when there are no threads: they

@@ -1,9 +1,10 @@
 //! The spinner lab: "A Concurrent Hello World" and "The Real Impact of the
 //! GIL", re-enacted. Its buttons and `spinlab.runSpinner` run the same code.
 //!
-//! This file holds the panel (its controls, drawn once; what links read of
-//! it; the calibration line). Beside it: `options` (what to run, checked)
-//! and `run` (one run of the spinner, and the buttons that start it).
+//! This file holds the panel (its controls, written in `index.html` and
+//! bound here; what links read of it; the calibration line). Beside it:
+//! `options` (what to run, checked) and `run` (one run of the spinner, and
+//! the buttons that start it).
 
 pub mod options;
 pub mod run;
@@ -11,7 +12,6 @@ pub mod run;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{
@@ -21,9 +21,7 @@ use web_sys::{
 use self::options::{NapEvery, SpinnerRequest};
 use super::code::{self, CodePanel};
 use super::context::Panel;
-use super::dom::{
-    Output, element, find, hidpi_canvas, read_switch_interval, run_button, switch_interval_select,
-};
+use super::dom::{Output, buttons_for, control, element, find, hidpi_canvas, read_switch_interval};
 use crate::link::{Link, SlowKind};
 use crate::models::coroutine;
 use crate::primes::parse_number;
@@ -34,13 +32,15 @@ use crate::spinner::{Model, NapVia, Offload};
 /// The lab panel with the page's context.
 pub type SpinnerLab = Panel<LabView>;
 
-/// The lab's controls and output, built into `[data-experiment=spinner]`.
+/// The lab's controls, bound in `[data-experiment=spinner]`, and its
+/// output, built there.
 pub struct LabView {
     models: Vec<(Model, HtmlButtonElement)>,
     slow_prime: HtmlInputElement,
     slow_sleep: HtmlInputElement,
     number: HtmlInputElement,
-    presets: Vec<HtmlButtonElement>,
+    /// `n`'s presets: `calibrated` (≈3 s here) and `book` (the book's prime).
+    presets: Vec<(&'static str, HtmlButtonElement)>,
     nap_every: HtmlSelectElement,
     nap_via: HtmlSelectElement,
     offload: HtmlSelectElement,
@@ -61,136 +61,30 @@ pub struct LabView {
     nested_timer_ms: Cell<Option<f64>>,
 }
 
-fn input(doc: &Document, kind: &str, role: &str) -> Result<HtmlInputElement, JsValue> {
-    let input: HtmlInputElement = doc.create_element("input")?.unchecked_into();
-    input.set_type(kind);
-    input.set_attribute("data-role", role)?;
-    Ok(input)
-}
-
-fn select(
-    doc: &Document,
-    role: &str,
-    options: &[(&str, &str)],
-) -> Result<HtmlSelectElement, JsValue> {
-    let select: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
-    select.set_attribute("data-role", role)?;
-    for (value, text) in options {
-        let option = element(doc, "option", "", text)?;
-        option.set_attribute("value", value)?;
-        select.append_child(&option)?;
-    }
-    Ok(select)
-}
-
-fn labelled(doc: &Document, text: &str, control: &web_sys::Node) -> Result<Element, JsValue> {
-    let label = element(doc, "label", "", text)?;
-    label.append_child(control)?;
-    Ok(label)
-}
-
 impl LabView {
+    /// Binds the controls `index.html` writes beside the prose (the models,
+    /// `slow()`'s choices, the nap, the offload, the switch interval) and
+    /// renders what runs fill in under them.
     pub fn render(doc: &Document, has_pool: bool) -> Result<LabView, JsValue> {
         let section = find(doc, "[data-experiment=spinner]")?;
-
-        let models = element(doc, "div", "controls models", "")?;
-        models.set_attribute("role", "group")?;
-        models.set_attribute("aria-label", "Run supervisor() with")?;
-        let mut model_buttons = Vec::new();
-        for (model, text, key) in [
-            (Model::Thread, "Thread", "T"),
-            (Model::ThreadGil, "Thread + GIL", "G"),
-            (Model::Process, "Process", "P"),
-            (Model::Coroutine, "Coroutine", "C"),
-            (Model::CoroutineNap, "Coroutine + nap", "N"),
-            (Model::CoroutineOffload, "Coroutine + worker", "W"),
-        ] {
-            let button = run_button(doc, text, ("data-model", model.key()), key)?;
+        let models = buttons_for(&section, "data-model", Model::ALL, Model::key)?;
+        for (model, button) in &models {
             if model.needs_threads(Offload::Thread) && !has_pool {
                 button.set_title("Needs wasm threads, which this browser does not give this page.");
             }
-            models.append_child(&button)?;
-            model_buttons.push((model, button));
         }
-
-        let options = element(doc, "div", "controls options", "")?;
-        let slow_sleep = input(doc, "radio", "slow")?;
-        slow_sleep.set_name("slow");
-        slow_sleep.set_value("sleep");
-        slow_sleep.set_checked(true);
-        let slow_prime = input(doc, "radio", "slow")?;
-        slow_prime.set_name("slow");
-        slow_prime.set_value("prime");
-        let slow = element(doc, "fieldset", "slow", "")?;
-        slow.append_child(&element(doc, "legend", "", "slow() is")?.into())?;
-        for (radio, text) in [(&slow_sleep, "sleep 3 s"), (&slow_prime, "is_prime(n)")] {
-            let label = element(doc, "label", "radio", "")?;
-            label.append_child(radio)?;
-            label.append_child(&doc.create_text_node(text))?;
-            slow.append_child(&label)?;
-        }
-        options.append_child(&slow)?;
-
-        let number = input(doc, "text", "spinner-number")?;
-        number.set_attribute("inputmode", "numeric")?;
-        number.set_attribute("spellcheck", "false")?;
-        number.set_placeholder("the calibrated prime");
-        let n = element(doc, "div", "number", "")?;
-        n.append_child(&labelled(doc, "n = ", &number)?.into())?;
-        let mut presets = Vec::new();
-        for (text, which) in [("calibrated ≈3 s", "calibrated"), ("the book's", "book")] {
-            let preset: HtmlButtonElement =
-                element(doc, "button", "preset", text)?.unchecked_into();
-            preset.set_attribute("data-preset", which)?;
-            n.append_child(&preset)?;
-            presets.push(preset);
-        }
-        options.append_child(&n)?;
-
-        let nap_every = select(
-            doc,
-            "nap-every",
-            &[
-                ("default", "as often as the book in time (≈5 ms)"),
-                ("book", "the book's count: every 50,000"),
-            ],
-        )?;
-        let nap_via = select(
-            doc,
-            "nap-via",
-            &[("yield", "scheduler.yield()"), ("timeout", "setTimeout(0)")],
-        )?;
-        let nap = element(doc, "div", "nap", "")?;
-        nap.append_child(&labelled(doc, "nap ", &nap_every)?.into())?;
-        nap.append_child(&labelled(doc, " via ", &nap_via)?.into())?;
-        options.append_child(&nap)?;
-
-        let offload = select(
-            doc,
-            "offload",
-            &[
-                ("thread", "a thread: asyncio.to_thread"),
-                (
-                    "process",
-                    "a process: run_in_executor(ProcessPoolExecutor())",
-                ),
-            ],
-        )?;
+        let slow_sleep = control(&section, "input[name=slow][value=sleep]")?;
+        let slow_prime = control(&section, "input[name=slow][value=prime]")?;
+        let number = control(&section, "[data-role=spinner-number]")?;
+        let presets = buttons_for(&section, "data-preset", ["calibrated", "book"], |p| p)?;
+        let offload: HtmlSelectElement = control(&section, "[data-role=offload]")?;
         if !has_pool {
             // Without shared memory only a process can take the work.
             offload.set_value("process");
         }
-        options.append_child(
-            &labelled(doc, "Coroutine + worker: slow() runs on ", &offload)?.into(),
-        )?;
-        // Thread + GIL's `sys.setswitchinterval`.
-        let switch_interval = switch_interval_select(doc, &options)?;
 
         let calibration_note = element(doc, "p", "calibration", "Calibrating…")?;
         calibration_note.set_attribute("data-role", "calibration")?;
-
-        section.append_child(&models)?;
-        section.append_child(&options)?;
         section.append_child(&calibration_note)?;
 
         let stage = element(doc, "div", "stage", "")?;
@@ -232,15 +126,15 @@ impl LabView {
 
         let view = LabView {
             code,
-            models: model_buttons,
+            models,
             slow_prime,
             slow_sleep,
             number,
             presets,
-            nap_every,
-            nap_via,
+            nap_every: control(&section, "[data-role=nap-every]")?,
+            nap_via: control(&section, "[data-role=nap-via]")?,
             offload,
-            switch_interval,
+            switch_interval: control(&section, "[data-role=switch-interval]")?,
             stage,
             lateness,
             stats,
@@ -349,10 +243,10 @@ impl LabView {
             // The offload button stays: its process offload needs no threads.
             button.set_disabled(running || (model.needs_threads(Offload::Process) && !has_pool));
         }
-        for control in [&self.number, &self.slow_prime, &self.slow_sleep] {
-            control.set_disabled(running);
+        for field in [&self.number, &self.slow_prime, &self.slow_sleep] {
+            field.set_disabled(running);
         }
-        for preset in &self.presets {
+        for (_, preset) in &self.presets {
             preset.set_disabled(running);
         }
         self.nap_every.set_disabled(running);

@@ -36,11 +36,10 @@ impl LabView {
                 });
             });
         }
-        for preset in &self.presets {
-            let app = Rc::clone(app);
-            let which = preset.get_attribute("data-preset").unwrap_or_default();
+        for (which, preset) in &self.presets {
+            let (app, which) = (Rc::clone(app), *which);
             on_click(preset, move || {
-                let value = match (&*which, &app.calibration) {
+                let value = match (which, &app.calibration) {
                     ("calibrated", Ok(c)) => c.prime,
                     _ => BOOK_PRIME,
                 };

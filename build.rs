@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::{env, fs};
 
-const SOURCES: [&str; 8] = [
+const SOURCES: [&str; 9] = [
     "src/models/thread.rs",
     "src/models/process.rs",
     "src/models/coroutine.rs",
@@ -15,6 +15,7 @@ const SOURCES: [&str; 8] = [
     "src/models/pool/processes.rs",
     "src/models/pool/rayon.rs",
     "src/protocol.rs",
+    "src/lock.rs",
 ];
 
 fn main() {

@@ -77,6 +77,7 @@ pub const DEFAULT_INCREMENTS: u64 = 100_000;
 /// half a microsecond in wasm, so the window is wide enough to be hit.
 const BUSY_DIVISIONS: u64 = 200;
 
+// tag::lock-count[]
 /// `busy()`: a little arithmetic between the read and the write.
 pub fn busy() {
     let mut x = std::hint::black_box(1_000_003u64);
@@ -110,7 +111,9 @@ pub fn count_locked(counter: &Mutex<u64>, increments: u64, now_secs: &dyn Fn() -
     }
     waited
 }
+// end::lock-count[]
 
+// tag::lock-gil[]
 /// A thread of CPython: it runs only while it holds the GIL, which may be
 /// handed over in `busy()` (a call: CPython checks for a switch request
 /// there) and at the loop's end (a backward jump: it checks there too).
@@ -148,7 +151,9 @@ pub fn count_under_gil(
     gil.release();
     waited
 }
+// end::lock-gil[]
 
+// tag::lock-coroutines[]
 /// `await asyncio.sleep(0)`: gives the event loop one turn.
 struct YieldNow(bool);
 
@@ -199,6 +204,7 @@ pub fn run_coroutines(workers: usize, increments: u64, await_between: bool, lock
     futures_executor::block_on(futures_util::future::join_all(tasks));
     counter.get()
 }
+// end::lock-coroutines[]
 
 /// A process without shared memory: its own `counter`, from 0.
 pub fn count_own(increments: u64) -> u64 {

@@ -290,6 +290,11 @@ impl Gil {
         self.acquire();
     }
 
+    /// Whether a thread holds it now.
+    pub fn held(&self) -> bool {
+        self.state.lock().expect("gil lock").held
+    }
+
     /// How many times a holder was made to hand over.
     pub fn switches(&self) -> u64 {
         self.switches.load(Ordering::Relaxed)
@@ -354,6 +359,54 @@ pub fn check_under_gil(
     };
     gil.release();
     answer
+}
+
+/// The I/O workload's wait: what one job's "network call" takes.
+pub const IO_WAIT: Duration = Duration::from_millis(200);
+
+/// How often a waiting job looks at the cancel flag.
+const IO_SLICE: Duration = Duration::from_millis(10);
+
+/// `check(n)` for the I/O workload: instead of dividing, the job waits
+/// [`IO_WAIT`] for the answer (a stand-in for a network call to a service
+/// that knows it: the fixture's answer). Under a GIL the thread holds it to
+/// run its Python code and releases it for the wait, as CPython's blocking
+/// calls do; getting it back after the wait is part of the job's time (the
+/// convoy effect, when a CPU-bound thread holds it). `None` when `cancel`
+/// was raised during the wait.
+pub fn check_io(
+    n: u64,
+    gil: Option<&Gil>,
+    cancel: &AtomicBool,
+    sleep: impl Fn(Duration),
+    now_secs: impl Fn() -> f64,
+) -> Option<PrimeResult> {
+    let hold = || gil.inspect(|g| g.acquire()).is_some();
+    let drop_it = || gil.inspect(|g| g.release()).is_some();
+    hold();
+    let t0 = now_secs();
+    let answer = crate::primes::PRIME_FIXTURE
+        .iter()
+        .find(|(m, _)| *m == n)
+        .map(|(_, prime)| *prime);
+    // The blocking call: the GIL is free while the thread waits.
+    drop_it();
+    let mut waited = Duration::ZERO;
+    while waited < IO_WAIT && !cancel.load(Ordering::Relaxed) {
+        let slice = IO_SLICE.min(IO_WAIT - waited);
+        sleep(slice);
+        waited += slice;
+    }
+    // Back to Python code: the GIL first.
+    hold();
+    let result = (waited >= IO_WAIT).then(|| PrimeResult {
+        n,
+        // The service's answer; a number it does not know is checked here.
+        prime: answer.unwrap_or_else(|| crate::primes::is_prime(n)),
+        elapsed: now_secs() - t0,
+    });
+    drop_it();
+    result
 }
 
 /// The pool lab's modes (`spinlab.runPool`'s `mode`).
@@ -456,6 +509,28 @@ mod tests {
     use std::sync::mpsc;
     use std::thread;
     use std::time::Instant;
+
+    #[test]
+    fn an_io_job_waits_without_the_gil_and_answers_from_the_fixture() {
+        use std::cell::Cell;
+        let gil = Gil::default();
+        let cancel = AtomicBool::new(false);
+        let slept = Cell::new(Duration::ZERO);
+        let sleep = |d: Duration| {
+            assert!(!gil.held(), "the GIL is free during the wait");
+            slept.set(slept.get() + d);
+        };
+        let r = check_io(5_000_111_000_222_021, Some(&gil), &cancel, sleep, || 0.0).unwrap();
+        assert!(r.prime);
+        assert_eq!(slept.get(), IO_WAIT);
+        assert!(!gil.held());
+        let r = check_io(9_999_999_999_999_999, None, &cancel, |_| {}, || 0.0).unwrap();
+        assert!(!r.prime);
+        // Cancelled during the wait: no answer, and the GIL is not kept.
+        let sleep = |_: Duration| cancel.store(true, Ordering::Relaxed);
+        assert_eq!(check_io(2, Some(&gil), &cancel, sleep, || 0.0), None);
+        assert!(!gil.held());
+    }
 
     /// A bound for a hang, not a timing: every wait here takes milliseconds,
     /// and one that lasts this long is stuck. It fails, naming what it

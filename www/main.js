@@ -1,5 +1,6 @@
 // spinlab's bootstrap: load the wasm module, then hand the page to Rust.
-// Everything else (the DOM, the workers, window.spinlab) is built in Rust.
+// index.html holds the page's words and fixed controls; Rust binds them and builds
+// the rest (what runs fill in, the workers, window.spinlab).
 import init, { start } from './pkg/spinlab.js';
 
 const t0 = performance.now();

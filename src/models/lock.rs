@@ -5,7 +5,7 @@
 //! they counted.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
 use futures_channel::oneshot;
@@ -92,18 +92,23 @@ async fn count_on_threads(plan: LockPlan) -> Result<Counted, String> {
     let gil = (plan.units == Units::ThreadsGil)
         .then(|| Arc::new(Gil::with_interval(plan.switch_interval)));
     let gil_lock = Arc::new(Mutex::new(()));
+    // They start counting together, once all are up (a thread takes tens of
+    // ms to start: else the first could be done before the last begins).
+    let ready = Arc::new(Barrier::new(plan.workers));
     let mut done = Vec::new();
     for id in 0..plan.workers {
-        let (racy, locked, gil, gil_lock) = (
+        let (racy, locked, gil, gil_lock, ready) = (
             Arc::clone(&racy),
             Arc::clone(&locked),
             gil.clone(),
             Arc::clone(&gil_lock),
+            Arc::clone(&ready),
         );
         let (tx, rx) = oneshot::channel::<f64>();
         let increments = plan.increments;
         let lock = plan.lock;
         threads::spawn(&format!("spinlab counter Thread-{}", id + 1), move || {
+            ready.wait();
             let waited = match (&gil, lock) {
                 (Some(gil), _) => {
                     let lock = lock.then_some(&*gil_lock);

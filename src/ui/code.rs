@@ -13,8 +13,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement};
 
 use super::dom::element;
+use crate::lock::Units;
 use crate::protocol::Mode;
-use crate::python::{Program, STEP_MARKER, pool_program, primes_py, spinner_program};
+use crate::python::{Program, STEP_MARKER, lock_program, pool_program, primes_py, spinner_program};
 use crate::spinner::{Model, Offload};
 
 macro_rules! region {
@@ -62,6 +63,27 @@ pub fn pool_listing(mode: Mode, racy: bool) -> Listing {
     };
     Listing {
         python,
+        rust,
+        origin,
+    }
+}
+
+/// The lock lab's listing for `units`.
+pub fn lock_listing(units: Units) -> Listing {
+    let (rust, origin) = match units {
+        Units::Threads => (
+            vec![region!("lock-count"), region!("lock-threads")],
+            "src/lock.rs, src/models/lock.rs",
+        ),
+        Units::ThreadsGil => (
+            vec![region!("lock-gil"), region!("lock-threads")],
+            "src/lock.rs, src/models/lock.rs",
+        ),
+        Units::Coroutines => (vec![region!("lock-coroutines")], "src/lock.rs"),
+        Units::Processes => (vec![region!("lock-processes")], "src/models/lock.rs"),
+    };
+    Listing {
+        python: lock_program(units),
         rust,
         origin,
     }

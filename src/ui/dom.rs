@@ -124,6 +124,9 @@ pub fn dispatch_report(report: &JsValue) {
 
 /// A JS value as the error messages show it.
 pub fn describe(value: &JsValue) -> String {
+    if value.is_undefined() {
+        return "undefined".into();
+    }
     js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
@@ -280,6 +283,9 @@ pub fn key_option<T>(
     expected: &str,
     parse: impl Fn(&str) -> Option<T>,
 ) -> Result<T, String> {
+    if value.is_undefined() {
+        return Err(format!("{name} is missing: it must be {expected}"));
+    }
     value
         .as_string()
         .and_then(|s| parse(&s))

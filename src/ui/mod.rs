@@ -8,6 +8,7 @@ pub mod code;
 pub mod context;
 pub mod dom;
 pub mod link;
+pub mod lock_lab;
 pub mod page;
 pub mod pool_lab;
 pub mod smoke;

@@ -18,6 +18,7 @@ use super::bench::{BenchLab, BenchView, bench_options, run_bench};
 use super::capabilities::{Capabilities, offer_isolation_shim, render_capabilities};
 use super::context::Context;
 use super::dom::set_status;
+use super::lock_lab::{LockLab, LockView, lock_options, run_lock};
 use super::pool_lab::options::{pool_options, split_options, stop_option, sweep_options};
 use super::pool_lab::run::{cancel_pool, run_pool};
 use super::pool_lab::sweep::{run_split, run_sweep};
@@ -46,6 +47,7 @@ pub struct App {
     smoke: Rc<SmokeLab>,
     spinner: Rc<SpinnerLab>,
     pool_lab: Rc<PoolLab>,
+    lock: Rc<LockLab>,
     bench: Rc<BenchLab>,
 }
 
@@ -129,6 +131,10 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
             ctx: Rc::clone(&ctx),
             view: PoolView::render(&doc, (hardware_concurrency as usize).max(2))?,
         }),
+        lock: Rc::new(LockLab {
+            ctx: Rc::clone(&ctx),
+            view: LockView::render(&doc)?,
+        }),
         bench: Rc::new(BenchLab {
             ctx: Rc::clone(&ctx),
             view: BenchView::render(&doc)?,
@@ -142,12 +148,14 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
             page.smoke.view.set_running(running, pool);
             page.spinner.view.set_running(running, pool);
             page.pool_lab.view.set_running(running, pool);
+            page.lock.view.set_running(running, pool);
             page.bench.view.set_running(running, pool);
         });
     }
     app.smoke.view.wire(&app.smoke)?;
     app.spinner.view.wire(&app.spinner);
     app.pool_lab.view.wire(&app.pool_lab);
+    app.lock.view.wire(&app.lock);
     app.bench.view.wire(&app.bench);
     install_shortcuts(&doc);
     app.spinner.view.show_calibration(&app.spinner);
@@ -246,6 +254,10 @@ fn install_api(
             split_options(&options).inspect_err(|m| app.pool_lab.view.output_error(m))?;
         run_split(&app.pool_lab, n, parts).await
     });
+    let run_lock_fn = promise_fn(app, |app, options| async move {
+        let plan = lock_options(&options).map_err(|m| app.lock.view.output_error(&m))?;
+        run_lock(&app.lock, plan).await
+    });
     let run_bench_fn = promise_fn(app, |app, options| async move {
         let quick = bench_options(&options).inspect_err(|m| app.bench.view.output_error(m))?;
         run_bench(&app.bench, quick).await
@@ -282,6 +294,7 @@ fn install_api(
         ("runSmoke", run_smoke_fn),
         ("runSpinner", run_spinner_fn),
         ("runPool", run_pool_fn),
+        ("runLock", run_lock_fn),
         ("cancelPool", cancel_pool_fn),
         ("runBench", run_bench_fn),
         ("debugPanic", debug_panic_fn),

@@ -361,12 +361,38 @@ pub fn check_under_gil(
     answer
 }
 
+/// What the pool's jobs do (`runPool`'s `workload`): divide (the book's
+/// `check`), wait (I/O-bound: [`check_io`]), or both, one worker dividing
+/// while the others wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    Cpu,
+    Io,
+    Mixed,
+}
+
+impl JobKind {
+    /// Whether worker `id`'s jobs wait instead of dividing.
+    pub fn waits(self, id: usize) -> bool {
+        match self {
+            JobKind::Cpu => false,
+            JobKind::Io => true,
+            JobKind::Mixed => id > 0,
+        }
+    }
+}
+
+/// With I/O-bound jobs a run may start up to this many workers, as Python
+/// may start more threads than cores when they mostly wait.
+pub const IO_MAX_WORKERS: usize = 20;
+
 /// The I/O workload's wait: what one job's "network call" takes.
 pub const IO_WAIT: Duration = Duration::from_millis(200);
 
 /// How often a waiting job looks at the cancel flag.
 const IO_SLICE: Duration = Duration::from_millis(10);
 
+// tag::protocol-io[]
 /// `check(n)` for the I/O workload: instead of dividing, the job waits
 /// [`IO_WAIT`] for the answer (a stand-in for a network call to a service
 /// that knows it: the fixture's answer). Under a GIL the thread holds it to
@@ -408,6 +434,7 @@ pub fn check_io(
     drop_it();
     result
 }
+// end::protocol-io[]
 
 /// The pool lab's modes (`spinlab.runPool`'s `mode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

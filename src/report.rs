@@ -316,6 +316,9 @@ pub struct PoolReport {
     pub lost_to_race: Vec<u64>,
     pub not_started: Vec<u64>,
     pub gil_handovers: Option<u64>,
+    /// I/O workloads: how much longer than its wait a waiting job took,
+    /// `(median, max)` ms.
+    pub io_latency_ms: Option<(f64, f64)>,
     pub lines: Lines,
 }
 
@@ -336,6 +339,12 @@ impl From<PoolReport> for Value {
             ("lostToRace", Value::decimals(&r.lost_to_race)),
             ("notStarted", Value::decimals(&r.not_started)),
             ("gilHandovers", r.gil_handovers.map(|h| h as f64).into()),
+            (
+                "ioLatencyMs",
+                r.io_latency_ms.map_or(Value::Null, |(median, max)| {
+                    Value::Obj(vec![("median", median.into()), ("max", max.into())])
+                }),
+            ),
         ];
         fields.extend(r.lines.fields());
         Value::Obj(fields)
@@ -613,6 +622,7 @@ mod tests {
             lost_to_race: vec![],
             not_started: vec![2],
             gil_handovers: None,
+            io_latency_ms: None,
             lines: Lines::of(&["20 checks in 0.01s".to_string()]),
         });
         assert_eq!(
@@ -632,6 +642,7 @@ mod tests {
                 "lostToRace",
                 "notStarted",
                 "gilHandovers",
+                "ioLatencyMs",
                 "transcript",
                 "notes"
             ]

@@ -8,7 +8,8 @@
 
 use std::collections::HashSet;
 
-use crate::protocol::{Mode, StopPolicy};
+use crate::bench::Summary;
+use crate::protocol::{IO_WAIT, JobKind, Mode, StopPolicy};
 
 /// What the page knows when a run's report loop is over.
 #[derive(Clone, Copy, Debug)]
@@ -159,8 +160,86 @@ fn listed(numbers: &[u64]) -> String {
         .join(", ")
 }
 
+/// What an I/O workload's run adds: how long the waiting workers' jobs
+/// took beyond their wait (`(median, max)` ms: the time to get the GIL back,
+/// under threads-gil), and the page's notes on it. `waits` are the
+/// `(worker, elapsed ms)` of the jobs that waited.
+pub fn io_lines(
+    kind: JobKind,
+    gil_interval_ms: Option<f64>,
+    waits: &[(usize, f64)],
+    workers: usize,
+    total_ms: f64,
+) -> (Option<(f64, f64)>, Vec<String>) {
+    if kind == JobKind::Cpu {
+        return (None, Vec::new());
+    }
+    let wait_ms = IO_WAIT.as_secs_f64() * 1000.0;
+    let stretch: Vec<f64> = waits
+        .iter()
+        .map(|(_, ms)| (ms - wait_ms).max(0.0))
+        .collect();
+    let Some(late) = Summary::of(&stretch) else {
+        return (None, Vec::new());
+    };
+    let mut notes = vec![format!(
+        "# each waiting job slept {wait_ms:.0} ms (a network call's stand-in) instead of \
+         dividing{}",
+        match gil_interval_ms {
+            Some(_) => ", releasing the GIL for the wait as a blocking call does",
+            None => "",
+        }
+    )];
+    if kind == JobKind::Io {
+        let serial = waits.len() as f64 * wait_ms;
+        notes.push(format!(
+            "# {} jobs on {workers} workers in {total_ms:.0} ms: {:.2}× the {serial:.0} ms they \
+             take one after another (waits overlap: threads do scale for I/O)",
+            waits.len(),
+            total_ms / serial
+        ));
+    }
+    notes.push(format!(
+        "# a waiting job took {:.1} ms longer than its wait (median), {:.1} ms at most{}",
+        late.median,
+        late.max,
+        match (kind, gil_interval_ms) {
+            (JobKind::Mixed, Some(ms)) => format!(
+                ": after its wait it needs the GIL back from the dividing thread, which hands \
+                 it over only after the switch interval ({ms} ms) — the convoy effect"
+            ),
+            _ => String::new(),
+        }
+    ));
+    (Some((late.median, late.max)), notes)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_io_run_reports_how_much_longer_than_its_wait_a_job_took() {
+        use super::{JobKind, io_lines};
+        assert_eq!(
+            io_lines(JobKind::Cpu, None, &[(0, 300.0)], 1, 300.0),
+            (None, vec![])
+        );
+        let waits = [(0, 201.0), (1, 203.0), (1, 210.0), (0, 200.0)];
+        let (late, notes) = io_lines(JobKind::Io, Some(5.0), &waits, 2, 420.0);
+        assert_eq!(late, Some((2.0, 10.0)));
+        assert!(
+            notes[1].starts_with("# 4 jobs on 2 workers in 420 ms: 0.53× the 800 ms"),
+            "{}",
+            notes[1]
+        );
+        let (_, notes) = io_lines(JobKind::Mixed, Some(100.0), &waits[1..3], 2, 900.0);
+        assert!(
+            notes
+                .last()
+                .unwrap()
+                .ends_with("(100 ms) — the convoy effect")
+        );
+    }
+
     use super::*;
 
     /// A run's facts, as a test starts them: nothing stopped, no race, the

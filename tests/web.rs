@@ -339,6 +339,7 @@ async fn threads_mode_returns_every_number_once_with_correct_answers() {
             std::sync::Arc::clone(&numbers),
             Some(&pool),
             spinlab::protocol::SWITCH_INTERVAL,
+            spinlab::protocol::JobKind::Cpu,
         )
         .unwrap();
         let seen = collect(messages, run.workers).await;
@@ -377,6 +378,7 @@ async fn the_cancel_flag_stops_a_long_check() {
         numbers,
         Some(&pool),
         spinlab::protocol::SWITCH_INTERVAL,
+        spinlab::protocol::JobKind::Cpu,
     )
     .unwrap();
     // The event, not a duration: the worker has taken the number.

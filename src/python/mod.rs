@@ -13,7 +13,7 @@ mod program;
 mod spinner;
 
 pub use lock::{lock_file, lock_program};
-pub use pool::{pool_file, pool_program};
+pub use pool::{IO_FILE, io_program, pool_file, pool_program};
 pub use program::{Program, STEP_MARKER, line_of, runnable};
 pub use spinner::{spinner_file, spinner_program};
 
@@ -83,6 +83,7 @@ pub fn all_programs() -> Vec<Program> {
             add(pool_program(mode, racy));
         }
     }
+    add(io_program());
     for units in crate::lock::Units::ALL {
         add(lock_program(units));
     }
@@ -92,7 +93,7 @@ pub fn all_programs() -> Vec<Program> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::primes::{PrimeResult, report_line};
+    use crate::primes::{NUMBERS, PrimeResult, report_line};
     use crate::spinner::{answer_line, spinner_object};
     use std::path::{Path, PathBuf};
     use std::process::Command;
@@ -108,8 +109,8 @@ mod tests {
     #[test]
     fn every_program_has_a_distinct_py_name_and_says_what_it_is() {
         let programs = all_programs();
-        // 11 spinner files, 6 pool files, 3 lock files.
-        assert_eq!(programs.len(), 20);
+        // 11 spinner files, 7 pool files, 3 lock files.
+        assert_eq!(programs.len(), 21);
         for p in &programs {
             assert!(p.file.ends_with(".py"), "{}", p.file);
             let first = p.text.lines().next().unwrap();
@@ -251,6 +252,31 @@ mod tests {
             want.sort();
             assert_eq!(got, want, "{file}");
         }
+    }
+
+    #[test]
+    fn the_io_program_prints_the_pages_lines() {
+        let dir = scratch("the_io_program_prints_the_pages_lines");
+        let lines = run(&dir, IO_FILE, &["10"], &[]);
+        assert_eq!(lines[0], Mode::Threads.header(NUMBERS.len(), 10));
+        assert_eq!(
+            shape(lines.last().unwrap()),
+            shape(&Mode::Threads.footer(NUMBERS.len(), 0.0))
+        );
+        let mut got: Vec<String> = lines[1..lines.len() - 1].iter().map(|l| shape(l)).collect();
+        let mut want: Vec<String> = PRIME_FIXTURE
+            .iter()
+            .map(|&(n, prime)| {
+                shape(&report_line(&PrimeResult {
+                    n,
+                    prime,
+                    elapsed: 0.0,
+                }))
+            })
+            .collect();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want);
     }
 
     #[test]

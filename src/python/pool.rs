@@ -280,3 +280,93 @@ pub fn pool_program(mode: Mode, racy: bool) -> Program {
     };
     Program { file, text }
 }
+
+/// The file of the I/O workloads' program.
+pub const IO_FILE: &str = "io_threads.py";
+
+/// `io_threads.py`: the book's `threads.py` with jobs that wait instead of
+/// dividing (`--mixed`: the first thread divides, the others wait).
+pub fn io_program() -> Program {
+    let text = format!(
+        "\"\"\"{IO_FILE}: written for spinlab after the book's threads.py (chapter 19),
+with jobs that wait instead of dividing: each job fetches its answer, a sleep
+standing in for a network call. --mixed: the first thread divides (the book's
+check) while the others wait.
+Run it: python3 {IO_FILE} [WORKERS] [--mixed]\"\"\"
+
+import sys
+import time
+from queue import SimpleQueue
+from threading import Thread
+from time import perf_counter
+from typing import Callable, NamedTuple
+
+from primes import PRIME_FIXTURE, NUMBERS, is_prime
+
+IO_WAIT = {wait}  # seconds: one job's network call
+ANSWERS = dict(PRIME_FIXTURE)
+
+
+{PRIME_RESULT}
+
+def fetch(n: int) -> PrimeResult:
+    t0 = perf_counter()
+    time.sleep(IO_WAIT)  # a blocking call: the GIL is free while it waits
+    return PrimeResult(n, ANSWERS[n], perf_counter() - t0)
+
+
+JobQueue = SimpleQueue[int]
+ResultQueue = SimpleQueue[PrimeResult]
+
+
+def worker(jobs: JobQueue, results: ResultQueue,
+           job: Callable[[int], PrimeResult]) -> None:
+# step: work
+    while n := jobs.get():  # 0 is the poison pill
+        results.put(job(n))
+    results.put(PrimeResult(0, False, 0.0))  # this worker is done
+# step:
+
+
+def main() -> None:
+# step: start
+    args = [arg for arg in sys.argv[1:] if not arg.startswith('--')]
+    workers = int(args[0]) if args else 4
+    mixed = '--mixed' in sys.argv
+    print(f'Checking {{len(NUMBERS)}} numbers with {{workers}} threads:')
+    t0 = perf_counter()
+    jobs: JobQueue = SimpleQueue()
+    results: ResultQueue = SimpleQueue()
+    for n in NUMBERS:
+        jobs.put(n)
+    for i in range(workers):
+        job = check if mixed and i == 0 else fetch
+        Thread(target=worker, args=(jobs, results, job)).start()
+        jobs.put(0)
+# step: report
+    checked = 0
+    workers_done = 0
+    while workers_done < workers:
+        n, prime, elapsed = results.get()
+        if n == 0:
+            workers_done += 1
+        else:
+            checked += 1
+            label = 'P' if prime else ' '
+            {ROW}
+# step: done
+    elapsed = perf_counter() - t0
+    print(f'{{checked}} checks in {{elapsed:.2f}}s')
+# step:
+
+
+if __name__ == '__main__':
+    main()
+",
+        wait = crate::protocol::IO_WAIT.as_secs_f64()
+    );
+    Program {
+        file: IO_FILE,
+        text,
+    }
+}

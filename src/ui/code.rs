@@ -14,8 +14,10 @@ use web_sys::{Document, Element, HtmlElement};
 
 use super::dom::element;
 use crate::lock::Units;
-use crate::protocol::Mode;
-use crate::python::{Program, STEP_MARKER, lock_program, pool_program, primes_py, spinner_program};
+use crate::protocol::{JobKind, Mode};
+use crate::python::{
+    Program, STEP_MARKER, io_program, lock_program, pool_program, primes_py, spinner_program,
+};
 use crate::spinner::{Model, Offload};
 
 macro_rules! region {
@@ -45,8 +47,21 @@ pub fn spinner_listing(model: Model, prime: bool, offload: Offload) -> Listing {
     }
 }
 
-/// The pool lab's listing for `mode`; `racy`: the early `procs.py`.
-pub fn pool_listing(mode: Mode, racy: bool) -> Listing {
+/// The pool lab's listing for `mode`; `racy`: the early `procs.py`;
+/// `kind`: jobs that divide, or wait (`io_threads.py`).
+pub fn pool_listing(mode: Mode, racy: bool, kind: JobKind) -> Listing {
+    if kind != JobKind::Cpu {
+        return Listing {
+            python: io_program(),
+            rust: vec![
+                region!("pool-start-threads"),
+                region!("protocol-worker"),
+                region!("protocol-io"),
+                region!("protocol-report"),
+            ],
+            origin: "src/models/pool/start.rs, src/protocol.rs",
+        };
+    }
     let python = pool_program(mode, racy);
     let protocol = [region!("protocol-worker"), region!("protocol-report")];
     let (rust, origin) = match mode {

@@ -11,6 +11,7 @@ const { page, errors } = usePage(undefined, async (page) => {
   cores = await page.evaluate(() => window.spinlab.capabilities.poolSize);
 });
 
+const PRIME_OF = new Map(FIXTURE);
 const runPool = (options) => page.evaluate((o) => window.spinlab.runPool(o), options);
 
 test('every mode checks the fixture: 20 correct results, each exactly once', async () => {
@@ -332,6 +333,39 @@ test('a sweep runs a mode for N = 1..to and marks the best N', async () => {
   ]) {
     const message = await page.evaluate((o) => window.spinlab.runSweep(o).then(() => 'resolved', (e) => e.message), options);
     assert.match(message, pattern);
+  }
+});
+
+test('I/O-bound jobs scale with threads under the GIL: a wait releases it', async () => {
+  const totals = {};
+  for (const workers of [1, 2, 4, 8]) {
+    const r = await runPool({ mode: 'threads-gil', workers, workload: 'io' });
+    assert.equal(r.checked, 20);
+    for (const x of r.results) assert.equal(x.prime, PRIME_OF.get(x.n), `${x.n}: the service's answer`);
+    assert.ok(r.ioLatencyMs.median >= 0 && r.ioLatencyMs.max >= r.ioLatencyMs.median);
+    assert.match(r.notes.join('\n'), /releasing the GIL for the wait/);
+    totals[workers] = r.totalMs;
+  }
+  console.log(`# io workload under threads-gil: ${Object.entries(totals).map(([w, ms]) => `${w} threads ${ms.toFixed(0)} ms`).join(', ')}; 4 threads ${(totals[4] / totals[1]).toFixed(2)}× 1 thread`);
+  assert.ok(totals[4] <= 0.5 * totals[1], `4 threads took ${(totals[4] / totals[1]).toFixed(2)}× the 1-thread time`);
+});
+
+test('mixed: the waiting thread gets the GIL back only after the switch interval (the convoy)', async () => {
+  const r = await runPool({ mode: 'threads-gil', workers: 2, workload: 'mixed', switchIntervalMs: 100 });
+  assert.equal(r.checked, 20);
+  // After each wait the I/O thread asks for the GIL; the dividing thread
+  // drops it only once the interval has passed: at least 100 ms late, at most.
+  assert.ok(r.ioLatencyMs.max >= 50, `a job at most ${r.ioLatencyMs.max} ms late`);
+  assert.match(r.notes.join('\n'), /the convoy effect/);
+  console.log(`# mixed @100 ms: I/O jobs late by ${r.ioLatencyMs.median.toFixed(1)} ms (median), ${r.ioLatencyMs.max.toFixed(1)} ms (max)`);
+  for (const [options, pattern] of [
+    [{ mode: 'processes', workload: 'io' }, /the I\/O workloads run on threads or threads-gil, not processes/],
+    [{ mode: 'threads-gil', workers: 1, workload: 'mixed' }, /the mixed workload needs 2 workers or more/],
+    [{ mode: 'threads', workers: 21, workload: 'io' }, /workers must be a whole number from 1 to 20/],
+    [{ mode: 'threads', workload: 'io', race: true }, /the race runs on the book's workload/],
+  ]) {
+    const message = await page.evaluate((o) => window.spinlab.runPool(o).then(() => 'resolved', (e) => e.message), options);
+    assert.match(message, pattern, JSON.stringify(options));
   }
 });
 

@@ -44,6 +44,7 @@ pub async fn run_quietly(
         numbers,
         pool,
         crate::protocol::SWITCH_INTERVAL,
+        crate::protocol::JobKind::Cpu,
     )?;
     let mut report = Report::new(run.workers);
     let mut results = Vec::new();

@@ -11,7 +11,7 @@ use super::rayon::rayon_fixture;
 use super::run::{Control, PoolRun};
 use super::threads::pool_worker;
 use crate::clock::{epoch_ms, now_seconds};
-use crate::protocol::{Gil, JobQueue, Message, Mode, check_cancellable};
+use crate::protocol::{Gil, JobKind, JobQueue, Message, Mode, check_cancellable};
 use crate::runtime::pool::Pool;
 use crate::runtime::threads;
 
@@ -32,6 +32,7 @@ pub fn start(
     numbers: Arc<[u64]>,
     pool: Option<&Pool>,
     switch_interval: std::time::Duration,
+    kind: JobKind,
 ) -> Result<(PoolRun, mpsc::UnboundedReceiver<Message>), String> {
     let started_at = epoch_ms();
     let (tx, messages) = mpsc::unbounded::<Message>();
@@ -71,6 +72,7 @@ pub fn start(
                 Arc::clone(&taken),
                 Arc::clone(&cancel),
                 None,
+                kind.waits(0),
                 tx.clone(),
             ))?);
         }
@@ -86,6 +88,7 @@ pub fn start(
                     Arc::clone(&taken),
                     Arc::clone(&cancel),
                     gil.clone(),
+                    kind.waits(id),
                     tx.clone(),
                 );
                 threads::spawn(&format!("spinlab pool Thread-{}", id + 1), move || {

@@ -1,5 +1,6 @@
 //! The workers of `sequential`, `threads` and `threads-gil`: threads of this
-//! page's memory, sharing the job queue and the cancel flag.
+//! page's memory, sharing the job queue and the cancel flag. Their jobs
+//! divide (the book's `check`) or, with an I/O workload, wait.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -8,7 +9,9 @@ use futures_channel::mpsc;
 
 use super::run::die_if_armed;
 use crate::clock::{epoch_ms, now_seconds};
-use crate::protocol::{Gil, Job, JobQueue, Message, check_cancellable, check_under_gil, worker};
+use crate::protocol::{
+    Gil, Job, JobQueue, Message, check_cancellable, check_io, check_under_gil, worker,
+};
 
 /// The book's `worker` on a thread of this page's memory.
 pub(super) fn pool_worker(
@@ -17,6 +20,7 @@ pub(super) fn pool_worker(
     taken: Arc<AtomicUsize>,
     cancel: Arc<AtomicBool>,
     gil: Option<Arc<Gil>>,
+    waits: bool,
     tx: mpsc::UnboundedSender<Message>,
 ) -> impl FnOnce() + Send + 'static {
     move || {
@@ -35,6 +39,7 @@ pub(super) fn pool_worker(
                 job
             },
             |n| match &gil {
+                _ if waits => check_io(n, gil.as_deref(), &cancel, std::thread::sleep, now_seconds),
                 Some(gil) => check_under_gil(n, gil, &cancel, now_seconds),
                 None => check_cancellable(n, &cancelled, now_seconds),
             },

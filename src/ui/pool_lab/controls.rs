@@ -12,7 +12,7 @@ use super::run::{cancel_pool, run_pool};
 use super::sweep::{run_split, run_sweep};
 use super::{PoolLab, PoolView};
 use crate::primes::{Calibration, NUMBERS, parse_number_list};
-use crate::protocol::Mode;
+use crate::protocol::{IO_MAX_WORKERS, JobKind, Mode};
 use crate::ui::dom::{on_click, read_switch_interval};
 
 impl PoolView {
@@ -65,8 +65,19 @@ impl PoolView {
         }
         let numbers = self.numbers.clone();
         let workload = self.workload.clone();
-        let on_change =
-            Closure::<dyn FnMut()>::new(move || numbers.set_hidden(workload.value() != "custom"));
+        let workers = self.workers.clone();
+        let cores = self.max_workers;
+        let on_change = Closure::<dyn FnMut()>::new(move || {
+            let value = workload.value();
+            numbers.set_hidden(value != "custom");
+            // Threads that mostly wait may outnumber the cores.
+            let most = if matches!(value.as_str(), "io" | "mixed") {
+                IO_MAX_WORKERS
+            } else {
+                cores
+            };
+            let _ = workers.set_attribute("max", &most.to_string());
+        });
         self.workload
             .set_onchange(Some(on_change.as_ref().unchecked_ref()));
         on_change.forget();
@@ -84,10 +95,16 @@ impl PoolView {
                 self.max_workers
             )
         })?;
-        let numbers = match self.workload.value().as_str() {
+        let workload = self.workload.value();
+        let numbers = match workload.as_str() {
             "custom" => parse_number_list(&self.numbers.value())?,
             "calibrated" => calibrated_numbers(calibration)?,
             _ => NUMBERS.to_vec(),
+        };
+        let kind = match workload.as_str() {
+            "io" => JobKind::Io,
+            "mixed" => JobKind::Mixed,
+            _ => JobKind::Cpu,
         };
         let race_delay_ms = if self.race.checked() && self.race_delay.checked() {
             reader_sleep_ms(calibration)
@@ -101,6 +118,7 @@ impl PoolView {
             self.max_workers,
             self.race.checked(),
             race_delay_ms,
+            kind,
         )?;
         if mode == Mode::ThreadsGil {
             request.switch_interval = read_switch_interval(&self.switch_interval);

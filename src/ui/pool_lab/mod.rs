@@ -30,7 +30,7 @@ use super::dom::{Output, buttons_for, control, element, find, hidpi_canvas};
 use crate::link::{Link, Workload};
 use crate::models::pool;
 use crate::primes::parse_number_list;
-use crate::protocol::{Mode, StopPolicy};
+use crate::protocol::{JobKind, Mode, StopPolicy};
 use crate::runtime::object;
 
 /// The pool lab panel with the page's context.
@@ -125,7 +125,7 @@ impl PoolView {
         table.set_attribute("data-role", "results")?;
         section.append_child(&table)?;
         let code = CodePanel::render(doc, &section)?;
-        code.show(&code::pool_listing(Mode::Processes, false));
+        code.show(&code::pool_listing(Mode::Processes, false, JobKind::Cpu));
 
         Ok(PoolView {
             code,

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use crate::primes::{Calibration, MAX_NUMBERS, NUMBERS, calibrated_fixture, parse_number};
 use std::time::Duration;
 
-use crate::protocol::{Mode, SWITCH_INTERVAL, StopPolicy};
+use crate::protocol::{IO_MAX_WORKERS, JobKind, Mode, SWITCH_INTERVAL, StopPolicy};
 use crate::ui::dom::{
     Options, describe, key_option, number_option, switch_interval_option, whole_number_option,
 };
@@ -25,6 +25,8 @@ pub struct PoolRequest {
     pub race_delay_ms: u32,
     /// `threads-gil`'s `sys.setswitchinterval`.
     pub switch_interval: Duration,
+    /// Whether the jobs divide, wait, or both.
+    pub kind: JobKind,
 }
 
 pub(super) fn check_request(
@@ -34,7 +36,30 @@ pub(super) fn check_request(
     max_workers: usize,
     racy: bool,
     race_delay_ms: u32,
+    kind: JobKind,
 ) -> Result<PoolRequest, String> {
+    if kind != JobKind::Cpu {
+        if !matches!(mode, Mode::Threads | Mode::ThreadsGil) {
+            return Err(format!(
+                "the I/O workloads run on threads or threads-gil, not {} \
+                 (their 1-worker run is the sequential reference)",
+                mode.key()
+            ));
+        }
+        if racy {
+            return Err("the race runs on the book's workload, not an I/O one".into());
+        }
+    }
+    if kind == JobKind::Mixed && workers < 2 {
+        return Err(
+            "the mixed workload needs 2 workers or more: one divides, the others wait".into(),
+        );
+    }
+    let max_workers = if kind == JobKind::Cpu {
+        max_workers
+    } else {
+        IO_MAX_WORKERS
+    };
     if race_delay_ms > 0 && !racy {
         return Err("raceDelayMs is only used with race: true".into());
     }
@@ -46,7 +71,12 @@ pub(super) fn check_request(
     let workers = if mode == Mode::Sequential { 1 } else { workers };
     if workers == 0 || workers > max_workers {
         return Err(format!(
-            "workers must be from 1 to {max_workers} (the pool's size here), not {workers}"
+            "workers must be from 1 to {max_workers} ({}), not {workers}",
+            if kind == JobKind::Cpu {
+                "the pool's size here"
+            } else {
+                "with jobs that wait"
+            }
         ));
     }
     if numbers.is_empty() {
@@ -59,6 +89,7 @@ pub(super) fn check_request(
         racy,
         race_delay_ms,
         switch_interval: SWITCH_INTERVAL,
+        kind,
     })
 }
 
@@ -118,18 +149,27 @@ pub fn pool_options(
         &format!("one of {}", keys.join(", ")),
         Mode::parse,
     )?;
-    let workers =
-        whole_number_option(&get("workers"), "workers", 1, max_workers)?.unwrap_or(max_workers);
     let numbers_value = get("numbers");
     let workload = get("workload");
+    let kind = match workload.as_string().as_deref() {
+        Some("io") => JobKind::Io,
+        Some("mixed") => JobKind::Mixed,
+        _ => JobKind::Cpu,
+    };
+    let most = if kind == JobKind::Cpu {
+        max_workers
+    } else {
+        IO_MAX_WORKERS
+    };
+    let workers = whole_number_option(&get("workers"), "workers", 1, most)?.unwrap_or(max_workers);
     let numbers = if numbers_value.is_undefined() {
         match workload.as_string().as_deref() {
             None if workload.is_undefined() => NUMBERS.to_vec(),
-            Some("book") => NUMBERS.to_vec(),
+            Some("book" | "io" | "mixed") => NUMBERS.to_vec(),
             Some("calibrated") => calibrated_numbers(calibration)?,
             _ => {
                 return Err(format!(
-                    "workload must be \"book\" or \"calibrated\", not {}",
+                    "workload must be \"book\", \"calibrated\", \"io\" or \"mixed\", not {}",
                     describe(&workload)
                 ));
             }
@@ -177,7 +217,15 @@ pub fn pool_options(
     if switch_interval.is_some() && mode != Mode::ThreadsGil {
         return Err("switchIntervalMs is only used with mode: \"threads-gil\"".into());
     }
-    let mut request = check_request(mode, workers, numbers, max_workers, racy, race_delay_ms)?;
+    let mut request = check_request(
+        mode,
+        workers,
+        numbers,
+        max_workers,
+        racy,
+        race_delay_ms,
+        kind,
+    )?;
     request.switch_interval = switch_interval.unwrap_or(SWITCH_INTERVAL);
     Ok(request)
 }

@@ -18,7 +18,7 @@ use crate::models::pool;
 use crate::primes::{Calibration, slow_check_note, speed_share};
 use crate::protocol::{Message, Mode, Report, StopPolicy, early_loop_ends};
 use crate::report::{Lines, PoolReport, PoolResult};
-use crate::runlog::{EarlyLoop, RunEnd, RunLog};
+use crate::runlog::{EarlyLoop, RunEnd, RunLog, io_lines};
 use crate::runtime::object;
 use crate::runtime::steps::next_paint;
 use crate::ui::code;
@@ -58,6 +58,7 @@ pub(super) async fn pool_run(
         racy,
         race_delay_ms,
         switch_interval,
+        kind,
     } = request;
     // A panicked thread takes the pool out of use (see `panics`); sequential
     // then runs in a process, as it does on a page without threads.
@@ -115,12 +116,18 @@ pub(super) async fn pool_run(
     next_paint().await;
 
     let numbers: Arc<[u64]> = numbers.into();
-    view.code.show(&code::pool_listing(mode, racy));
+    view.code.show(&code::pool_listing(mode, racy, kind));
     crate::runtime::steps::step("start");
     crate::runtime::monitor::begin_gap();
     let since = crate::runtime::panics::seen();
-    let (run, mut messages) =
-        pool::start(mode, workers, Arc::clone(&numbers), pool, switch_interval)?;
+    let (run, mut messages) = pool::start(
+        mode,
+        workers,
+        Arc::clone(&numbers),
+        pool,
+        switch_interval,
+        kind,
+    )?;
     let (started_at, lanes) = (run.started_at, run.workers);
     if let Some(note) = run.queue_note() {
         let line = format!("# note: {note}");
@@ -303,6 +310,15 @@ pub(super) async fn pool_run(
     });
     let mut lines = vec![footer];
     lines.extend(notes);
+    let waits: Vec<(usize, f64)> = timeline
+        .rows
+        .iter()
+        .filter(|row| kind.waits(row.worker))
+        .map(|row| (row.worker, row.result.elapsed * 1000.0))
+        .collect();
+    let interval_ms = (mode == Mode::ThreadsGil).then_some(switch_interval.as_secs_f64() * 1000.0);
+    let (io_latency_ms, io_notes) = io_lines(kind, interval_ms, &waits, lanes, total_ms);
+    lines.extend(io_notes);
     if let Some(note) = slow_run_note(&timeline.rows, &app.calibration) {
         lines.push(note);
     }
@@ -363,6 +379,7 @@ pub(super) async fn pool_run(
         lost_to_race: late,
         not_started,
         gil_handovers,
+        io_latency_ms,
         lines: Lines::of(&transcript),
     })
 }

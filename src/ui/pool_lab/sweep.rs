@@ -14,7 +14,7 @@ use super::{PoolLab, PoolView, runs_without_threads};
 use crate::bench::Summary;
 use crate::models::pool;
 use crate::primes::{NUMBERS, parse_number};
-use crate::protocol::Mode;
+use crate::protocol::{JobKind, Mode};
 use crate::report::{Lines, SplitReport, SweepPoint, SweepReport};
 use crate::runtime::steps::next_paint;
 use crate::ui::dom::publish;
@@ -78,6 +78,7 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
             racy: false,
             race_delay_ms: 0,
             switch_interval: crate::protocol::SWITCH_INTERVAL,
+            kind: JobKind::Cpu,
         };
         view.sweep_at.set(Some((round * (to + 1) + 1, runs)));
         // Each run is reported as a run of its own, then read here.

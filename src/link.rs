@@ -50,6 +50,8 @@ pub enum SlowKind {
 pub enum Workload {
     Book,
     Calibrated,
+    Io,
+    Mixed,
     Custom,
 }
 
@@ -58,14 +60,22 @@ impl Workload {
         match self {
             Workload::Book => "book",
             Workload::Calibrated => "calibrated",
+            Workload::Io => "io",
+            Workload::Mixed => "mixed",
             Workload::Custom => "custom",
         }
     }
 
     pub fn parse(key: &str) -> Option<Workload> {
-        [Workload::Book, Workload::Calibrated, Workload::Custom]
-            .into_iter()
-            .find(|w| w.key() == key)
+        [
+            Workload::Book,
+            Workload::Calibrated,
+            Workload::Io,
+            Workload::Mixed,
+            Workload::Custom,
+        ]
+        .into_iter()
+        .find(|w| w.key() == key)
     }
 }
 
@@ -155,7 +165,10 @@ pub fn parse_link(pairs: &[(String, String)], max_workers: usize) -> (Link, Vec<
             },
             "workload" => Workload::parse(value)
                 .map(|w| link.workload = Some(w))
-                .ok_or_else(|| "the workload is \"book\", \"calibrated\" or \"custom\"".into()),
+                .ok_or_else(|| {
+                    "the workload is \"book\", \"calibrated\", \"io\", \"mixed\" or \"custom\""
+                        .into()
+                }),
             "numbers" => parse_number_list(value).map(|numbers| {
                 link.numbers = Some(numbers);
                 link.workload = Some(Workload::Custom);
@@ -291,7 +304,7 @@ mod tests {
             "This link's n=\"-7\": \"-7\" is negative: spinlab checks whole numbers from 0 to 18446744073709551615. Ignored.",
             "This link's mode=\"gevent\": not a pool mode: one of sequential, processes, threads, threads-gil or rayon. Ignored.",
             "This link's workers=\"99\": this machine has 2 cores, so 2 workers.",
-            "This link's workload=\"huge\": the workload is \"book\", \"calibrated\" or \"custom\". Ignored.",
+            "This link's workload=\"huge\": the workload is \"book\", \"calibrated\", \"io\", \"mixed\" or \"custom\". Ignored.",
             "This link's numbers=\"2 abc\": line 1: \"abc\" is not a decimal integer: it contains 'a', and only the digits 0-9 are allowed. Ignored.",
             "This link's mdoe=\"threads\": not a setting: a link may set lab, model, slow, n, mode, workers, workload or numbers. Ignored.",
         ];

@@ -230,6 +230,17 @@ impl Output {
     }
 }
 
+/// Reads a `true` / `false` option; `None` when absent.
+pub fn bool_option(value: &JsValue, name: &str) -> Result<Option<bool>, String> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    value
+        .as_bool()
+        .map(Some)
+        .ok_or_else(|| format!("{name} must be true or false, not {}", describe(value)))
+}
+
 /// Reads a whole-number option in `lo..=hi`; `None` when absent.
 pub fn whole_number_option(
     value: &JsValue,

@@ -12,7 +12,7 @@ use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement, HtmlSelect
 use super::code::{CodePanel, lock_listing};
 use super::context::Panel;
 use super::dom::{
-    Options, Output, buttons_for, control, describe, element, key_option, on_click, publish,
+    Options, Output, bool_option, buttons_for, control, element, key_option, on_click, publish,
     read_switch_interval, switch_interval_option, whole_number_option,
 };
 use crate::clock;
@@ -229,17 +229,7 @@ pub fn lock_options(options: &JsValue) -> Result<LockPlan, String> {
         "one of threads, threads-gil, coroutines, processes",
         Units::parse,
     )?;
-    let flag = |name: &str| {
-        let value = get(name);
-        match value.as_bool() {
-            Some(b) => Ok(b),
-            None if value.is_undefined() => Ok(false),
-            None => Err(format!(
-                "{name} must be true or false, not {}",
-                describe(&value)
-            )),
-        }
-    };
+    let flag = |name: &str| bool_option(&get(name), name).map(|b| b.unwrap_or(false));
     let (lock, await_between) = (flag("lock")?, flag("awaitBetween")?);
     if await_between && units != Units::Coroutines {
         return Err("awaitBetween is only used with units: \"coroutines\"".into());

@@ -467,14 +467,5 @@ async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Resul
 /// Reads `{ quick?: boolean }`.
 pub fn bench_options(options: &JsValue) -> Result<bool, String> {
     let quick = Options::read(options, "runBench", &["quick"])?.get("quick");
-    if quick.is_undefined() {
-        Ok(false)
-    } else {
-        quick.as_bool().ok_or_else(|| {
-            format!(
-                "quick must be true or false, not {}",
-                super::dom::describe(&quick)
-            )
-        })
-    }
+    Ok(super::dom::bool_option(&quick, "quick")?.unwrap_or(false))
 }

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use crate::protocol::{IO_MAX_WORKERS, JobKind, Mode, SWITCH_INTERVAL, StopPolicy};
 use crate::ui::dom::{
-    Options, describe, key_option, number_option, switch_interval_option, whole_number_option,
+    Options, bool_option, describe, key_option, number_option, switch_interval_option,
+    whole_number_option,
 };
 
 /// What to run: `spinlab.runPool`'s options, checked.
@@ -200,17 +201,7 @@ pub fn pool_options(
         }
         numbers
     };
-    let race = get("race");
-    let racy = match race.as_bool() {
-        Some(b) => b,
-        None if race.is_undefined() => false,
-        None => {
-            return Err(format!(
-                "race must be true or false, not {}",
-                describe(&race)
-            ));
-        }
-    };
+    let racy = bool_option(&get("race"), "race")?.unwrap_or(false);
     let race_delay_ms =
         whole_number_option(&get("raceDelayMs"), "raceDelayMs", 0, 10_000)?.unwrap_or(0) as u32;
     let switch_interval = switch_interval_option(&get("switchIntervalMs"))?;

@@ -99,6 +99,13 @@ const E2E_TEST_TIMEOUT_MS: u32 = 300_000;
 /// fail to connect) and for running as root.
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Firefox ESR from Debian's packages: the second browser of the tests.
+const FIREFOX: &str = "/usr/bin/firefox-esr";
+/// geckodriver for `wasm-pack test --firefox`: no Debian package, so
+/// `cargo install`, pinned.
+const GECKODRIVER_VERSION: &str = "0.37.1";
+/// wasm-pack, pinned (its `--locked` install works).
+const WASM_PACK_VERSION: &str = "0.15.1";
 
 /// Cargo arguments for the page's crate in wasm: std rebuilt with atomics
 /// (`-Z build-std` needs the explicit `--target`; the rustflags are in
@@ -448,6 +455,25 @@ fn ensure_chromium() -> Result<()> {
     }
 }
 
+/// Firefox ESR and a geckodriver, for the Firefox half of the browser layers.
+fn ensure_firefox() -> Result<PathBuf> {
+    if !Path::new(FIREFOX).exists() && can_apt() {
+        apt_install(&["firefox-esr"])?;
+    }
+    if !Path::new(FIREFOX).exists() {
+        return Err(format!(
+            "the browser tests also run in Firefox ESR, expected at {FIREFOX}.\n\
+             On Debian: sudo apt-get install firefox-esr"
+        ));
+    }
+    ensure_cargo_tool(
+        "geckodriver",
+        "geckodriver",
+        Some(GECKODRIVER_VERSION),
+        true,
+    )
+}
+
 /// Node.js's version as (major, minor), if it runs.
 fn node_version() -> Option<(u32, u32)> {
     let v = version_of(Path::new("node"))?;
@@ -606,8 +632,9 @@ fn test() -> Result<()> {
 
     // Everything the four layers need, before any of them runs.
     wasm_bindgen()?;
-    ensure_cargo_tool("wasm-pack", "wasm-pack", None, true)?;
+    ensure_cargo_tool("wasm-pack", "wasm-pack", Some(WASM_PACK_VERSION), true)?;
     ensure_chromium()?;
+    let geckodriver = ensure_firefox()?;
     ensure_node_packages(&e2e)?;
     // The page's Python listings are run by CPython (native and end to end).
     bench::ensure_python()?;
@@ -669,31 +696,41 @@ fn test() -> Result<()> {
         &ran,
     ));
 
-    step("wasm tests in headless Chrome (wasm-pack test --headless --chrome)");
-    let what = "wasm-pack test";
-    let ran = bounded::run(
-        Command::new(cargo_bin_dir().join("wasm-pack"))
-            .current_dir(&root)
-            .args(["test", "--headless", "--chrome"])
-            .env("PATH", path_with_cargo_bin())
-            // -Z build-std needs an explicit --target, which wasm-pack passes.
-            .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
-            .env("CHROMEDRIVER", CHROMEDRIVER)
-            .env(
-                "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
-                root.join("tests/webdriver.json"),
-            )
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
-        what,
-        Instant::now() + WASM_BOUND,
-    )?;
-    layers.push(Layer::of_run(
-        "wasm (wasm-pack test, headless Chrome)",
-        WASM_MINIMUM,
-        what,
-        WASM_BOUND,
-        &ran,
-    ));
+    for (browser, flag, name) in [
+        (
+            "Chrome",
+            "--chrome",
+            "wasm (wasm-pack test, headless Chrome)",
+        ),
+        (
+            "Firefox",
+            "--firefox",
+            "wasm (wasm-pack test, headless Firefox)",
+        ),
+    ] {
+        step(&format!(
+            "wasm tests in headless {browser} (wasm-pack test --headless {flag})"
+        ));
+        let what = "wasm-pack test";
+        let ran = bounded::run(
+            Command::new(cargo_bin_dir().join("wasm-pack"))
+                .current_dir(&root)
+                .args(["test", "--headless", flag])
+                .env("PATH", path_with_cargo_bin())
+                // -Z build-std needs an explicit --target, which wasm-pack passes.
+                .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
+                .env("CHROMEDRIVER", CHROMEDRIVER)
+                .env("GECKODRIVER", &geckodriver)
+                .env(
+                    "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+                    root.join("tests/webdriver.json"),
+                )
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+            what,
+            Instant::now() + WASM_BOUND,
+        )?;
+        layers.push(Layer::of_run(name, WASM_MINIMUM, what, WASM_BOUND, &ran));
+    }
 
     step("end-to-end tests (playwright-core + Chromium against the real server)");
     let name = "end-to-end (playwright-core, Chromium)";

@@ -3,7 +3,6 @@
 use js_sys::Reflect;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, HtmlButtonElement};
 
 use super::dom::{element, find, on_click, set_status};
@@ -64,9 +63,7 @@ pub fn offer_isolation_shim(doc: &Document) -> Result<(), JsValue> {
         if let Some(storage) = &storage {
             let _ = storage.set_item(TRIED, "1");
         }
-        spawn_local(async {
-            let _ = install_isolation_shim().await;
-        });
+        install_isolation_shim();
         return Ok(());
     }
     let section = find(doc, "#capabilities")?;
@@ -86,28 +83,44 @@ pub fn offer_isolation_shim(doc: &Document) -> Result<(), JsValue> {
     )?
     .unchecked_into();
     button.set_attribute("data-role", "isolation-shim")?;
-    on_click(&button, move || {
-        spawn_local(async {
-            if let Err(e) = install_isolation_shim().await {
-                set_status(&format!(
-                    "The isolation shim could not be installed: {}",
-                    crate::runtime::js_error_message(&e)
-                ));
-            }
-        });
-    });
+    on_click(&button, install_isolation_shim);
     offer.append_child(&button)?;
     section.append_child(&offer)?;
     Ok(())
 }
 
-/// Registers the shim, waits until it controls this origin, reloads.
-async fn install_isolation_shim() -> Result<(), JsValue> {
-    let window = web_sys::window().ok_or("no window")?;
-    let workers = window.navigator().service_worker();
-    wasm_bindgen_futures::JsFuture::from(workers.register("isolation-shim.js")).await?;
-    wasm_bindgen_futures::JsFuture::from(workers.ready()?).await?;
-    window.location().reload()
+#[wasm_bindgen(inline_js = "export function installShim(url) {
+  const workers = navigator.serviceWorker;
+  return workers.register(url).then(() => workers.ready).then(() => location.reload());
+}")]
+extern "C" {
+    #[wasm_bindgen(js_name = installShim)]
+    fn install_shim(url: &str) -> js_sys::Promise;
+}
+
+/// Registers the shim, waits until it controls this origin, reloads. Chained
+/// promises, not a Rust future: where the main thread cannot wait (Firefox
+/// without isolation, see [`main_thread_can_wait`]) no future may pend.
+fn install_isolation_shim() {
+    let failed = Closure::once(|e: JsValue| {
+        set_status(&format!(
+            "The isolation shim could not be installed: {}",
+            crate::runtime::js_error_message(&e)
+        ));
+    });
+    let _ = install_shim("isolation-shim.js").catch(&failed);
+    failed.forget(); // called at most once; the page reloads otherwise
+}
+
+/// Whether a Rust future may pend on this page's main thread. With atomics,
+/// wasm-bindgen-futures waits with `Atomics.waitAsync`; where the browser
+/// lacks it (Firefox) it posts the shared memory to a helper worker, which
+/// only a cross-origin isolated page may do.
+pub fn main_thread_can_wait(cross_origin_isolated: bool) -> bool {
+    cross_origin_isolated
+        || Reflect::get(&js_sys::global(), &"Atomics".into())
+            .and_then(|atomics| Reflect::has(&atomics, &"waitAsync".into()))
+            .unwrap_or(false)
 }
 
 pub fn render_capabilities(doc: &Document, caps: &Capabilities) -> Result<(), JsValue> {

@@ -42,6 +42,15 @@ thread_local! {
 }
 
 /// The page: the shared context and its panels, for `window.spinlab`.
+/// Why a browser without `Atomics.waitAsync` (Firefox) cannot run spinlab
+/// on a page that is not cross-origin isolated.
+const NO_WAIT: &str = "spinlab cannot run on this page in this browser: it is not cross-origin \
+     isolated, and this browser has no Atomics.waitAsync, so the module's async runtime would \
+     have to hand its shared memory to a helper worker, which the browser allows only on an \
+     isolated page. The server must send `Cross-Origin-Opener-Policy: same-origin` and \
+     `Cross-Origin-Embedder-Policy: require-corp` (./x serve does), or turn on the isolation \
+     shim below (a service worker, then one reload).";
+
 pub struct App {
     ctx: Rc<Context>,
     smoke: Rc<SmokeLab>,
@@ -62,7 +71,6 @@ impl std::ops::Deref for App {
 /// Starts the page once the module is instantiated; `wasm_load_ms` is how
 /// long the bootstrap took to fetch and compile it.
 pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
-    crate::runtime::panics::install();
     let window = web_sys::window().ok_or("spinlab must run in a page")?;
     let doc = window.document().ok_or("the page has no document")?;
     let cross_origin_isolated = crate::runtime::isolated();
@@ -77,6 +85,38 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         pool_start_ms: None,
         problem: None,
     };
+    if !super::capabilities::main_thread_can_wait(cross_origin_isolated) {
+        // Nothing may await here: say why, offer the shim, and stop.
+        caps.problem = Some(NO_WAIT.into());
+        render_capabilities(&doc, &caps)?;
+        offer_isolation_shim(&doc)?;
+        // Every run the contract offers is refused, with the reason.
+        let refuse = Closure::<dyn Fn() -> Promise>::new(|| {
+            Promise::reject(&js_sys::Error::new(NO_WAIT).into())
+        })
+        .into_js_value();
+        let mut api = vec![("capabilities", caps.to_js())];
+        for name in [
+            "runSmoke",
+            "runSpinner",
+            "runPool",
+            "cancelPool",
+            "runSweep",
+            "runSplit",
+            "runLock",
+            "runBench",
+        ] {
+            api.push((name, refuse.clone()));
+        }
+        Reflect::set(&window, &"spinlab".into(), &object(&api))?;
+        let body = doc.body().ok_or("the page has no body")?;
+        body.dataset().set("error", NO_WAIT)?;
+        set_status(NO_WAIT);
+        body.dataset().set("ready", "true")?;
+        return Ok(());
+    }
+    // Its listener is a future that pends until a thread panics.
+    crate::runtime::panics::install();
     let pool = async {
         if !cross_origin_isolated {
             return Err("this page is not cross-origin isolated \

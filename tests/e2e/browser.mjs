@@ -1,12 +1,26 @@
 // Shared set-up for the end-to-end tests: Debian's Chromium driven by
-// playwright-core (its own browser download is not available here).
+// playwright-core (its own browser download is not available here), or,
+// with SPINLAB_BROWSER=firefox, Firefox ESR driven by puppeteer-core
+// (firefox.mjs gives it the part of playwright's Page the tests use).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
+import { openFirefox } from './firefox.mjs';
 
 export const URL = process.env.SPINLAB_URL ?? 'http://127.0.0.1:8000/';
+
+/** The browser this run of the suite drives: `chromium` or `firefox`. */
+export const BROWSER = process.env.SPINLAB_BROWSER ?? 'chromium';
+
+/**
+ * `test`'s options for a test that needs Chromium (a CDP-only look, or a
+ * Chromium-only feature): skipped in Firefox, with the reason said.
+ */
+export function chromiumOnly(why) {
+  return BROWSER === 'chromium' ? {} : { skip: `Chromium only: ${why}` };
+}
 
 // On a closed network Chromium's background services only fail to connect.
 const ARGS = [
@@ -23,13 +37,21 @@ const ARGS = [
 /** Opens a fresh browser profile; returns { context, page, errors, close }. */
 export async function openBrowser() {
   const dir = await mkdtemp(join(tmpdir(), 'spinlab-e2e-'));
-  // Playwright rejects --user-data-dir in args: a persistent context sets it.
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ARGS,
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
+  let page;
+  let context = null;
+  let closeBrowser;
+  if (BROWSER === 'firefox') {
+    ({ page, close: closeBrowser } = await openFirefox(dir));
+  } else {
+    // Playwright rejects --user-data-dir in args: a persistent context sets it.
+    context = await chromium.launchPersistentContext(dir, {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      headless: true,
+      args: ARGS,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    closeBrowser = () => context.close();
+  }
   boundEvaluate(page);
   const errors = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
@@ -37,7 +59,7 @@ export async function openBrowser() {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });
   const close = async () => {
-    await context.close();
+    await closeBrowser();
     await rm(dir, { recursive: true, force: true });
   };
   return { context, page, errors, close };
@@ -88,6 +110,27 @@ export async function waitFor(page, fn, arg, what, timeout = 60_000) {
   } catch (e) {
     throw new Error(`waited ${timeout / 1000} s for ${what}: ${e.message}`);
   }
+}
+
+/**
+ * Listens for the page's next `spinlab:report`; resolves once the listener
+ * is in place (a driver may deliver a click or a key before an evaluation
+ * sent ahead of it), with a function that resolves with that report.
+ * `which(detail)` picks the report to wait for (default: the next one).
+ */
+export async function nextReport(page, which = null) {
+  await page.evaluate((which) => {
+    const pick = which ? new Function('detail', `return (${which})(detail)`) : () => true;
+    window.__spinlabNextReport = new Promise((resolve) => {
+      const listen = (e) => {
+        if (!pick(e.detail)) return;
+        document.removeEventListener('spinlab:report', listen);
+        resolve(e.detail);
+      };
+      document.addEventListener('spinlab:report', listen);
+    });
+  }, which && String(which));
+  return () => page.evaluate(() => window.__spinlabNextReport);
 }
 
 /** Polls `check()` (in Node) until it is truthy; a timeout names `what`. */

@@ -2,7 +2,7 @@
 // lossy), through window.spinlab and through the buttons. Counts, not times.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { usePage } from './browser.mjs';
+import { nextReport, usePage } from './browser.mjs';
 
 const { page, errors } = usePage();
 const runLock = (o) => page.evaluate((o) => window.spinlab.runLock(o), o);
@@ -61,9 +61,9 @@ test('the buttons run the same code: bars, transcript, notes and the listing', a
   await page.fill(`${section} input[data-role=workers]`, '2');
   await page.fill(`${section} input[data-role=increments]`, '1000');
   await page.check(`${section} input[data-role=await-between]`);
-  const report = page.evaluate(() => new Promise((resolve) => document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
+  const report = await nextReport(page);
   await page.click(`${section} button[data-units=coroutines]`);
-  const r = await report;
+  const r = await report();
   assert.deepEqual([r.units, r.workers, r.increments, r.got, r.awaitBetween], ['coroutines', 2, 1000, 1000, true]);
   assert.equal(await page.locator(`${section} [data-role=counter-bars] .bar`).count(), 2);
   assert.match(await page.textContent(`${section} [data-role=transcript]`), /counter = 1,000 \(expected 2,000\)/);

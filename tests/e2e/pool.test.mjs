@@ -2,7 +2,7 @@
 // Speed is never asserted here: ./x bench measures it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { idle, stopMidRun, usePage } from './browser.mjs';
+import { idle, nextReport, stopMidRun, usePage } from './browser.mjs';
 import { FIXTURE, HEAVY, isPrime, isqrt } from './fixtures.mjs';
 
 const MODES = ['sequential', 'processes', 'threads', 'threads-gil', 'rayon'];
@@ -203,15 +203,13 @@ test('typed numbers: errors name the line', async () => {
   assert.equal(await page.isDisabled('button[data-mode=threads]'), false, 'nothing is running');
   // Spaces, semicolons and `_` separators are read.
   await page.fill('[data-role=numbers]', '2 3;5\n1_000_003');
-  let report = page.evaluate(() => new Promise((resolve) =>
-    document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
+  let report = await nextReport(page);
   await page.click('button[data-mode=threads]');
-  assert.deepEqual((await report).results.map((x) => x.n).sort(), ['1000003', '2', '3', '5']);
+  assert.deepEqual((await report()).results.map((x) => x.n).sort(), ['1000003', '2', '3', '5']);
   await page.fill('[data-role=numbers]', '2\n3, 5\n9');
-  report = page.evaluate(() => new Promise((resolve) =>
-    document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
+  report = await nextReport(page);
   await page.click('button[data-mode=threads]');
-  const r = await report;
+  const r = await report();
   assert.deepEqual(r.results.map((x) => x.n).sort(), ['2', '3', '5', '9']);
   await page.selectOption('[data-role=workload]', 'book');
 });

@@ -2,7 +2,7 @@
 // worker behind. Figures are printed; the assertions are on counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { idle, loadReady, until, usePage, waitFor, URL } from './browser.mjs';
+import { chromiumOnly, idle, loadReady, until, usePage, waitFor, URL } from './browser.mjs';
 import { HEAVY } from './fixtures.mjs';
 
 const { page } = usePage();
@@ -36,7 +36,8 @@ test('100 runs of each mode in a row: live workers and the live heap stay flat',
   }
 });
 
-test('a reload in the middle of a run leaves no worker behind', async () => {
+test('a reload in the middle of a run leaves no worker behind',
+  chromiumOnly('it counts the page\'s workers with page.workers(), a CDP list WebDriver BiDi lacks'), async () => {
   const idleWorkers = page.workers().length;
   // Six of the heavy primes (≈2.5 s each): a run of ≈7.5 s on 2 processes.
   const run = page.evaluate((numbers) => window.spinlab.runPool({ mode: 'processes', workers: 2, numbers }), HEAVY.slice(0, 6))

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import { usePage } from './browser.mjs';
+import { nextReport, usePage } from './browser.mjs';
 
 const { page, errors } = usePage();
 
@@ -24,13 +24,9 @@ test('the page is ready, cross-origin isolated, with a thread pool', async () =>
 });
 
 test('the smoke button checks the book prime on the main thread', async () => {
-  const report = page.evaluate(
-    () => new Promise((resolve) => {
-      document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true });
-    }),
-  );
+  const report = await nextReport(page);
   await page.click('[data-experiment=smoke] button[data-where=main]');
-  const detail = await report;
+  const detail = await report();
   assert.equal(detail.where, 'main');
   assert.equal(detail.n, '5000111000222021');
   assert.equal(detail.prime, true);

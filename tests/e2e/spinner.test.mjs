@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import { usePage } from './browser.mjs';
+import { nextReport, usePage } from './browser.mjs';
 import { isPrime } from './fixtures.mjs';
 
 const MODELS = ['thread', 'thread-gil', 'process', 'coroutine', 'coroutine-nap', 'coroutine-offload'];
@@ -166,11 +166,10 @@ test('Thread + GIL: the spinner keeps turning because the GIL is handed over at 
 });
 
 test('a model button runs the model with the chosen slow()', async () => {
-  const report = page.evaluate(() => new Promise((resolve) =>
-    document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
   await page.check('input[data-role=slow][value=sleep]');
+  const report = await nextReport(page);
   await page.click('[data-experiment=spinner] button[data-model=coroutine]');
-  const r = await report;
+  const r = await report();
   assert.equal(r.model, 'coroutine');
   assert.equal(r.slow, 'sleep');
   assert.equal(await page.getAttribute('button[data-model=coroutine]', 'aria-pressed'), 'true');

@@ -7,17 +7,23 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { URL, loadReady, usePage } from './browser.mjs';
+import { BROWSER, URL, loadReady, nextReport, usePage } from './browser.mjs';
 import { HEAVY } from './fixtures.mjs';
 
 const { page, errors } = usePage();
 // Screenshots go with the test's artifacts (target/e2e-artifacts under ./x
 // test), never over the README's images: `./x screenshots` refreshes those.
-const SHOTS = `${process.env.SPINLAB_ARTIFACTS ?? join(tmpdir(), 'spinlab-artifacts')}/`;
+const SHOTS = `${process.env.SPINLAB_ARTIFACTS ?? join(tmpdir(), 'spinlab-artifacts')}/${BROWSER === 'firefox' ? 'firefox-' : ''}`;
+// Headless Firefox ESR 140 over WebDriver BiDi: keys reach the page (keydown,
+// keypress, keyup; Tab moves the focus) but Enter and Space do not activate
+// a focused button or summary (document.hasFocus() is false there).
+const KEYS = BROWSER === 'firefox'
+  ? { skip: 'Firefox over BiDi: Enter and Space do not activate a focused control in headless Firefox ESR 140' }
+  : {};
+// Puppeteer emulates prefers-color-scheme over CDP only.
+const THEMES = BROWSER === 'firefox' ? ['light'] : ['light', 'dark'];
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-const nextReport = () => page.evaluate(() => new Promise((resolve) =>
-  document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
 
 const activeLines = (lang) => page.$$eval(`pre[data-lang=${lang}] .line[data-active]`, (ls) => ls.map((l) => l.textContent.trim()));
 
@@ -33,9 +39,11 @@ test('every experiment has its words, and the quiz answers open on demand', asyn
     assert.match(await quiz.nth(i).locator('summary').textContent(), new RegExp(model));
     assert.equal(await quiz.nth(i).locator('p').isVisible(), false, 'the answer is hidden at first');
   }
-  // Revealed by the keyboard: focus the question, press Enter.
+  // Revealed by the keyboard: focus the question, press Enter (a click where
+  // the driver's keys do not activate controls, see KEYS).
   await quiz.nth(2).locator('summary').focus();
-  await page.keyboard.press('Enter');
+  if (KEYS.skip) await quiz.nth(2).locator('summary').click();
+  else await page.keyboard.press('Enter');
   assert.match(await quiz.nth(2).locator('p').innerText(), /event loop/);
 });
 
@@ -92,14 +100,14 @@ test('a thread and a task side by side: three rows, each link sets the spinner l
 
 test('the code panel follows a spinner run step by step', async () => {
   await page.check('[data-experiment=spinner] input[value=sleep]');
-  const report = nextReport();
+  const report = await nextReport(page);
   await page.click('button[data-model=process]');
   // During slow(): `result = slow()` and the Rust that runs it.
   await page.waitForFunction(() => [...document.querySelectorAll('pre[data-lang=python] .line[data-active]')]
     .some((l) => l.textContent.includes('result = slow()')));
   assert.ok((await activeLines('python')).includes('time.sleep(SECONDS)'), 'slow() itself');
   assert.ok((await activeLines('rust')).some((l) => l.includes('slow_on_main_thread(slow)')), (await activeLines('rust')).join('\n'));
-  await report;
+  await report();
   assert.deepEqual(await activeLines('python'), ['return result']);
   assert.match(await page.textContent('[data-experiment=spinner] [data-role=code] .pair > div:last-child h3'), /src\/models\/process\.rs/);
 });
@@ -118,7 +126,7 @@ test('the code panel follows a pool run: start, then work and report', async () 
   assert.equal(await page.textContent('[data-role=pool-progress-text]'), '4 of 4 numbers checked, 0 left');
 });
 
-test('keyboard only: one run of each lab', async () => {
+test('keyboard only: one run of each lab', KEYS, async () => {
   await loadReady(page, URL);
   // Tab from the top of the page to the smoke test's pool button.
   let focused = '';
@@ -128,22 +136,22 @@ test('keyboard only: one run of each lab', async () => {
   }
   assert.equal(focused, 'pool', 'reachable by Tab');
   assert.equal(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'solid', 'focus is visible');
-  let report = nextReport();
+  let report = await nextReport(page);
   await page.keyboard.press('Enter');
-  assert.equal((await report).prime, true);
+  assert.equal((await report()).prime, true);
   // The shortcuts shown on the buttons: P (process spinner), 3 (threads pool).
-  report = nextReport();
+  report = await nextReport(page);
   await page.keyboard.press('p');
-  assert.equal((await report).model, 'process');
-  report = nextReport();
+  assert.equal((await report()).model, 'process');
+  report = await nextReport(page);
   await page.keyboard.press('3');
-  const pool = await report;
+  const pool = await report();
   assert.equal(pool.mode, 'threads');
   assert.equal(pool.checked, 20);
   assert.equal(await page.textContent('button[data-mode=threads] kbd'), '3');
   // The benchmarks: Tab to Run, Enter; Tab on to Stop, Enter: the run ends
   // after the measurement in progress.
-  const bench = page.evaluate(() => new Promise((resolve) => document.addEventListener('spinlab:report', (e) => resolve(e.detail), { once: true })));
+  const bench = await nextReport(page);
   assert.equal(await page.isChecked('[data-role=quick]'), true, 'quick, by default');
   await page.focus('[data-role=quick]');
   let role = '';
@@ -156,13 +164,15 @@ test('keyboard only: one run of each lab', async () => {
   await page.waitForFunction(() => !document.querySelector('[data-role=stop-bench]').disabled);
   await page.focus('[data-role=stop-bench]');
   await page.keyboard.press('Enter');
-  const stopped = await bench;
+  const stopped = await bench();
   assert.equal(stopped.stopped, true, 'the benchmark was stopped from the keyboard');
 });
 
 test('axe-core finds no serious or critical accessibility violations, light and dark', async () => {
+  // A fresh load: what the runs above left behind is not this test's page.
+  await loadReady(page, URL);
   await page.addScriptTag({ path: AXE });
-  for (const colorScheme of ['light', 'dark']) {
+  for (const colorScheme of THEMES) {
     await page.emulateMedia({ colorScheme });
     const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
     const count = (impact) => results.violations.filter((v) => v.impact === impact).length;
@@ -181,9 +191,11 @@ test('at 360 px wide nothing scrolls sideways; screenshots of each lab', async (
     await page.locator(`[data-experiment=${lab}]`).screenshot({ path: `${SHOTS}lab-${lab}.png` });
   }
   await page.locator('#jargon').screenshot({ path: `${SHOTS}jargon.png` });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.locator('[data-experiment=pool]').screenshot({ path: `${SHOTS}lab-pool-dark.png` });
-  await page.emulateMedia({ colorScheme: null });
+  if (THEMES.includes('dark')) {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.locator('[data-experiment=pool]').screenshot({ path: `${SHOTS}lab-pool-dark.png` });
+    await page.emulateMedia({ colorScheme: null });
+  }
   await page.setViewportSize({ width: 360, height: 780 });
   await loadReady(page, URL);
   const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));

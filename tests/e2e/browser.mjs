@@ -54,7 +54,14 @@ export async function openBrowser() {
   }
   boundEvaluate(page);
   const errors = [];
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('pageerror', (err) => {
+    // In Firefox the driver's own polling (waitForFunction) can run in a
+    // document the page is navigating away from, and Firefox reports that
+    // cross-compartment access as the page's error: seen only across
+    // navigations (a reload, the shim's), never from spinlab's code.
+    if (BROWSER === 'firefox' && err.message === 'Permission denied to access property "length"') return;
+    errors.push(`pageerror: ${err.message}`);
+  });
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });

@@ -266,7 +266,7 @@ pub struct Outcome {
     /// The counter at the end (processes sharing nothing: the smallest of
     /// their own counters).
     pub got: u64,
-    /// Processes sharing nothing: `(id, own counter)` in order of answer,
+    /// Processes sharing nothing: `(id, own counter)` in order of start,
     /// and the page's own counter.
     pub own: Vec<(usize, u64)>,
     pub parent: u64,
@@ -552,14 +552,14 @@ mod tests {
         );
         assert!(o.notes()[0].starts_with("lost 1,000 of 4,000 updates (25.0 %)"));
         o.units = Units::Processes;
-        o.own = vec![(2, 1000), (1, 1000), (3, 1000), (4, 1000)];
+        o.own = vec![(1, 1000), (2, 1000), (3, 1000), (4, 1000)];
         o.got = 1000;
         assert_eq!(o.lost(), 0);
         assert_eq!(
             o.transcript()[1..],
             [
-                "Process-2: counter = 1,000",
                 "Process-1: counter = 1,000",
+                "Process-2: counter = 1,000",
                 "Process-3: counter = 1,000",
                 "Process-4: counter = 1,000",
                 "parent: counter = 0"

@@ -194,9 +194,14 @@ pub fn io_lines(
         let serial = waits.len() as f64 * wait_ms;
         notes.push(format!(
             "# {} jobs on {workers} workers in {total_ms:.0} ms: {:.2}× the {serial:.0} ms they \
-             take one after another (waits overlap: threads do scale for I/O)",
+             take one after another{}",
             waits.len(),
-            total_ms / serial
+            total_ms / serial,
+            if workers > 1 {
+                " (waits overlap: threads do scale for I/O)"
+            } else {
+                ""
+            }
         ));
     }
     notes.push(format!(

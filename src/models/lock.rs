@@ -4,8 +4,9 @@
 //! core's (`crate::lock`); this file starts the units and collects what
 //! they counted.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_channel::oneshot;
@@ -33,7 +34,7 @@ pub struct Counted {
     pub lock_wait_secs: f64,
     /// Thread + GIL: how many times a holder was made to hand the GIL over.
     pub handovers: Option<u64>,
-    /// Processes sharing nothing: each one's own counter, in order of answer.
+    /// Processes sharing nothing: each one's own counter, in order of start.
     pub own: Vec<(usize, u64)>,
     /// Processes sharing nothing: the page's own `counter`.
     pub parent: u64,
@@ -83,6 +84,39 @@ pub async fn count(plan: LockPlan, pool: Option<&Pool>) -> Result<Counted, Strin
     }
 }
 
+/// Where the counting threads wait until all are up, so that they count
+/// together (a thread takes tens of ms to start: else the first could be
+/// done before the last begins). Unlike a `Barrier`, the page can call the
+/// start off when a thread fails to start, and no thread waits forever.
+struct StartLine {
+    workers: usize,
+    up: AtomicUsize,
+    off: AtomicBool,
+}
+
+impl StartLine {
+    fn new(workers: usize) -> StartLine {
+        StartLine {
+            workers,
+            up: AtomicUsize::new(0),
+            off: AtomicBool::new(false),
+        }
+    }
+
+    /// On a counting thread: waits until every thread is up; `false` when
+    /// the run was called off.
+    fn wait(&self) -> bool {
+        self.up.fetch_add(1, Ordering::SeqCst);
+        while self.up.load(Ordering::SeqCst) < self.workers {
+            if self.off.load(Ordering::SeqCst) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        !self.off.load(Ordering::SeqCst)
+    }
+}
+
 // tag::lock-threads[]
 /// `workers` threads of the page's memory on one counter: an atomic read
 /// and write apart (no lock), a `Mutex` (lock), or under the GIL.
@@ -92,23 +126,24 @@ async fn count_on_threads(plan: LockPlan) -> Result<Counted, String> {
     let gil = (plan.units == Units::ThreadsGil)
         .then(|| Arc::new(Gil::with_interval(plan.switch_interval)));
     let gil_lock = Arc::new(Mutex::new(()));
-    // They start counting together, once all are up (a thread takes tens of
-    // ms to start: else the first could be done before the last begins).
-    let ready = Arc::new(Barrier::new(plan.workers));
+    let start = Arc::new(StartLine::new(plan.workers));
     let mut done = Vec::new();
     for id in 0..plan.workers {
-        let (racy, locked, gil, gil_lock, ready) = (
+        let (racy, locked, gil, gil_lock, line) = (
             Arc::clone(&racy),
             Arc::clone(&locked),
             gil.clone(),
             Arc::clone(&gil_lock),
-            Arc::clone(&ready),
+            Arc::clone(&start),
         );
         let (tx, rx) = oneshot::channel::<f64>();
         let increments = plan.increments;
         let lock = plan.lock;
-        threads::spawn(&format!("spinlab counter Thread-{}", id + 1), move || {
-            ready.wait();
+        let spawned = threads::spawn(&format!("spinlab counter Thread-{}", id + 1), move || {
+            if !line.wait() {
+                let _ = tx.send(0.0);
+                return threads::exit_current_thread();
+            }
             let waited = match (&gil, lock) {
                 (Some(gil), _) => {
                     let lock = lock.then_some(&*gil_lock);
@@ -122,8 +157,12 @@ async fn count_on_threads(plan: LockPlan) -> Result<Counted, String> {
             };
             let _ = tx.send(waited);
             threads::exit_current_thread();
-        })
-        .map_err(|e| format!("cannot start a thread: {}", js_error_message(&e)))?;
+        });
+        if let Err(e) = spawned {
+            // The threads already up go home instead of waiting forever.
+            start.off.store(true, Ordering::SeqCst);
+            return Err(format!("cannot start a thread: {}", js_error_message(&e)));
+        }
         done.push(rx);
     }
     let mut lock_wait_secs = 0.0;

@@ -59,7 +59,7 @@ export async function openBrowser() {
     // document the page is navigating away from, and Firefox reports that
     // cross-compartment access as the page's error: seen only across
     // navigations (a reload, the shim's), never from spinlab's code.
-    if (BROWSER === 'firefox' && err.message === 'Permission denied to access property "length"') return;
+    if (BROWSER === 'firefox' && /^(Error: )?Permission denied to access property "length"$/.test(err.message)) return;
     errors.push(`pageerror: ${err.message}`);
   });
   page.on('console', (msg) => {

@@ -142,12 +142,12 @@ test('after every stop the next run works, and stopping nothing is refused', asy
   const after = await idle(page);
   console.log(`# stats after one cycle ${JSON.stringify(before)}, after two ${JSON.stringify(after)}`);
   // What stays is what wasm cannot free: each finished thread's thread-local
-  // values (no destructors run; 512 bytes measured), and buffers settling at
+  // values (no destructors run; 512–516 bytes measured), and buffers settling at
   // their size (a few KiB). A thread left behind would keep its 1 MiB stack.
   const grown = after.heapLiveBytes - before.heapLiveBytes;
   const threads = after.threadsStarted - before.threadsStarted;
   assert.ok(threads > 0, 'the cycle started threads');
-  assert.ok(grown <= threads * 1024 + 16 * 1024, `the live heap grew by ${grown} bytes over a second cycle (${threads} threads started)`);
+  assert.ok(grown <= threads * 600 + 16 * 1024, `the live heap grew by ${grown} bytes over a second cycle (${threads} threads started)`);
   const r = await runPool({ mode: 'processes', workers: 2 });
   assert.equal(r.checked, 20);
   const refused = await page.evaluate(() => window.spinlab.cancelPool('poison-pill').then(() => 'resolved', (e) => e.message));
@@ -340,7 +340,7 @@ test('I/O-bound jobs scale with threads under the GIL: a wait releases it', asyn
     const r = await runPool({ mode: 'threads-gil', workers, workload: 'io' });
     assert.equal(r.checked, 20);
     for (const x of r.results) assert.equal(x.prime, PRIME_OF.get(x.n), `${x.n}: the service's answer`);
-    assert.ok(r.ioLatencyMs.median >= 0 && r.ioLatencyMs.max >= r.ioLatencyMs.median);
+    assert.notEqual(r.ioLatencyMs, null, 'an I/O run reports how late its jobs were');
     assert.match(r.notes.join('\n'), /releasing the GIL for the wait/);
     totals[workers] = r.totalMs;
   }
@@ -352,7 +352,8 @@ test('mixed: the waiting thread gets the GIL back only after the switch interval
   const r = await runPool({ mode: 'threads-gil', workers: 2, workload: 'mixed', switchIntervalMs: 100 });
   assert.equal(r.checked, 20);
   // After each wait the I/O thread asks for the GIL; the dividing thread
-  // drops it only once the interval has passed: at least 100 ms late, at most.
+  // drops it only once the 100 ms interval has passed: some job is late by
+  // about that much (50 ms is the bound, well under it).
   assert.ok(r.ioLatencyMs.max >= 50, `a job at most ${r.ioLatencyMs.max} ms late`);
   assert.match(r.notes.join('\n'), /the convoy effect/);
   console.log(`# mixed @100 ms: I/O jobs late by ${r.ioLatencyMs.median.toFixed(1)} ms (median), ${r.ioLatencyMs.max.toFixed(1)} ms (max)`);

@@ -29,10 +29,11 @@ test('100 runs of each mode in a row: live workers and the live heap stay flat',
     assert.equal(s.liveThreads, base.liveThreads, `${mode}: no thread left running`);
     assert.equal(s.liveProcesses, 0, `${mode}: no process left`);
     // Each finished thread keeps its thread-local values (wasm runs no TLS
-    // destructors: 512 bytes measured); beyond that only buffers that settle
-    // at their size (≤ 8 KiB measured over the first hundred runs). A leaked
-    // stack is 1 MiB; a leak of 1 KiB a run would be 100 KiB here.
-    assert.ok(grown <= threads * 1024 + 64 * 1024, `${mode}: the live heap grew by ${grown} bytes over 100 runs and ${threads} threads`);
+    // destructors: 512–516 bytes measured); beyond that only buffers that
+    // settle at their size (≤ 8 KiB measured over the first hundred runs).
+    // A leaked stack is 1 MiB; a leak of 1 KiB a run shows as 100 KiB over
+    // the slack here.
+    assert.ok(grown <= threads * 600 + 64 * 1024, `${mode}: the live heap grew by ${grown} bytes over 100 runs and ${threads} threads`);
   }
 });
 

@@ -61,6 +61,17 @@ pub fn exit_current_thread() {
     exit_thread();
 }
 
+/// The URL of `name` in the folder of the wasm-bindgen glue (`pkg/`), which
+/// holds the module's other files: right wherever the page is deployed
+/// (`./x build --dist` puts them under a content-hashed folder).
+pub fn beside_glue(name: &str) -> String {
+    let glue = String::from(GLUE_URL.with(Clone::clone));
+    match glue.rsplit_once('/') {
+        Some((folder, _)) => format!("{folder}/{name}"),
+        None => name.to_string(),
+    }
+}
+
 /// Starts a worker named `name` (shown in devtools) that runs `f` on this
 /// module's shared memory. `f` gets `payload`, moved or copied there with
 /// `transfer` (an `OffscreenCanvas`, say).

@@ -59,14 +59,21 @@ pub fn offer_isolation_shim(doc: &Document) -> Result<(), JsValue> {
     let tried = storage
         .as_ref()
         .is_some_and(|s| s.get_item(TRIED).ok().flatten().is_some());
+    let section = find(doc, "#capabilities")?;
     if auto && !tried {
         if let Some(storage) = &storage {
             let _ = storage.set_item(TRIED, "1");
         }
+        const TURNING_ON: &str = "This host sends no cross-origin isolation headers, so \
+             spinlab turns on its isolation shim: a small service worker (isolation-shim.js) \
+             that adds them to this page's own responses. The page reloads once, isolated.";
+        let note = element(doc, "p", "explain", TURNING_ON)?;
+        note.set_attribute("data-role", "isolation-shim-auto")?;
+        section.append_child(&note)?;
+        set_status(TURNING_ON);
         install_isolation_shim();
         return Ok(());
     }
-    let section = find(doc, "#capabilities")?;
     let offer = element(
         doc,
         "p",
@@ -112,6 +119,20 @@ fn install_isolation_shim() {
     failed.forget(); // called at most once; the page reloads otherwise
 }
 
+/// Whether this page is controlled by the isolation shim (a service worker
+/// whose script is `isolation-shim.js`).
+fn isolated_by_shim() -> bool {
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+        return false;
+    };
+    // No `serviceWorker` outside a secure context.
+    Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false)
+        && navigator
+            .service_worker()
+            .controller()
+            .is_some_and(|worker| worker.script_url().ends_with("/isolation-shim.js"))
+}
+
 /// Whether a Rust future may pend on this page's main thread. With atomics,
 /// wasm-bindgen-futures waits with `Atomics.waitAsync`; where the browser
 /// lacks it (Firefox) it posts the shared memory to a helper worker, which
@@ -130,7 +151,12 @@ pub fn render_capabilities(doc: &Document, caps: &Capabilities) -> Result<(), Js
         (
             "crossOriginIsolated",
             "Cross-origin isolated",
-            yes_no(caps.cross_origin_isolated).to_string(),
+            match (caps.cross_origin_isolated, isolated_by_shim()) {
+                (true, true) => "yes, by the isolation shim (this host sends no COOP/COEP \
+                                 headers; the service worker isolation-shim.js adds them)"
+                    .to_string(),
+                (isolated, _) => yes_no(isolated).to_string(),
+            },
             caps.cross_origin_isolated,
         ),
         (

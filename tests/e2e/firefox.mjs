@@ -149,6 +149,10 @@ class Page {
     return this.page.waitForFunction(fn, { timeout, polling }, arg);
   }
 
+  addInitScript(fn) {
+    return this.page.evaluateOnNewDocument(fn);
+  }
+
   addScriptTag(options) {
     return this.page.addScriptTag(options);
   }

@@ -8,6 +8,7 @@
 
 mod bench;
 mod bounded;
+mod dist;
 mod server;
 
 use std::env;
@@ -30,7 +31,7 @@ type Result<T> = std::result::Result<T, String>;
     name = "./x",
     bin_name = "./x",
     override_usage = "./x serve [--port N] [--host H]\n       \
-                      ./x build\n       \
+                      ./x build [--dist DIR]\n       \
                       ./x test\n       \
                       ./x bench [--quick]\n       \
                       ./x screenshots"
@@ -53,8 +54,14 @@ enum Task {
         host: IpAddr,
     },
     /// Build the wasm (release) and its bindings into www/pkg
-    #[command(override_usage = "./x build")]
-    Build,
+    #[command(override_usage = "./x build [--dist DIR]")]
+    Build {
+        /// Also write the page as a folder any static host can serve:
+        /// content-hashed assets, _headers, serve.json, the isolation shim on
+        /// (docs/deploying.md)
+        #[arg(long, value_name = "DIR")]
+        dist: Option<PathBuf>,
+    },
     /// Run every test: lint, native, wasm in headless Chrome, end-to-end
     #[command(override_usage = "./x test")]
     Test,
@@ -76,7 +83,7 @@ enum Task {
 const LINT_MINIMUM: u32 = 3;
 const NATIVE_MINIMUM: u32 = 141;
 const WASM_MINIMUM: u32 = 13;
-const E2E_MINIMUM: u32 = 86;
+const E2E_MINIMUM: u32 = 88;
 
 /// How long each layer may run, compiling included, before its processes are
 /// killed: generous for a busy 2-core machine, far below CI's 90 minutes, so
@@ -122,7 +129,8 @@ const WASM_CRATE: [&str; 6] = [
 fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         Task::Serve { port, host } => serve(SocketAddr::new(host, port)),
-        Task::Build => build().map(drop),
+        Task::Build { dist: None } => build().map(drop),
+        Task::Build { dist: Some(dir) } => build_dist(&invoked_from().join(dir)).map(drop),
         Task::Test => test(),
         Task::Bench { quick } => bench::bench(quick),
         Task::Screenshots => screenshots(),
@@ -325,6 +333,31 @@ fn build() -> Result<PathBuf> {
         bound.display()
     );
     Ok(bound)
+}
+
+/// The folder `./x` was run from (it changes to the repository root first):
+/// where a relative path on its command line starts.
+fn invoked_from() -> PathBuf {
+    env::var_os("SPINLAB_INVOKED_FROM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| env::current_dir().unwrap_or_else(|_| root()))
+}
+
+/// Builds the page, then writes it to `dir` as a static site (see `dist.rs`).
+fn build_dist(dir: &Path) -> Result<dist::Written> {
+    build()?;
+    step(&format!("writing the deployable site to {}", dir.display()));
+    let written = dist::write(&root().join("www"), dir)?;
+    println!(
+        "wrote {} files ({} KB) to {}: the page loads its assets from {}/; \
+         _headers and serve.json carry the isolation headers; the isolation shim is on \
+         (docs/deploying.md)",
+        written.files,
+        written.bytes / 1024,
+        dir.display(),
+        written.bundle
+    );
+    Ok(written)
 }
 
 fn serve(addr: SocketAddr) -> Result<()> {
@@ -635,6 +668,63 @@ fn serve_on_loopback(isolation: server::Isolation) -> Result<server::Handle> {
     server::start(&root().join("www"), loopback, isolation).map_err(|e| e.to_string())
 }
 
+/// `python3 -m http.server` serving `dir`: a plain static server that sends
+/// no headers of ours, as a host that cannot send them (GitHub Pages, say).
+/// Stopped when dropped.
+struct PlainServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for PlainServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn python_http_server(python: &Path, dir: &Path) -> Result<PlainServer> {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(python)
+        .args([
+            "-u",
+            "-m",
+            "http.server",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("starting python3 -m http.server: {e}"))?;
+    let stdout = child.stdout.take().expect("piped");
+    // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let mut server = PlainServer {
+        child,
+        url: String::new(),
+    };
+    let line = rx
+        .recv_timeout(Duration::from_secs(30))
+        .map_err(|_| "python3 -m http.server said nothing in 30 s".to_string())?;
+    let url = line
+        .split_once("(http://")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(addr, _)| format!("http://{addr}"))
+        .ok_or_else(|| format!("python3 -m http.server did not say where it serves: {line:?}"))?;
+    server.url = url;
+    Ok(server)
+}
+
 fn test() -> Result<()> {
     let root = root();
     let e2e = root.join("tests/e2e");
@@ -778,6 +868,25 @@ fn end_to_end(root: &Path, e2e: &Path) -> Result<Vec<Layer>> {
     let url = format!("http://{}/", isolated.addr);
     let plain_url = format!("http://{}/", plain.addr);
     println!("serving www/ at {url} (and without isolation headers at {plain_url})");
+    // The deployable site, as two kinds of host would serve it: one that
+    // sends no headers (python3 -m http.server) and one that applies the
+    // folder's _headers.
+    let site = root.join("target/dist");
+    let written = dist::write(&root.join("www"), &site)?;
+    let headers = fs::read_to_string(site.join("_headers"))
+        .map_err(|e| format!("reading {}/_headers: {e}", site.display()))?;
+    let ruled = server::start(
+        &site,
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        server::Isolation::Rules(std::sync::Arc::new(dist::parse_headers(&headers)?)),
+    )
+    .map_err(|e| e.to_string())?;
+    let ruled_url = format!("http://{}/", ruled.addr);
+    let headerless = python_http_server(&bench::ensure_python()?, &site)?;
+    println!(
+        "serving the dist build ({}) by python3 -m http.server at {} and with its _headers at {ruled_url}",
+        written.bundle, headerless.url
+    );
     // The tests' screenshots and traces: build output, never the documentation's images.
     let artifacts = root.join("target/e2e-artifacts");
     fs::create_dir_all(&artifacts).map_err(|e| format!("creating {}: {e}", artifacts.display()))?;
@@ -790,6 +899,8 @@ fn end_to_end(root: &Path, e2e: &Path) -> Result<Vec<Layer>> {
             .env("SPINLAB_BROWSER", browser)
             .env("SPINLAB_URL", &url)
             .env("SPINLAB_URL_NOT_ISOLATED", &plain_url)
+            .env("SPINLAB_DIST_URL", &headerless.url)
+            .env("SPINLAB_DIST_URL_HEADERS", &ruled_url)
             .env("CHROMIUM", CHROMIUM)
             .env("FIREFOX", FIREFOX)
             .env("SPINLAB_ARTIFACTS", &artifacts);
@@ -807,7 +918,7 @@ fn end_to_end(root: &Path, e2e: &Path) -> Result<Vec<Layer>> {
         layer.declared_skips = declared_skips;
         layers.push(layer);
     }
-    drop((isolated, plain));
+    drop((isolated, plain, ruled, headerless));
     Ok(layers)
 }
 
@@ -924,6 +1035,18 @@ mod tests {
         assert_eq!(host, IpAddr::from(std::net::Ipv6Addr::LOCALHOST));
         assert!(refusal(&["serve", "--port", "70000"]).contains("70000"));
         assert!(refusal(&["serve", "--host", "localhost:1"]).contains("localhost:1"));
+    }
+
+    #[test]
+    fn build_takes_a_dist_folder() {
+        assert_eq!(parse(&["build"]).unwrap(), Task::Build { dist: None });
+        assert_eq!(
+            parse(&["build", "--dist", "site"]).unwrap(),
+            Task::Build {
+                dist: Some(PathBuf::from("site"))
+            }
+        );
+        assert!(refusal(&["build", "--dist"]).contains("--dist"));
     }
 
     #[test]

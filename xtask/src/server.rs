@@ -51,13 +51,18 @@ impl Drop for Handle {
 }
 
 /// Whether responses carry the cross-origin isolation headers.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum Isolation {
     /// COOP + COEP: `crossOriginIsolated` is true, threads work.
     On,
     /// No COOP/COEP, like `python3 -m http.server` or a plain static host: for
     /// testing how the page explains what is missing.
     Off,
+    /// The served folder's own `_headers` rules (Netlify / Cloudflare Pages
+    /// form, as `./x build --dist` writes them), applied the way such a host
+    /// would: the headers of every matching rule, and nothing else of ours
+    /// but `Cache-Control: no-cache` where no rule sets caching.
+    Rules(Arc<Vec<crate::dist::Rule>>),
 }
 
 /// Starts serving `root` on `addr` (port 0 picks a free port).
@@ -75,9 +80,10 @@ pub fn start(root: &Path, addr: SocketAddr, isolation: Isolation) -> io::Result<
         .map(|_| {
             let server = Arc::clone(&server);
             let root = root.clone();
+            let isolation = isolation.clone();
             thread::spawn(move || {
                 for request in server.incoming_requests() {
-                    respond(&root, request, isolation);
+                    respond(&root, request, &isolation);
                 }
             })
         })
@@ -107,13 +113,26 @@ fn header(name: &str, value: &str) -> Header {
     Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header is valid")
 }
 
-/// Headers on every response, errors included.
-fn common_headers(isolation: Isolation) -> Vec<Header> {
-    let mut headers = vec![
+/// Headers on every response to `path` (the request's), errors included.
+fn common_headers(isolation: &Isolation, path: &str) -> Vec<Header> {
+    let mut headers = Vec::new();
+    if let Isolation::Rules(rules) = isolation {
+        for rule in rules
+            .iter()
+            .filter(|r| crate::dist::matches(&r.pattern, path))
+        {
+            headers.extend(rule.headers.iter().map(|(n, v)| header(n, v)));
+        }
+        if !headers.iter().any(|h| h.field.equiv("Cache-Control")) {
+            headers.push(header("Cache-Control", "no-cache"));
+        }
+        return headers;
+    }
+    headers.extend([
         header("Cache-Control", "no-cache"),
         header("X-Content-Type-Options", "nosniff"),
-    ];
-    if isolation == Isolation::On {
+    ]);
+    if *isolation == Isolation::On {
         headers.extend([
             header("Cross-Origin-Opener-Policy", "same-origin"),
             header("Cross-Origin-Embedder-Policy", "require-corp"),
@@ -123,7 +142,13 @@ fn common_headers(isolation: Isolation) -> Vec<Header> {
     headers
 }
 
-fn respond(root: &Path, request: Request, isolation: Isolation) {
+fn respond(root: &Path, request: Request, isolation: &Isolation) {
+    let path = request
+        .url()
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("/")
+        .to_string();
     let mut response = match request.method() {
         Method::Get | Method::Head => match resolve(root, request.url()) {
             Some((path, file)) => {
@@ -152,7 +177,7 @@ fn respond(root: &Path, request: Request, isolation: Isolation) {
             .with_header(header("Allow", "GET, HEAD"))
             .boxed(),
     };
-    for h in common_headers(isolation) {
+    for h in common_headers(isolation, &path) {
         response.add_header(h);
     }
     // A client that hung up is not the server's problem.
@@ -444,6 +469,39 @@ mod tests {
             "{} of {CLIENTS} failed: {:?}",
             failures.len(),
             &failures[..failures.len().min(5)]
+        );
+    }
+
+    #[test]
+    fn rules_apply_the_headers_of_every_matching_pattern_and_no_others() {
+        let (base, _server) = fixture();
+        let rules = crate::dist::parse_headers(
+            "/*\n  Cross-Origin-Opener-Policy: same-origin\n/pkg/*\n  Cache-Control: max-age=9\n",
+        )
+        .unwrap();
+        let ruled = start(
+            &base.join("www"),
+            "127.0.0.1:0".parse().unwrap(),
+            Isolation::Rules(Arc::new(rules)),
+        )
+        .unwrap();
+        let wasm = get(ruled.addr, "/pkg/app_bg.wasm");
+        assert_eq!(status(&wasm), "200");
+        assert!(
+            has_header(&wasm, "Cross-Origin-Opener-Policy: same-origin"),
+            "{wasm}"
+        );
+        assert!(has_header(&wasm, "Cache-Control: max-age=9"), "{wasm}");
+        assert!(!has_header(&wasm, "Cache-Control: no-cache"), "{wasm}");
+        let page = get(ruled.addr, "/?lab=pool");
+        assert!(
+            has_header(&page, "Cross-Origin-Opener-Policy: same-origin"),
+            "{page}"
+        );
+        assert!(has_header(&page, "Cache-Control: no-cache"), "{page}");
+        assert!(
+            !page.contains("Cross-Origin-Embedder-Policy"),
+            "no rule sets it: {page}"
         );
     }
 

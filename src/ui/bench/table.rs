@@ -142,7 +142,8 @@ pub async fn show_reference(into: Element) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let Ok(response) = JsFuture::from(window.fetch_with_str("pkg/reference.json")).await else {
+    let url = crate::runtime::threads::beside_glue("reference.json");
+    let Ok(response) = JsFuture::from(window.fetch_with_str(&url)).await else {
         return;
     };
     let response: web_sys::Response = response.unchecked_into();

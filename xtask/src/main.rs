@@ -285,6 +285,14 @@ fn build() -> Result<PathBuf> {
     )?;
     let raw = root.join("target/wasm32-unknown-unknown/web/spinlab.wasm");
     let out = root.join("www/pkg");
+    // wasm-bindgen adds snippets but never removes them: a moved or deleted
+    // JS file would otherwise stay in www/pkg (and in a dist build).
+    match fs::remove_dir_all(out.join("snippets")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(format!("clearing {}/snippets: {e}", out.display()));
+        }
+        _ => {}
+    }
     bounded::run_checked(
         Command::new(&bindgen)
             .arg("--target")

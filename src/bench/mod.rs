@@ -97,15 +97,20 @@ pub struct Measurements {
 }
 
 const KERNEL_LIMIT: f64 = 1.05;
-const CPYTHON_EXPECTED: f64 = 20.0;
-const SCALING_LIMIT: f64 = 1.10;
+/// Threads and rayon share one memory: at N = cores, within 5% of the best
+/// FIFO schedule of the fixture's own costs.
+const SHARED_SCALING_LIMIT: f64 = 1.05;
+/// Processes start a module instance each and talk by messages: within 10%.
+const PROCESS_SCALING_LIMIT: f64 = 1.10;
 const GIL_FLOOR: f64 = 0.95;
 const SPLIT_SHARE: f64 = 0.9;
 const SHARED_QUEUE_US: f64 = 10.0;
 const LONG_TASK_MS: f64 = crate::monitor::LONG_TASK_MS;
 const FREEZE_SHARE: f64 = 90.0;
-const WARM_START_MS: f64 = 500.0;
-const WASM_KB: f64 = 200.0;
+const WARM_START_MS: f64 = 250.0;
+const COLD_START_MS: f64 = 400.0;
+const WASM_KB: f64 = 250.0;
+const WASM_GZIP_KB: f64 = 100.0;
 
 /// The pool modes whose scaling is judged against the bound.
 pub const SCALING_MODES: [&str; 3] = ["processes", "threads", "rayon"];
@@ -185,7 +190,8 @@ impl Measurements {
                 "the fixture, sequentially: CPython / spinlab".into(),
                 Unit::Ratio,
                 &ratios(&self.cpython_fixture_ms, &self.sequential_ms),
-                Goal::AtLeast(CPYTHON_EXPECTED),
+                // The ratio is set by CPython, not by spinlab: reported.
+                Goal::Report,
                 format!(
                     "CPython {}, spinlab {}",
                     ms(&self.cpython_fixture_ms),
@@ -203,6 +209,36 @@ impl Measurements {
                 // The expectation is the fixture's (above); one number is reported.
                 Goal::Report,
                 format!("CPython {}, spinlab {}", ms(&k.cpython_ms), ms(&k.wasm_ms)),
+            );
+        }
+        // The book's procs.py and threads.py run by CPython with 1..N
+        // workers, beside the same mode and N here.
+        for cpython in self.pools.iter().filter(|p| p.mode.starts_with("cpython-")) {
+            let mode = cpython.mode.trim_start_matches("cpython-");
+            let Some(ours) = self
+                .pools
+                .iter()
+                .find(|p| p.mode == mode && p.workers == cpython.workers)
+            else {
+                continue;
+            };
+            add(
+                &mut out,
+                "vs CPython",
+                format!("{mode} × {}: CPython / spinlab", cpython.workers),
+                Unit::Ratio,
+                &ratios(&cpython.total_ms, &ours.total_ms),
+                Goal::Report,
+                format!(
+                    "CPython's {} {}, spinlab {}",
+                    if mode == "processes" {
+                        "procs.py"
+                    } else {
+                        "threads.py"
+                    },
+                    ms(&cpython.total_ms),
+                    ms(&ours.total_ms)
+                ),
             );
         }
         if self.cpython_fixture_ms.is_empty() {
@@ -225,25 +261,34 @@ impl Measurements {
                 .iter()
                 .filter(|p| SCALING_MODES.contains(&p.mode.as_str()) || p.mode == "native-threads")
             {
-                let bound = scheduling_bound(&costs, series.workers);
+                // The yardstick of a FIFO pool: the best it could do with
+                // these costs in this order (no start-up, no queue cost).
+                let best = fifo_schedule(&costs, series.workers);
                 let judged = series.workers == cores && series.mode != "native-threads";
-                let bounds = vec![bound; series.total_ms.len()];
+                let limit = if series.mode == "processes" {
+                    PROCESS_SCALING_LIMIT
+                } else {
+                    SHARED_SCALING_LIMIT
+                };
                 add(
                     &mut out,
                     "pool scaling",
-                    format!("{} × {}: total / bound", series.mode, series.workers),
+                    format!(
+                        "{} × {}: total / best FIFO schedule",
+                        series.mode, series.workers
+                    ),
                     Unit::Ratio,
-                    &ratios(&series.total_ms, &bounds),
+                    &ratios(&series.total_ms, &vec![best; series.total_ms.len()]),
                     if judged {
-                        Goal::AtMost(SCALING_LIMIT)
+                        Goal::AtMost(limit)
                     } else {
                         Goal::Report
                     },
                     format!(
-                        "total {}, bound {}, best FIFO schedule {}",
+                        "total {}, best FIFO schedule {}, scheduling bound {}",
                         ms(&series.total_ms),
-                        Unit::Ms.format(bound),
-                        Unit::Ms.format(fifo_schedule(&costs, series.workers))
+                        Unit::Ms.format(best),
+                        Unit::Ms.format(scheduling_bound(&costs, series.workers))
                     ),
                 );
             }
@@ -357,7 +402,7 @@ impl Measurements {
             "navigation → ready, cold (fresh profile)".into(),
             Unit::Ms,
             &self.startup_cold_ms,
-            Goal::Report,
+            Goal::AtMost(COLD_START_MS),
             "wasm compiled, pool up, calibrated".into(),
         );
 
@@ -374,6 +419,17 @@ impl Measurements {
                 Goal::AtMost(WASM_KB),
                 gz(sizes.wasm_gzip_bytes),
             );
+            if let Some(gzipped) = sizes.wasm_gzip_bytes {
+                add(
+                    &mut out,
+                    "size",
+                    "wasm module, gzipped (gzip -9)".into(),
+                    Unit::Kb,
+                    &[kb(gzipped)],
+                    Goal::AtMost(WASM_GZIP_KB),
+                    String::new(),
+                );
+            }
             add(
                 &mut out,
                 "size",

@@ -121,7 +121,7 @@ pub fn bench(quick: bool) -> Result<()> {
     }
     if !quick {
         println!(
-            "the fixture, {} runs after a warm-up (about 20 s each)…",
+            "CPython, the fixture sequentially: {} runs after a warm-up (about 15 s each)…",
             m.runs
         );
         let fixture: Vec<String> = NUMBERS.iter().map(u64::to_string).collect();
@@ -133,6 +133,26 @@ pub fn bench(quick: bool) -> Result<()> {
         )?;
         m.cpython_fixture_ms =
             Record::new(&out, "is_prime.py fixture", &["fixtureMs"])?.numbers("fixtureMs")?;
+        // The book's procs.py and threads.py designs with 1..N workers,
+        // beside the page's processes and threads modes.
+        for kind in ["processes", "threads"] {
+            for workers in 1..=m.cores {
+                println!("CPython, the book's pool: {kind} × {workers}, {runs} runs…");
+                let out = json_of(
+                    Command::new(&python)
+                        .arg(root.join("bench/is_prime.py"))
+                        .args(["pool", &runs, kind, &workers.to_string()])
+                        .args(&fixture),
+                )?;
+                let pool = Record::new(&out, "is_prime.py pool", &["mode", "workers", "totalMs"])?;
+                m.pools.push(PoolSeries {
+                    mode: format!("cpython-{}", pool.text("mode")?),
+                    workers: pool.count("workers")?,
+                    total_ms: pool.numbers("totalMs")?,
+                    gap_ms: Vec::new(),
+                });
+            }
+        }
     }
 
     m.sizes = Some(sizes(&root.join("www/pkg")));

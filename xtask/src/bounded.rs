@@ -66,6 +66,8 @@ pub struct Ran {
     pub stdout: String,
     /// Its last lines, standard output and error as they came.
     tail: VecDeque<String>,
+    /// From its start to its end (or its kill).
+    pub took: Duration,
 }
 
 impl Ran {
@@ -126,6 +128,7 @@ pub fn run(cmd: &mut Command, what: &str, deadline: Instant) -> Result<Ran> {
 /// Keeps `running`'s output, as threads echo it, until it exits or
 /// `deadline` passes.
 fn watch(running: &mut Running, what: &str, deadline: Instant) -> Result<Ran> {
+    let started = Instant::now();
     let kept = Arc::new(Mutex::new(Ran::default()));
     // Never sent on: it disconnects when both pipes have closed.
     let (closing, closed) = mpsc::channel();
@@ -145,6 +148,7 @@ fn watch(running: &mut Running, what: &str, deadline: Instant) -> Result<Ran> {
     let ran = |status| {
         let mut ran = mem::take(&mut *kept.lock().unwrap_or_else(PoisonError::into_inner));
         ran.status = status;
+        ran.took = started.elapsed();
         ran
     };
     let mut pipes_open = true;

@@ -112,7 +112,7 @@ const COLD_START_MS: f64 = 400.0;
 const WASM_KB: f64 = 250.0;
 const WASM_GZIP_KB: f64 = 100.0;
 
-/// The pool modes whose scaling is judged against the bound.
+/// The pool modes whose scaling is judged against the best FIFO schedule.
 pub const SCALING_MODES: [&str; 3] = ["processes", "threads", "rayon"];
 
 impl Measurements {

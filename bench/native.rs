@@ -7,6 +7,8 @@
 //!                                         is_prime_unrolled(n), ms a run
 //! spinlab-native fixture <runs> <max>     the book's fixture: sequentially,
 //!                                         then threads × 1..=max, ms a run
+//! spinlab-native split <runs> <n> <parts>  is_prime(n) split into 1 part, then
+//!                                         into <parts> on as many threads, ms a run
 //! ```
 //! Every series starts with a warm-up run that is not printed.
 
@@ -16,7 +18,11 @@ use std::thread;
 use std::time::Instant;
 
 use spinlab::clock::now_seconds;
-use spinlab::primes::{NUMBERS, check, check_with, is_prime_unrolled};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use spinlab::primes::{
+    NUMBERS, check, check_with, divisor_ranges, has_divisor_in, is_prime_unrolled,
+};
 use spinlab::protocol::{JobQueue, Message, check_cancellable, worker};
 use spinlab::report::json_string;
 
@@ -65,8 +71,23 @@ fn main() -> ExitCode {
                 pools.join(",")
             );
         }
+        (Some("split"), Some(runs)) if args.len() == 4 => {
+            let (Ok(n), Some(parts)) = (args[2].parse::<u64>(), number(3)) else {
+                eprintln!("usage: spinlab-native split <runs> <n> <parts>");
+                return ExitCode::FAILURE;
+            };
+            let one = samples(runs, || split(n, 1));
+            let many = samples(runs, || split(n, parts.max(1)));
+            println!(
+                "{{\"n\":\"{n}\",\"parts\":{parts},\"oneMs\":{},\"partsMs\":{}}}",
+                list(&one),
+                list(&many)
+            );
+        }
         _ => {
-            eprintln!("usage: spinlab-native kernel <runs> <n>... | fixture <runs> <max workers>");
+            eprintln!(
+                "usage: spinlab-native kernel <runs> <n>... | fixture <runs> <max workers> | split <runs> <n> <parts>"
+            );
             return ExitCode::FAILURE;
         }
     }
@@ -104,6 +125,41 @@ fn threads(workers: usize) -> f64 {
     let checked: usize = handles.into_iter().map(|h| h.join().expect("worker")).sum();
     assert_eq!(checked, NUMBERS.len(), "every number checked once");
     t0.elapsed().as_secs_f64() * 1000.0
+}
+
+/// The page's split of one number (`split_check`, rayon there) on scoped
+/// native threads: the same divisor ranges, the same early stop. Asserts the
+/// answer is the book's `is_prime`'s. Milliseconds.
+fn split(n: u64, parts: usize) -> f64 {
+    let t0 = Instant::now();
+    let found = AtomicBool::new(false);
+    let composite = n < 2 || (n != 2 && n.is_multiple_of(2)) || {
+        let ranges = divisor_ranges(n, parts);
+        thread::scope(|s| {
+            let found = &found;
+            let handles: Vec<_> = ranges
+                .into_iter()
+                .map(|(lo, hi)| {
+                    s.spawn(move || {
+                        let hit = has_divisor_in(n, lo, hi, found);
+                        if hit {
+                            found.store(true, Ordering::Relaxed);
+                        }
+                        hit
+                    })
+                })
+                .collect();
+            // Every part joined, not only up to the first divisor found.
+            let mut any = false;
+            for handle in handles {
+                any |= handle.join().expect("a split part");
+            }
+            any
+        })
+    };
+    let ms = t0.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(!composite, check(n).prime, "the split agrees with is_prime");
+    ms
 }
 
 fn list(xs: &[f64]) -> String {

@@ -82,30 +82,35 @@ fn sample() -> Measurements {
                 workers: 2,
                 total_ms: vec![650.0, 700.0, 640.0],
                 gap_ms: vec![20.0, 30.0, 60.0],
+                startup_ms: vec![30.0, 20.0, 24.0],
             },
             PoolSeries {
                 mode: "threads".into(),
                 workers: 1,
                 total_ms: vec![1100.0, 1100.0, 1100.0],
                 gap_ms: vec![10.0, 10.0, 10.0],
+                ..PoolSeries::default()
             },
             PoolSeries {
                 mode: "cpython-threads".into(),
                 workers: 2,
                 total_ms: vec![16_000.0, 16_100.0, 15_900.0],
                 gap_ms: vec![],
+                ..PoolSeries::default()
             },
             PoolSeries {
                 mode: "cpython-processes".into(),
                 workers: 2,
                 total_ms: vec![8_000.0, 8_100.0, 7_900.0],
                 gap_ms: vec![],
+                ..PoolSeries::default()
             },
             PoolSeries {
                 mode: "threads-gil".into(),
                 workers: 2,
                 total_ms: vec![1100.0, 1080.0, 900.0],
                 gap_ms: vec![],
+                ..PoolSeries::default()
             },
         ],
         queues: vec![
@@ -127,6 +132,7 @@ fn sample() -> Measurements {
             parts: 2,
             one_ms: vec![3000.0, 3100.0, 3050.0],
             parts_ms: vec![1600.0, 1600.0, 1500.0],
+            ..Split::default()
         }),
         pitfall: Some(Pitfall {
             n: 6_946_919_178_137_837_659,
@@ -234,6 +240,15 @@ fn figures_judge_each_target() {
     assert!((pitfall.value.median - 99.6666).abs() < 1e-3);
     assert_eq!(pitfall.verdict(), Verdict::Met);
 
+    // A thread's start-up, from the N = cores series: 24 ms, within 25.
+    let thread = find(&figures, "a thread: threads × 2");
+    assert_eq!(
+        (thread.value.median, thread.goal),
+        (24.0, Goal::AtMost(25.0))
+    );
+    assert_eq!(thread.verdict(), Verdict::Met);
+    // No processes series in the sample: no process figure.
+    assert!(!figures.iter().any(|f| f.label.starts_with("a process")));
     assert_eq!(find(&figures, "warm").value.median, 210.0);
     assert_eq!(find(&figures, "warm").goal, Goal::AtMost(250.0));
     assert_eq!(find(&figures, "warm").verdict(), Verdict::Met);
@@ -250,6 +265,31 @@ fn figures_judge_each_target() {
     );
     assert_eq!(gzipped.verdict(), Verdict::Met);
     assert_eq!(find(&figures, "JS glue").verdict(), Verdict::Reported);
+}
+
+#[test]
+fn with_the_native_split_the_split_is_judged_against_its_speed_up() {
+    let mut m = sample();
+    let split = m.split.as_mut().unwrap();
+    split.native_one_ms = vec![3000.0; 3];
+    split.native_parts_ms = vec![1550.0; 3];
+    let figures = m.figures();
+    // Ours, run by run: 1.875, 1.9375, 2.033; native 1.935 each.
+    let relative = find(
+        &figures,
+        "split in 2: speed-up / the native split's speed-up",
+    );
+    assert!((relative.value.median - 1.9375 / (3000.0 / 1550.0)).abs() < 1e-12);
+    assert_eq!(relative.goal, Goal::AtLeast(0.97));
+    assert_eq!(relative.verdict(), Verdict::Met);
+    assert!(
+        relative.detail.contains("native: 1 part"),
+        "{}",
+        relative.detail
+    );
+    // The absolute speed-up is then reported, not judged.
+    let absolute = find(&figures, "split in 2: speed-up");
+    assert_eq!(absolute.verdict(), Verdict::Reported);
 }
 
 #[test]
@@ -286,6 +326,7 @@ fn the_json_parses_back_with_big_numbers_as_strings() {
     assert_eq!(v["split"]["n"], "6946919178137837659");
     assert_eq!(v["kernels"][0]["wasmMs"][2], 82.0);
     assert_eq!(v["pools"][0]["gapMs"].as_array().unwrap().len(), 3);
+    assert_eq!(v["pools"][0]["startupMs"][1], 20.0);
     assert_eq!(v["sequentialCostsMs"][1][0], 400.0);
     assert_eq!(v["sizes"]["jsGzipBytes"], serde_json::Value::Null);
     let empty: serde_json::Value =

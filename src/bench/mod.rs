@@ -38,6 +38,9 @@ pub struct PoolSeries {
     pub total_ms: Vec<f64>,
     /// The main thread's longest gap during each run (none natively).
     pub gap_ms: Vec<f64>,
+    /// From the run's start until its last worker was up, each run (the
+    /// page's own series only).
+    pub startup_ms: Vec<f64>,
 }
 
 /// Tiny jobs through a queue: the cost of the queue itself.
@@ -56,6 +59,9 @@ pub struct Split {
     pub parts: usize,
     pub one_ms: Vec<f64>,
     pub parts_ms: Vec<f64>,
+    /// The same split natively (`./x bench` only): 1 part, then `parts`.
+    pub native_one_ms: Vec<f64>,
+    pub native_parts_ms: Vec<f64>,
 }
 
 /// The broken coroutine: `is_prime` right on the event loop.
@@ -104,10 +110,16 @@ const SHARED_SCALING_LIMIT: f64 = 1.05;
 const PROCESS_SCALING_LIMIT: f64 = 1.10;
 const GIL_FLOOR: f64 = 0.95;
 const SPLIT_SHARE: f64 = 0.9;
+/// The split's speed-up against the native split's, on the same machine.
+const SPLIT_VS_NATIVE: f64 = 0.97;
 const SHARED_QUEUE_US: f64 = 10.0;
 const LONG_TASK_MS: f64 = crate::monitor::LONG_TASK_MS;
 const FREEZE_SHARE: f64 = 90.0;
 const WARM_START_MS: f64 = 250.0;
+/// A worker up and running its loop, from the run's start: a thread shares
+/// the compiled module and the memory; a process instantiates its own.
+const THREAD_START_MS: f64 = 25.0;
+const PROCESS_START_MS: f64 = 50.0;
 const COLD_START_MS: f64 = 400.0;
 const WASM_KB: f64 = 250.0;
 const WASM_GZIP_KB: f64 = 100.0;
@@ -321,7 +333,12 @@ impl Measurements {
                 format!("is_prime({}) split in {}: speed-up", split.n, split.parts),
                 Unit::Ratio,
                 &ratios(&split.one_ms, &split.parts_ms),
-                Goal::AtLeast(SPLIT_SHARE * split.parts as f64),
+                // Judged against the native split where there is one.
+                if split.native_one_ms.is_empty() {
+                    Goal::AtLeast(SPLIT_SHARE * split.parts as f64)
+                } else {
+                    Goal::Report
+                },
                 format!(
                     "1 part {}, {} parts {}",
                     ms(&split.one_ms),
@@ -329,6 +346,27 @@ impl Measurements {
                     ms(&split.parts_ms)
                 ),
             );
+            if !split.native_one_ms.is_empty() {
+                let ours = ratios(&split.one_ms, &split.parts_ms);
+                let native = ratios(&split.native_one_ms, &split.native_parts_ms);
+                add(
+                    &mut out,
+                    "split",
+                    format!(
+                        "split in {}: speed-up / the native split's speed-up",
+                        split.parts
+                    ),
+                    Unit::Ratio,
+                    &ratios(&ours, &native),
+                    Goal::AtLeast(SPLIT_VS_NATIVE),
+                    format!(
+                        "native: 1 part {}, {} parts {}",
+                        ms(&split.native_one_ms),
+                        split.parts,
+                        ms(&split.native_parts_ms)
+                    ),
+                );
+            }
         }
 
         for queue in &self.queues {
@@ -387,6 +425,32 @@ impl Measurements {
             );
         }
 
+        for series in self
+            .pools
+            .iter()
+            .filter(|p| p.workers == cores && matches!(p.mode.as_str(), "threads" | "processes"))
+        {
+            let (unit, limit) = if series.mode == "threads" {
+                ("thread", THREAD_START_MS)
+            } else {
+                ("process", PROCESS_START_MS)
+            };
+            add(
+                &mut out,
+                "start-up",
+                format!(
+                    "a {unit}: {} × {cores}, the run's start → the last one up",
+                    series.mode
+                ),
+                Unit::Ms,
+                &series.startup_ms,
+                Goal::AtMost(limit),
+                format!(
+                    "{cores} started at once, part of every {} run's total",
+                    series.mode
+                ),
+            );
+        }
         add(
             &mut out,
             "start-up",
@@ -475,6 +539,7 @@ impl From<&Measurements> for Value {
                     ("workers", p.workers.into()),
                     ("totalMs", p.total_ms.clone().into()),
                     ("gapMs", p.gap_ms.clone().into()),
+                    ("startupMs", p.startup_ms.clone().into()),
                 ])
             })
             .collect::<Vec<_>>();
@@ -496,6 +561,8 @@ impl From<&Measurements> for Value {
                 ("parts", s.parts.into()),
                 ("oneMs", s.one_ms.clone().into()),
                 ("partsMs", s.parts_ms.clone().into()),
+                ("nativeOneMs", s.native_one_ms.clone().into()),
+                ("nativePartsMs", s.native_parts_ms.clone().into()),
             ])
         });
         let pitfall = m.pitfall.as_ref().map_or(Value::Null, |p| {

@@ -101,6 +101,24 @@ pub fn bench(quick: bool) -> Result<()> {
     }
     let out = json_of(Command::new(&native).args(["fixture", &runs, &m.cores.to_string()]))?;
     m.pools.extend(native_pools(&out)?);
+    if let Some(split) = &mut m.split {
+        let out = json_of(Command::new(&native).args([
+            "split",
+            &runs,
+            &split.n.to_string(),
+            &split.parts.to_string(),
+        ]))?;
+        let native = Record::new(
+            &out,
+            "spinlab-native split",
+            &["n", "parts", "oneMs", "partsMs"],
+        )?;
+        if native.big("n")? != split.n || native.count("parts")? != split.parts {
+            return Err("the native split did not split the page's number into its parts".into());
+        }
+        split.native_one_ms = native.numbers("oneMs")?;
+        split.native_parts_ms = native.numbers("partsMs")?;
+    }
 
     step(&format!(
         "CPython ({}): the book's is_prime",
@@ -149,7 +167,7 @@ pub fn bench(quick: bool) -> Result<()> {
                     mode: format!("cpython-{}", pool.text("mode")?),
                     workers: pool.count("workers")?,
                     total_ms: pool.numbers("totalMs")?,
-                    gap_ms: Vec::new(),
+                    ..PoolSeries::default()
                 });
             }
         }
@@ -312,21 +330,36 @@ struct Record<'a> {
 
 impl<'a> Record<'a> {
     /// `v`, found at `path`: an object with exactly `keys`.
+    /// `keys` are every key the object has; one written `?key` was added
+    /// later and may be missing (results written before it), never misspelt.
     fn new(v: &'a Value, path: impl Into<String>, keys: &[&str]) -> Result<Record<'a>> {
         let path = path.into();
         let fields = v
             .as_object()
             .ok_or_else(|| format!("{path} is not an object: {v}"))?;
-        if let Some(unknown) = fields.keys().find(|k| !keys.contains(&k.as_str())) {
+        let names: Vec<&str> = keys.iter().map(|k| k.trim_start_matches('?')).collect();
+        if let Some(unknown) = fields.keys().find(|k| !names.contains(&k.as_str())) {
             return Err(format!(
                 "{path} has an unknown key \"{unknown}\" (its keys are {})",
-                keys.join(", ")
+                names.join(", ")
             ));
         }
-        if let Some(missing) = keys.iter().find(|k| !fields.contains_key(**k)) {
+        if let Some(missing) = keys
+            .iter()
+            .find(|k| !k.starts_with('?') && !fields.contains_key(**k))
+        {
             return Err(format!("{path} has no \"{missing}\""));
         }
         Ok(Record { path, fields })
+    }
+
+    /// Samples at a key added later (`?key`): none when it is missing.
+    fn added_numbers(&self, key: &str) -> Result<Vec<f64>> {
+        if self.fields.contains_key(key) {
+            self.numbers(key)
+        } else {
+            Ok(Vec::new())
+        }
     }
 
     fn at(&self, key: &str) -> String {
@@ -466,12 +499,16 @@ fn measurements_from(v: &Value) -> Result<Measurements> {
             cpython_ms: k.numbers("cpythonMs")?,
         });
     }
-    for p in v.records("pools", &["mode", "workers", "totalMs", "gapMs"])? {
+    for p in v.records(
+        "pools",
+        &["mode", "workers", "totalMs", "gapMs", "?startupMs"],
+    )? {
         m.pools.push(PoolSeries {
             mode: p.text("mode")?,
             workers: p.count("workers")?,
             total_ms: p.numbers("totalMs")?,
             gap_ms: p.numbers("gapMs")?,
+            startup_ms: p.added_numbers("startupMs")?,
         });
     }
     for q in v.records("queues", &["via", "shared", "jobs", "usPerJob"])? {
@@ -482,12 +519,24 @@ fn measurements_from(v: &Value) -> Result<Measurements> {
             us_per_job: q.numbers("usPerJob")?,
         });
     }
-    if let Some(s) = v.optional("split", &["n", "parts", "oneMs", "partsMs"])? {
+    if let Some(s) = v.optional(
+        "split",
+        &[
+            "n",
+            "parts",
+            "oneMs",
+            "partsMs",
+            "?nativeOneMs",
+            "?nativePartsMs",
+        ],
+    )? {
         m.split = Some(Split {
             n: s.big("n")?,
             parts: s.count("parts")?,
             one_ms: s.numbers("oneMs")?,
             parts_ms: s.numbers("partsMs")?,
+            native_one_ms: s.added_numbers("nativeOneMs")?,
+            native_parts_ms: s.added_numbers("nativePartsMs")?,
         });
     }
     if let Some(p) = v.optional("pitfall", &["n", "computeMs", "gapMs"])? {
@@ -535,7 +584,7 @@ fn native_pools(out: &Value) -> Result<Vec<PoolSeries>> {
                 mode: p.text("mode")?,
                 workers: p.count("workers")?,
                 total_ms: p.numbers("totalMs")?,
-                gap_ms: Vec::new(),
+                ..PoolSeries::default()
             })
         })
         .collect()
@@ -646,9 +695,9 @@ mod tests {
     const PAGE: &str = r#"{"runs":2,"cores":2,
         "kernels":[{"n":"5000111000222021","variant":"is_prime","wasmMs":[3300.5,3310],"nativeMs":[],"cpythonMs":[]}],
         "sequentialMs":[600,610.25],"sequentialCostsMs":[[1.5,2],[1.25,2.5]],"cpythonFixtureMs":[],
-        "pools":[{"mode":"processes","workers":2,"totalMs":[320,330],"gapMs":[4,5]}],
+        "pools":[{"mode":"processes","workers":2,"totalMs":[320,330],"gapMs":[4,5],"startupMs":[60,70]}],
         "queues":[{"via":"messages","shared":false,"jobs":1000,"usPerJob":[12.5,13]}],
-        "split":{"n":"9007199254740997","parts":4,"oneMs":[100,101],"partsMs":[52,53]},
+        "split":{"n":"9007199254740997","parts":4,"oneMs":[100,101],"partsMs":[52,53],"nativeOneMs":[99,99.5],"nativePartsMs":[50,51]},
         "pitfall":null,"startupColdMs":[536,627],"startupWarmMs":[281,378],"sizes":null}"#;
 
     fn read(json: &str) -> Result<Measurements> {
@@ -678,6 +727,7 @@ mod tests {
                     workers: 2,
                     total_ms: vec![320.0, 330.0],
                     gap_ms: vec![4.0, 5.0],
+                    startup_ms: vec![60.0, 70.0],
                 }],
                 queues: vec![QueueSeries {
                     via: "messages".into(),
@@ -690,12 +740,31 @@ mod tests {
                     parts: 4,
                     one_ms: vec![100.0, 101.0],
                     parts_ms: vec![52.0, 53.0],
+                    native_one_ms: vec![99.0, 99.5],
+                    native_parts_ms: vec![50.0, 51.0],
                 }),
                 pitfall: None,
                 startup_cold_ms: vec![536.0, 627.0],
                 startup_warm_ms: vec![281.0, 378.0],
                 sizes: None,
             }
+        );
+    }
+
+    #[test]
+    fn results_written_before_a_key_was_added_read_without_it() {
+        let older = PAGE
+            .replace(r#","startupMs":[60,70]"#, "")
+            .replace(r#","nativeOneMs":[99,99.5],"nativePartsMs":[50,51]"#, "");
+        let m = read(&older).unwrap();
+        assert!(m.pools[0].startup_ms.is_empty());
+        assert!(m.split.unwrap().native_one_ms.is_empty());
+        // Added, not optional: a misspelling is still refused.
+        let misspelt = PAGE.replace("startupMs", "startUpMs");
+        assert!(
+            read(&misspelt)
+                .unwrap_err()
+                .contains("unknown key \"startUpMs\"")
         );
     }
 
@@ -774,7 +843,7 @@ mod tests {
                 mode: "native-threads".into(),
                 workers: 2,
                 total_ms: vec![260.0, 270.0],
-                gap_ms: vec![],
+                ..PoolSeries::default()
             }]
         );
         let misspelled: Value = serde_json::from_str(

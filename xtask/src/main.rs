@@ -81,7 +81,7 @@ enum Task {
 /// The fewest tests each layer must pass: fewer means a test file was lost
 /// or renamed while the rest passed. Raise them as tests are added.
 const LINT_MINIMUM: u32 = 3;
-const NATIVE_MINIMUM: u32 = 150;
+const NATIVE_MINIMUM: u32 = 152;
 const WASM_MINIMUM: u32 = 13;
 const E2E_MINIMUM: u32 = 88;
 
@@ -876,10 +876,12 @@ fn test() -> Result<()> {
 /// skipped)`. In Firefox: the six runs of the page without isolation (it
 /// has no `Atomics.waitAsync`, so nothing can run there, which two tests
 /// check), the keyboard walk (BiDi keys do not activate a focused control in
-/// headless Firefox), and the reload test's CDP-only worker list.
+/// headless Firefox), the reload test's CDP-only worker list, and the
+/// Benchmarks panel's quick run (the same Rust, its figures not asserted:
+/// kept to Chromium for CI time).
 const E2E_BROWSERS: [(&str, &str, u32); 2] = [
     ("end-to-end (playwright-core, Chromium)", "chromium", 0),
-    ("end-to-end (puppeteer-core, Firefox ESR)", "firefox", 8),
+    ("end-to-end (puppeteer-core, Firefox ESR)", "firefox", 9),
 ];
 
 /// The end-to-end layers: builds the page, serves it, and runs `node --test`

@@ -351,6 +351,7 @@ async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Resul
             workers,
             total_ms: runs.iter().map(|r| r.total_ms).collect(),
             gap_ms: runs.iter().map(|r| r.gap_ms).collect(),
+            startup_ms: runs.iter().map(|r| r.startup_ms).collect(),
         });
     }
 

@@ -46,12 +46,11 @@ pub fn header_rules() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> 
     vec![
         (
             "/*",
-            vec![
-                ("Cross-Origin-Opener-Policy", "same-origin"),
-                ("Cross-Origin-Embedder-Policy", "require-corp"),
-                ("Cross-Origin-Resource-Policy", "same-origin"),
-                ("X-Content-Type-Options", "nosniff"),
-            ],
+            [
+                &crate::server::ISOLATION_HEADERS[..],
+                &[("X-Content-Type-Options", "nosniff")],
+            ]
+            .concat(),
         ),
         (
             "/v/*",

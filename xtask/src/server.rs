@@ -50,6 +50,14 @@ impl Drop for Handle {
     }
 }
 
+/// The headers that make a page cross-origin isolated (COOP, COEP) and let
+/// its own files load under COEP (CORP): this server's and the dist build's.
+pub const ISOLATION_HEADERS: [(&str, &str); 3] = [
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Embedder-Policy", "require-corp"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+];
+
 /// Whether responses carry the cross-origin isolation headers.
 #[derive(Clone, PartialEq)]
 pub enum Isolation {
@@ -121,7 +129,12 @@ fn common_headers(isolation: &Isolation, path: &str) -> Vec<Header> {
             .iter()
             .filter(|r| crate::dist::matches(&r.pattern, path))
         {
-            headers.extend(rule.headers.iter().map(|(n, v)| header(n, v)));
+            // A line of the file that is no header is skipped, not a panic.
+            headers.extend(
+                rule.headers
+                    .iter()
+                    .filter_map(|(n, v)| Header::from_bytes(n.as_bytes(), v.as_bytes()).ok()),
+            );
         }
         if !headers.iter().any(|h| h.field.equiv("Cache-Control")) {
             headers.push(header("Cache-Control", "no-cache"));
@@ -133,11 +146,7 @@ fn common_headers(isolation: &Isolation, path: &str) -> Vec<Header> {
         header("X-Content-Type-Options", "nosniff"),
     ]);
     if *isolation == Isolation::On {
-        headers.extend([
-            header("Cross-Origin-Opener-Policy", "same-origin"),
-            header("Cross-Origin-Embedder-Policy", "require-corp"),
-            header("Cross-Origin-Resource-Policy", "same-origin"),
-        ]);
+        headers.extend(ISOLATION_HEADERS.iter().map(|(n, v)| header(n, v)));
     }
     headers
 }

@@ -129,7 +129,7 @@ fn common_headers(isolation: &Isolation, path: &str) -> Vec<Header> {
             .iter()
             .filter(|r| crate::dist::matches(&r.pattern, path))
         {
-            // A line of the file that is no header is skipped, not a panic.
+            // A header tiny_http cannot send (not ASCII) is skipped, not a panic.
             headers.extend(
                 rule.headers
                     .iter()
@@ -485,7 +485,7 @@ mod tests {
     fn rules_apply_the_headers_of_every_matching_pattern_and_no_others() {
         let (base, _server) = fixture();
         let rules = crate::dist::parse_headers(
-            "/*\n  Cross-Origin-Opener-Policy: same-origin\n/pkg/*\n  Cache-Control: max-age=9\n",
+            "/*\n  Cross-Origin-Opener-Policy: same-origin\n  Kopfzeile-ä: x\n/pkg/*\n  Cache-Control: max-age=9\n",
         )
         .unwrap();
         let ruled = start(
@@ -512,6 +512,9 @@ mod tests {
             !page.contains("Cross-Origin-Embedder-Policy"),
             "no rule sets it: {page}"
         );
+        // A header tiny_http cannot send (not ASCII) is left out; the response is still sent.
+        assert_eq!(status(&page), "200");
+        assert!(!page.contains("Kopfzeile"), "{page}");
     }
 
     #[test]

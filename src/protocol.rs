@@ -100,13 +100,87 @@ pub enum Message {
     /// The book's `PrimeResult(0, False, 0.0)`: this worker met its pill.
     Done { worker: usize },
     /// Not in the book: the worker is up and about to take its first job
-    /// (its start-up, for the timeline).
-    Started { worker: usize, at_ms: f64 },
+    /// (its start-up, for the timeline), with how its start went by when its
+    /// bootstrap recorded it (a worker started for the run).
+    Started {
+        worker: usize,
+        at_ms: f64,
+        boot: Option<Boot>,
+    },
     /// A number interrupted by the cancel flag: not a result.
     Cancelled { n: u64, worker: usize },
     /// Not in the book: the worker died (a panic, a failed start) and will
     /// never say done; the report stops waiting for it. `reason` says why.
     Failed { worker: usize, reason: String },
+}
+
+/// How a worker started for a run spent its start-up: when (epoch ms) the
+/// page asked for it, the browser created it, its bootstrap script ran, the
+/// wasm-bindgen glue was imported and the module instantiated (`thread.js`
+/// records them). With the run's start and the worker's [`Message::Started`]
+/// they cut its start-up into [`BOOT_STAGES`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Boot {
+    pub spawned_ms: f64,
+    pub created_ms: f64,
+    pub script_ms: f64,
+    pub glue_ms: f64,
+    pub instance_ms: f64,
+}
+
+/// The stages of a worker's start-up, in order (see [`Boot::stages`]).
+pub const BOOT_STAGES: [&str; 6] = [
+    "page",
+    "create",
+    "script",
+    "glue",
+    "instantiate",
+    "to the loop",
+];
+
+impl Boot {
+    /// The five stamps, in [`Boot`]'s order; `None` unless there are five,
+    /// every one finite.
+    pub fn from_stamps(stamps: &[f64]) -> Option<Boot> {
+        match *stamps {
+            [spawned_ms, created_ms, script_ms, glue_ms, instance_ms]
+                if stamps.iter().all(|t| t.is_finite()) =>
+            {
+                Some(Boot {
+                    spawned_ms,
+                    created_ms,
+                    script_ms,
+                    glue_ms,
+                    instance_ms,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    pub fn stamps(&self) -> [f64; 5] {
+        [
+            self.spawned_ms,
+            self.created_ms,
+            self.script_ms,
+            self.glue_ms,
+            self.instance_ms,
+        ]
+    }
+
+    /// The start-up from `run_start_ms` to `started_ms`, cut at the stamps
+    /// into [`BOOT_STAGES`]: the page's work before it asked for the
+    /// worker, the browser creating it, its script loading, the glue, the
+    /// instance, Rust's entry to the loop. They add up to the start-up. Two
+    /// clocks meet here (the page's and the worker's `timeOrigin`): a stage
+    /// they put below zero counts as zero, the next one keeps the rest.
+    pub fn stages(&self, run_start_ms: f64, started_ms: f64) -> [f64; 6] {
+        let mut cuts = [run_start_ms; 7];
+        for (i, t) in self.stamps().into_iter().chain([started_ms]).enumerate() {
+            cuts[i + 1] = t.max(cuts[i]);
+        }
+        std::array::from_fn(|i| cuts[i + 1] - cuts[i])
+    }
 }
 
 // tag::protocol-worker[]
@@ -536,6 +610,26 @@ mod tests {
     use std::sync::mpsc;
     use std::thread;
     use std::time::Instant;
+
+    #[test]
+    fn a_boot_cuts_the_start_up_into_stages_that_add_up() {
+        let boot = Boot::from_stamps(&[1002.0, 1010.0, 1022.0, 1046.0, 1047.0]).unwrap();
+        assert_eq!(boot.stamps(), [1002.0, 1010.0, 1022.0, 1046.0, 1047.0]);
+        let stages = boot.stages(1000.0, 1047.5);
+        assert_eq!(stages, [2.0, 8.0, 12.0, 24.0, 1.0, 0.5]);
+        assert_eq!(stages.iter().sum::<f64>(), 47.5);
+        assert_eq!(stages.len(), BOOT_STAGES.len());
+        // The worker's clock a little behind the page's: no stage below zero.
+        let skewed = Boot::from_stamps(&[1002.0, 1001.0, 1022.0, 1046.0, 1047.0]).unwrap();
+        assert_eq!(
+            skewed.stages(1000.0, 1050.0),
+            [2.0, 0.0, 20.0, 24.0, 1.0, 3.0]
+        );
+        // Not five finite stamps: no boot (the page, a rayon worker).
+        assert_eq!(Boot::from_stamps(&[]), None);
+        assert_eq!(Boot::from_stamps(&[1.0, 2.0, 3.0, 4.0]), None);
+        assert_eq!(Boot::from_stamps(&[1.0, 2.0, f64::NAN, 4.0, 5.0]), None);
+    }
 
     #[test]
     fn an_io_job_waits_without_the_gil_and_answers_from_the_fixture() {

@@ -83,6 +83,11 @@ fn sample() -> Measurements {
                 total_ms: vec![650.0, 700.0, 640.0],
                 gap_ms: vec![20.0, 30.0, 60.0],
                 startup_ms: vec![30.0, 20.0, 24.0],
+                boot_ms: vec![
+                    vec![1.0, 8.0, 9.0, 10.0, 1.0, 1.0],
+                    vec![1.0, 5.0, 6.0, 6.0, 1.0, 1.0],
+                    vec![1.0, 6.0, 7.0, 8.0, 1.0, 1.0],
+                ],
             },
             PoolSeries {
                 mode: "threads".into(),
@@ -141,6 +146,7 @@ fn sample() -> Measurements {
         }),
         startup_cold_ms: vec![380.0],
         startup_warm_ms: vec![200.0, 210.0, 260.0],
+        bare_workers_ms: vec![15.0, 17.0, 16.0],
         sizes: Some(Sizes {
             wasm_bytes: 300 * 1024,
             wasm_gzip_bytes: Some(100 * 1024),
@@ -247,6 +253,22 @@ fn figures_judge_each_target() {
         (24.0, Goal::AtMost(25.0))
     );
     assert_eq!(thread.verdict(), Verdict::Met);
+    // Where it went, stage by stage: reported, each stage's median named.
+    let stages = find(&figures, "the last thread up, stage by stage");
+    assert_eq!(
+        (stages.value.median, stages.verdict()),
+        (24.0, Verdict::Reported)
+    );
+    assert_eq!(
+        stages.detail,
+        "medians, ms: page 1.0 · create 6.0 · script 7.0 · glue 8.0 · instantiate 1.0 · to the loop 1.0"
+    );
+    // The browser's floor under it: bare workers, reported.
+    let bare = find(&figures, "2 bare module workers");
+    assert_eq!(
+        (bare.value.median, bare.verdict()),
+        (16.0, Verdict::Reported)
+    );
     // No processes series in the sample: no process figure.
     assert!(!figures.iter().any(|f| f.label.starts_with("a process")));
     assert_eq!(find(&figures, "warm").value.median, 210.0);
@@ -327,6 +349,8 @@ fn the_json_parses_back_with_big_numbers_as_strings() {
     assert_eq!(v["kernels"][0]["wasmMs"][2], 82.0);
     assert_eq!(v["pools"][0]["gapMs"].as_array().unwrap().len(), 3);
     assert_eq!(v["pools"][0]["startupMs"][1], 20.0);
+    assert_eq!(v["pools"][0]["bootMs"][0][3], 10.0);
+    assert_eq!(v["bareWorkersMs"][1], 17.0);
     assert_eq!(v["sequentialCostsMs"][1][0], 400.0);
     assert_eq!(v["sizes"]["jsGzipBytes"], serde_json::Value::Null);
     let empty: serde_json::Value =

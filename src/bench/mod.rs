@@ -41,6 +41,9 @@ pub struct PoolSeries {
     /// From the run's start until its last worker was up, each run (the
     /// page's own series only).
     pub startup_ms: Vec<f64>,
+    /// That start-up cut into `protocol::BOOT_STAGES`, each run (workers
+    /// started for the run only: `threads`, `threads-gil`, `processes`).
+    pub boot_ms: Vec<Vec<f64>>,
 }
 
 /// Tiny jobs through a queue: the cost of the queue itself.
@@ -99,6 +102,10 @@ pub struct Measurements {
     /// Navigation to `data-ready`: a fresh browser profile, and reloads.
     pub startup_cold_ms: Vec<f64>,
     pub startup_warm_ms: Vec<f64>,
+    /// `cores` bare module workers (a script that only answers) started at
+    /// once, until the last answered: the browser's own floor under a
+    /// worker's start-up.
+    pub bare_workers_ms: Vec<f64>,
     pub sizes: Option<Sizes>,
 }
 
@@ -450,7 +457,31 @@ impl Measurements {
                     series.mode
                 ),
             );
+            if let Some(stages) = boot_breakdown(&series.boot_ms) {
+                add(
+                    &mut out,
+                    "start-up",
+                    format!("the last {unit} up, stage by stage"),
+                    Unit::Ms,
+                    &series
+                        .boot_ms
+                        .iter()
+                        .map(|run| run.iter().sum())
+                        .collect::<Vec<f64>>(),
+                    Goal::Report,
+                    stages,
+                );
+            }
         }
+        add(
+            &mut out,
+            "start-up",
+            format!("{cores} bare module workers: new Worker → the last one answers"),
+            Unit::Ms,
+            &self.bare_workers_ms,
+            Goal::Report,
+            "a script that only answers: the browser's floor under every start-up above".into(),
+        );
         add(
             &mut out,
             "start-up",
@@ -513,6 +544,33 @@ impl Measurements {
     }
 }
 
+/// Samples of samples (a run's costs, a run's stages) as a list of lists.
+fn nested(runs: &[Vec<f64>]) -> Value {
+    runs.iter()
+        .map(|run| Value::from(run.clone()))
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// The median of each start-up stage over the runs, named: `None` without
+/// a run cut into every stage.
+fn boot_breakdown(runs: &[Vec<f64>]) -> Option<String> {
+    use crate::protocol::BOOT_STAGES;
+    if runs.is_empty() || runs.iter().any(|run| run.len() != BOOT_STAGES.len()) {
+        return None;
+    }
+    let parts: Vec<String> = BOOT_STAGES
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| {
+            let column: Vec<f64> = runs.iter().map(|run| run[i]).collect();
+            let median = Summary::of(&column).map_or(f64::NAN, |s| s.median);
+            format!("{stage} {median:.1}")
+        })
+        .collect();
+    Some(format!("medians, ms: {}", parts.join(" · ")))
+}
+
 impl From<&Measurements> for Value {
     /// The measurements as a report's value (numbers to check as decimal
     /// strings): every raw sample.
@@ -540,6 +598,7 @@ impl From<&Measurements> for Value {
                     ("totalMs", p.total_ms.clone().into()),
                     ("gapMs", p.gap_ms.clone().into()),
                     ("startupMs", p.startup_ms.clone().into()),
+                    ("bootMs", nested(&p.boot_ms)),
                 ])
             })
             .collect::<Vec<_>>();
@@ -586,14 +645,7 @@ impl From<&Measurements> for Value {
             ("cores", m.cores.into()),
             ("kernels", kernels.into()),
             ("sequentialMs", m.sequential_ms.clone().into()),
-            (
-                "sequentialCostsMs",
-                m.sequential_costs_ms
-                    .iter()
-                    .map(|run| Value::from(run.clone()))
-                    .collect::<Vec<_>>()
-                    .into(),
-            ),
+            ("sequentialCostsMs", nested(&m.sequential_costs_ms)),
             ("cpythonFixtureMs", m.cpython_fixture_ms.clone().into()),
             ("pools", pools.into()),
             ("queues", queues.into()),
@@ -601,6 +653,7 @@ impl From<&Measurements> for Value {
             ("pitfall", pitfall),
             ("startupColdMs", m.startup_cold_ms.clone().into()),
             ("startupWarmMs", m.startup_warm_ms.clone().into()),
+            ("bareWorkersMs", m.bare_workers_ms.clone().into()),
             ("sizes", sizes),
         ])
     }

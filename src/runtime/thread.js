@@ -12,16 +12,51 @@
 
 let instance = null;
 
+// When this worker's start went by (epoch ms, the clock of `epoch_ms` in
+// clock.rs): asked for, created by the browser, this script run, the glue
+// imported, the module instantiated. Set in a worker this file started;
+// `bootStamps` hands them to Rust (the benchmark's start-up breakdown).
+let boot = null;
+const now = () => performance.timeOrigin + performance.now();
+
+/** The stamps above, or an empty list (the page, a rayon worker). */
+export function bootStamps() {
+  return boot ? [boot.spawned, boot.created, boot.script, boot.glue, boot.instance] : [];
+}
+
 export function spawnThread(name, mainJS, module, memory, ptr, payload, transfer) {
+  const spawned = now();
   const worker = new Worker(new URL(import.meta.url), { type: 'module', name });
-  worker.postMessage({ type: 'spinlab_thread_init', mainJS, module, memory, ptr, payload }, transfer);
+  worker.postMessage({ type: 'spinlab_thread_init', spawned, mainJS, module, memory, ptr, payload }, transfer);
   return worker;
 }
 
 export function spawnProcess(name, mainJS, module, entry, payload, transfer) {
+  const spawned = now();
   const worker = new Worker(new URL(import.meta.url), { type: 'module', name });
-  worker.postMessage({ type: 'spinlab_process_init', mainJS, module, entry, payload }, transfer);
+  worker.postMessage({ type: 'spinlab_process_init', spawned, mainJS, module, entry, payload }, transfer);
   return worker;
+}
+
+// The browser's floor under a worker's start-up: `count` module workers
+// whose script only answers, started at once. Resolves with the ms from the
+// first `new Worker` until the last answer; every worker is ended.
+export function bareWorkers(count) {
+  const url = URL.createObjectURL(new Blob(['postMessage(0);'], { type: 'text/javascript' }));
+  const workers = [];
+  const t0 = performance.now();
+  const answered = Array.from({ length: count }, (_, i) => new Promise((resolve, reject) => {
+    const worker = new Worker(url, { type: 'module', name: `spinlab bare worker ${i + 1}` });
+    workers.push(worker);
+    worker.onmessage = resolve;
+    worker.onerror = (event) => reject(new Error(event.message || 'a bare worker did not start'));
+  }));
+  return Promise.all(answered).then(
+    () => performance.now() - t0,
+  ).finally(() => {
+    workers.forEach((worker) => worker.terminate());
+    URL.revokeObjectURL(url);
+  });
 }
 
 // Ends this thread after the current task, when no Rust frame is left on the
@@ -35,17 +70,21 @@ export function exitThread() {
 }
 
 if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
+  const script = now();
   self.addEventListener('message', async function onInit({ data }) {
     if (data == null || (data.type !== 'spinlab_thread_init' && data.type !== 'spinlab_process_init')) return;
     self.removeEventListener('message', onInit);
     try {
       const pkg = await import(data.mainJS);
+      const glue = now();
       if (data.type === 'spinlab_thread_init') {
         instance = await pkg.default({ module_or_path: data.module, memory: data.memory });
+        boot = { spawned: data.spawned, created: performance.timeOrigin, script, glue, instance: now() };
         pkg.spinlab_thread_entry(data.ptr, data.payload);
       } else {
         // No `memory`: the glue creates a fresh one, this process's own.
         instance = await pkg.default({ module_or_path: data.module });
+        boot = { spawned: data.spawned, created: performance.timeOrigin, script, glue, instance: now() };
         pkg.spinlab_process_entry(data.entry, data.payload);
       }
     } catch (err) {

@@ -51,6 +51,34 @@ extern "C" {
 
     #[wasm_bindgen(js_name = exitThread)]
     fn exit_thread();
+
+    #[wasm_bindgen(js_name = bootStamps)]
+    fn boot_stamps_js() -> Array;
+
+    #[wasm_bindgen(js_name = bareWorkers)]
+    fn bare_workers_js(count: u32) -> js_sys::Promise;
+}
+
+/// The browser's floor under a worker's start-up: the ms from starting
+/// `count` module workers whose script only answers until the last answer
+/// (each is ended after).
+pub async fn bare_workers(count: usize) -> Result<f64, String> {
+    let ms = wasm_bindgen_futures::JsFuture::from(bare_workers_js(count as u32))
+        .await
+        .map_err(|e| format!("bare workers: {}", js_error_message(&e)))?;
+    ms.as_f64()
+        .ok_or_else(|| "bare workers: no time came back".to_string())
+}
+
+/// When this worker's start went by, as `thread.js` recorded it (epoch ms:
+/// asked for, created, its script run, the glue imported, the module
+/// instantiated); empty where this file did not start the worker (the
+/// page, a rayon worker).
+pub fn boot_stamps() -> Vec<f64> {
+    boot_stamps_js()
+        .iter()
+        .map(|t| t.as_f64().unwrap_or(f64::NAN))
+        .collect()
 }
 
 /// Ends the current thread once its current task is over: frees its stack

@@ -31,7 +31,7 @@ test('a quick run measures every in-browser figure and shows the table', QUICK_R
   );
   const r = await page.evaluate(() => window.spinlab.runBench({ quick: true }));
   for (const f of r.figures) {
-    console.log(`# ${f.group.padEnd(14)} ${f.label.padEnd(64)} ${f.shown.padStart(10)} (${f.range}) target ${f.target}: ${f.verdict}`);
+    console.log(`# ${f.group.padEnd(14)} ${f.label.padEnd(64)} ${f.shown.padStart(10)} (${f.range}) target ${f.target}: ${f.verdict}${f.detail ? ` — ${f.detail}` : ''}`);
   }
   assert.equal(r.stopped, false);
   assert.equal(r.quick, true);
@@ -66,6 +66,24 @@ test('a quick run measures every in-browser figure and shows the table', QUICK_R
   for (const p of m.pools) assert.equal(p.startupMs.length, 3, JSON.stringify(p));
   assert.notEqual(verdict(`a thread: threads × ${poolSize}`), 'reported');
   assert.notEqual(verdict(`a process: processes × ${poolSize}`), 'reported');
+  // …cut into its stages for the workers started for the run (the stages
+  // add up to the start-up), and the browser's floor under it.
+  for (const p of m.pools) {
+    const started = ['threads', 'threads-gil', 'processes'].includes(p.mode);
+    assert.equal(p.bootMs.length, 3, JSON.stringify(p));
+    p.bootMs.forEach((stages, i) => {
+      assert.equal(stages.length, started ? 6 : 0, JSON.stringify(p));
+      if (started) {
+        assert.ok(stages.every((ms) => ms >= 0), JSON.stringify(p));
+        const sum = stages.reduce((a, b) => a + b, 0);
+        assert.ok(Math.abs(sum - p.startupMs[i]) < 1e-6, JSON.stringify(p));
+      }
+    });
+  }
+  assert.equal(verdict('the last thread up, stage by stage'), 'reported');
+  assert.equal(verdict('the last process up, stage by stage'), 'reported');
+  assert.equal(m.bareWorkersMs.length, 3);
+  assert.equal(verdict(`${poolSize} bare module workers`), 'reported');
   assert.ok(m.sizes.wasmBytes > 0 && m.sizes.jsBytes > 0);
 
   // The panel: a row per figure, the progress bar full, a summary.

@@ -362,6 +362,25 @@ impl<'a> Record<'a> {
         }
     }
 
+    /// Lists of samples (one list a run) at a key added later: none when
+    /// it is missing.
+    fn added_runs(&self, key: &str) -> Result<Vec<Vec<f64>>> {
+        if self.fields.contains_key(key) {
+            self.runs(key)
+        } else {
+            Ok(Vec::new())
+        }
+    }
+
+    /// Lists of samples, one a run (a run's costs, a run's stages).
+    fn runs(&self, key: &str) -> Result<Vec<Vec<f64>>> {
+        self.list(key)?
+            .iter()
+            .enumerate()
+            .map(|(i, run)| samples(run, &format!("{}[{i}]", self.at(key))))
+            .collect()
+    }
+
     fn at(&self, key: &str) -> String {
         format!("{}.{key}", self.path)
     }
@@ -462,6 +481,7 @@ fn measurements_from(v: &Value) -> Result<Measurements> {
             "pitfall",
             "startupColdMs",
             "startupWarmMs",
+            "?bareWorkersMs",
             // The page cannot measure its own files: the sizes are read here, after the build.
             "sizes",
         ],
@@ -470,15 +490,11 @@ fn measurements_from(v: &Value) -> Result<Measurements> {
         runs: v.count("runs")?,
         cores: v.count("cores")?,
         sequential_ms: v.numbers("sequentialMs")?,
-        sequential_costs_ms: v
-            .list("sequentialCostsMs")?
-            .iter()
-            .enumerate()
-            .map(|(i, run)| samples(run, &format!("{}[{i}]", v.at("sequentialCostsMs"))))
-            .collect::<Result<_>>()?,
+        sequential_costs_ms: v.runs("sequentialCostsMs")?,
         cpython_fixture_ms: v.numbers("cpythonFixtureMs")?,
         startup_cold_ms: v.numbers("startupColdMs")?,
         startup_warm_ms: v.numbers("startupWarmMs")?,
+        bare_workers_ms: v.added_numbers("bareWorkersMs")?,
         ..Measurements::default()
     };
     if m.runs == 0 || m.cores == 0 {
@@ -501,7 +517,14 @@ fn measurements_from(v: &Value) -> Result<Measurements> {
     }
     for p in v.records(
         "pools",
-        &["mode", "workers", "totalMs", "gapMs", "?startupMs"],
+        &[
+            "mode",
+            "workers",
+            "totalMs",
+            "gapMs",
+            "?startupMs",
+            "?bootMs",
+        ],
     )? {
         m.pools.push(PoolSeries {
             mode: p.text("mode")?,
@@ -509,6 +532,7 @@ fn measurements_from(v: &Value) -> Result<Measurements> {
             total_ms: p.numbers("totalMs")?,
             gap_ms: p.numbers("gapMs")?,
             startup_ms: p.added_numbers("startupMs")?,
+            boot_ms: p.added_runs("bootMs")?,
         });
     }
     for q in v.records("queues", &["via", "shared", "jobs", "usPerJob"])? {
@@ -695,10 +719,10 @@ mod tests {
     const PAGE: &str = r#"{"runs":2,"cores":2,
         "kernels":[{"n":"5000111000222021","variant":"is_prime","wasmMs":[3300.5,3310],"nativeMs":[],"cpythonMs":[]}],
         "sequentialMs":[600,610.25],"sequentialCostsMs":[[1.5,2],[1.25,2.5]],"cpythonFixtureMs":[],
-        "pools":[{"mode":"processes","workers":2,"totalMs":[320,330],"gapMs":[4,5],"startupMs":[60,70]}],
+        "pools":[{"mode":"processes","workers":2,"totalMs":[320,330],"gapMs":[4,5],"startupMs":[60,70],"bootMs":[[1,12,14,30,2,1],[1,13,15,35,5,1]]}],
         "queues":[{"via":"messages","shared":false,"jobs":1000,"usPerJob":[12.5,13]}],
         "split":{"n":"9007199254740997","parts":4,"oneMs":[100,101],"partsMs":[52,53],"nativeOneMs":[99,99.5],"nativePartsMs":[50,51]},
-        "pitfall":null,"startupColdMs":[536,627],"startupWarmMs":[281,378],"sizes":null}"#;
+        "pitfall":null,"startupColdMs":[536,627],"startupWarmMs":[281,378],"bareWorkersMs":[21,23.5],"sizes":null}"#;
 
     fn read(json: &str) -> Result<Measurements> {
         measurements_from(&serde_json::from_str(json).expect("valid JSON"))
@@ -728,6 +752,10 @@ mod tests {
                     total_ms: vec![320.0, 330.0],
                     gap_ms: vec![4.0, 5.0],
                     startup_ms: vec![60.0, 70.0],
+                    boot_ms: vec![
+                        vec![1.0, 12.0, 14.0, 30.0, 2.0, 1.0],
+                        vec![1.0, 13.0, 15.0, 35.0, 5.0, 1.0]
+                    ],
                 }],
                 queues: vec![QueueSeries {
                     via: "messages".into(),
@@ -746,6 +774,7 @@ mod tests {
                 pitfall: None,
                 startup_cold_ms: vec![536.0, 627.0],
                 startup_warm_ms: vec![281.0, 378.0],
+                bare_workers_ms: vec![21.0, 23.5],
                 sizes: None,
             }
         );
@@ -754,10 +783,16 @@ mod tests {
     #[test]
     fn results_written_before_a_key_was_added_read_without_it() {
         let older = PAGE
-            .replace(r#","startupMs":[60,70]"#, "")
+            .replace(
+                r#","startupMs":[60,70],"bootMs":[[1,12,14,30,2,1],[1,13,15,35,5,1]]"#,
+                "",
+            )
+            .replace(r#","bareWorkersMs":[21,23.5]"#, "")
             .replace(r#","nativeOneMs":[99,99.5],"nativePartsMs":[50,51]"#, "");
         let m = read(&older).unwrap();
         assert!(m.pools[0].startup_ms.is_empty());
+        assert!(m.pools[0].boot_ms.is_empty());
+        assert!(m.bare_workers_ms.is_empty());
         assert!(m.split.unwrap().native_one_ms.is_empty());
         // Added, not optional: a misspelling is still refused.
         let misspelt = PAGE.replace("startupMs", "startUpMs");

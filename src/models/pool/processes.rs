@@ -15,9 +15,9 @@ use web_sys::DedicatedWorkerGlobalScope;
 use super::run::{CANCEL, Control, HEAD, PoolRun, die_if_armed};
 use crate::clock::{epoch_ms, now_seconds};
 use crate::primes::PrimeResult;
-use crate::protocol::{Job, JobQueue, Message, check_cancellable, work_on, worker};
+use crate::protocol::{Boot, Job, JobQueue, Message, check_cancellable, work_on, worker};
 use crate::runtime::object;
-use crate::runtime::threads::Process;
+use crate::runtime::threads::{Process, boot_stamps};
 
 pub(super) fn start_processes(
     workers: usize,
@@ -164,6 +164,13 @@ fn message_from_js(data: &JsValue) -> Option<Message> {
         "started" => Some(Message::Started {
             worker,
             at_ms: num("at")?,
+            boot: get("boot").and_then(|b| {
+                let stamps: Vec<f64> = Array::from(&b)
+                    .iter()
+                    .map(|t| t.as_f64().unwrap_or(f64::NAN))
+                    .collect();
+                Boot::from_stamps(&stamps)
+            }),
         }),
         "done" => Some(Message::Done { worker }),
         "failed" => Some(Message::Failed {
@@ -192,10 +199,24 @@ fn message_from_js(data: &JsValue) -> Option<Message> {
 
 fn message_to_js(message: &Message) -> JsValue {
     match message.clone() {
-        Message::Started { worker, at_ms } => object(&[
+        Message::Started {
+            worker,
+            at_ms,
+            boot,
+        } => object(&[
             ("type", "started".into()),
             ("worker", (worker as u32).into()),
             ("at", at_ms.into()),
+            (
+                "boot",
+                boot.map_or(JsValue::NULL, |b| {
+                    b.stamps()
+                        .into_iter()
+                        .map(JsValue::from)
+                        .collect::<Array>()
+                        .into()
+                }),
+            ),
         ]),
         Message::Done { worker } => {
             object(&[("type", "done".into()), ("worker", (worker as u32).into())])
@@ -245,6 +266,7 @@ pub fn child(payload: JsValue) {
     post(Message::Started {
         worker: id,
         at_ms: epoch_ms(),
+        boot: Boot::from_stamps(&boot_stamps()),
     });
     let next = || {
         // `jobs.get()`: take the next position; past the numbers lie the pills.
@@ -309,5 +331,6 @@ pub fn fed_child(payload: JsValue) {
     post(Message::Started {
         worker: id,
         at_ms: epoch_ms(),
+        boot: Boot::from_stamps(&boot_stamps()),
     });
 }

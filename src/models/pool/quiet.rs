@@ -21,6 +21,9 @@ pub struct QuietRun {
     pub total_ms: f64,
     /// When the last worker had started, from the run's start.
     pub startup_ms: f64,
+    /// That start-up, cut into `protocol::BOOT_STAGES` (empty where the
+    /// workers were not started for the run: `rayon`, `sequential`).
+    pub boot_ms: Vec<f64>,
     /// The main thread's longest gap during the run.
     pub gap_ms: f64,
     /// Each number's check, in the order the results arrived.
@@ -49,9 +52,16 @@ pub async fn run_quietly(
     let mut report = Report::new(run.workers);
     let mut results = Vec::new();
     let mut startup_ms = 0.0f64;
+    let mut boot_ms = Vec::new();
     while let Some(message) = crate::runtime::panics::guarded(since, messages.next()).await? {
         match &message {
-            Message::Started { at_ms, .. } => startup_ms = startup_ms.max(at_ms - run.started_at),
+            Message::Started { at_ms, boot, .. } => {
+                // The last one up sets the start-up: its stages are kept.
+                if at_ms - run.started_at >= startup_ms {
+                    startup_ms = at_ms - run.started_at;
+                    boot_ms = boot.map_or(Vec::new(), |b| b.stages(run.started_at, *at_ms).into());
+                }
+            }
             Message::Result { result, .. } => results.push(*result),
             Message::Failed { reason, .. } => return Err(reason.clone()),
             Message::Cancelled { .. } | Message::Done { .. } => {}
@@ -65,6 +75,7 @@ pub async fn run_quietly(
     Ok(QuietRun {
         total_ms,
         startup_ms,
+        boot_ms,
         gap_ms,
         results,
     })

@@ -28,6 +28,8 @@ pub(super) fn rayon_fixture(
             let _ = tx.unbounded_send(Message::Started {
                 worker: id,
                 at_ms: epoch_ms(),
+                // rayon's threads were up before the run: no start to time.
+                boot: None,
             });
         }
         // step: work

@@ -10,8 +10,9 @@ use futures_channel::mpsc;
 use super::run::die_if_armed;
 use crate::clock::{epoch_ms, now_seconds};
 use crate::protocol::{
-    Gil, Job, JobQueue, Message, check_cancellable, check_io, check_under_gil, worker,
+    Boot, Gil, Job, JobQueue, Message, check_cancellable, check_io, check_under_gil, worker,
 };
+use crate::runtime::threads::boot_stamps;
 
 /// The book's `worker` on a thread of this page's memory.
 pub(super) fn pool_worker(
@@ -27,6 +28,7 @@ pub(super) fn pool_worker(
         let _ = tx.unbounded_send(Message::Started {
             worker: id,
             at_ms: epoch_ms(),
+            boot: Boot::from_stamps(&boot_stamps()),
         });
         let cancelled = || cancel.load(Ordering::Relaxed);
         worker(

@@ -146,6 +146,7 @@ impl Plan {
         let total = series(3) // kernels
             + series(1) // sequential
             + series(scaling)
+            + series(1) // bare workers
             + series(1) // GIL
             + series(2) // split: 1 part, N parts
             + series(4) // queues
@@ -352,8 +353,14 @@ async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Resul
             total_ms: runs.iter().map(|r| r.total_ms).collect(),
             gap_ms: runs.iter().map(|r| r.gap_ms).collect(),
             startup_ms: runs.iter().map(|r| r.startup_ms).collect(),
+            boot_ms: runs.iter().map(|r| r.boot_ms.clone()).collect(),
         });
     }
+    // The floor under the start-ups just measured: workers that only answer.
+    m.bare_workers_ms = samples(app, plan, &format!("{cores} bare module workers"), || {
+        crate::runtime::threads::bare_workers(cores)
+    })
+    .await?;
 
     let mut split = Split {
         n: prime,

@@ -184,7 +184,7 @@ pub(super) async fn pool_run(
             let mut timeline = view.timeline.borrow_mut();
             let rel = |t: f64| t - started_at;
             match message.clone() {
-                Message::Started { worker, at_ms } => {
+                Message::Started { worker, at_ms, .. } => {
                     // A worker is up: from now on the workers loop and the
                     // report loop waits for their results.
                     crate::runtime::steps::step("work report");

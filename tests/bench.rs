@@ -88,6 +88,12 @@ fn sample() -> Measurements {
                     vec![1.0, 5.0, 6.0, 6.0, 1.0, 1.0],
                     vec![1.0, 6.0, 7.0, 8.0, 1.0, 1.0],
                 ],
+                costs_ms: vec![
+                    vec![420.0, 330.0, 310.0],
+                    vec![410.0, 320.0, 300.0],
+                    vec![400.0, 310.0, 320.0],
+                ],
+                tail_ms: vec![5.0, 6.0, 4.0],
             },
             PoolSeries {
                 mode: "threads".into(),
@@ -263,6 +269,19 @@ fn figures_judge_each_target() {
         stages.detail,
         "medians, ms: page 1.0 · create 6.0 · script 7.0 · glue 8.0 · instantiate 1.0 · to the loop 1.0"
     );
+    // Where a run's time goes: start-up, the FIFO schedule of the run's own
+    // costs (run 1: 420 | 330 + 310 → 640), after the last check, the rest.
+    let run = find(&figures, "threads × 2: where a run's time goes");
+    assert_eq!(
+        (run.value.median, run.verdict()),
+        (650.0, Verdict::Reported)
+    );
+    // Schedules 640, 620, 630; sums 1060, 1030, 1030 against 1000 sequential;
+    // rests 650-30-640-5 = -25, 700-20-620-6 = 54, 640-24-630-4 = -18.
+    assert_eq!(
+        run.detail,
+        "medians, ms: start-up 24.0 · its checks in FIFO order 630.0 (checks 1030 in all, 1.03× the sequential run's) · after the last check 5.0 · the rest -18.0"
+    );
     // The browser's floor under it: bare workers, reported.
     let bare = find(&figures, "2 bare module workers");
     assert_eq!(
@@ -351,6 +370,8 @@ fn the_json_parses_back_with_big_numbers_as_strings() {
     assert_eq!(v["pools"][0]["startupMs"][1], 20.0);
     assert_eq!(v["pools"][0]["bootMs"][0][3], 10.0);
     assert_eq!(v["bareWorkersMs"][1], 17.0);
+    assert_eq!(v["pools"][0]["costsMs"][2][0], 400.0);
+    assert_eq!(v["pools"][0]["tailMs"][2], 4.0);
     assert_eq!(v["sequentialCostsMs"][1][0], 400.0);
     assert_eq!(v["sizes"]["jsGzipBytes"], serde_json::Value::Null);
     let empty: serde_json::Value =

@@ -44,6 +44,12 @@ pub struct PoolSeries {
     /// That start-up cut into `protocol::BOOT_STAGES`, each run (workers
     /// started for the run only: `threads`, `threads-gil`, `processes`).
     pub boot_ms: Vec<Vec<f64>>,
+    /// Each number's check in each run, the fixture's order (the page's
+    /// own series only).
+    pub costs_ms: Vec<Vec<f64>>,
+    /// Each run's time after its last check ended: the last result's way to
+    /// the page, the pills, the report loop's end.
+    pub tail_ms: Vec<f64>,
 }
 
 /// Tiny jobs through a queue: the cost of the queue itself.
@@ -313,6 +319,23 @@ impl Measurements {
             }
         }
 
+        for series in self.pools.iter().filter(|p| {
+            p.workers == cores
+                && SCALING_MODES.contains(&p.mode.as_str())
+                && !p.costs_ms.is_empty()
+                && p.costs_ms.len() == p.total_ms.len()
+        }) {
+            add(
+                &mut out,
+                "pool scaling",
+                format!("{} × {cores}: where a run's time goes", series.mode),
+                Unit::Ms,
+                &series.total_ms,
+                Goal::Report,
+                run_breakdown(series, &costs),
+            );
+        }
+
         if let Some(gil) = self
             .pools
             .iter()
@@ -552,6 +575,40 @@ fn nested(runs: &[Vec<f64>]) -> Value {
         .into()
 }
 
+/// A pool run's total cut in four (medians over the runs): the start-up;
+/// the best FIFO schedule of the run's *own* check costs (what the workers
+/// computed, slowed by sharing the cores), with those costs against the
+/// sequential run's; the time after the last check; and the rest (uneven
+/// starts, queue waits, gaps between checks), signed.
+fn run_breakdown(series: &PoolSeries, sequential_costs: &[f64]) -> String {
+    let med = |v: &[f64]| Summary::of(v).map_or(f64::NAN, |s| s.median);
+    let schedules: Vec<f64> = series
+        .costs_ms
+        .iter()
+        .map(|run| fifo_schedule(run, series.workers))
+        .collect();
+    let sums: Vec<f64> = series.costs_ms.iter().map(|run| run.iter().sum()).collect();
+    let sequential: f64 = sequential_costs.iter().sum();
+    let startup = |i: usize| series.startup_ms.get(i).copied().unwrap_or(0.0);
+    let tail = |i: usize| series.tail_ms.get(i).copied().unwrap_or(0.0);
+    let rest: Vec<f64> = (0..series.total_ms.len())
+        .map(|i| series.total_ms[i] - startup(i) - schedules[i] - tail(i))
+        .collect();
+    let inflation = if sequential > 0.0 {
+        format!(", {:.2}× the sequential run's", med(&sums) / sequential)
+    } else {
+        String::new()
+    };
+    format!(
+        "medians, ms: start-up {:.1} · its checks in FIFO order {:.1} (checks {:.0} in all{inflation}) · after the last check {:.1} · the rest {:+.1}",
+        med(&series.startup_ms),
+        med(&schedules),
+        med(&sums),
+        med(&series.tail_ms),
+        med(&rest),
+    )
+}
+
 /// The median of each start-up stage over the runs, named: `None` without
 /// a run cut into every stage.
 fn boot_breakdown(runs: &[Vec<f64>]) -> Option<String> {
@@ -599,6 +656,8 @@ impl From<&Measurements> for Value {
                     ("gapMs", p.gap_ms.clone().into()),
                     ("startupMs", p.startup_ms.clone().into()),
                     ("bootMs", nested(&p.boot_ms)),
+                    ("costsMs", nested(&p.costs_ms)),
+                    ("tailMs", p.tail_ms.clone().into()),
                 ])
             })
             .collect::<Vec<_>>();

@@ -80,6 +80,16 @@ test('a quick run measures every in-browser figure and shows the table', QUICK_R
       }
     });
   }
+  // Each run's own check costs (the fixture's order) and its time after
+  // the last check: where a run's time goes.
+  for (const p of m.pools) {
+    assert.equal(p.costsMs.length, 3, JSON.stringify(p));
+    for (const costs of p.costsMs) assert.ok(costs.length === 20 && costs.every((ms) => ms >= 0), JSON.stringify(p));
+    assert.ok(p.tailMs.length === 3 && p.tailMs.every((ms) => ms >= 0), JSON.stringify(p));
+  }
+  for (const mode of ['processes', 'threads', 'rayon']) {
+    assert.equal(verdict(`${mode} × ${poolSize}: where a run's time goes`), 'reported');
+  }
   assert.equal(verdict('the last thread up, stage by stage'), 'reported');
   assert.equal(verdict('the last process up, stage by stage'), 'reported');
   assert.equal(m.bareWorkersMs.length, 3);

@@ -524,6 +524,8 @@ fn measurements_from(v: &Value) -> Result<Measurements> {
             "gapMs",
             "?startupMs",
             "?bootMs",
+            "?costsMs",
+            "?tailMs",
         ],
     )? {
         m.pools.push(PoolSeries {
@@ -533,6 +535,8 @@ fn measurements_from(v: &Value) -> Result<Measurements> {
             gap_ms: p.numbers("gapMs")?,
             startup_ms: p.added_numbers("startupMs")?,
             boot_ms: p.added_runs("bootMs")?,
+            costs_ms: p.added_runs("costsMs")?,
+            tail_ms: p.added_numbers("tailMs")?,
         });
     }
     for q in v.records("queues", &["via", "shared", "jobs", "usPerJob"])? {
@@ -719,7 +723,7 @@ mod tests {
     const PAGE: &str = r#"{"runs":2,"cores":2,
         "kernels":[{"n":"5000111000222021","variant":"is_prime","wasmMs":[3300.5,3310],"nativeMs":[],"cpythonMs":[]}],
         "sequentialMs":[600,610.25],"sequentialCostsMs":[[1.5,2],[1.25,2.5]],"cpythonFixtureMs":[],
-        "pools":[{"mode":"processes","workers":2,"totalMs":[320,330],"gapMs":[4,5],"startupMs":[60,70],"bootMs":[[1,12,14,30,2,1],[1,13,15,35,5,1]]}],
+        "pools":[{"mode":"processes","workers":2,"totalMs":[320,330],"gapMs":[4,5],"startupMs":[60,70],"bootMs":[[1,12,14,30,2,1],[1,13,15,35,5,1]],"costsMs":[[150,140],[151,139]],"tailMs":[3,4]}],
         "queues":[{"via":"messages","shared":false,"jobs":1000,"usPerJob":[12.5,13]}],
         "split":{"n":"9007199254740997","parts":4,"oneMs":[100,101],"partsMs":[52,53],"nativeOneMs":[99,99.5],"nativePartsMs":[50,51]},
         "pitfall":null,"startupColdMs":[536,627],"startupWarmMs":[281,378],"bareWorkersMs":[21,23.5],"sizes":null}"#;
@@ -756,6 +760,8 @@ mod tests {
                         vec![1.0, 12.0, 14.0, 30.0, 2.0, 1.0],
                         vec![1.0, 13.0, 15.0, 35.0, 5.0, 1.0]
                     ],
+                    costs_ms: vec![vec![150.0, 140.0], vec![151.0, 139.0]],
+                    tail_ms: vec![3.0, 4.0],
                 }],
                 queues: vec![QueueSeries {
                     via: "messages".into(),
@@ -784,7 +790,7 @@ mod tests {
     fn results_written_before_a_key_was_added_read_without_it() {
         let older = PAGE
             .replace(
-                r#","startupMs":[60,70],"bootMs":[[1,12,14,30,2,1],[1,13,15,35,5,1]]"#,
+                r#","startupMs":[60,70],"bootMs":[[1,12,14,30,2,1],[1,13,15,35,5,1]],"costsMs":[[150,140],[151,139]],"tailMs":[3,4]"#,
                 "",
             )
             .replace(r#","bareWorkersMs":[21,23.5]"#, "")
@@ -792,6 +798,7 @@ mod tests {
         let m = read(&older).unwrap();
         assert!(m.pools[0].startup_ms.is_empty());
         assert!(m.pools[0].boot_ms.is_empty());
+        assert!(m.pools[0].costs_ms.is_empty() && m.pools[0].tail_ms.is_empty());
         assert!(m.bare_workers_ms.is_empty());
         assert!(m.split.unwrap().native_one_ms.is_empty());
         // Added, not optional: a misspelling is still refused.

@@ -24,6 +24,9 @@ pub struct QuietRun {
     /// That start-up, cut into `protocol::BOOT_STAGES` (empty where the
     /// workers were not started for the run: `rayon`, `sequential`).
     pub boot_ms: Vec<f64>,
+    /// When the last check ended, from the run's start: the rest of
+    /// `total_ms` went to the last result's way to the page and the pills.
+    pub last_end_ms: f64,
     /// The main thread's longest gap during the run.
     pub gap_ms: f64,
     /// Each number's check, in the order the results arrived.
@@ -53,6 +56,7 @@ pub async fn run_quietly(
     let mut results = Vec::new();
     let mut startup_ms = 0.0f64;
     let mut boot_ms = Vec::new();
+    let mut last_end_ms = 0.0f64;
     while let Some(message) = crate::runtime::panics::guarded(since, messages.next()).await? {
         match &message {
             Message::Started { at_ms, boot, .. } => {
@@ -62,7 +66,10 @@ pub async fn run_quietly(
                     boot_ms = boot.map_or(Vec::new(), |b| b.stages(run.started_at, *at_ms).into());
                 }
             }
-            Message::Result { result, .. } => results.push(*result),
+            Message::Result { result, end_ms, .. } => {
+                results.push(*result);
+                last_end_ms = last_end_ms.max(end_ms - run.started_at);
+            }
             Message::Failed { reason, .. } => return Err(reason.clone()),
             Message::Cancelled { .. } | Message::Done { .. } => {}
         }
@@ -76,6 +83,7 @@ pub async fn run_quietly(
         total_ms,
         startup_ms,
         boot_ms,
+        last_end_ms,
         gap_ms,
         results,
     })

@@ -22,7 +22,7 @@ use super::context::Panel;
 use super::dom::{Options, Output, element, find, on_click, publish};
 use crate::bench::{Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Split, figures_value};
 use crate::clock::now_seconds;
-use crate::models::pool::{message_queue, run_quietly, split_check};
+use crate::models::pool::{QuietRun, message_queue, run_quietly, split_check};
 use crate::models::{NapPlan, Slow, coroutine};
 use crate::primes::{BOOK_PRIME, NUMBERS, calibrate, check_with, is_prime, is_prime_unrolled};
 use crate::protocol::Mode;
@@ -195,6 +195,23 @@ where
 
 const STOPPED: &str = "stopped by the learner";
 
+/// Each run's checks of the book's fixture, in the fixture's order (ms).
+fn fixture_costs(runs: &[QuietRun]) -> Vec<Vec<f64>> {
+    runs.iter()
+        .map(|r| {
+            NUMBERS
+                .iter()
+                .map(|n| {
+                    r.results
+                        .iter()
+                        .find(|x| x.n == *n)
+                        .map_or(f64::NAN, |x| x.elapsed * 1000.0)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Runs the benchmarks; errors are shown on the page and returned.
 pub async fn run_bench(app: &Rc<BenchLab>, quick: bool) -> Result<JsValue, String> {
     let outcome = match app.begin() {
@@ -316,20 +333,7 @@ async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Resul
     })
     .await?;
     m.sequential_ms = runs.iter().map(|r| r.total_ms).collect();
-    m.sequential_costs_ms = runs
-        .iter()
-        .map(|r| {
-            NUMBERS
-                .iter()
-                .map(|n| {
-                    r.results
-                        .iter()
-                        .find(|x| x.n == *n)
-                        .map_or(f64::NAN, |x| x.elapsed * 1000.0)
-                })
-                .collect()
-        })
-        .collect();
+    m.sequential_costs_ms = fixture_costs(&runs);
 
     let mut series: Vec<(Mode, usize)> = Vec::new();
     for mode in [Mode::Processes, Mode::Threads] {
@@ -354,6 +358,8 @@ async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Resul
             gap_ms: runs.iter().map(|r| r.gap_ms).collect(),
             startup_ms: runs.iter().map(|r| r.startup_ms).collect(),
             boot_ms: runs.iter().map(|r| r.boot_ms.clone()).collect(),
+            costs_ms: fixture_costs(&runs),
+            tail_ms: runs.iter().map(|r| r.total_ms - r.last_end_ms).collect(),
         });
     }
     // The floor under the start-ups just measured: workers that only answer.

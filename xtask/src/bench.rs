@@ -28,7 +28,7 @@ use spinlab::report::json_string;
 
 use crate::{
     CHROMIUM, Result, apt_install, build, can_apt, cargo, ensure_chromium, ensure_node_packages,
-    root, run, serve_on_loopback, server, step, version_of,
+    root, run, serve_dist, step, version_of,
 };
 
 /// The file whose table `./x bench` rewrites, between the markers below.
@@ -54,12 +54,19 @@ pub fn bench(quick: bool) -> Result<()> {
     )?;
     let native = root.join("target/release/spinlab-native");
 
-    step("the page in headless Chromium (start-up, then spinlab.runBench)");
+    // The page as learners get it from a host: the deployable site with
+    // its _headers (isolated; the hashed module, glue and snippets
+    // `immutable`, so neither a reload nor a new worker asks for them again).
+    step("the page in headless Chromium, served as deployed (start-up, then spinlab.runBench)");
     let scratch = root.join("target/bench");
     fs::create_dir_all(&scratch).map_err(|e| format!("creating {}: {e}", scratch.display()))?;
     let page_json = scratch.join("page.json");
     let _ = fs::remove_file(&page_json);
-    let server = serve_on_loopback(server::Isolation::On)?;
+    let (server, written) = serve_dist(&scratch.join("site"))?;
+    println!(
+        "serving the deployable site ({}) with its _headers at http://{}/",
+        written.bundle, server.addr
+    );
     let outcome = run(
         Command::new("node")
             .current_dir(&e2e)

@@ -690,6 +690,22 @@ fn serve_on_loopback(isolation: server::Isolation) -> Result<server::Handle> {
     server::start(&root().join("www"), loopback, isolation).map_err(|e| e.to_string())
 }
 
+/// Writes the deployable site (the built page) to `site` and serves it on a
+/// free loopback port as a host that applies its `_headers` would: isolated,
+/// the hashed assets `immutable`. For the tests and the benchmark.
+fn serve_dist(site: &Path) -> Result<(server::Handle, dist::Written)> {
+    let written = dist::write(&root().join("www"), site)?;
+    let headers = fs::read_to_string(site.join("_headers"))
+        .map_err(|e| format!("reading {}/_headers: {e}", site.display()))?;
+    let server = server::start(
+        site,
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        server::Isolation::Rules(std::sync::Arc::new(dist::parse_headers(&headers)?)),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok((server, written))
+}
+
 /// `python3 -m http.server` serving `dir`: a plain static server that sends
 /// no headers of ours, as a host that cannot send them (GitHub Pages, say).
 /// Stopped when dropped.
@@ -898,15 +914,7 @@ fn end_to_end(root: &Path, e2e: &Path) -> Result<Vec<Layer>> {
     // sends no headers (python3 -m http.server) and one that applies the
     // folder's _headers.
     let site = root.join("target/dist");
-    let written = dist::write(&root.join("www"), &site)?;
-    let headers = fs::read_to_string(site.join("_headers"))
-        .map_err(|e| format!("reading {}/_headers: {e}", site.display()))?;
-    let ruled = server::start(
-        &site,
-        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        server::Isolation::Rules(std::sync::Arc::new(dist::parse_headers(&headers)?)),
-    )
-    .map_err(|e| e.to_string())?;
+    let (ruled, written) = serve_dist(&site)?;
     let ruled_url = format!("http://{}/", ruled.addr);
     let headerless = python_http_server(&bench::ensure_python()?, &site)?;
     println!(

@@ -150,7 +150,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
             None
         }
     };
-    monitor::start_heartbeat()?;
+    monitor::start_heartbeat();
 
     render_capabilities(&doc, &caps)?;
     if !cross_origin_isolated {

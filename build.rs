@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::{env, fs};
 
-const SOURCES: [&str; 9] = [
+const SOURCES: [&str; 10] = [
     "src/models/thread.rs",
     "src/models/process.rs",
     "src/models/coroutine.rs",
@@ -16,6 +16,7 @@ const SOURCES: [&str; 9] = [
     "src/models/pool/rayon.rs",
     "src/protocol.rs",
     "src/lock.rs",
+    "src/models/start_cost.rs",
 ];
 
 fn main() {

@@ -4,6 +4,7 @@
 //! browser side (`runtime`, `models`, `ui`) exists only on `wasm32`.
 
 pub mod bench;
+pub mod big_picture;
 pub mod clock;
 pub mod link;
 pub mod lock;

@@ -464,6 +464,25 @@ impl From<SmokeReport> for Value {
     }
 }
 
+/// `runStartCost`'s report.
+impl From<crate::big_picture::StartCost> for Value {
+    fn from(r: crate::big_picture::StartCost) -> Value {
+        let mut first = r.first_instruction_ms.clone();
+        first.sort_by(f64::total_cmp);
+        let median = first.get(first.len() / 2).copied();
+        Value::Obj(vec![
+            ("experiment", "start-cost".into()),
+            ("units", r.units.key().into()),
+            ("count", r.count.into()),
+            ("perUnitMs", r.per_unit_ms().into()),
+            ("totalMs", r.total_ms.into()),
+            ("firstInstructionMs", median.into()),
+            ("transcript", r.transcript().into()),
+            ("notes", r.notes().into()),
+        ])
+    }
+}
+
 /// `runLock`'s report.
 impl From<crate::lock::Outcome> for Value {
     fn from(o: crate::lock::Outcome) -> Value {

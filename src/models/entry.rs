@@ -20,12 +20,14 @@ pub enum Entry {
     QueueWorker,
     /// A lock lab process: counts, alone or in shared memory (`lock.rs`).
     LockCount,
+    /// The big picture's start-cost process: answers at once (`start_cost.rs`).
+    StartCost,
     /// Test-only (`spinlab.debugPanic("process")`): panics at once.
     Panic,
 }
 
 impl Entry {
-    pub const ALL: [Entry; 8] = [
+    pub const ALL: [Entry; 9] = [
         Entry::Spin,
         Entry::Calibrate,
         Entry::Offload,
@@ -33,6 +35,7 @@ impl Entry {
         Entry::PoolFed,
         Entry::QueueWorker,
         Entry::LockCount,
+        Entry::StartCost,
         Entry::Panic,
     ];
 
@@ -45,6 +48,7 @@ impl Entry {
             Entry::PoolFed => "pool-fed",
             Entry::QueueWorker => "queue-worker",
             Entry::LockCount => "lock-count",
+            Entry::StartCost => "start-cost",
             Entry::Panic => "panic",
         }
     }

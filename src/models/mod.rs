@@ -14,6 +14,7 @@ pub mod entry;
 pub mod lock;
 pub mod pool;
 pub mod process;
+pub mod start_cost;
 pub mod thread;
 pub mod thread_gil;
 

@@ -11,11 +11,13 @@ mod lock;
 mod pool;
 mod program;
 mod spinner;
+mod start_cost;
 
 pub use lock::{lock_file, lock_program};
 pub use pool::{IO_FILE, io_program, pool_file, pool_program};
 pub use program::{Program, STEP_MARKER, line_of, runnable};
 pub use spinner::{spinner_file, spinner_program};
+pub use start_cost::{START_COST_FILE, start_cost_program};
 
 use crate::primes::PRIME_FIXTURE;
 use crate::protocol::Mode;
@@ -87,6 +89,7 @@ pub fn all_programs() -> Vec<Program> {
     for units in crate::lock::Units::ALL {
         add(lock_program(units));
     }
+    add(start_cost_program());
     out
 }
 
@@ -109,8 +112,8 @@ mod tests {
     #[test]
     fn every_program_has_a_distinct_py_name_and_says_what_it_is() {
         let programs = all_programs();
-        // 11 spinner files, 7 pool files, 3 lock files.
-        assert_eq!(programs.len(), 21);
+        // 11 spinner files, 7 pool files, 3 lock files, the start cost.
+        assert_eq!(programs.len(), 22);
         for p in &programs {
             assert!(p.file.ends_with(".py"), "{}", p.file);
             let first = p.text.lines().next().unwrap();
@@ -251,6 +254,43 @@ mod tests {
             got.sort();
             want.sort();
             assert_eq!(got, want, "{file}");
+        }
+    }
+
+    #[test]
+    fn the_start_cost_program_prints_the_pages_line() {
+        use crate::big_picture::{Units, start_cost_line};
+        let dir = scratch("the_start_cost_program_prints_the_pages_line");
+        for (units, count) in [
+            (Units::Coroutines, 1_000),
+            (Units::Threads, 4),
+            (Units::Processes, 2),
+        ] {
+            let lines = run(
+                &dir,
+                START_COST_FILE,
+                &[units.key(), &count.to_string()],
+                &[],
+            );
+            // The same words and number formats; only the times differ.
+            let digits = |line: &str| -> String {
+                line.chars()
+                    .map(|c| if c.is_ascii_digit() { '0' } else { c })
+                    .collect()
+            };
+            let want = start_cost_line(units, count, 0.0);
+            assert_eq!(lines.len(), 1, "{lines:?}");
+            let (got_head, want_head) = (
+                lines[0].split(" in ").next().unwrap(),
+                want.split(" in ").next().unwrap(),
+            );
+            assert_eq!(got_head, want_head);
+            let tail = |line: &str| {
+                let t = line.split(" in ").nth(1).unwrap().to_string();
+                // Whole seconds and ms may take more digits than 0.
+                digits(&t).replace("00.", "0.").replace("00.", "0.")
+            };
+            assert_eq!(tail(&lines[0]), tail(&want), "{}", lines[0]);
         }
     }
 

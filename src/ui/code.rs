@@ -104,6 +104,22 @@ pub fn lock_listing(units: Units) -> Listing {
     }
 }
 
+/// The big picture lab's listing: `start_cost.py` beside the Rust that
+/// starts `units`.
+pub fn start_cost_listing(units: crate::big_picture::Units) -> Listing {
+    use crate::big_picture::Units;
+    let rust = match units {
+        Units::Coroutines => region!("start-cost-coroutines"),
+        Units::Threads => region!("start-cost-threads"),
+        Units::Processes => region!("start-cost-processes"),
+    };
+    Listing {
+        python: crate::python::start_cost_program(),
+        rust: vec![rust],
+        origin: "src/models/start_cost.rs",
+    }
+}
+
 /// One line of a listing: its text, and the step it belongs to.
 pub fn lines(text: &str, marker: &str) -> Vec<(String, Option<String>)> {
     let mut step = None;

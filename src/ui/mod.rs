@@ -3,6 +3,7 @@
 //! Only on `wasm32`.
 
 pub mod bench;
+pub mod big_picture;
 pub mod capabilities;
 pub mod code;
 pub mod context;

@@ -15,6 +15,7 @@ use wasm_bindgen_futures::{future_to_promise, spawn_local};
 use web_sys::{Document, Element, HtmlButtonElement};
 
 use super::bench::{BenchLab, BenchView, bench_options, run_bench};
+use super::big_picture::{BigPictureLab, BigPictureView, run_start_cost, start_cost_options};
 use super::capabilities::{Capabilities, offer_isolation_shim, render_capabilities};
 use super::context::Context;
 use super::dom::set_status;
@@ -57,6 +58,7 @@ pub struct App {
     spinner: Rc<SpinnerLab>,
     pool_lab: Rc<PoolLab>,
     lock: Rc<LockLab>,
+    big_picture: Rc<BigPictureLab>,
     bench: Rc<BenchLab>,
 }
 
@@ -104,6 +106,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
             "runSweep",
             "runSplit",
             "runLock",
+            "runStartCost",
             "runBench",
         ] {
             api.push((name, refuse.clone()));
@@ -175,6 +178,10 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
             ctx: Rc::clone(&ctx),
             view: LockView::render(&doc)?,
         }),
+        big_picture: Rc::new(BigPictureLab {
+            ctx: Rc::clone(&ctx),
+            view: BigPictureView::render(&doc)?,
+        }),
         bench: Rc::new(BenchLab {
             ctx: Rc::clone(&ctx),
             view: BenchView::render(&doc)?,
@@ -189,6 +196,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
             page.spinner.view.set_running(running, pool);
             page.pool_lab.view.set_running(running, pool);
             page.lock.view.set_running(running, pool);
+            page.big_picture.view.set_running(running, pool);
             page.bench.view.set_running(running, pool);
         });
     }
@@ -196,6 +204,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     app.spinner.view.wire(&app.spinner);
     app.pool_lab.view.wire(&app.pool_lab);
     app.lock.view.wire(&app.lock);
+    app.big_picture.view.wire(&app.big_picture);
     app.bench.view.wire(&app.bench);
     install_shortcuts(&doc);
     app.spinner.view.show_calibration(&app.spinner);
@@ -298,6 +307,11 @@ fn install_api(
         let plan = lock_options(&options).map_err(|m| app.lock.view.output_error(&m))?;
         run_lock(&app.lock, plan).await
     });
+    let run_start_cost_fn = promise_fn(app, |app, options| async move {
+        let (units, count) =
+            start_cost_options(&options).map_err(|m| app.big_picture.view.output_error(&m))?;
+        run_start_cost(&app.big_picture, units, count).await
+    });
     let run_bench_fn = promise_fn(app, |app, options| async move {
         let quick = bench_options(&options).inspect_err(|m| app.bench.view.output_error(m))?;
         run_bench(&app.bench, quick).await
@@ -335,6 +349,7 @@ fn install_api(
         ("runSpinner", run_spinner_fn),
         ("runPool", run_pool_fn),
         ("runLock", run_lock_fn),
+        ("runStartCost", run_start_cost_fn),
         ("cancelPool", cancel_pool_fn),
         ("runBench", run_bench_fn),
         ("debugPanic", debug_panic_fn),

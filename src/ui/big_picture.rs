@@ -1,0 +1,191 @@
+//! The big picture lab: the chapter's opening claims, measured in this
+//! browser. Starting a coroutine, a thread or a process (`runStartCost`):
+//! many at once, the cost per unit on a log scale, and the claim's sentence
+//! filled in from the runs.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Document, Element, HtmlButtonElement};
+
+use super::code::{CodePanel, start_cost_listing};
+use super::context::Panel;
+use super::dom::{
+    Options, Output, buttons_for, element, find, key_option, on_click, publish, whole_number_option,
+};
+use crate::big_picture::{StartCost, Units, claim, duration};
+use crate::models::start_cost::start_cost;
+use crate::runtime::steps::next_paint;
+
+/// The big picture panel with the page's context.
+pub type BigPictureLab = Panel<BigPictureView>;
+
+/// The lab's buttons (written in `index.html`), its chart and its output.
+pub struct BigPictureView {
+    buttons: Vec<(Units, HtmlButtonElement)>,
+    claim: Element,
+    chart: Element,
+    output: Output,
+    code: CodePanel,
+    /// Each run's cost per unit, in order.
+    measured: RefCell<Vec<(Units, f64)>>,
+}
+
+/// The chart's scale: 0.1 µs to 1 s a unit, logarithmic.
+const CHART_FROM_MS: f64 = 1e-4;
+const CHART_TO_MS: f64 = 1e3;
+
+impl BigPictureView {
+    pub fn render(doc: &Document) -> Result<BigPictureView, JsValue> {
+        let section = find(doc, "[data-experiment=big-picture]")?;
+        let buttons = buttons_for(&section, "data-units", Units::ALL, Units::key)?;
+        let claim = find(doc, "[data-experiment=big-picture] [data-role=claim]")?;
+        let chart = element(doc, "div", "cost-chart", "")?;
+        chart.set_attribute("data-role", "start-cost-chart")?;
+        chart.set_attribute("aria-label", "Cost to start one unit, log scale")?;
+        section.append_child(&chart)?;
+        let output = Output::render(doc, &section)?;
+        let code = CodePanel::render(doc, &section)?;
+        code.show(&start_cost_listing(Units::Threads));
+        let view = BigPictureView {
+            buttons,
+            claim,
+            chart,
+            output,
+            code,
+            measured: RefCell::new(Vec::new()),
+        };
+        view.show_chart();
+        Ok(view)
+    }
+
+    pub fn wire(&self, app: &Rc<BigPictureLab>) {
+        for (units, button) in &self.buttons {
+            let (app, units) = (Rc::clone(app), *units);
+            on_click(button, move || {
+                let app = Rc::clone(&app);
+                // The outcome, error included, is already on the page.
+                spawn_local(async move {
+                    let _ = run_start_cost(&app, units, units.default_count()).await;
+                });
+            });
+        }
+    }
+
+    /// Threads need the page's shared memory (the pool's condition).
+    pub fn set_running(&self, running: bool, pool_available: bool) {
+        for (units, button) in &self.buttons {
+            button.set_disabled(running || (*units == Units::Threads && !pool_available));
+        }
+    }
+
+    /// Shows a refused request's reason; returns it.
+    pub fn output_error(&self, message: &str) -> String {
+        self.output.say(message, "error");
+        message.to_string()
+    }
+
+    /// One bar a kind, its last run's cost per unit on a log scale, with
+    /// the claim's sentence above.
+    fn show_chart(&self) {
+        let measured = self.measured.borrow();
+        self.claim.set_text_content(Some(&claim(&measured)));
+        let Some(doc) = self.chart.owner_document() else {
+            return;
+        };
+        self.chart.set_text_content(None);
+        let span = (CHART_TO_MS / CHART_FROM_MS).log10();
+        for units in Units::ALL {
+            let last = measured.iter().rev().find(|(u, _)| *u == units);
+            let Ok(row) = element(&doc, "div", "bar", "") else {
+                continue;
+            };
+            let _ = row.set_attribute("data-units", units.key());
+            let label = match last {
+                Some((_, ms)) => format!("{}: {}", units.one(), duration(*ms)),
+                None => format!("{}: not started yet", units.one()),
+            };
+            if let (Ok(fill), Ok(text)) = (
+                element(&doc, "span", "fill", ""),
+                element(&doc, "span", "label", &label),
+            ) {
+                let share = last.map_or(0.0, |(_, ms)| {
+                    ((ms.max(CHART_FROM_MS) / CHART_FROM_MS).log10() / span).min(1.0)
+                });
+                let _ = fill.set_attribute("style", &format!("width: {:.1}%", 100.0 * share));
+                let _ = row.append_child(&fill);
+                let _ = row.append_child(&text);
+                let _ = self.chart.append_child(&row);
+            }
+        }
+    }
+}
+
+/// One start-cost run: errors are shown on the page and returned.
+pub async fn run_start_cost(
+    app: &BigPictureLab,
+    units: Units,
+    count: usize,
+) -> Result<JsValue, String> {
+    let view = &app.view;
+    let count = units
+        .check_count(count)
+        .map_err(|m| view.output_error(&m))?;
+    if units == Units::Threads && app.pool.is_none() {
+        return Err(view.output_error(
+            "Threads need this page's shared memory, which this browser does not give it: \
+             see the capabilities above.",
+        ));
+    }
+    view.code.show(&start_cost_listing(units));
+    let _running = app.begin().map_err(|m| view.output_error(&m))?;
+    view.output.say(
+        &format!(
+            "Starting {} {} at once…",
+            crate::primes::with_commas(count as u64),
+            units.key()
+        ),
+        "running",
+    );
+    next_paint().await;
+    let run: StartCost = start_cost(units, count)
+        .await
+        .map_err(|m| view.output_error(&m))?;
+    view.measured.borrow_mut().push((units, run.per_unit_ms()));
+    view.show_chart();
+    view.output.append_transcript(&run.transcript());
+    let notes: Vec<String> = run.notes().iter().map(|n| format!("# {n}")).collect();
+    view.output.append_transcript(&notes);
+    view.output.say(
+        &format!(
+            "{} {}: {} each to start and hear from.",
+            crate::primes::with_commas(count as u64),
+            units.key(),
+            duration(run.per_unit_ms())
+        ),
+        "done",
+    );
+    Ok(publish(run))
+}
+
+/// Reads `{ units, count? }`.
+pub fn start_cost_options(options: &JsValue) -> Result<(Units, usize), String> {
+    let options = Options::read(options, "runStartCost", &["units", "count"])?;
+    if options.is_empty() {
+        return Err(
+            "runStartCost needs options: { units: \"coroutines\" | \"threads\" | \"processes\", count? }"
+                .into(),
+        );
+    }
+    let units = key_option(
+        &options.get("units"),
+        "units",
+        r#""coroutines", "threads" or "processes""#,
+        Units::parse,
+    )?;
+    let count = whole_number_option(&options.get("count"), "count", 1, units.max_count())?
+        .unwrap_or(units.default_count());
+    Ok((units, count))
+}

@@ -12,6 +12,7 @@ use web_sys::DedicatedWorkerGlobalScope;
 use super::entry::Entry;
 use crate::big_picture::{StartCost, Units};
 use crate::clock::epoch_ms;
+use crate::runtime::steps::step;
 use crate::runtime::threads::{self, Process};
 
 /// How long a run may wait for its last unit before it says so: a worker
@@ -21,10 +22,11 @@ const ANSWER_TIMEOUT_MS: u32 = 60_000;
 /// Starts `count` `units` (already checked against `Units::max_count`)
 /// and measures them.
 pub async fn start_cost(units: Units, count: usize) -> Result<StartCost, String> {
+    step("start");
     let t0 = epoch_ms();
     let mut started = Vec::with_capacity(count);
     let first = match units {
-        Units::Coroutines => coroutines(count, &mut started).await,
+        Units::Coroutines => coroutines(count, &mut started).await?,
         Units::Threads => threads(count, &mut started).await?,
         Units::Processes => processes(count, &mut started).await?,
     };
@@ -52,6 +54,7 @@ async fn gather(
     mut answers: mpsc::UnboundedReceiver<Answer>,
     what: &str,
 ) -> Result<Vec<f64>, String> {
+    step("wait");
     let mut at = vec![f64::NAN; count];
     let mut heard = 0;
     let timeout = gloo_timers::future::TimeoutFuture::new(ANSWER_TIMEOUT_MS);
@@ -76,7 +79,7 @@ async fn gather(
 }
 
 // tag::start-cost-coroutines[]
-async fn coroutines(count: usize, started: &mut Vec<f64>) -> Vec<f64> {
+async fn coroutines(count: usize, started: &mut Vec<f64>) -> Result<Vec<f64>, String> {
     // step: start
     let (tx, answers) = mpsc::unbounded();
     for i in 0..count {
@@ -89,9 +92,7 @@ async fn coroutines(count: usize, started: &mut Vec<f64>) -> Vec<f64> {
     }
     // step: wait
     // The tasks run once this one awaits: on the page's own event loop.
-    gather(count, answers, "coroutines")
-        .await
-        .unwrap_or_default()
+    gather(count, answers, "coroutines").await
 }
 // end::start-cost-coroutines[]
 

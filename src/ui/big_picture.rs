@@ -150,9 +150,9 @@ pub async fn run_start_cost(
         "running",
     );
     next_paint().await;
-    let run: StartCost = start_cost(units, count)
-        .await
-        .map_err(|m| view.output_error(&m))?;
+    let run: Result<StartCost, String> = start_cost(units, count).await;
+    crate::runtime::steps::step("");
+    let run = run.map_err(|m| view.output_error(&m))?;
     view.measured.borrow_mut().push((units, run.per_unit_ms()));
     view.show_chart();
     view.output.append_transcript(&run.transcript());

@@ -39,6 +39,15 @@ const LINKS: [&str; 3] = [
 /// Turns the isolation shim on: a header-less host gets threads after one reload.
 const SHIM_ON: &str = r#"<meta name="spinlab-isolation-shim" content="auto">"#;
 
+/// The headers that make a page cross-origin isolated (COOP, COEP) and let
+/// its own files load under COEP (CORP): the dist build's `_headers` and
+/// the development server's.
+pub const ISOLATION_HEADERS: [(&str, &str); 3] = [
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Embedder-Policy", "require-corp"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+];
+
 /// The headers a host should send, as `(path pattern, [(name, value)])`.
 /// Every response: cross-origin isolation. The hashed folder: cached for a
 /// year (its names change with its bytes). The page: asked for every time.
@@ -47,7 +56,7 @@ pub fn header_rules() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> 
         (
             "/*",
             [
-                &crate::server::ISOLATION_HEADERS[..],
+                &ISOLATION_HEADERS[..],
                 &[("X-Content-Type-Options", "nosniff")],
             ]
             .concat(),

@@ -50,14 +50,6 @@ impl Drop for Handle {
     }
 }
 
-/// The headers that make a page cross-origin isolated (COOP, COEP) and let
-/// its own files load under COEP (CORP): this server's and the dist build's.
-pub const ISOLATION_HEADERS: [(&str, &str); 3] = [
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("Cross-Origin-Embedder-Policy", "require-corp"),
-    ("Cross-Origin-Resource-Policy", "same-origin"),
-];
-
 /// Whether responses carry the cross-origin isolation headers.
 #[derive(Clone, PartialEq)]
 pub enum Isolation {
@@ -146,7 +138,11 @@ fn common_headers(isolation: &Isolation, path: &str) -> Vec<Header> {
         header("X-Content-Type-Options", "nosniff"),
     ]);
     if *isolation == Isolation::On {
-        headers.extend(ISOLATION_HEADERS.iter().map(|(n, v)| header(n, v)));
+        headers.extend(
+            crate::dist::ISOLATION_HEADERS
+                .iter()
+                .map(|(n, v)| header(n, v)),
+        );
     }
     headers
 }

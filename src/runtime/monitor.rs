@@ -28,7 +28,7 @@ use super::{object, threads};
 use crate::clock::epoch_ms;
 use crate::monitor::{LONG_TASK_MS, Strip, WINDOW_MS};
 
-/// The main thread's latest animation frame, epoch ms as `f64` bits.
+/// The main thread's latest heartbeat, epoch ms as `f64` bits.
 static HEARTBEAT: AtomicU64 = AtomicU64::new(0);
 
 /// Samples the monitor thread has taken: proof that it runs during a freeze.
@@ -41,7 +41,7 @@ static STRIP_SHOWN: AtomicBool = AtomicBool::new(true);
 /// The heartbeat's period: a frame's worth at 60 Hz.
 pub const BEAT_MS: u32 = 16;
 
-/// How many samples the monitor has drawn so far (0 without threads).
+/// How many samples the monitor has taken so far (0 without threads).
 pub fn monitor_ticks() -> u32 {
     MONITOR_TICKS.load(Ordering::Relaxed)
 }

@@ -435,7 +435,7 @@ fn verdict(model: Model, outcome: &Outcome, expected: f64, gap_ms: f64, frozen: 
     let share = f64::from(outcome.frames) / expected.max(1.0);
     match (model, frozen) {
         (Model::Coroutine, true) => format!(
-            "Frozen: the spinner drew {} frames and the main thread went {:.1} s without a frame. A blocking call in a coroutine blocks the whole event loop.",
+            "Frozen: the spinner drew {} frames and the main thread went {:.1} s without running a task. A blocking call in a coroutine blocks the whole event loop.",
             outcome.frames,
             gap_ms / 1000.0
         ),

@@ -100,12 +100,13 @@ async fn coroutines(count: usize, started: &mut Vec<f64>) -> Result<Vec<f64>, St
 async fn threads(count: usize, started: &mut Vec<f64>) -> Result<Vec<f64>, String> {
     // step: start
     let (tx, answers) = mpsc::unbounded();
+    let mut watches = Vec::with_capacity(count);
     for i in 0..count {
-        let tx = tx.clone();
+        let answer = tx.clone();
         started.push(epoch_ms());
         // `Thread(target=answer, args=(queue, i)).start()`
-        threads::spawn(&format!("spinlab start-cost Thread-{}", i + 1), move || {
-            let _ = tx.unbounded_send(Ok((i, epoch_ms())));
+        let worker = threads::spawn(&format!("spinlab start-cost Thread-{}", i + 1), move || {
+            let _ = answer.unbounded_send(Ok((i, epoch_ms())));
             threads::exit_current_thread();
         })
         .map_err(|e| {
@@ -115,6 +116,16 @@ async fn threads(count: usize, started: &mut Vec<f64>) -> Result<Vec<f64>, Strin
                 crate::runtime::js_error_message(&e)
             )
         })?;
+        // A thread that fails to start says so, instead of never answering;
+        // the watch also keeps its `Worker` referenced until the run ends.
+        // (Firefox ESR 140, 20 threads at once: in about 1 run in 3, one or
+        // two workers never run their script at all — no message, no error
+        // event — and the run ends at the timeout with the count missing.)
+        let failed = tx.clone();
+        watches.push(threads::watch(&worker, move |reason| {
+            let _ =
+                failed.unbounded_send(Err(format!("thread {} failed to start: {reason}", i + 1)));
+        }));
     }
     // step: wait
     gather(count, answers, "threads").await

@@ -131,6 +131,58 @@ pub fn spawn_with(
     })
 }
 
+/// Handlers on a thread's worker that turn a failed start (its script did
+/// not load, its module did not instantiate: `thread.js` posts
+/// `spinlab_thread_error`) into `report(reason)`, instead of a thread that
+/// silently never runs. Removed when dropped.
+pub struct Watch {
+    worker: Worker,
+    _handlers: [Closure<dyn FnMut(web_sys::Event)>; 2],
+}
+
+pub fn watch(worker: &Worker, report: impl Fn(String) + 'static) -> Watch {
+    let report = std::rc::Rc::new(report);
+    let on_message = {
+        let report = std::rc::Rc::clone(&report);
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            let data = event.unchecked_into::<MessageEvent>().data();
+            let kind = Reflect::get(&data, &"type".into())
+                .ok()
+                .and_then(|k| k.as_string());
+            if kind.as_deref() == Some("spinlab_thread_error") {
+                let message = Reflect::get(&data, &"message".into())
+                    .ok()
+                    .and_then(|m| m.as_string())
+                    .unwrap_or_default();
+                report(message);
+            }
+        })
+    };
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+        // Handled here (the run reports it): not an uncaught error.
+        event.prevent_default();
+        report(
+            event
+                .dyn_ref::<web_sys::ErrorEvent>()
+                .map(web_sys::ErrorEvent::message)
+                .unwrap_or_else(|| "its script could not be loaded".into()),
+        );
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    Watch {
+        worker: worker.clone(),
+        _handlers: [on_message, on_error],
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+    }
+}
+
 /// [`spawn_with`] without a payload.
 pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<Worker, JsValue> {
     spawn_with(name, &JsValue::UNDEFINED, &Array::new(), move |_| f())

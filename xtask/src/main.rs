@@ -83,7 +83,7 @@ enum Task {
 const LINT_MINIMUM: u32 = 3;
 const NATIVE_MINIMUM: u32 = 157;
 const WASM_MINIMUM: u32 = 13;
-const E2E_MINIMUM: u32 = 92;
+const E2E_MINIMUM: u32 = 93;
 
 /// How long each layer may run, compiling included, before its processes are
 /// killed: generous for a busy 2-core machine, far below CI's 90 minutes, so
@@ -894,10 +894,12 @@ fn test() -> Result<()> {
 /// check), the keyboard walk (BiDi keys do not activate a focused control in
 /// headless Firefox), the reload test's CDP-only worker list, and the
 /// Benchmarks panel's quick run (the same Rust, its figures not asserted:
-/// kept to Chromium for CI time).
+/// kept to Chromium for CI time), and the big picture's 20 threads at once
+/// (in about 1 run in 3, one or two of Firefox's new workers never run their
+/// script: an open bug, see `src/models/start_cost.rs`).
 const E2E_BROWSERS: [(&str, &str, u32); 2] = [
     ("end-to-end (playwright-core, Chromium)", "chromium", 0),
-    ("end-to-end (puppeteer-core, Firefox ESR)", "firefox", 9),
+    ("end-to-end (puppeteer-core, Firefox ESR)", "firefox", 10),
 ];
 
 /// The end-to-end layers: builds the page, serves it, and runs `node --test`

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::{env, fs};
 
-const SOURCES: [&str; 10] = [
+const SOURCES: [&str; 11] = [
     "src/models/thread.rs",
     "src/models/process.rs",
     "src/models/coroutine.rs",
@@ -17,6 +17,7 @@ const SOURCES: [&str; 10] = [
     "src/protocol.rs",
     "src/lock.rs",
     "src/models/start_cost.rs",
+    "src/models/crossing.rs",
 ];
 
 fn main() {

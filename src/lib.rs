@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod big_picture;
 pub mod clock;
+pub mod crossing;
 pub mod link;
 pub mod lock;
 pub mod monitor;

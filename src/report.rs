@@ -483,6 +483,22 @@ impl From<crate::big_picture::StartCost> for Value {
     }
 }
 
+/// `runCrossing`'s report.
+impl From<crate::crossing::Crossing> for Value {
+    fn from(r: crate::crossing::Crossing) -> Value {
+        Value::Obj(vec![
+            ("experiment", "crossing".into()),
+            ("bytes", r.bytes.into()),
+            ("via", r.via.key().into()),
+            ("roundTripMs", r.round_trip_ms().into()),
+            ("roundTripsMs", r.round_trips_ms.clone().into()),
+            ("senderLeftBytes", r.sender_left.into()),
+            ("transcript", r.transcript().into()),
+            ("notes", r.notes().into()),
+        ])
+    }
+}
+
 /// `runLock`'s report.
 impl From<crate::lock::Outcome> for Value {
     fn from(o: crate::lock::Outcome) -> Value {

@@ -22,12 +22,14 @@ pub enum Entry {
     LockCount,
     /// The big picture's start-cost process: answers at once (`start_cost.rs`).
     StartCost,
+    /// The big picture's crossing process: sends back what it is sent (`crossing.rs`).
+    Crossing,
     /// Test-only (`spinlab.debugPanic("process")`): panics at once.
     Panic,
 }
 
 impl Entry {
-    pub const ALL: [Entry; 9] = [
+    pub const ALL: [Entry; 10] = [
         Entry::Spin,
         Entry::Calibrate,
         Entry::Offload,
@@ -36,6 +38,7 @@ impl Entry {
         Entry::QueueWorker,
         Entry::LockCount,
         Entry::StartCost,
+        Entry::Crossing,
         Entry::Panic,
     ];
 
@@ -49,6 +52,7 @@ impl Entry {
             Entry::QueueWorker => "queue-worker",
             Entry::LockCount => "lock-count",
             Entry::StartCost => "start-cost",
+            Entry::Crossing => "crossing",
             Entry::Panic => "panic",
         }
     }

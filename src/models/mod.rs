@@ -9,6 +9,7 @@
 
 pub mod calibrate;
 pub mod coroutine;
+pub mod crossing;
 pub mod dispatch;
 pub mod entry;
 pub mod lock;

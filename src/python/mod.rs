@@ -7,12 +7,14 @@
 //! The texts mark the steps a run highlights with lines of their own,
 //! `# step: NAME` (an empty name ends a step); [`runnable`] drops them.
 
+mod crossing;
 mod lock;
 mod pool;
 mod program;
 mod spinner;
 mod start_cost;
 
+pub use crossing::{CROSSING_FILE, crossing_program};
 pub use lock::{lock_file, lock_program};
 pub use pool::{IO_FILE, io_program, pool_file, pool_program};
 pub use program::{Program, STEP_MARKER, line_of, runnable};
@@ -90,6 +92,7 @@ pub fn all_programs() -> Vec<Program> {
         add(lock_program(units));
     }
     add(start_cost_program());
+    add(crossing_program());
     out
 }
 
@@ -112,8 +115,9 @@ mod tests {
     #[test]
     fn every_program_has_a_distinct_py_name_and_says_what_it_is() {
         let programs = all_programs();
-        // 11 spinner files, 7 pool files, 3 lock files, the start cost.
-        assert_eq!(programs.len(), 22);
+        // 11 spinner files, 7 pool files, 3 lock files, the start cost,
+        // the crossing.
+        assert_eq!(programs.len(), 23);
         for p in &programs {
             assert!(p.file.ends_with(".py"), "{}", p.file);
             let first = p.text.lines().next().unwrap();
@@ -291,6 +295,30 @@ mod tests {
                 digits(&t).replace("00.", "0.").replace("00.", "0.")
             };
             assert_eq!(tail(&lines[0]), tail(&want), "{}", lines[0]);
+        }
+    }
+
+    #[test]
+    fn the_crossing_program_prints_the_pages_line() {
+        use crate::crossing::{Via, crossing_line};
+        let dir = scratch("the_crossing_program_prints_the_pages_line");
+        let program = crossing_program();
+        assert!(program.text.starts_with(&format!("\"\"\"{CROSSING_FILE}:")));
+        for via in Via::ALL {
+            let lines = run(&dir, CROSSING_FILE, &[via.key(), "65536"], &[]);
+            assert_eq!(lines.len(), 1, "{lines:?}");
+            // The same words and formats; only the time differs.
+            let time = |line: &str| -> String {
+                let (head, tail) = line.split_once(" in ").unwrap();
+                let (seconds, rest) = tail.split_once('s').unwrap();
+                assert!(seconds.parse::<f64>().is_ok(), "{line}");
+                assert_eq!(seconds.split('.').nth(1).map(str::len), Some(6), "{line}");
+                format!("{head} in Ns{rest}")
+            };
+            assert_eq!(
+                time(&lines[0]),
+                time(&crossing_line(via, 65_536, 0.0, crate::crossing::ROUNDS))
+            );
         }
     }
 

@@ -292,6 +292,14 @@ impl Process {
             .post_message(message)
             .map_err(|e| format!("could not reach the process: {}", js_error_message(&e)))
     }
+
+    /// Posts `message`, moving the objects in `transfer` (an `ArrayBuffer`,
+    /// say) to the process: the page's are left empty.
+    pub fn post_with_transfer(&self, message: &JsValue, transfer: &Array) -> Result<(), String> {
+        self.worker
+            .post_message_with_transfer(message, transfer)
+            .map_err(|e| format!("could not reach the process: {}", js_error_message(&e)))
+    }
 }
 
 impl Drop for Process {

@@ -1,7 +1,8 @@
 //! The big picture lab: the chapter's opening claims, measured in this
 //! browser. Starting a coroutine, a thread or a process (`runStartCost`):
 //! many at once, the cost per unit on a log scale, and the claim's sentence
-//! filled in from the runs.
+//! filled in from the runs. Crossing memory (`runCrossing`): its part of the
+//! view is `crossing.rs`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -10,12 +11,16 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, Element, HtmlButtonElement};
 
-use super::code::{CodePanel, start_cost_listing};
+use super::code::{CodePanel, crossing_listing, start_cost_listing};
 use super::context::Panel;
+use super::crossing::CrossingView;
 use super::dom::{
-    Options, Output, buttons_for, element, find, key_option, on_click, publish, whole_number_option,
+    Options, Output, buttons_for, control, element, find, key_option, on_click, publish,
+    whole_number_option,
 };
 use crate::big_picture::{StartCost, Units, claim, duration};
+use crate::crossing::{Crossing, SIZES, Via, check_bytes, size};
+use crate::models::crossing::crossing;
 use crate::models::start_cost::start_cost;
 use crate::runtime::steps::next_paint;
 
@@ -27,6 +32,7 @@ pub struct BigPictureView {
     buttons: Vec<(Units, HtmlButtonElement)>,
     claim: Element,
     chart: Element,
+    crossing: CrossingView,
     output: Output,
     code: CodePanel,
     /// Each run's cost per unit, in order.
@@ -42,10 +48,8 @@ impl BigPictureView {
         let section = find(doc, "[data-experiment=big-picture]")?;
         let buttons = buttons_for(&section, "data-units", Units::ALL, Units::key)?;
         let claim = find(doc, "[data-experiment=big-picture] [data-role=claim]")?;
-        let chart = element(doc, "div", "cost-chart", "")?;
-        chart.set_attribute("data-role", "start-cost-chart")?;
-        chart.set_attribute("aria-label", "Cost to start one unit, log scale")?;
-        section.append_child(&chart)?;
+        let chart = control(&section, "[data-role=start-cost-chart]")?;
+        let crossing = CrossingView::render(&section)?;
         let output = Output::render(doc, &section)?;
         let code = CodePanel::render(doc, &section)?;
         code.show(&start_cost_listing(Units::Threads));
@@ -53,6 +57,7 @@ impl BigPictureView {
             buttons,
             claim,
             chart,
+            crossing,
             output,
             code,
             measured: RefCell::new(Vec::new()),
@@ -72,6 +77,23 @@ impl BigPictureView {
                 });
             });
         }
+        for (via, button) in self.crossing.buttons() {
+            let (app, via) = (Rc::clone(app), *via);
+            on_click(button, move || {
+                let app = Rc::clone(&app);
+                let bytes = app.view.crossing.chosen_bytes();
+                spawn_local(async move {
+                    let _ = run_crossing(&app, via, bytes).await;
+                });
+            });
+        }
+        let app = Rc::clone(app);
+        on_click(&self.crossing.sweep, move || {
+            let app = Rc::clone(&app);
+            spawn_local(async move {
+                let _ = run_crossing_sweep(&app).await;
+            });
+        });
     }
 
     /// Threads need the page's shared memory (the pool's condition).
@@ -79,6 +101,7 @@ impl BigPictureView {
         for (units, button) in &self.buttons {
             button.set_disabled(running || (*units == Units::Threads && !pool_available));
         }
+        self.crossing.set_running(running, pool_available);
     }
 
     /// Shows a refused request's reason; returns it.
@@ -134,10 +157,7 @@ pub async fn run_start_cost(
         .check_count(count)
         .map_err(|m| view.output_error(&m))?;
     if units == Units::Threads && app.pool.is_none() {
-        return Err(view.output_error(
-            "Threads need this page's shared memory, which this browser does not give it: \
-             see the capabilities above.",
-        ));
+        return Err(view.output_error(NO_SHARED_MEMORY));
     }
     view.code.show(&start_cost_listing(units));
     let _running = app.begin().map_err(|m| view.output_error(&m))?;
@@ -188,4 +208,100 @@ pub fn start_cost_options(options: &JsValue) -> Result<(Units, usize), String> {
     let count = whole_number_option(&options.get("count"), "count", 1, units.max_count())?
         .unwrap_or(units.default_count());
     Ok((units, count))
+}
+
+/// One crossing run: errors are shown on the page and returned.
+pub async fn run_crossing(app: &BigPictureLab, via: Via, bytes: usize) -> Result<JsValue, String> {
+    let view = &app.view;
+    let bytes = check_bytes(bytes).map_err(|m| view.output_error(&m))?;
+    if via == Via::Share && app.pool.is_none() {
+        return Err(view.output_error(NO_SHARED_MEMORY));
+    }
+    let _running = app.begin().map_err(|m| view.output_error(&m))?;
+    let run = cross(app, via, bytes).await?;
+    view.output.say(
+        &format!(
+            "{} {} and back: {} (the median of {}).",
+            size(bytes),
+            match via {
+                Via::Copy => "copied to a process",
+                Via::Transfer => "moved to a process",
+                Via::Share => "shared with a thread",
+            },
+            duration(run.round_trip_ms()),
+            run.round_trips_ms.len()
+        ),
+        "done",
+    );
+    Ok(publish(run))
+}
+
+/// Every size of the table, all three ways (sharing only where the page
+/// has shared memory), as one run of the lab: each crossing is reported.
+pub async fn run_crossing_sweep(app: &BigPictureLab) -> Result<(), String> {
+    let view = &app.view;
+    let _running = app.begin().map_err(|m| view.output_error(&m))?;
+    for bytes in SIZES {
+        for via in Via::ALL {
+            if via == Via::Share && app.pool.is_none() {
+                continue;
+            }
+            publish(cross(app, via, bytes).await?);
+        }
+    }
+    view.output.say(
+        "Every size, all three ways: see the table and the plot.",
+        "done",
+    );
+    Ok(())
+}
+
+/// Measures one crossing and shows it: the listing, the transcript, the
+/// notes, the plot and the table.
+async fn cross(app: &BigPictureLab, via: Via, bytes: usize) -> Result<Crossing, String> {
+    let view = &app.view;
+    view.code.show(&crossing_listing(via));
+    view.output.say(
+        &format!("Sending {} to {} and back…", size(bytes), via.unit()),
+        "running",
+    );
+    next_paint().await;
+    let run = crossing(via, bytes).await;
+    crate::runtime::steps::step("");
+    let run = run.map_err(|m| view.output_error(&m))?;
+    view.crossing.record(via, bytes, run.round_trip_ms());
+    view.output.append_transcript(&run.transcript());
+    let notes: Vec<String> = run.notes().iter().map(|n| format!("# {n}")).collect();
+    view.output.append_transcript(&notes);
+    Ok(run)
+}
+
+/// Why threads and sharing are refused without the page's shared memory.
+const NO_SHARED_MEMORY: &str = "Threads need this page's shared memory, which this browser \
+     does not give it: see the capabilities above.";
+
+/// Reads `{ bytes, via }`.
+pub fn crossing_options(options: &JsValue) -> Result<(Via, usize), String> {
+    let options = Options::read(options, "runCrossing", &["bytes", "via"])?;
+    if options.is_empty() {
+        return Err(
+            "runCrossing needs options: { bytes: 1 to 67108864, via: \"copy\" | \"transfer\" | \"share\" }"
+                .into(),
+        );
+    }
+    let via = key_option(
+        &options.get("via"),
+        "via",
+        r#""copy", "transfer" or "share""#,
+        Via::parse,
+    )?;
+    let bytes = options.get("bytes");
+    if bytes.is_undefined() {
+        return Err(
+            "bytes is missing: it must be a whole number from 1 to 67108864 (64 MB)".into(),
+        );
+    }
+    let bytes = whole_number_option(&bytes, "bytes", 1, crate::crossing::MAX_BYTES)?
+        .unwrap_or(crate::crossing::MAX_BYTES);
+    Ok((via, bytes))
 }

@@ -120,6 +120,21 @@ pub fn start_cost_listing(units: crate::big_picture::Units) -> Listing {
     }
 }
 
+/// The big picture lab's crossing listing: `crossing.py` beside the Rust
+/// that sends the bytes `via`.
+pub fn crossing_listing(via: crate::crossing::Via) -> Listing {
+    use crate::crossing::Via;
+    let rust = match via {
+        Via::Copy | Via::Transfer => region!("crossing-process"),
+        Via::Share => region!("crossing-thread"),
+    };
+    Listing {
+        python: crate::python::crossing_program(),
+        rust: vec![rust],
+        origin: "src/models/crossing.rs",
+    }
+}
+
 /// One line of a listing: its text, and the step it belongs to.
 pub fn lines(text: &str, marker: &str) -> Vec<(String, Option<String>)> {
     let mut step = None;

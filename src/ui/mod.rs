@@ -7,6 +7,7 @@ pub mod big_picture;
 pub mod capabilities;
 pub mod code;
 pub mod context;
+pub mod crossing;
 pub mod dom;
 pub mod link;
 pub mod lock_lab;

@@ -15,7 +15,10 @@ use wasm_bindgen_futures::{future_to_promise, spawn_local};
 use web_sys::{Document, Element, HtmlButtonElement};
 
 use super::bench::{BenchLab, BenchView, bench_options, run_bench};
-use super::big_picture::{BigPictureLab, BigPictureView, run_start_cost, start_cost_options};
+use super::big_picture::{
+    BigPictureLab, BigPictureView, crossing_options, run_crossing, run_start_cost,
+    start_cost_options,
+};
 use super::capabilities::{Capabilities, offer_isolation_shim, render_capabilities};
 use super::context::Context;
 use super::dom::set_status;
@@ -107,6 +110,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
             "runSplit",
             "runLock",
             "runStartCost",
+            "runCrossing",
             "runBench",
         ] {
             api.push((name, refuse.clone()));
@@ -312,6 +316,11 @@ fn install_api(
             start_cost_options(&options).map_err(|m| app.big_picture.view.output_error(&m))?;
         run_start_cost(&app.big_picture, units, count).await
     });
+    let run_crossing_fn = promise_fn(app, |app, options| async move {
+        let (via, bytes) =
+            crossing_options(&options).map_err(|m| app.big_picture.view.output_error(&m))?;
+        run_crossing(&app.big_picture, via, bytes).await
+    });
     let run_bench_fn = promise_fn(app, |app, options| async move {
         let quick = bench_options(&options).inspect_err(|m| app.bench.view.output_error(m))?;
         run_bench(&app.bench, quick).await
@@ -350,6 +359,7 @@ fn install_api(
         ("runPool", run_pool_fn),
         ("runLock", run_lock_fn),
         ("runStartCost", run_start_cost_fn),
+        ("runCrossing", run_crossing_fn),
         ("cancelPool", cancel_pool_fn),
         ("runBench", run_bench_fn),
         ("debugPanic", debug_panic_fn),

@@ -1,12 +1,15 @@
 // The big picture lab: starting a coroutine costs far less than starting a
 // thread or a process, in this browser (a thread and a process cost about
-// the same here: both are Web Workers). Orderings and counts, not times.
+// the same here: both are Web Workers); 64 MB crosses to a thread (shared)
+// faster than to a process (copied). Orderings and counts, not times.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BROWSER, usePage } from './browser.mjs';
 
 const { page, errors } = usePage();
 const startCost = (o) => page.evaluate((o) => window.spinlab.runStartCost(o), o);
+const crossing = (o) => page.evaluate((o) => window.spinlab.runCrossing(o), o);
+const crossingRefusal = (o) => page.evaluate((o) => window.spinlab.runCrossing(o).then(() => 'resolved', (e) => e.message), o);
 const refusal = (o) => page.evaluate((o) => window.spinlab.runStartCost(o).then(() => 'resolved', (e) => e.message), o);
 
 /** Runs `count` `units`, checks the report's shape, logs its line. */
@@ -68,6 +71,66 @@ test('bad arguments are refused with a reason, and nothing starts', async () => 
   assert.match(await refusal({ count: 3 }), /units is missing/);
   assert.match(await refusal({ units: 'threads', cuont: 3 }), /cuont/);
   assert.match(await refusal(undefined), /runStartCost needs options/);
+  const after = await page.evaluate(() => window.spinlab.stats());
+  assert.equal(after.threadsStarted, before, 'no thread was started');
+  assert.equal(after.liveProcesses, 0);
+});
+
+const MB64 = 64 * 1024 * 1024;
+
+/** Sends `bytes` `via`, checks the report's shape, logs its line. */
+async function crossed(via, bytes) {
+  const r = await crossing({ via, bytes });
+  assert.equal(r.experiment, 'crossing');
+  assert.deepEqual([r.via, r.bytes], [via, bytes]);
+  assert.equal(r.roundTripsMs.length, 5);
+  assert.ok(r.roundTripsMs.every((ms) => ms >= 0 && Number.isFinite(ms)), JSON.stringify(r));
+  const sorted = [...r.roundTripsMs].sort((a, b) => a - b);
+  assert.equal(r.roundTripMs, sorted[2], 'the median of the five');
+  assert.equal(r.transcript.length, 1);
+  assert.match(r.transcript[0], new RegExp(`^${via}: ${bytes.toLocaleString('en-US')} bytes there and back in \\d+\\.\\d{6}s \\(median of 5\\)$`));
+  assert.match(r.notes.join('\n'), via === 'copy' ? /pickles/ : via === 'share' ? /threads share every object/ : /shared_memory/);
+  console.log(`# ${r.transcript[0]}`);
+  return r;
+}
+
+test('64 MB crosses to a thread (shared) faster than to a process (copied); a transfer empties the sender', async () => {
+  const copy = await crossed('copy', MB64);
+  const transfer = await crossed('transfer', MB64);
+  const share = await crossed('share', MB64);
+  assert.ok(share.roundTripMs < copy.roundTripMs, `share ${share.roundTripMs} ms, copy ${copy.roundTripMs} ms`);
+  assert.equal(copy.senderLeftBytes, MB64, 'a copy leaves the sender its bytes');
+  assert.equal(transfer.senderLeftBytes, 0, 'a transfer leaves the sender an empty buffer');
+  assert.equal(share.senderLeftBytes, MB64);
+  const claim = await page.textContent('[data-experiment=big-picture] [data-role=crossing-claim]');
+  assert.match(claim, /^64 MB there and back here: copied to a process in .+; moved to a process in .+; shared with a thread in .+\. Copying cost [\d,]+ × sharing\.$/);
+  const stats = await page.evaluate(() => window.spinlab.stats());
+  assert.equal(stats.liveProcesses, 0, 'every process ended');
+});
+
+test('a crossing button runs the same code: the table, the plot and the listing', async () => {
+  const section = '[data-experiment=big-picture]';
+  await page.selectOption(`${section} select[data-role=bytes]`, '1024');
+  await page.click(`${section} button[data-via=transfer]`);
+  await page.waitForFunction((s) => /transfer: 1,024 bytes there and back/.test(document.querySelector(`${s} [data-role=transcript]`).textContent), section);
+  assert.match(await page.textContent(`${section} [data-role=crossing-table] tr[data-bytes="1024"] td[data-via=transfer]`), /^[\d.]+ (µs|ms)$/);
+  assert.equal(await page.evaluate((s) => document.querySelectorAll(`${s} svg[data-role=crossing-chart] circle[data-via=transfer][data-bytes="1024"]`).length, section), 1);
+  assert.match(await page.textContent(`${section} pre[data-lang=python]`), /shared_memory\.SharedMemory\(name=payload\)/);
+  assert.match(await page.textContent(`${section} pre[data-lang=rust]`), /post_with_transfer/);
+  assert.equal(await page.getAttribute(`${section} a[download]`, 'download'), 'crossing.py');
+});
+
+test('bad crossings are refused with a reason, and nothing starts', async () => {
+  const before = await page.evaluate(() => window.spinlab.stats().threadsStarted);
+  assert.match(await crossingRefusal({ via: 'copy', bytes: 0 }), /bytes must be a whole number from 1 to 67108864, not 0/);
+  assert.match(await crossingRefusal({ via: 'share', bytes: MB64 + 1 }), /bytes must be a whole number from 1 to 67108864, not 67108865/);
+  assert.match(await crossingRefusal({ via: 'copy', bytes: 1.5 }), /bytes must be a whole number/);
+  assert.match(await crossingRefusal({ via: 'copy', bytes: '1024' }), /bytes must be a whole number from 1 to 67108864, not "1024"/);
+  assert.match(await crossingRefusal({ via: 'pickle', bytes: 1024 }), /via must be "copy", "transfer" or "share", not "pickle"/);
+  assert.match(await crossingRefusal({ bytes: 1024 }), /via is missing/);
+  assert.match(await crossingRefusal({ via: 'copy' }), /bytes is missing/);
+  assert.match(await crossingRefusal({ via: 'copy', byte: 1024 }), /unknown option "byte"/);
+  assert.match(await crossingRefusal(undefined), /runCrossing needs options/);
   const after = await page.evaluate(() => window.spinlab.stats());
   assert.equal(after.threadsStarted, before, 'no thread was started');
   assert.equal(after.liveProcesses, 0);

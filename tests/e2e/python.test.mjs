@@ -142,6 +142,25 @@ test('the early procs.py listing loses results in CPython too, and ends with Tot
   assert.ok(lines.length - 2 < SMALL.length, `the sleep made the loop stop early: ${lines.length - 2} of ${SMALL.length} rows`);
 });
 
+test('the big picture\'s listings run in CPython and print the page\'s lines', async () => {
+  // Only the times differ between the page and CPython.
+  const timeless = (line) => line.replace(/\d+\.\d+s/g, 'Ns').replace(/[\d.]+ ms each/, 'N ms each');
+  for (const via of ['copy', 'transfer', 'share']) {
+    const r = await page.evaluate((o) => window.spinlab.runCrossing(o), { via, bytes: 65536 });
+    const file = await save('big-picture');
+    assert.equal(file, 'crossing.py');
+    const lines = await python(file, [via, '65536']);
+    console.log(`# ${file} ${via}: ${lines.join(' | ')}`);
+    assert.deepEqual(lines.map(timeless), r.transcript.map(timeless));
+  }
+  const r = await page.evaluate((o) => window.spinlab.runStartCost(o), { units: 'processes', count: 2 });
+  const file = await save('big-picture');
+  assert.equal(file, 'start_cost.py');
+  const lines = await python(file, ['processes', '2']);
+  console.log(`# ${file}: ${lines.join(' | ')}`);
+  assert.deepEqual(lines.map(timeless), r.transcript.map(timeless));
+});
+
 test('primes.py holds the book\'s fixture and its is_prime agrees with an independent oracle', async () => {
   // (Its own `python3 primes.py` checks the whole fixture: half a minute of
   // CPython, too long here; the small numbers and the fixture's list do.)

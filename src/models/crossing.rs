@@ -160,13 +160,14 @@ async fn to_thread(bytes: usize) -> Result<Crossing, String> {
     bytes_here[0] = FIRST;
     bytes_here[bytes - 1] = LAST;
     let payload = Arc::new(bytes_here);
-    let (inbox, thread_inbox) = std::sync::mpsc::channel::<Arc<Vec<u8>>>();
+    let (inbox, mut thread_inbox) = mpsc::unbounded::<Arc<Vec<u8>>>();
     let (thread_outbox, mut outbox) = mpsc::unbounded::<Back>();
     let back = thread_outbox.clone();
     let worker = threads::spawn("spinlab crossing Thread", move || {
         let _ = back.unbounded_send(Ok(None));
         // `while (payload := inbox.get()) is not None: outbox.put(payload)`
-        while let Ok(payload) = thread_inbox.recv() {
+        // (A worker may block: it waits in `Atomics.wait`.)
+        while let Some(payload) = futures_executor::block_on(thread_inbox.next()) {
             let _ = back.unbounded_send(Ok(Some(payload)));
         }
         threads::exit_current_thread();
@@ -192,7 +193,7 @@ async fn to_thread(bytes: usize) -> Result<Crossing, String> {
         // step: there
         let t0 = ms();
         inbox
-            .send(Arc::clone(&payload))
+            .unbounded_send(Arc::clone(&payload))
             .map_err(|_| "the thread ended early")?;
         let back = outbox.next().await;
         let t1 = ms();

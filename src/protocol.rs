@@ -571,6 +571,45 @@ impl Mode {
     }
 }
 
+/// The design of a queue-based run: the book's pool of workers that loop,
+/// the early `procs.py` whose report loop raced the queue, or the design
+/// the chapter argues against, one new worker per number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Design {
+    Pool,
+    EarlyRace,
+    PerJob,
+}
+
+impl Design {
+    pub const ALL: [Design; 3] = [Design::Pool, Design::EarlyRace, Design::PerJob];
+
+    /// A run's design from `runPool`'s `race` and `perJob`.
+    pub fn of(racy: bool, per_job: bool) -> Result<Design, String> {
+        match (racy, per_job) {
+            (true, true) => Err("race and perJob are two designs: give one of them".into()),
+            (true, false) => Ok(Design::EarlyRace),
+            (false, true) => Ok(Design::PerJob),
+            (false, false) => Ok(Design::Pool),
+        }
+    }
+}
+
+// tag::protocol-one-job[]
+/// A per-job worker's `jobs.get()`: it was started for one number, so it
+/// takes one from the queue and then stops, as if it met its pill.
+pub fn one_job(mut get: impl FnMut() -> Job) -> impl FnMut() -> Job {
+    let mut taken = false;
+    move || {
+        if std::mem::replace(&mut taken, true) {
+            Job::Stop
+        } else {
+            get()
+        }
+    }
+}
+// end::protocol-one-job[]
+
 /// How a run can be stopped (`spinlab.cancelPool`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopPolicy {
@@ -629,6 +668,58 @@ mod tests {
         assert_eq!(Boot::from_stamps(&[]), None);
         assert_eq!(Boot::from_stamps(&[1.0, 2.0, 3.0, 4.0]), None);
         assert_eq!(Boot::from_stamps(&[1.0, 2.0, f64::NAN, 4.0, 5.0]), None);
+    }
+
+    #[test]
+    fn per_job_workers_each_check_one_number_and_the_report_sees_all() {
+        // Twenty workers started at once, each for one number, on the
+        // book's queue (its pills unused): every number checked once.
+        let numbers = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+        let jobs = JobQueue::with_jobs(&numbers, numbers.len());
+        let mut messages = Vec::new();
+        for id in 0..numbers.len() {
+            worker(
+                id,
+                one_job(|| jobs.get()),
+                |n| Some(crate::primes::check(n)),
+                || 0.0,
+                |m| messages.push(m),
+            );
+        }
+        let mut checked: Vec<(usize, u64)> = messages
+            .iter()
+            .filter_map(|m| match m {
+                Message::Result { result, worker, .. } => Some((*worker, result.n)),
+                _ => None,
+            })
+            .collect();
+        checked.sort_unstable();
+        // Worker i took the i-th number, and only that one.
+        assert_eq!(
+            checked,
+            numbers.iter().copied().enumerate().collect::<Vec<_>>()
+        );
+        let done = messages
+            .iter()
+            .filter(|m| matches!(m, Message::Done { .. }))
+            .count();
+        assert_eq!(done, numbers.len(), "each worker said done once");
+        let mut report = Report::new(numbers.len());
+        assert!(
+            messages
+                .iter()
+                .enumerate()
+                .all(|(i, m)| report.take(m) || i == messages.len() - 1),
+            "the report loop ends at the last worker's done"
+        );
+        // A drained queue: a per-job worker meets a pill at once.
+        let empty = JobQueue::with_jobs(&[], 1);
+        let mut get = one_job(|| empty.get());
+        assert_eq!(get(), Job::Stop);
+        assert_eq!(Design::of(false, true), Ok(Design::PerJob));
+        assert_eq!(Design::of(true, false), Ok(Design::EarlyRace));
+        assert_eq!(Design::of(false, false), Ok(Design::Pool));
+        assert!(Design::of(true, true).is_err());
     }
 
     #[test]

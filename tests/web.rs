@@ -340,6 +340,7 @@ async fn threads_mode_returns_every_number_once_with_correct_answers() {
             Some(&pool),
             spinlab::protocol::SWITCH_INTERVAL,
             spinlab::protocol::JobKind::Cpu,
+            false,
         )
         .unwrap();
         let seen = collect(messages, run.workers).await;
@@ -366,6 +367,39 @@ async fn threads_mode_returns_every_number_once_with_correct_answers() {
 }
 
 #[wasm_bindgen_test]
+async fn per_job_threads_each_check_one_number() {
+    use spinlab::models::pool::start;
+    use spinlab::protocol::{Message, Mode};
+    let pool = pool().await;
+    let numbers: std::sync::Arc<[u64]> = [2, 9, 1_000_000_007, 15, 97].into();
+    let (run, messages) = start(
+        Mode::Threads,
+        numbers.len(),
+        std::sync::Arc::clone(&numbers),
+        Some(&pool),
+        spinlab::protocol::SWITCH_INTERVAL,
+        spinlab::protocol::JobKind::Cpu,
+        true,
+    )
+    .unwrap();
+    assert_eq!(run.workers, numbers.len(), "one thread a number");
+    let seen = collect(messages, run.workers).await;
+    let mut per_worker: Vec<(usize, u64)> = seen
+        .iter()
+        .filter_map(|m| match m {
+            Message::Result { result, worker, .. } => Some((*worker, result.n)),
+            _ => None,
+        })
+        .collect();
+    per_worker.sort_unstable();
+    let workers: Vec<usize> = per_worker.iter().map(|(w, _)| *w).collect();
+    assert_eq!(workers, [0, 1, 2, 3, 4], "each thread checked exactly one");
+    let mut checked: Vec<u64> = per_worker.iter().map(|(_, n)| *n).collect();
+    checked.sort_unstable();
+    assert_eq!(checked, [2, 9, 15, 97, 1_000_000_007], "every number once");
+}
+
+#[wasm_bindgen_test]
 async fn the_cancel_flag_stops_a_long_check() {
     use spinlab::models::pool::{StopPolicy, start};
     use spinlab::protocol::{Message, Mode};
@@ -379,6 +413,7 @@ async fn the_cancel_flag_stops_a_long_check() {
         Some(&pool),
         spinlab::protocol::SWITCH_INTERVAL,
         spinlab::protocol::JobKind::Cpu,
+        false,
     )
     .unwrap();
     // The event, not a duration: the worker has taken the number.

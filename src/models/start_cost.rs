@@ -118,9 +118,8 @@ async fn threads(count: usize, started: &mut Vec<f64>) -> Result<Vec<f64>, Strin
         })?;
         // A thread that fails to start says so, instead of never answering;
         // the watch also keeps its `Worker` referenced until the run ends.
-        // (Firefox ESR 140, 20 threads at once: in about 1 run in 3, one or
-        // two workers never run their script at all — no message, no error
-        // event — and the run ends at the timeout with the count missing.)
+        // (One whose script never arrives, no error either, ends the run at
+        // its timeout, saying how many answered.)
         let failed = tx.clone();
         watches.push(threads::watch(&worker, move |reason| {
             let _ =

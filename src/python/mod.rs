@@ -83,8 +83,8 @@ pub fn all_programs() -> Vec<Program> {
         }
     }
     for mode in Mode::ALL {
-        for racy in [false, true] {
-            add(pool_program(mode, racy));
+        for design in crate::protocol::Design::ALL {
+            add(pool_program(mode, design));
         }
     }
     add(io_program());
@@ -100,6 +100,7 @@ pub fn all_programs() -> Vec<Program> {
 mod tests {
     use super::*;
     use crate::primes::{NUMBERS, PrimeResult, report_line};
+    use crate::protocol::Design;
     use crate::spinner::{answer_line, spinner_object};
     use std::path::{Path, PathBuf};
     use std::process::Command;
@@ -115,9 +116,9 @@ mod tests {
     #[test]
     fn every_program_has_a_distinct_py_name_and_says_what_it_is() {
         let programs = all_programs();
-        // 11 spinner files, 7 pool files, 3 lock files, the start cost,
+        // 11 spinner files, 9 pool files, 3 lock files, the start cost,
         // the crossing.
-        assert_eq!(programs.len(), 23);
+        assert_eq!(programs.len(), 25);
         for p in &programs {
             assert!(p.file.ends_with(".py"), "{}", p.file);
             let first = p.text.lines().next().unwrap();
@@ -238,16 +239,27 @@ mod tests {
                 }))
             })
             .collect();
-        for mode in Mode::ALL {
-            let file = pool_file(mode, false);
-            let mut argv: Vec<&str> = if mode == Mode::Sequential {
+        let per_job = [Mode::Processes, Mode::Threads].map(|m| (m, Design::PerJob));
+        for (mode, design) in Mode::ALL
+            .map(|m| (m, Design::Pool))
+            .into_iter()
+            .chain(per_job)
+        {
+            let file = pool_file(mode, design);
+            // One worker a number takes no worker count.
+            let workers = if design == Design::PerJob {
+                SMALL.len()
+            } else {
+                2
+            };
+            let mut argv: Vec<&str> = if mode == Mode::Sequential || design == Design::PerJob {
                 vec![]
             } else {
                 vec!["2"]
             };
             argv.extend(args.iter().map(String::as_str));
             let lines = run(&dir, file, &argv, &[]);
-            assert_eq!(lines[0], mode.header(SMALL.len(), 2), "{file}");
+            assert_eq!(lines[0], mode.header(SMALL.len(), workers), "{file}");
             assert_eq!(
                 shape(lines.last().unwrap()),
                 shape(&mode.footer(SMALL.len(), 0.0)),
@@ -351,7 +363,7 @@ mod tests {
     fn the_early_race_prints_rows_then_total_time() {
         let dir = scratch("the_early_race_prints_rows_then_total_time");
         for mode in [Mode::Processes, Mode::Threads] {
-            let file = pool_file(mode, true);
+            let file = pool_file(mode, Design::EarlyRace);
             // Without the reader's sleep, the loop can also wait forever on
             // a result that will never come (the page says when it would):
             // with it, the pills are taken before `jobs.empty()` is asked.

@@ -1,17 +1,21 @@
 //! The pool programs: `sequential.py`, `procs.py`, `threads.py`, the early
-//! `procs.py` and the executor, after the book's `19-concurrency/primes/`.
+//! `procs.py`, one worker per number, and the executor, after the book's
+//! `19-concurrency/primes/`.
 
 use super::program::Program;
-use crate::protocol::Mode;
+use crate::protocol::{Design, Mode};
 
-/// The file a pool run's listing is saved as.
-pub fn pool_file(mode: Mode, racy: bool) -> &'static str {
-    match (mode, racy) {
+/// The file a pool run's listing is saved as (sequential and rayon have
+/// one design).
+pub fn pool_file(mode: Mode, design: Design) -> &'static str {
+    match (mode, design) {
         (Mode::Sequential, _) => "sequential.py",
-        (Mode::Processes, false) => "procs.py",
-        (Mode::Processes, true) => "procs_race.py",
-        (Mode::Threads | Mode::ThreadsGil, false) => "threads.py",
-        (Mode::Threads | Mode::ThreadsGil, true) => "threads_race.py",
+        (Mode::Processes, Design::Pool) => "procs.py",
+        (Mode::Processes, Design::EarlyRace) => "procs_race.py",
+        (Mode::Processes, Design::PerJob) => "procs_per_job.py",
+        (Mode::Threads | Mode::ThreadsGil, Design::Pool) => "threads.py",
+        (Mode::Threads | Mode::ThreadsGil, Design::EarlyRace) => "threads_race.py",
+        (Mode::Threads | Mode::ThreadsGil, Design::PerJob) => "threads_per_job.py",
         (Mode::Rayon, _) => "executor.py",
     }
 }
@@ -31,9 +35,12 @@ def check(n: int) -> PrimeResult:
 
 const ROW: &str = "print(f'{n:16}  {label} {elapsed:9.6f}s')";
 
-/// The queue-based pool (`procs.py`, `threads.py`), or the early
-/// `procs.py` whose report loop stops when the job queue is empty.
-fn queue_pool(mode: Mode, racy: bool) -> String {
+/// The queue-based pool (`procs.py`, `threads.py`), the early `procs.py`
+/// whose report loop stops when the job queue is empty, or one new worker
+/// per number.
+fn queue_pool(mode: Mode, design: Design) -> String {
+    let racy = design == Design::EarlyRace;
+    let per_job = design == Design::PerJob;
     let (unit, units, imports, queues) = if mode == Mode::Processes {
         (
             "Process",
@@ -89,7 +96,20 @@ fn queue_pool(mode: Mode, racy: bool) -> String {
 "
         )
     };
-    let (about, usage, extra_imports, delay) = if racy {
+    let (about, usage, extra_imports, delay) = if per_job {
+        (
+            format!(
+                "the book's {}, in the\ndesign the chapter argues against: one new {} per \
+                 number, which takes its\nnumber from the queue, checks it and ends: every \
+                 number pays a start-up.",
+                pool_file(mode, Design::Pool),
+                unit.to_lowercase()
+            ),
+            "[N ...]",
+            "",
+            "",
+        )
+    } else if racy {
         (
             format!(
                 "the early procs.py as first published (the book's repository fixed it in \
@@ -103,7 +123,7 @@ fn queue_pool(mode: Mode, racy: bool) -> String {
         )
     } else {
         (
-            format!("the book's {}", pool_file(mode, false)),
+            format!("the book's {}", pool_file(mode, Design::Pool)),
             "[WORKERS [N ...]]",
             "",
             "",
@@ -121,7 +141,54 @@ fn queue_pool(mode: Mode, racy: bool) -> String {
             "print(f'{checked} checks in {elapsed:.2f}s')",
         )
     };
-    let file = pool_file(mode, racy);
+    let file = pool_file(mode, design);
+    let (worker, start_workers, workers) = if per_job {
+        (
+            format!(
+                "def check_one(jobs: JobQueue, results: ResultQueue) -> None:
+# step: work
+    n = jobs.get()  # started for one number: it takes one, and ends
+    results.put(check(n))
+{sentinel}# step:"
+            ),
+            format!(
+                "    for _ in numbers:  # one new {unit} a number
+        proc = {unit}(target=check_one, args=(jobs, results))
+        proc.start()"
+            ),
+            format!(
+                "numbers = [int(arg) for arg in sys.argv[1:]] or NUMBERS
+    workers = len(numbers)  # one new {unit} a number"
+            ),
+        )
+    } else {
+        (
+            format!(
+                "def worker(jobs: JobQueue, results: ResultQueue) -> None:
+# step: work
+    while n := jobs.get():  # 0 is the poison pill
+        results.put(check(n))
+{sentinel}# step:"
+            ),
+            format!(
+                "    for _ in range(workers):
+        proc = {unit}(target=worker, args=(jobs, results))
+        proc.start()
+        jobs.put(0)"
+            ),
+            "workers = int(sys.argv[1]) if len(sys.argv) > 1 else cpu_count()
+    numbers = [int(arg) for arg in sys.argv[2:]] or NUMBERS"
+                .to_string(),
+        )
+    };
+    // One worker a number: the core count is not asked.
+    let imports = if per_job {
+        imports
+            .replace(", cpu_count", "")
+            .replace("from os import cpu_count\n", "")
+    } else {
+        imports.to_string()
+    };
     format!(
         "\"\"\"{file}: written for spinlab after {about}
 Run it: python3 {file} {usage}\"\"\"
@@ -138,11 +205,7 @@ from primes import is_prime, NUMBERS
 {queues}
 
 
-def worker(jobs: JobQueue, results: ResultQueue) -> None:
-# step: work
-    while n := jobs.get():  # 0 is the poison pill
-        results.put(check(n))
-{sentinel}# step:
+{worker}
 
 
 def start_jobs(workers: int, numbers: list[int]) -> tuple[JobQueue, ResultQueue]:
@@ -151,10 +214,7 @@ def start_jobs(workers: int, numbers: list[int]) -> tuple[JobQueue, ResultQueue]
     results: ResultQueue = SimpleQueue()
     for n in numbers:
         jobs.put(n)
-    for _ in range(workers):
-        proc = {unit}(target=worker, args=(jobs, results))
-        proc.start()
-        jobs.put(0)
+{start_workers}
     return jobs, results
 # step:
 
@@ -163,8 +223,7 @@ def start_jobs(workers: int, numbers: list[int]) -> tuple[JobQueue, ResultQueue]
 
 def main() -> None:
 # step: start
-    workers = int(sys.argv[1]) if len(sys.argv) > 1 else cpu_count()
-    numbers = [int(arg) for arg in sys.argv[2:]] or NUMBERS
+    {workers}
     print(f'Checking {{len(numbers)}} numbers with {{workers}} {units}:')
     t0 = perf_counter()
     jobs, results = start_jobs(workers, numbers)
@@ -270,13 +329,13 @@ if __name__ == '__main__':
     main()
 ";
 
-/// The whole pool program for `mode`; `racy`: the early `procs.py`.
-pub fn pool_program(mode: Mode, racy: bool) -> Program {
-    let file = pool_file(mode, racy);
+/// The whole pool program for `mode` in `design`.
+pub fn pool_program(mode: Mode, design: Design) -> Program {
+    let file = pool_file(mode, design);
     let text = match mode {
         Mode::Sequential => SEQUENTIAL.to_string(),
         Mode::Rayon => EXECUTOR.to_string(),
-        Mode::Processes | Mode::Threads | Mode::ThreadsGil => queue_pool(mode, racy),
+        Mode::Processes | Mode::Threads | Mode::ThreadsGil => queue_pool(mode, design),
     };
     Program { file, text }
 }

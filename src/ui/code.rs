@@ -14,7 +14,7 @@ use web_sys::{Document, Element, HtmlElement};
 
 use super::dom::element;
 use crate::lock::Units;
-use crate::protocol::{JobKind, Mode};
+use crate::protocol::{Design, JobKind, Mode};
 use crate::python::{
     Program, STEP_MARKER, io_program, lock_program, pool_program, primes_py, spinner_program,
 };
@@ -47,9 +47,9 @@ pub fn spinner_listing(model: Model, prime: bool, offload: Offload) -> Listing {
     }
 }
 
-/// The pool lab's listing for `mode`; `racy`: the early `procs.py`;
-/// `kind`: jobs that divide, or wait (`io_threads.py`).
-pub fn pool_listing(mode: Mode, racy: bool, kind: JobKind) -> Listing {
+/// The pool lab's listing for `mode` in `design`; `kind`: jobs that
+/// divide, or wait (`io_threads.py`).
+pub fn pool_listing(mode: Mode, design: Design, kind: JobKind) -> Listing {
     if kind != JobKind::Cpu {
         return Listing {
             python: io_program(),
@@ -62,16 +62,24 @@ pub fn pool_listing(mode: Mode, racy: bool, kind: JobKind) -> Listing {
             origin: "src/models/pool/start.rs, src/protocol.rs",
         };
     }
-    let python = pool_program(mode, racy);
-    let protocol = [region!("protocol-worker"), region!("protocol-report")];
+    let python = pool_program(mode, design);
+    let protocol: &[&'static str] = if design == Design::PerJob {
+        &[
+            region!("protocol-one-job"),
+            region!("protocol-worker"),
+            region!("protocol-report"),
+        ]
+    } else {
+        &[region!("protocol-worker"), region!("protocol-report")]
+    };
     let (rust, origin) = match mode {
         Mode::Sequential => (protocol.to_vec(), "src/protocol.rs (one worker)"),
         Mode::Processes => (
-            [&[region!("pool-start-processes")][..], &protocol].concat(),
+            [&[region!("pool-start-processes")][..], protocol].concat(),
             "src/models/pool/processes.rs, src/protocol.rs",
         ),
         Mode::Threads | Mode::ThreadsGil => (
-            [&[region!("pool-start-threads")][..], &protocol].concat(),
+            [&[region!("pool-start-threads")][..], protocol].concat(),
             "src/models/pool/start.rs, src/protocol.rs",
         ),
         Mode::Rayon => (vec![region!("pool-rayon")], "src/models/pool/rayon.rs"),

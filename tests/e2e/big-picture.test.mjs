@@ -4,7 +4,8 @@
 // faster than to a process (copied). Orderings and counts, not times.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BROWSER, usePage } from './browser.mjs';
+import { usePage } from './browser.mjs';
+import { FIXTURE } from './fixtures.mjs';
 
 const { page, errors } = usePage();
 const startCost = (o) => page.evaluate((o) => window.spinlab.runStartCost(o), o);
@@ -36,9 +37,7 @@ test('a coroutine starts for far less than a process', async () => {
   assert.equal(stats.liveProcesses, 0, 'every process ended');
 });
 
-test('a coroutine starts for far less than a thread', BROWSER === 'firefox'
-  ? { skip: 'Firefox ESR 140: with 20 threads started at once, in about 1 run in 3 one or two workers never run their script (no message, no error event) and the run fails at its 60 s timeout; open, see src/models/start_cost.rs' }
-  : {}, async () => {
+test('a coroutine starts for far less than a thread', async () => {
   const coroutines = await measured('coroutines', 10000);
   const threads = await measured('threads', 20);
   assert.ok(coroutines.perUnitMs * 100 < threads.perUnitMs, 'a coroutine is far cheaper to start than a thread');
@@ -71,6 +70,49 @@ test('bad arguments are refused with a reason, and nothing starts', async () => 
   assert.match(await refusal({ count: 3 }), /units is missing/);
   assert.match(await refusal({ units: 'threads', cuont: 3 }), /cuont/);
   assert.match(await refusal(undefined), /runStartCost needs options/);
+  const after = await page.evaluate(() => window.spinlab.stats());
+  assert.equal(after.threadsStarted, before, 'no thread was started');
+  assert.equal(after.liveProcesses, 0);
+});
+
+const pool = (o) => page.evaluate((o) => window.spinlab.runPool(o), o);
+const poolRefusal = (o) => page.evaluate((o) => window.spinlab.runPool(o).then(() => 'resolved', (e) => e.message), o);
+
+// One new worker per number: as many workers as numbers, each checking
+// exactly one, every number checked once with the book's answer.
+for (const [mode, unit] of [['processes', 'processes'], ['threads', 'threads']]) {
+  test(`per job: the fixture on 20 new ${unit}, one a number`, async () => {
+    const r = await pool({ mode, perJob: true });
+    assert.equal(r.perJob, true);
+    assert.equal(r.workers, FIXTURE.length);
+    assert.equal(r.checked, FIXTURE.length);
+    assert.equal(r.stopped, null);
+    const byWorker = new Map(r.results.map((x) => [x.worker, x.n]));
+    assert.equal(byWorker.size, FIXTURE.length, 'each worker checked one number');
+    assert.deepEqual(r.results.map((x) => [x.n, x.prime]).sort(), [...FIXTURE].sort());
+    assert.equal(r.transcript[0], `Checking 20 numbers with 20 ${unit}:`);
+    assert.match(r.transcript.at(-1), /^20 checks in \d+\.\d\ds$/);
+    assert.match(r.notes.join('\n'), /one new (process|thread) per number/);
+    const file = await page.getAttribute('[data-experiment=pool] a[download]:not([download="primes.py"])', 'download');
+    assert.equal(file, mode === 'processes' ? 'procs_per_job.py' : 'threads_per_job.py');
+    const looping = await pool({ mode, workers: 2 });
+    assert.equal(looping.perJob, false);
+    console.log(`# ${mode}: 20 new workers, one a number, ${r.totalMs.toFixed(0)} ms; a pool of 2 that loop, ${looping.totalMs.toFixed(0)} ms`);
+    const stats = await page.evaluate(() => window.spinlab.stats());
+    assert.equal(stats.liveProcesses, 0, 'every process ended');
+  });
+}
+
+test('bad per-job runs are refused with a reason, and nothing starts', async () => {
+  const before = await page.evaluate(() => window.spinlab.stats().threadsStarted);
+  assert.match(await poolRefusal({ mode: 'rayon', perJob: true }), /mode must be "processes" or "threads", not "rayon"/);
+  assert.match(await poolRefusal({ mode: 'threads-gil', perJob: true }), /mode must be "processes" or "threads"/);
+  assert.match(await poolRefusal({ mode: 'processes', perJob: true, workers: 2 }), /workers does not go with perJob/);
+  assert.match(await poolRefusal({ mode: 'processes', perJob: true, race: true }), /race and perJob are two designs/);
+  assert.match(await poolRefusal({ mode: 'threads', perJob: true, workload: 'io' }), /perJob runs the book's workload/);
+  assert.match(await poolRefusal({ mode: 'processes', perJob: 'yes' }), /perJob must be true or false/);
+  const many = Array.from({ length: 33 }, (_, i) => String(1000 + i));
+  assert.match(await poolRefusal({ mode: 'processes', perJob: true, numbers: many }), /at most 32 numbers, not 33/);
   const after = await page.evaluate(() => window.spinlab.stats());
   assert.equal(after.threadsStarted, before, 'no thread was started');
   assert.equal(after.liveProcesses, 0);

@@ -12,40 +12,44 @@
 //! Nothing outside the served folder is reachable.
 
 use std::fs::File;
-use std::io;
-use std::net::SocketAddr;
+use std::io::{self, BufWriter, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
+use std::time::Duration;
 
-use tiny_http::{Header, Method, Request, Response, Server};
+/// How long a kept-alive connection may sit idle before it is closed.
+const IDLE: Duration = Duration::from_secs(30);
 
-/// Threads answering requests. Each request is a small file read.
-const WORKERS: usize = 8;
+/// The most a request's head may take (its line and headers).
+const MAX_HEAD: usize = 64 * 1024;
 
-/// A running server; dropping it stops it.
+/// A running server; dropping it stops accepting (connections already open
+/// end on their own: closed by the client, or idle for [`IDLE`]).
 pub struct Handle {
-    server: Arc<Server>,
     pub addr: SocketAddr,
-    workers: Vec<thread::JoinHandle<()>>,
+    stop: Arc<AtomicBool>,
+    accept: Option<thread::JoinHandle<()>>,
 }
 
 impl Handle {
     /// Serves until the process ends.
     pub fn wait(mut self) {
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
         }
     }
 }
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        for _ in 0..self.workers.len() {
-            self.server.unblock();
-        }
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop, which then sees the flag.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
         }
     }
 }
@@ -65,33 +69,53 @@ pub enum Isolation {
     Rules(Arc<Vec<crate::dist::Rule>>),
 }
 
+/// What is served, and how.
+struct Site {
+    root: PathBuf,
+    isolation: Isolation,
+}
+
 /// Starts serving `root` on `addr` (port 0 picks a free port).
+///
+/// One thread a connection. A browser keeps several connections open
+/// between requests, and a page that starts twenty workers at once opens
+/// more: each waits in a thread of its own. (The server this replaced,
+/// tiny_http 0.12, handed connections to a pool whose wake-up could be
+/// lost when two arrived together; the second then waited until a kept-alive
+/// connection closed. Firefox, starting 20 workers, saw one or two never
+/// load their script, about one run in three.)
 pub fn start(root: &Path, addr: SocketAddr, isolation: Isolation) -> io::Result<Handle> {
-    let root = root.canonicalize()?;
-    let server = Arc::new(
-        Server::from_listener(listen(addr)?, None)
-            .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?,
-    );
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| io::Error::other("the server is not on an IP address"))?;
-    let workers = (0..WORKERS)
-        .map(|_| {
-            let server = Arc::clone(&server);
-            let root = root.clone();
-            let isolation = isolation.clone();
-            thread::spawn(move || {
-                for request in server.incoming_requests() {
-                    respond(&root, request, &isolation);
+    let site = Arc::new(Site {
+        root: root.canonicalize()?,
+        isolation,
+    });
+    let listener = listen(addr)?;
+    let addr = listener.local_addr()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let accept = {
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stop.load(Ordering::SeqCst) {
+                    break;
                 }
-            })
+                let Ok(stream) = stream else {
+                    // Out of file descriptors, say: let connections end first.
+                    thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                let site = Arc::clone(&site);
+                let _ = thread::Builder::new()
+                    .name("spinlab serve".into())
+                    .stack_size(256 * 1024)
+                    .spawn(move || serve(stream, &site));
+            }
         })
-        .collect();
+    };
     Ok(Handle {
-        server,
         addr,
-        workers,
+        stop,
+        accept: Some(accept),
     })
 }
 
@@ -100,7 +124,7 @@ pub fn start(root: &Path, addr: SocketAddr, isolation: Isolation) -> io::Result<
 /// 49–144 connections reset; with this many, none.
 const BACKLOG: i32 = 1024;
 
-fn listen(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     use socket2::{Domain, Socket, Type};
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
     socket.set_reuse_address(true)?;
@@ -109,84 +133,274 @@ fn listen(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
     Ok(socket.into())
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header is valid")
+/// A request's head, as the server reads it.
+struct Request {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    /// HTTP/1.1 and no `Connection: close` (or 1.0 with `keep-alive`).
+    keep_alive: bool,
+    /// It says a body follows, which nothing served here reads.
+    has_body: bool,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads the next request's head from `stream` (bytes already read are in
+/// `buf`); `Ok(None)` when the client has closed, `Err` for a malformed one.
+fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<Option<Request>> {
+    loop {
+        let mut slots = [httparse::EMPTY_HEADER; 64];
+        let mut parsed = httparse::Request::new(&mut slots);
+        match parsed.parse(buf) {
+            Ok(httparse::Status::Complete(len)) => {
+                let headers: Vec<(String, String)> = parsed
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.name.to_string(),
+                            String::from_utf8_lossy(h.value).trim().to_string(),
+                        )
+                    })
+                    .collect();
+                let version = parsed.version.unwrap_or(1);
+                let request = Request {
+                    method: parsed.method.unwrap_or("").to_string(),
+                    target: parsed.path.unwrap_or("/").to_string(),
+                    keep_alive: false,
+                    has_body: false,
+                    headers,
+                };
+                buf.drain(..len);
+                let connection = request
+                    .header("Connection")
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                let keep_alive = if version == 1 {
+                    !connection.contains("close")
+                } else {
+                    connection.contains("keep-alive")
+                };
+                let has_body = request.header("Transfer-Encoding").is_some()
+                    || request
+                        .header("Content-Length")
+                        .is_some_and(|l| l.trim() != "0");
+                return Ok(Some(Request {
+                    keep_alive,
+                    has_body,
+                    ..request
+                }));
+            }
+            Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => {}
+            Ok(httparse::Status::Partial) | Err(_) => {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "bad request"));
+            }
+        }
+        let mut chunk = [0u8; 8192];
+        match stream.read(&mut chunk)? {
+            0 => return Ok(None),
+            n => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// Answers the requests of one connection, in order, until it closes.
+fn serve(mut stream: TcpStream, site: &Site) {
+    let _ = stream.set_read_timeout(Some(IDLE));
+    let _ = stream.set_write_timeout(Some(IDLE));
+    let _ = stream.set_nodelay(true);
+    let mut buf = Vec::new();
+    loop {
+        let request = match read_request(&mut stream, &mut buf) {
+            Ok(Some(request)) => request,
+            Ok(None) => return,
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                let response = text(400, "400 bad request\n");
+                let _ = write_response(&mut stream, response, false, false);
+                return;
+            }
+            // Idle too long, or the client went away.
+            Err(_) => return,
+        };
+        // A body is never read: the connection ends after the answer.
+        let keep_alive = request.keep_alive && !request.has_body;
+        let head_only = request.method == "HEAD";
+        let response = respond(site, &request);
+        if write_response(&mut stream, response, head_only, keep_alive).is_err() || !keep_alive {
+            return;
+        }
+    }
+}
+
+/// A response: its status, headers and body.
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Body,
+}
+
+enum Body {
+    File(File, u64),
+    Bytes(Vec<u8>),
+    /// A `304`: no body, and no length.
+    None,
+}
+
+impl Response {
+    fn with_header(mut self, name: &str, value: &str) -> Response {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        _ => "",
+    }
+}
+
+fn write_response(
+    stream: &mut TcpStream,
+    response: Response,
+    head_only: bool,
+    keep_alive: bool,
+) -> io::Result<()> {
+    let mut out = BufWriter::new(stream);
+    write!(
+        out,
+        "HTTP/1.1 {} {}\r\n",
+        response.status,
+        reason(response.status)
+    )?;
+    for (name, value) in &response.headers {
+        write!(out, "{name}: {value}\r\n")?;
+    }
+    let length = match &response.body {
+        Body::File(_, len) => Some(*len),
+        Body::Bytes(bytes) => Some(bytes.len() as u64),
+        Body::None => None,
+    };
+    if let Some(length) = length {
+        write!(out, "Content-Length: {length}\r\n")?;
+    }
+    let connection = if keep_alive { "keep-alive" } else { "close" };
+    write!(out, "Connection: {connection}\r\n\r\n")?;
+    if !head_only {
+        match response.body {
+            Body::File(mut file, len) => {
+                io::copy(&mut (&mut file).take(len), &mut out)?;
+            }
+            Body::Bytes(bytes) => out.write_all(&bytes)?,
+            Body::None => {}
+        }
+    }
+    out.flush()
+}
+
+/// A header as it may be sent: visible ASCII, a name without separators.
+fn sendable(name: &str, value: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
+        && value
+            .bytes()
+            .all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
 }
 
 /// Headers on every response to `path` (the request's), errors included.
-fn common_headers(isolation: &Isolation, path: &str) -> Vec<Header> {
+fn common_headers(isolation: &Isolation, path: &str) -> Vec<(String, String)> {
+    let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
     let mut headers = Vec::new();
     if let Isolation::Rules(rules) = isolation {
         for rule in rules
             .iter()
             .filter(|r| crate::dist::matches(&r.pattern, path))
         {
-            // A header tiny_http cannot send (not ASCII) is skipped, not a panic.
+            // A header that cannot be sent (not ASCII) is skipped, not a panic.
             headers.extend(
                 rule.headers
                     .iter()
-                    .filter_map(|(n, v)| Header::from_bytes(n.as_bytes(), v.as_bytes()).ok()),
+                    .filter(|(n, v)| sendable(n, v))
+                    .map(|(n, v)| pair(n, v)),
             );
         }
-        if !headers.iter().any(|h| h.field.equiv("Cache-Control")) {
-            headers.push(header("Cache-Control", "no-cache"));
+        if !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("Cache-Control"))
+        {
+            headers.push(pair("Cache-Control", "no-cache"));
         }
         return headers;
     }
     headers.extend([
-        header("Cache-Control", "no-cache"),
-        header("X-Content-Type-Options", "nosniff"),
+        pair("Cache-Control", "no-cache"),
+        pair("X-Content-Type-Options", "nosniff"),
     ]);
     if *isolation == Isolation::On {
         headers.extend(
             crate::dist::ISOLATION_HEADERS
                 .iter()
-                .map(|(n, v)| header(n, v)),
+                .map(|(n, v)| pair(n, v)),
         );
     }
     headers
 }
 
-fn respond(root: &Path, request: Request, isolation: &Isolation) {
+fn respond(site: &Site, request: &Request) -> Response {
     let path = request
-        .url()
+        .target
         .split(['?', '#'])
         .next()
         .unwrap_or("/")
         .to_string();
-    let mut response = match request.method() {
-        Method::Get | Method::Head => match resolve(root, request.url()) {
+    let mut response = match request.method.as_str() {
+        "GET" | "HEAD" => match resolve(&site.root, &request.target) {
             Some((path, file)) => {
                 let tag = etag(&file);
-                let unchanged = tag.as_deref().is_some_and(|tag| {
-                    request
-                        .headers()
-                        .iter()
-                        .any(|h| h.field.equiv("If-None-Match") && h.value.as_str() == tag)
-                });
+                let unchanged = tag
+                    .as_deref()
+                    .is_some_and(|tag| request.header("If-None-Match") == Some(tag));
                 let response = if unchanged {
-                    Response::empty(304).boxed()
+                    Response {
+                        status: 304,
+                        headers: Vec::new(),
+                        body: Body::None,
+                    }
                 } else {
-                    Response::from_file(file)
-                        .with_header(header("Content-Type", content_type(&path)))
-                        .boxed()
+                    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+                    Response {
+                        status: 200,
+                        headers: Vec::new(),
+                        body: Body::File(file, len),
+                    }
+                    .with_header("Content-Type", content_type(&path))
                 };
                 match tag {
-                    Some(tag) => response.with_header(header("ETag", &tag)),
+                    Some(tag) => response.with_header("ETag", &tag),
                     None => response,
                 }
             }
-            None => text(404, "404 not found\n").boxed(),
+            None => text(404, "404 not found\n"),
         },
         _ => text(405, "405 method not allowed: GET and HEAD only\n")
-            .with_header(header("Allow", "GET, HEAD"))
-            .boxed(),
+            .with_header("Allow", "GET, HEAD"),
     };
-    for h in common_headers(isolation, &path) {
-        response.add_header(h);
-    }
-    // A client that hung up is not the server's problem.
-    let _ = request.respond(response);
+    response
+        .headers
+        .extend(common_headers(&site.isolation, &path));
+    response
 }
 
 /// A validator for the file as it is now: its size and modification time.
@@ -200,10 +414,13 @@ fn etag(file: &File) -> Option<String> {
     Some(format!("\"{:x}-{:x}\"", meta.len(), modified.as_nanos()))
 }
 
-fn text(status: u16, body: &str) -> Response<io::Cursor<Vec<u8>>> {
-    Response::from_string(body)
-        .with_status_code(status)
-        .with_header(header("Content-Type", "text/plain; charset=utf-8"))
+fn text(status: u16, body: &str) -> Response {
+    Response {
+        status,
+        headers: Vec::new(),
+        body: Body::Bytes(body.as_bytes().to_vec()),
+    }
+    .with_header("Content-Type", "text/plain; charset=utf-8")
 }
 
 /// Maps a request target to a file under `root`, or `None` (a 404) for
@@ -477,6 +694,60 @@ mod tests {
         );
     }
 
+    /// What a browser does when a page starts twenty workers at once: a
+    /// burst of new connections, each kept open after its answer. Every
+    /// one is answered while the others stay open, and answers a second
+    /// request too. (A bound for a hang, not a timing.)
+    #[test]
+    fn a_burst_of_kept_alive_connections_is_answered_in_full() {
+        use std::sync::{Arc, Barrier};
+        const CLIENTS: usize = 40;
+        let (_base, server) = fixture();
+        let addr = server.addr;
+        let bound = Some(std::time::Duration::from_secs(10));
+        /// One request on a kept-alive connection: its head and body.
+        fn ask(stream: &mut TcpStream, target: &str) -> io::Result<String> {
+            write!(stream, "GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n")?;
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                stream.read_exact(&mut byte)?;
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("Content-Length: "))
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0u8; len];
+            stream.read_exact(&mut body)?;
+            Ok(head + &String::from_utf8_lossy(&body))
+        }
+        let all_answered = Arc::new(Barrier::new(CLIENTS));
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|_| {
+                let all_answered = Arc::clone(&all_answered);
+                thread::spawn(move || {
+                    let mut stream = TcpStream::connect(addr).unwrap();
+                    stream.set_read_timeout(bound).unwrap();
+                    let first = ask(&mut stream, "/main.js");
+                    // Every connection stays open until all were answered.
+                    all_answered.wait();
+                    let second = ask(&mut stream, "/");
+                    (first, second)
+                })
+            })
+            .collect();
+        for client in clients {
+            let (first, second) = client.join().unwrap();
+            let first = first.expect("a new connection answered while the others stay open");
+            assert!(first.ends_with("export {}"), "{first}");
+            let second = second.expect("a kept-alive connection's second request answered");
+            assert!(second.ends_with("hello"), "{second}");
+        }
+    }
+
     #[test]
     fn rules_apply_the_headers_of_every_matching_pattern_and_no_others() {
         let (base, _server) = fixture();
@@ -508,7 +779,7 @@ mod tests {
             !page.contains("Cross-Origin-Embedder-Policy"),
             "no rule sets it: {page}"
         );
-        // A header tiny_http cannot send (not ASCII) is left out; the response is still sent.
+        // A header that cannot be sent (not ASCII) is left out; the response is still sent.
         assert_eq!(status(&page), "200");
         assert!(!page.contains("Kopfzeile"), "{page}");
     }

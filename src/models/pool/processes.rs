@@ -15,7 +15,7 @@ use web_sys::DedicatedWorkerGlobalScope;
 use super::run::{CANCEL, Control, HEAD, PoolRun, die_if_armed};
 use crate::clock::{epoch_ms, now_seconds};
 use crate::primes::PrimeResult;
-use crate::protocol::{Boot, Job, JobQueue, Message, check_cancellable, work_on, worker};
+use crate::protocol::{Boot, Job, JobQueue, Message, check_cancellable, one_job, work_on, worker};
 use crate::runtime::object;
 use crate::runtime::threads::{Process, boot_stamps};
 
@@ -25,6 +25,7 @@ pub(super) fn start_processes(
     started_at: f64,
     taken: Arc<AtomicUsize>,
     tx: mpsc::UnboundedSender<Message>,
+    per_job: bool,
 ) -> Result<PoolRun, String> {
     // Without cross-origin isolation the browser withholds SharedArrayBuffer
     // (measured: constructing one anyway took the whole tab down): `start`
@@ -44,6 +45,7 @@ pub(super) fn start_processes(
             ("id", (id as u32).into()),
             ("numbers", list.clone().into()),
             ("shared", buffer.clone().into()),
+            ("perJob", per_job.into()),
         ]);
         let mut process = Process::spawn(
             &format!("spinlab pool Process-{}", id + 1),
@@ -275,6 +277,13 @@ pub fn child(payload: JsValue) {
             Some(&n) if i >= 0 => Job::Check(n),
             _ => Job::Stop,
         }
+    };
+    // A per-job process takes one number, then stops.
+    let per_job = get("perJob").is_truthy();
+    let next: Box<dyn FnMut() -> Job> = if per_job {
+        Box::new(one_job(next))
+    } else {
+        Box::new(next)
     };
     let cancelled = || Atomics::load(&shared, CANCEL).unwrap_or(0) != 0;
     worker(

@@ -51,6 +51,7 @@ pub async fn run_quietly(
         pool,
         crate::protocol::SWITCH_INTERVAL,
         crate::protocol::JobKind::Cpu,
+        false,
     )?;
     let mut report = Report::new(run.workers);
     let mut results = Vec::new();

@@ -9,7 +9,7 @@ use futures_channel::mpsc;
 use super::processes::{start_fed, start_processes};
 use super::rayon::rayon_fixture;
 use super::run::{Control, PoolRun};
-use super::threads::pool_worker;
+use super::threads::{Duty, pool_worker};
 use crate::clock::{epoch_ms, now_seconds};
 use crate::protocol::{Gil, JobKind, JobQueue, Message, Mode, check_cancellable};
 use crate::runtime::pool::Pool;
@@ -25,7 +25,8 @@ const NO_POOL: &str = "the thread pool is out of use, so the sequential check ru
 
 /// Starts `mode` with `workers` workers on `numbers`. (The early
 /// `procs.py` ran the same workers and pills: only its report loop differs,
-/// see [`PoolRun::jobs_empty`].)
+/// see [`PoolRun::jobs_empty`].) `per_job`: each worker takes one number
+/// and ends (`workers` is then one per number; processes and threads only).
 pub fn start(
     mode: Mode,
     workers: usize,
@@ -33,6 +34,7 @@ pub fn start(
     pool: Option<&Pool>,
     switch_interval: std::time::Duration,
     kind: JobKind,
+    per_job: bool,
 ) -> Result<(PoolRun, mpsc::UnboundedReceiver<Message>), String> {
     let started_at = epoch_ms();
     let (tx, messages) = mpsc::unbounded::<Message>();
@@ -59,6 +61,13 @@ pub fn start(
             };
             return Ok((start_fed(1, jobs, taken, started_at, tx, why)?, messages));
         }
+        Mode::Processes if !crate::runtime::isolated() && per_job => {
+            return Err(
+                "one process per number takes its number from a shared queue, and this page \
+                 is not cross-origin isolated: no memory can be shared"
+                    .into(),
+            );
+        }
         Mode::Processes if !crate::runtime::isolated() => {
             let run = start_fed(workers, jobs, taken, started_at, tx, NOT_ISOLATED)?;
             return Ok((run, messages));
@@ -71,8 +80,11 @@ pub fn start(
                 Arc::clone(&jobs),
                 Arc::clone(&taken),
                 Arc::clone(&cancel),
-                None,
-                kind.waits(0),
+                Duty {
+                    gil: None,
+                    waits: kind.waits(0),
+                    per_job: false,
+                },
                 tx.clone(),
             ))?);
         }
@@ -87,8 +99,11 @@ pub fn start(
                     Arc::clone(&jobs),
                     Arc::clone(&taken),
                     Arc::clone(&cancel),
-                    gil.clone(),
-                    kind.waits(id),
+                    Duty {
+                        gil: gil.clone(),
+                        waits: kind.waits(id),
+                        per_job,
+                    },
                     tx.clone(),
                 );
                 threads::spawn(&format!("spinlab pool Thread-{}", id + 1), move || {
@@ -129,7 +144,7 @@ pub fn start(
         }
         Mode::Processes => {
             return Ok((
-                start_processes(workers, &numbers, started_at, taken, tx)?,
+                start_processes(workers, &numbers, started_at, taken, tx, per_job)?,
                 messages,
             ));
         }

@@ -10,9 +10,20 @@ use futures_channel::mpsc;
 use super::run::die_if_armed;
 use crate::clock::{epoch_ms, now_seconds};
 use crate::protocol::{
-    Boot, Gil, Job, JobQueue, Message, check_cancellable, check_io, check_under_gil, worker,
+    Boot, Gil, Job, JobQueue, Message, check_cancellable, check_io, check_under_gil, one_job,
+    worker,
 };
 use crate::runtime::threads::boot_stamps;
+
+/// How a pool thread does its jobs.
+pub(super) struct Duty {
+    /// `threads-gil`'s simulated GIL, held while it divides.
+    pub gil: Option<Arc<Gil>>,
+    /// Its jobs wait instead of dividing (the I/O workloads).
+    pub waits: bool,
+    /// It takes one number and ends (one new thread per number).
+    pub per_job: bool,
+}
 
 /// The book's `worker` on a thread of this page's memory.
 pub(super) fn pool_worker(
@@ -20,10 +31,14 @@ pub(super) fn pool_worker(
     jobs: Arc<JobQueue>,
     taken: Arc<AtomicUsize>,
     cancel: Arc<AtomicBool>,
-    gil: Option<Arc<Gil>>,
-    waits: bool,
+    duty: Duty,
     tx: mpsc::UnboundedSender<Message>,
 ) -> impl FnOnce() + Send + 'static {
+    let Duty {
+        gil,
+        waits,
+        per_job,
+    } = duty;
     move || {
         let _ = tx.unbounded_send(Message::Started {
             worker: id,
@@ -31,15 +46,22 @@ pub(super) fn pool_worker(
             boot: Boot::from_stamps(&boot_stamps()),
         });
         let cancelled = || cancel.load(Ordering::Relaxed);
+        let get = || {
+            let job = jobs.get();
+            if let Job::Check(_) = job {
+                taken.fetch_add(1, Ordering::SeqCst);
+            }
+            job
+        };
+        // A per-job thread takes one number, then stops.
+        let next: Box<dyn FnMut() -> Job> = if per_job {
+            Box::new(one_job(get))
+        } else {
+            Box::new(get)
+        };
         worker(
             id,
-            || {
-                let job = jobs.get();
-                if let Job::Check(_) = job {
-                    taken.fetch_add(1, Ordering::SeqCst);
-                }
-                job
-            },
+            next,
             |n| match &gil {
                 _ if waits => check_io(n, gil.as_deref(), &cancel, std::thread::sleep, now_seconds),
                 Some(gil) => check_under_gil(n, gil, &cancel, now_seconds),

@@ -12,7 +12,7 @@ use super::run::{cancel_pool, run_pool};
 use super::sweep::{run_split, run_sweep};
 use super::{PoolLab, PoolView};
 use crate::primes::{Calibration, NUMBERS, parse_number_list};
-use crate::protocol::{IO_MAX_WORKERS, JobKind, Mode};
+use crate::protocol::{Design, IO_MAX_WORKERS, JobKind, Mode};
 use crate::ui::dom::{on_click, read_switch_interval};
 
 impl PoolView {
@@ -116,7 +116,7 @@ impl PoolView {
             workers,
             numbers,
             self.max_workers,
-            self.race.checked(),
+            Design::of(self.race.checked(), self.per_job.checked())?,
             race_delay_ms,
             kind,
         )?;

@@ -54,6 +54,7 @@ pub struct PoolView {
     split_button: HtmlButtonElement,
     race: HtmlInputElement,
     race_delay: HtmlInputElement,
+    per_job: HtmlInputElement,
     switch_interval: HtmlSelectElement,
     sweep_button: HtmlButtonElement,
     sweep_mode: HtmlSelectElement,
@@ -125,7 +126,11 @@ impl PoolView {
         table.set_attribute("data-role", "results")?;
         section.append_child(&table)?;
         let code = CodePanel::render(doc, &section)?;
-        code.show(&code::pool_listing(Mode::Processes, false, JobKind::Cpu));
+        code.show(&code::pool_listing(
+            Mode::Processes,
+            crate::protocol::Design::Pool,
+            JobKind::Cpu,
+        ));
 
         Ok(PoolView {
             code,
@@ -136,6 +141,7 @@ impl PoolView {
             split_button: control(&section, "button[data-role=split]")?,
             race: control(&section, "[data-role=race]")?,
             race_delay: control(&section, "[data-role=race-delay]")?,
+            per_job: control(&section, "[data-role=per-job]")?,
             switch_interval: control(&section, "[data-role=switch-interval]")?,
             sweep_button: control(&section, "button[data-role=sweep]")?,
             sweep_mode: control(&section, "[data-role=sweep-mode]")?,
@@ -190,6 +196,7 @@ impl PoolView {
         self.workload.set_disabled(running);
         self.race.set_disabled(running);
         self.race_delay.set_disabled(running);
+        self.per_job.set_disabled(running);
         self.switch_interval.set_disabled(running);
         self.numbers.set_disabled(running);
         let pool_running = self.active.borrow().is_some();

@@ -8,7 +8,8 @@ use wasm_bindgen::prelude::*;
 use crate::primes::{Calibration, MAX_NUMBERS, NUMBERS, calibrated_fixture, parse_number};
 use std::time::Duration;
 
-use crate::protocol::{IO_MAX_WORKERS, JobKind, Mode, SWITCH_INTERVAL, StopPolicy};
+use crate::big_picture::Units;
+use crate::protocol::{Design, IO_MAX_WORKERS, JobKind, Mode, SWITCH_INTERVAL, StopPolicy};
 use crate::ui::dom::{
     Options, bool_option, describe, key_option, number_option, switch_interval_option,
     whole_number_option,
@@ -19,8 +20,9 @@ pub struct PoolRequest {
     pub mode: Mode,
     pub workers: usize,
     pub numbers: Vec<u64>,
-    /// The early `procs.py`: the report loop stops when the queue is empty.
-    pub racy: bool,
+    /// The book's pool, the early `procs.py` (the report loop stops when
+    /// the queue is empty), or one new worker per number.
+    pub design: Design,
     /// In the early loop, a pause before each `if jobs.empty()` (the
     /// reader's `sleep(1)` that made the loss frequent), in ms.
     pub race_delay_ms: u32,
@@ -30,15 +32,30 @@ pub struct PoolRequest {
     pub kind: JobKind,
 }
 
+/// The most numbers a per-job run checks: one worker each, as many as the
+/// big picture lab may start at once.
+pub fn per_job_max(mode: Mode) -> usize {
+    let units = if mode == Mode::Processes {
+        Units::Processes
+    } else {
+        Units::Threads
+    };
+    units.max_count()
+}
+
 pub(super) fn check_request(
     mode: Mode,
     workers: usize,
     numbers: Vec<u64>,
     max_workers: usize,
-    racy: bool,
+    design: Design,
     race_delay_ms: u32,
     kind: JobKind,
 ) -> Result<PoolRequest, String> {
+    if design == Design::PerJob {
+        return check_per_job(mode, numbers, race_delay_ms, kind);
+    }
+    let racy = design == Design::EarlyRace;
     if kind != JobKind::Cpu {
         if !matches!(mode, Mode::Threads | Mode::ThreadsGil) {
             return Err(format!(
@@ -87,7 +104,57 @@ pub(super) fn check_request(
         mode,
         workers,
         numbers,
-        racy,
+        design,
+        race_delay_ms,
+        switch_interval: SWITCH_INTERVAL,
+        kind,
+    })
+}
+
+/// A per-job run: processes or threads, the book's kind of job, and as
+/// many workers as numbers.
+fn check_per_job(
+    mode: Mode,
+    numbers: Vec<u64>,
+    race_delay_ms: u32,
+    kind: JobKind,
+) -> Result<PoolRequest, String> {
+    if !matches!(mode, Mode::Processes | Mode::Threads) {
+        return Err(format!(
+            "perJob starts one new process or thread per number: mode must be \"processes\" \
+             or \"threads\", not \"{}\"",
+            mode.key()
+        ));
+    }
+    if race_delay_ms > 0 {
+        return Err("raceDelayMs is only used with race: true".into());
+    }
+    if kind != JobKind::Cpu {
+        return Err(
+            "perJob runs the book's workload (or the calibrated one), not an I/O one".into(),
+        );
+    }
+    if numbers.is_empty() {
+        return Err("no numbers to check".into());
+    }
+    let most = per_job_max(mode);
+    if numbers.len() > most {
+        return Err(format!(
+            "perJob starts one {} per number, at most {most} at once here: give at most \
+             {most} numbers, not {}",
+            if mode == Mode::Processes {
+                "process"
+            } else {
+                "thread"
+            },
+            numbers.len()
+        ));
+    }
+    Ok(PoolRequest {
+        mode,
+        workers: numbers.len(),
+        numbers,
+        design: Design::PerJob,
         race_delay_ms,
         switch_interval: SWITCH_INTERVAL,
         kind,
@@ -137,6 +204,7 @@ pub fn pool_options(
             "race",
             "raceDelayMs",
             "switchIntervalMs",
+            "perJob",
         ],
     )?;
     if options.is_empty() {
@@ -162,6 +230,12 @@ pub fn pool_options(
     } else {
         IO_MAX_WORKERS
     };
+    let per_job = bool_option(&get("perJob"), "perJob")?.unwrap_or(false);
+    if per_job && !get("workers").is_undefined() {
+        return Err(
+            "workers does not go with perJob: a per-job run starts one worker per number".into(),
+        );
+    }
     let workers = whole_number_option(&get("workers"), "workers", 1, most)?.unwrap_or(max_workers);
     let numbers = if numbers_value.is_undefined() {
         match workload.as_string().as_deref() {
@@ -213,7 +287,7 @@ pub fn pool_options(
         workers,
         numbers,
         max_workers,
-        racy,
+        Design::of(racy, per_job)?,
         race_delay_ms,
         kind,
     )?;

@@ -55,11 +55,13 @@ pub(super) async fn pool_run(
         mode,
         workers,
         numbers,
-        racy,
+        design,
         race_delay_ms,
         switch_interval,
         kind,
     } = request;
+    let racy = design == crate::protocol::Design::EarlyRace;
+    let per_job = design == crate::protocol::Design::PerJob;
     // A panicked thread takes the pool out of use (see `panics`); sequential
     // then runs in a process, as it does on a page without threads.
     let broken = crate::runtime::panics::broken();
@@ -97,6 +99,20 @@ pub(super) async fn pool_run(
         view.output.append_transcript(std::slice::from_ref(&line));
         transcript.push(line);
     }
+    if per_job {
+        let line = format!(
+            "# one new {} per number, the design the chapter argues against: each takes its \
+             number from the queue, checks it and ends, so every number pays a start-up \
+             (the pool of the book starts a few workers once, and they loop)",
+            if mode == Mode::Processes {
+                "process"
+            } else {
+                "thread"
+            }
+        );
+        view.output.append_transcript(std::slice::from_ref(&line));
+        transcript.push(line);
+    }
     let rate = app.divisions_per_sec();
     if let Some(note) = numbers.iter().find_map(|&n| slow_check_note(n, rate)) {
         let line = format!("# note: {note}");
@@ -116,7 +132,7 @@ pub(super) async fn pool_run(
     next_paint().await;
 
     let numbers: Arc<[u64]> = numbers.into();
-    view.code.show(&code::pool_listing(mode, racy, kind));
+    view.code.show(&code::pool_listing(mode, design, kind));
     crate::runtime::steps::step("start");
     crate::runtime::monitor::begin_gap();
     let since = crate::runtime::panics::seen();
@@ -127,6 +143,7 @@ pub(super) async fn pool_run(
         pool,
         switch_interval,
         kind,
+        per_job,
     )?;
     let (started_at, lanes) = (run.started_at, run.workers);
     if let Some(note) = run.queue_note() {
@@ -319,7 +336,14 @@ pub(super) async fn pool_run(
     let interval_ms = (mode == Mode::ThreadsGil).then_some(switch_interval.as_secs_f64() * 1000.0);
     let (io_latency_ms, io_notes) = io_lines(kind, interval_ms, &waits, lanes, total_ms);
     lines.extend(io_notes);
-    if let Some(note) = slow_run_note(&timeline.rows, &app.calibration) {
+    let cores = web_sys::window().map_or(1, |w| w.navigator().hardware_concurrency() as usize);
+    if per_job && lanes > cores {
+        // Not a slow engine: more workers than cores take turns.
+        lines.push(format!(
+            "# note: {lanes} workers took turns on {cores} cores, so each number's elapsed time \
+             counts the turns its worker waited as well as its own divisions"
+        ));
+    } else if let Some(note) = slow_run_note(&timeline.rows, &app.calibration) {
         lines.push(note);
     }
     let startup = timeline
@@ -376,6 +400,7 @@ pub(super) async fn pool_run(
         cancelled,
         lost,
         race: racy,
+        per_job,
         lost_to_race: late,
         not_started,
         gil_handovers,

@@ -75,7 +75,7 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
             mode,
             workers,
             numbers: NUMBERS.to_vec(),
-            racy: false,
+            design: crate::protocol::Design::Pool,
             race_delay_ms: 0,
             switch_interval: crate::protocol::SWITCH_INTERVAL,
             kind: JobKind::Cpu,

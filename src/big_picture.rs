@@ -210,6 +210,25 @@ pub fn claim(measured: &[(Units, f64)]) -> String {
     sentence
 }
 
+/// The consequence the chapter draws, measured: the book's numbers on a
+/// pool of `units` that loop, and on one new unit per number.
+pub fn per_job_claim(units: Units, pool: (usize, f64), per_job: (usize, f64)) -> String {
+    let times = if pool.1 > 0.0 {
+        format!(" ({:.1} × the pool's time)", per_job.1 / pool.1)
+    } else {
+        String::new()
+    };
+    format!(
+        "The book's 20 numbers here: a pool of {} {} that loop, {}; {} {}, one a number, {}{times}.",
+        pool.0,
+        units.key(),
+        duration(pool.1),
+        per_job.0,
+        units.key(),
+        duration(per_job.1),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +274,15 @@ mod tests {
         assert_eq!(
             start_cost_line(Units::Coroutines, 10_000, 0.0045),
             "10,000 coroutines started and heard from in 0.004s: 0.000450 ms each"
+        );
+    }
+
+    #[test]
+    fn the_per_job_claim_puts_the_two_designs_side_by_side() {
+        assert_eq!(
+            per_job_claim(Units::Processes, (2, 977.0), (20, 1_729.0)),
+            "The book's 20 numbers here: a pool of 2 processes that loop, 977.0 ms; \
+             20 processes, one a number, 1.73 s (1.8 × the pool's time)."
         );
     }
 

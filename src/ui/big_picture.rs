@@ -18,10 +18,13 @@ use super::dom::{
     Options, Output, buttons_for, control, element, find, key_option, on_click, publish,
     whole_number_option,
 };
-use crate::big_picture::{StartCost, Units, claim, duration};
+use super::pool_lab::PoolLab;
+use super::pool_lab::run::compare_per_job;
+use crate::big_picture::{StartCost, Units, claim, duration, per_job_claim};
 use crate::crossing::{Crossing, SIZES, Via, check_bytes, size};
 use crate::models::crossing::crossing;
 use crate::models::start_cost::start_cost;
+use crate::protocol::Mode;
 use crate::runtime::steps::next_paint;
 
 /// The big picture panel with the page's context.
@@ -33,6 +36,8 @@ pub struct BigPictureView {
     claim: Element,
     chart: Element,
     crossing: CrossingView,
+    per_job: Vec<(Mode, HtmlButtonElement)>,
+    per_job_claim: Element,
     output: Output,
     code: CodePanel,
     /// Each run's cost per unit, in order.
@@ -50,6 +55,13 @@ impl BigPictureView {
         let claim = find(doc, "[data-experiment=big-picture] [data-role=claim]")?;
         let chart = control(&section, "[data-role=start-cost-chart]")?;
         let crossing = CrossingView::render(&section)?;
+        let per_job = buttons_for(
+            &section,
+            "data-per-job",
+            [Mode::Processes, Mode::Threads],
+            Mode::key,
+        )?;
+        let per_job_claim = control(&section, "[data-role=per-job-claim]")?;
         let output = Output::render(doc, &section)?;
         let code = CodePanel::render(doc, &section)?;
         code.show(&start_cost_listing(Units::Threads));
@@ -58,6 +70,8 @@ impl BigPictureView {
             claim,
             chart,
             crossing,
+            per_job,
+            per_job_claim,
             output,
             code,
             measured: RefCell::new(Vec::new()),
@@ -102,6 +116,47 @@ impl BigPictureView {
             button.set_disabled(running || (*units == Units::Threads && !pool_available));
         }
         self.crossing.set_running(running, pool_available);
+        for (mode, button) in &self.per_job {
+            button.set_disabled(running || (*mode == Mode::Threads && !pool_available));
+        }
+    }
+
+    /// The per-job buttons run the pool lab's runs (its table and timeline
+    /// show them); the claim's sentence is filled in here.
+    pub fn wire_per_job(&self, app: &Rc<BigPictureLab>, pool_lab: &Rc<PoolLab>) {
+        for (mode, button) in &self.per_job {
+            let (app, pool_lab, mode) = (Rc::clone(app), Rc::clone(pool_lab), *mode);
+            on_click(button, move || {
+                let (app, pool_lab) = (Rc::clone(&app), Rc::clone(&pool_lab));
+                spawn_local(async move {
+                    let view = &app.view;
+                    view.output.say(
+                        "Running the book's 20 numbers on a pool, then one worker per number: \
+                         see the pool lab below…",
+                        "running",
+                    );
+                    match compare_per_job(&pool_lab, mode).await {
+                        Ok((pool_workers, pool_ms, per_job_workers, per_job_ms)) => {
+                            let units = if mode == Mode::Processes {
+                                Units::Processes
+                            } else {
+                                Units::Threads
+                            };
+                            let sentence = per_job_claim(
+                                units,
+                                (pool_workers, pool_ms),
+                                (per_job_workers, per_job_ms),
+                            );
+                            view.per_job_claim.set_text_content(Some(&sentence));
+                            view.output.say(&sentence, "done");
+                        }
+                        Err(message) => {
+                            view.output_error(&message);
+                        }
+                    }
+                });
+            });
+        }
     }
 
     /// Shows a refused request's reason; returns it.

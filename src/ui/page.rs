@@ -209,6 +209,9 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     app.pool_lab.view.wire(&app.pool_lab);
     app.lock.view.wire(&app.lock);
     app.big_picture.view.wire(&app.big_picture);
+    app.big_picture
+        .view
+        .wire_per_job(&app.big_picture, &app.pool_lab);
     app.bench.view.wire(&app.bench);
     install_shortcuts(&doc);
     app.spinner.view.show_calibration(&app.spinner);

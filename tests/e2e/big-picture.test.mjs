@@ -103,6 +103,21 @@ for (const [mode, unit] of [['processes', 'processes'], ['threads', 'threads']])
   });
 }
 
+test('the per-job button runs the pool, then one worker a number, and fills in the claim', async () => {
+  const reports = [];
+  await page.evaluate(() => {
+    window.__perJobReports = [];
+    document.addEventListener('spinlab:report', (e) => window.__perJobReports.push(e.detail));
+  });
+  await page.click('[data-experiment=big-picture] button[data-per-job=processes]');
+  await page.waitForFunction(() => /^The book's 20 numbers here/.test(document.querySelector('[data-experiment=big-picture] [data-role=per-job-claim]').textContent));
+  const claim = await page.textContent('[data-experiment=big-picture] [data-role=per-job-claim]');
+  assert.match(claim, /^The book's 20 numbers here: a pool of \d+ processes that loop, [\d.]+ m?s; 20 processes, one a number, [\d.]+ m?s \([\d.]+ × the pool's time\)\.$/);
+  reports.push(...await page.evaluate(() => window.__perJobReports.filter((r) => r.mode)));
+  assert.deepEqual(reports.map((r) => [r.mode, r.perJob, r.checked]), [['processes', false, 20], ['processes', true, 20]]);
+  assert.equal(reports[1].workers, 20);
+});
+
 test('bad per-job runs are refused with a reason, and nothing starts', async () => {
   const before = await page.evaluate(() => window.spinlab.stats().threadsStarted);
   assert.match(await poolRefusal({ mode: 'rayon', perJob: true }), /mode must be "processes" or "threads", not "rayon"/);

@@ -45,6 +45,45 @@ pub async fn run_pool(app: &Rc<PoolLab>, request: PoolRequest) -> Result<JsValue
     exclusive(app, async { pool_run(app, request).await.map(publish) }).await
 }
 
+/// The big picture's comparison: the book's fixture on a pool of `mode`
+/// workers that loop (as many as the pool's size), then on one new worker
+/// per number, as one run of the page; both reports are published.
+/// Returns their totals: `(pool workers, pool ms, per-job workers, per-job ms)`.
+pub async fn compare_per_job(
+    app: &Rc<PoolLab>,
+    mode: Mode,
+) -> Result<(usize, f64, usize, f64), String> {
+    use super::options::check_request;
+    use crate::protocol::{Design, JobKind};
+    let most = app.view.max_workers();
+    let request = |design| {
+        check_request(
+            mode,
+            most,
+            crate::primes::NUMBERS.to_vec(),
+            most,
+            design,
+            0,
+            JobKind::Cpu,
+        )
+    };
+    let (looping, per_job) = (request(Design::Pool)?, request(Design::PerJob)?);
+    let _running = app.begin()?;
+    let looping = pool_run(app, looping).await?;
+    publish(looping.clone());
+    let per_job = pool_run(app, per_job).await?;
+    publish(per_job.clone());
+    if looping.stopped.is_some() || per_job.stopped.is_some() {
+        return Err("the comparison was stopped before both runs ended".into());
+    }
+    Ok((
+        looping.workers,
+        looping.total_ms,
+        per_job.workers,
+        per_job.total_ms,
+    ))
+}
+
 /// The run itself; its report, not yet published.
 pub(super) async fn pool_run(
     app: &Rc<PoolLab>,

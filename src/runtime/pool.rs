@@ -13,9 +13,7 @@ use std::rc::Rc;
 use futures_channel::{mpsc, oneshot};
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::*;
-use web_sys::{ErrorEvent, MessageEvent, Worker};
+use web_sys::Worker;
 
 use super::js_error_message;
 use super::threads;
@@ -32,8 +30,8 @@ pub struct Pool {
     jobs: mpsc::UnboundedSender<Job>,
     size: usize,
     coordinator: Worker,
-    /// Keeps the coordinator's error handlers alive as long as the pool.
-    _on_failure: [Closure<dyn FnMut(web_sys::Event)>; 2],
+    /// Turns the coordinator's failures into a reason, as long as the pool lives.
+    _watch: threads::Watch,
 }
 
 impl Pool {
@@ -73,29 +71,9 @@ impl Pool {
                 ));
             }
         });
-        let on_message = {
-            let report = report.clone();
-            Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-                let data = event.unchecked_into::<MessageEvent>().data();
-                let kind = js_sys::Reflect::get(&data, &"type".into()).ok();
-                if kind.and_then(|k| k.as_string()).as_deref() == Some("spinlab_thread_error") {
-                    let message = js_sys::Reflect::get(&data, &"message".into())
-                        .ok()
-                        .and_then(|m| m.as_string())
-                        .unwrap_or_default();
-                    report(format!("the coordinator worker failed: {message}"));
-                }
-            })
-        };
-        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            let message = event
-                .dyn_ref::<ErrorEvent>()
-                .map(ErrorEvent::message)
-                .unwrap_or_else(|| "its script could not be loaded".into());
+        let watch = threads::watch(&coordinator, move |message| {
             report(format!("the coordinator worker failed: {message}"));
         });
-        coordinator.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        coordinator.set_onerror(Some(on_error.as_ref().unchecked_ref()));
 
         let started = first_of(ready_rx, failed_rx).await;
         match started {
@@ -103,7 +81,7 @@ impl Pool {
                 jobs,
                 size,
                 coordinator,
-                _on_failure: [on_message, on_error],
+                _watch: watch,
             }),
             Err(reason) => {
                 coordinator.terminate();

@@ -79,8 +79,17 @@ async fn to_process(via: Via, bytes: usize) -> Result<Crossing, String> {
         &Array::new(),
     )?;
     // Started before the clock runs: its start-up is not what is measured.
-    if process.recv().await?.as_string().as_deref() != Some("ready") {
-        return Err("the crossing process did not start".into());
+    let timeout = gloo_timers::future::TimeoutFuture::new(START_TIMEOUT_MS);
+    match select(std::pin::pin!(process.recv()), timeout).await {
+        Either::Left((Ok(ready), _)) if ready.as_string().as_deref() == Some("ready") => {}
+        Either::Left((Ok(_), _)) => return Err("the crossing process did not start".into()),
+        Either::Left((Err(reason), _)) => return Err(reason),
+        Either::Right(_) => {
+            return Err(format!(
+                "the process did not start within {} s",
+                START_TIMEOUT_MS / 1000
+            ));
+        }
     }
     let mut payload = marked_buffer(bytes);
     let (mut round_trips_ms, mut send_ms, mut sender_left) = (Vec::new(), Vec::new(), bytes);

@@ -116,8 +116,9 @@ impl BigPictureView {
             button.set_disabled(running || (*units == Units::Threads && !pool_available));
         }
         self.crossing.set_running(running, pool_available);
-        for (mode, button) in &self.per_job {
-            button.set_disabled(running || (*mode == Mode::Threads && !pool_available));
+        // Threads need the pool's memory; per-job processes, a shared queue.
+        for (_, button) in &self.per_job {
+            button.set_disabled(running || !pool_available);
         }
     }
 

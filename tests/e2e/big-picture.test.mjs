@@ -158,7 +158,6 @@ test('64 MB crosses to a thread (shared) faster than to a process (copied); a tr
   assert.ok(share.roundTripMs < copy.roundTripMs, `share ${share.roundTripMs} ms, copy ${copy.roundTripMs} ms`);
   assert.equal(copy.senderLeftBytes, MB64, 'a copy leaves the sender its bytes');
   assert.equal(transfer.senderLeftBytes, 0, 'a transfer leaves the sender an empty buffer');
-  assert.equal(share.senderLeftBytes, MB64);
   const claim = await page.textContent('[data-experiment=big-picture] [data-role=crossing-claim]');
   assert.match(claim, /^64 MB there and back here: copied to a process in .+; moved to a process in .+; shared with a thread in .+\. Copying cost [\d,]+ × sharing\.( A result comes back from a process only through a channel: 1 KB there and back through one took .+\.)?$/);
   const stats = await page.evaluate(() => window.spinlab.stats());

@@ -166,8 +166,8 @@ test('bad requests are refused with a reason, and nothing starts', async () => {
     [{ mode: 'threads', numbers: ['18446744073709551616'] }, /numbers\[0\]: .* is above 18446744073709551615/],
     [{ mode: 'threads', numbers: [7] }, /numbers\[0\] must be a decimal string/],
     [{ mode: 'threads', numbers: Array(10001).fill('7') }, /a run takes at most 10000/],
-    [{ mode: 'threads', wokers: 2 }, /^runPool: unknown option "wokers"; it takes mode, workers, numbers, workload, race, raceDelayMs, switchIntervalMs$/],
-    [['threads'], /^runPool takes an options object \{ mode, workers, numbers, workload, race, raceDelayMs, switchIntervalMs \}, not \["threads"\]$/],
+    [{ mode: 'threads', wokers: 2 }, /^runPool: unknown option "wokers"; it takes mode, workers, numbers, workload, race, raceDelayMs, switchIntervalMs, perJob$/],
+    [['threads'], /^runPool takes an options object \{ mode, workers, numbers, workload, race, raceDelayMs, switchIntervalMs, perJob \}, not \["threads"\]$/],
   ]) {
     const message = await page.evaluate((o) => window.spinlab.runPool(o).then(() => 'resolved', (e) => e.message), options);
     assert.match(message, pattern, JSON.stringify(options).slice(0, 80));

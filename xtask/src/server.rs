@@ -46,9 +46,19 @@ impl Handle {
 impl Drop for Handle {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        // Wakes the accept loop, which then sees the flag.
-        let _ = TcpStream::connect(self.addr);
-        if let Some(accept) = self.accept.take() {
+        // Wakes the accept loop, which then sees the flag (a server on every
+        // address is reached on the loopback one). If that fails, the loop
+        // is left to the process's end rather than waited for.
+        let mut wake = self.addr;
+        if wake.ip().is_unspecified() {
+            wake.set_ip(match wake {
+                SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        if TcpStream::connect_timeout(&wake, Duration::from_secs(2)).is_ok()
+            && let Some(accept) = self.accept.take()
+        {
             let _ = accept.join();
         }
     }
@@ -140,9 +150,22 @@ struct Request {
     headers: Vec<(String, String)>,
     /// HTTP/1.1 and no `Connection: close` (or 1.0 with `keep-alive`).
     keep_alive: bool,
-    /// It says a body follows, which nothing served here reads.
-    has_body: bool,
+    /// What follows the head (nothing served here reads a body).
+    follows: Follows,
 }
+
+/// What follows a request's head.
+#[derive(Clone, Copy, PartialEq)]
+enum Follows {
+    Nothing,
+    /// A body of so many bytes (`Content-Length`).
+    Bytes(u64),
+    /// A body whose end cannot be told here (chunked, or a bad length).
+    Unknown,
+}
+
+/// The largest body read and dropped to keep a connection open.
+const MAX_DISCARD: u64 = 1 << 20;
 
 impl Request {
     fn header(&self, name: &str) -> Option<&str> {
@@ -176,7 +199,7 @@ fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<Option<
                     method: parsed.method.unwrap_or("").to_string(),
                     target: parsed.path.unwrap_or("/").to_string(),
                     keep_alive: false,
-                    has_body: false,
+                    follows: Follows::Nothing,
                     headers,
                 };
                 buf.drain(..len);
@@ -189,13 +212,18 @@ fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<Option<
                 } else {
                     connection.contains("keep-alive")
                 };
-                let has_body = request.header("Transfer-Encoding").is_some()
-                    || request
-                        .header("Content-Length")
-                        .is_some_and(|l| l.trim() != "0");
+                let follows = if request.header("Transfer-Encoding").is_some() {
+                    Follows::Unknown
+                } else {
+                    match request.header("Content-Length").map(str::parse::<u64>) {
+                        None | Some(Ok(0)) => Follows::Nothing,
+                        Some(Ok(n)) => Follows::Bytes(n),
+                        Some(Err(_)) => Follows::Unknown,
+                    }
+                };
                 return Ok(Some(Request {
                     keep_alive,
-                    has_body,
+                    follows,
                     ..request
                 }));
             }
@@ -225,19 +253,51 @@ fn serve(mut stream: TcpStream, site: &Site) {
             Err(e) if e.kind() == io::ErrorKind::InvalidData => {
                 let response = text(400, "400 bad request\n");
                 let _ = write_response(&mut stream, response, false, false);
+                close_after_answer(&mut stream);
                 return;
             }
             // Idle too long, or the client went away.
             Err(_) => return,
         };
-        // A body is never read: the connection ends after the answer.
-        let keep_alive = request.keep_alive && !request.has_body;
+        // A short body is read and dropped; after any other, the connection ends.
+        let keep_alive = request.keep_alive
+            && match request.follows {
+                Follows::Nothing => true,
+                Follows::Bytes(n) if n <= MAX_DISCARD => discard(&mut stream, &mut buf, n).is_ok(),
+                Follows::Bytes(_) | Follows::Unknown => false,
+            };
         let head_only = request.method == "HEAD";
         let response = respond(site, &request);
-        if write_response(&mut stream, response, head_only, keep_alive).is_err() || !keep_alive {
+        if write_response(&mut stream, response, head_only, keep_alive).is_err() {
+            return;
+        }
+        if !keep_alive {
+            close_after_answer(&mut stream);
             return;
         }
     }
+}
+
+/// Reads and drops the `n` bytes of a body (those already read first).
+fn discard(stream: &mut TcpStream, buf: &mut Vec<u8>, n: u64) -> io::Result<()> {
+    let held = buf.len().min(n as usize);
+    buf.drain(..held);
+    let rest = n - held as u64;
+    let copied = io::copy(&mut (&mut *stream).take(rest), &mut io::sink())?;
+    if copied == rest {
+        Ok(())
+    } else {
+        Err(io::ErrorKind::UnexpectedEof.into())
+    }
+}
+
+/// Ends a connection whose answer is sent: says so (`FIN`), then reads what
+/// the client may still be sending, briefly, so that closing with unread
+/// bytes does not reset the connection before the client reads the answer.
+fn close_after_answer(stream: &mut TcpStream) {
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let _ = io::copy(&mut (&mut *stream).take(MAX_DISCARD), &mut io::sink());
 }
 
 /// A response: its status, headers and body.
@@ -301,7 +361,11 @@ fn write_response(
     if !head_only {
         match response.body {
             Body::File(mut file, len) => {
-                io::copy(&mut (&mut file).take(len), &mut out)?;
+                // A file cut short since its length was read (a rebuild):
+                // the connection must end, its length was promised.
+                if io::copy(&mut (&mut file).take(len), &mut out)? != len {
+                    return Err(io::ErrorKind::UnexpectedEof.into());
+                }
             }
             Body::Bytes(bytes) => out.write_all(&bytes)?,
             Body::None => {}
@@ -818,6 +882,22 @@ mod tests {
             assert!(has_header(&r, "Allow: GET, HEAD"), "{method}");
             assert!(!r.contains("hello"), "{method} must not serve the file");
         }
+        // A body is read and dropped: the answer arrives, whole, and a second
+        // request on the same connection is answered too.
+        let r = raw(
+            server.addr,
+            "POST /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello\
+             GET /main.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        assert_eq!(status(&r), "405", "{r}");
+        assert!(r.ends_with("export {}"), "the second answer follows: {r}");
+        // A body of unknown length: answered, then the connection ends.
+        let r = raw(
+            server.addr,
+            "PUT /index.html HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        );
+        assert_eq!(status(&r), "405", "{r}");
+        assert!(has_header(&r, "Connection: close"), "{r}");
         let r = raw(
             server.addr,
             "HEAD /main.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",

@@ -129,6 +129,13 @@ fn check_per_job(
     if race_delay_ms > 0 {
         return Err("raceDelayMs is only used with race: true".into());
     }
+    if mode == Mode::Processes && !crate::runtime::isolated() {
+        return Err(
+            "perJob processes take their numbers from a queue in shared memory, and this page \
+             is not cross-origin isolated: no memory can be shared"
+                .into(),
+        );
+    }
     if kind != JobKind::Cpu {
         return Err(
             "perJob runs the book's workload (or the calibrated one), not an I/O one".into(),

@@ -71,10 +71,13 @@ pub async fn compare_per_job(
     let _running = app.begin()?;
     let looping = pool_run(app, looping).await?;
     publish(looping.clone());
+    if looping.stopped.is_some() {
+        return Err("the comparison was stopped during the pool's run".into());
+    }
     let per_job = pool_run(app, per_job).await?;
     publish(per_job.clone());
-    if looping.stopped.is_some() || per_job.stopped.is_some() {
-        return Err("the comparison was stopped before both runs ended".into());
+    if per_job.stopped.is_some() {
+        return Err("the comparison was stopped during the per-job run".into());
     }
     Ok((
         looping.workers,

@@ -351,13 +351,12 @@ pub fn crossing_options(options: &JsValue) -> Result<(Via, usize), String> {
         r#""copy", "transfer" or "share""#,
         Via::parse,
     )?;
-    let bytes = options.get("bytes");
-    if bytes.is_undefined() {
-        return Err(
-            "bytes is missing: it must be a whole number from 1 to 67108864 (64 MB)".into(),
-        );
-    }
-    let bytes = whole_number_option(&bytes, "bytes", 1, crate::crossing::MAX_BYTES)?
-        .unwrap_or(crate::crossing::MAX_BYTES);
+    let bytes = whole_number_option(
+        &options.get("bytes"),
+        "bytes",
+        1,
+        crate::crossing::MAX_BYTES,
+    )?
+    .ok_or("bytes is missing: it must be a whole number from 1 to 67108864 (64 MB)")?;
     Ok((via, bytes))
 }

@@ -1,13 +1,16 @@
 //! Extracts the regions between `// tag::NAME[]` and `// end::NAME[]` (the
 //! book's own convention) from the model sources into `OUT_DIR/code/NAME.rs`,
 //! dedented, for the page's code panel: the Rust shown beside the Python is
-//! the code that runs, and only those regions are embedded in the module.
+//! the code that runs. `OUT_DIR/code/regions.rs` lists them all, each named
+//! and included (`crate::listings::REGIONS`); the build tool writes them into
+//! `www/pkg/listings.json`, which the page fetches: they are not in the module.
 
 use std::path::Path;
 use std::{env, fs};
 
-const SOURCES: [&str; 11] = [
+const SOURCES: [&str; 12] = [
     "src/models/thread.rs",
+    "src/models/thread_gil.rs",
     "src/models/process.rs",
     "src/models/coroutine.rs",
     "src/models/lock.rs",
@@ -23,6 +26,9 @@ const SOURCES: [&str; 11] = [
 fn main() {
     let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("code");
     fs::create_dir_all(&out).expect("OUT_DIR is writable");
+    let mut regions = String::from(
+        "/// Every region: its name and its text.\npub const REGIONS: &[(&str, &str)] = &[\n",
+    );
     for source in SOURCES {
         println!("cargo::rerun-if-changed={source}");
         let text = fs::read_to_string(source).expect("a model source");
@@ -46,12 +52,21 @@ fn main() {
                 assert_eq!(tag, name, "{source}: end::{name} closes tag::{tag}");
                 fs::write(out.join(format!("{name}.rs")), dedent(&lines))
                     .expect("OUT_DIR is writable");
+                assert!(
+                    !regions.contains(&format!("(\"{name}\",")),
+                    "{source}: a second region named {name}"
+                );
+                regions.push_str(&format!(
+                    "    (\"{name}\", include_str!(concat!(env!(\"OUT_DIR\"), \"/code/{name}.rs\"))),\n"
+                ));
             } else if let Some((_, lines)) = &mut open {
                 lines.push(line);
             }
         }
         assert!(open.is_none(), "{source}: a tag:: region is not closed");
     }
+    regions.push_str("];\n");
+    fs::write(out.join("regions.rs"), regions).expect("OUT_DIR is writable");
 }
 
 fn dedent(lines: &[&str]) -> String {

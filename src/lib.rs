@@ -8,6 +8,7 @@ pub mod big_picture;
 pub mod clock;
 pub mod crossing;
 pub mod link;
+pub mod listings;
 pub mod lock;
 pub mod monitor;
 pub mod primes;

@@ -33,6 +33,7 @@ use crate::runtime::pool::Pool;
 use crate::runtime::steps::{step, step_and_paint};
 use crate::spinner::{FRAME_MS, SLEEP_MS};
 
+// tag::thread-gil-supervisor[]
 pub async fn supervisor(
     id: u32,
     canvas: &HtmlCanvasElement,
@@ -110,3 +111,4 @@ pub async fn supervisor(
         ..Outcome::default()
     })
 }
+// end::thread-gil-supervisor[]

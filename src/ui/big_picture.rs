@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, Element, HtmlButtonElement};
 
-use super::code::{CodePanel, crossing_listing, start_cost_listing};
+use super::code::CodePanel;
 use super::context::Panel;
 use super::crossing::CrossingView;
 use super::dom::{
@@ -22,6 +22,7 @@ use super::pool_lab::PoolLab;
 use super::pool_lab::run::compare_per_job;
 use crate::big_picture::{StartCost, Units, claim, duration, per_job_claim};
 use crate::crossing::{Crossing, SIZES, Via, check_bytes, size};
+use crate::listings::{crossing as crossing_listing, start_cost as start_cost_listing};
 use crate::models::crossing::crossing;
 use crate::models::start_cost::start_cost;
 use crate::protocol::Mode;

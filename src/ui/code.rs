@@ -8,139 +8,98 @@
 //! that step. The markers are not shown.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
+use js_sys::{Object, Promise};
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Element, HtmlElement};
 
 use super::dom::element;
-use crate::lock::Units;
-use crate::protocol::{Design, JobKind, Mode};
-use crate::python::{
-    Program, STEP_MARKER, io_program, lock_program, pool_program, primes_py, spinner_program,
-};
-use crate::spinner::{Model, Offload};
+use crate::listings::{Listing, PRIMES_FILE};
+use crate::python::{STEP_MARKER, runnable};
 
-macro_rules! region {
-    ($name:literal) => {
-        include_str!(concat!(env!("OUT_DIR"), "/code/", $name, ".rs"))
-    };
+/// The listings' texts, fetched from `pkg/listings.json` while the page
+/// starts (`crate::listings`): Python programs by file name, Rust regions
+/// by name.
+struct Texts {
+    programs: HashMap<String, String>,
+    regions: HashMap<String, String>,
 }
 
-/// The Python and Rust an experiment shows, and where the Rust lives.
-pub struct Listing {
-    pub python: Program,
-    pub rust: Vec<&'static str>,
-    pub origin: &'static str,
+thread_local! {
+    /// The texts, or why they could not be loaded; `None` before.
+    static TEXTS: RefCell<Option<Result<Texts, String>>> = const { RefCell::new(None) };
 }
 
-/// The spinner lab's listing for `model`.
-pub fn spinner_listing(model: Model, prime: bool, offload: Offload) -> Listing {
-    let (rust, origin) = match model {
-        Model::Thread => (region!("thread-supervisor"), "src/models/thread.rs"),
-        Model::Process => (region!("process-supervisor"), "src/models/process.rs"),
-        _ => (region!("coroutine-supervisor"), "src/models/coroutine.rs"),
-    };
-    Listing {
-        python: spinner_program(model, prime, offload),
-        rust: vec![rust],
-        origin,
-    }
+/// Starts fetching the listings' texts (the page goes on starting while it
+/// runs); [`load_texts`] waits for them.
+pub fn fetch_texts() -> Option<Promise> {
+    let url = crate::runtime::threads::beside_glue("listings.json");
+    Some(web_sys::window()?.fetch_with_str(&url))
 }
 
-/// The pool lab's listing for `mode` in `design`; `kind`: jobs that
-/// divide, or wait (`io_threads.py`).
-pub fn pool_listing(mode: Mode, design: Design, kind: JobKind) -> Listing {
-    if kind != JobKind::Cpu {
-        return Listing {
-            python: io_program(),
-            rust: vec![
-                region!("pool-start-threads"),
-                region!("protocol-worker"),
-                region!("protocol-io"),
-                region!("protocol-report"),
-            ],
-            origin: "src/models/pool/start.rs, src/protocol.rs",
-        };
-    }
-    let python = pool_program(mode, design);
-    let protocol: &[&'static str] = if design == Design::PerJob {
-        &[
-            region!("protocol-one-job"),
-            region!("protocol-worker"),
-            region!("protocol-report"),
-        ]
-    } else {
-        &[region!("protocol-worker"), region!("protocol-report")]
+/// Waits for the fetch [`fetch_texts`] started and keeps the texts for the
+/// panels; on failure, the panels say why.
+pub async fn load_texts(fetch: Option<Promise>) {
+    let loaded = match fetch {
+        Some(fetch) => read_texts(fetch).await,
+        None => Err("there is no window to fetch them from".into()),
     };
-    let (rust, origin) = match mode {
-        Mode::Sequential => (protocol.to_vec(), "src/protocol.rs (one worker)"),
-        Mode::Processes => (
-            [&[region!("pool-start-processes")][..], protocol].concat(),
-            "src/models/pool/processes.rs, src/protocol.rs",
-        ),
-        Mode::Threads | Mode::ThreadsGil => (
-            [&[region!("pool-start-threads")][..], protocol].concat(),
-            "src/models/pool/start.rs, src/protocol.rs",
-        ),
-        Mode::Rayon => (vec![region!("pool-rayon")], "src/models/pool/rayon.rs"),
-    };
-    Listing {
-        python,
-        rust,
-        origin,
-    }
+    TEXTS.set(Some(loaded));
 }
 
-/// The lock lab's listing for `units`.
-pub fn lock_listing(units: Units) -> Listing {
-    let (rust, origin) = match units {
-        Units::Threads => (
-            vec![region!("lock-count"), region!("lock-threads")],
-            "src/lock.rs, src/models/lock.rs",
-        ),
-        Units::ThreadsGil => (
-            vec![region!("lock-gil"), region!("lock-threads")],
-            "src/lock.rs, src/models/lock.rs",
-        ),
-        Units::Coroutines => (vec![region!("lock-coroutines")], "src/lock.rs"),
-        Units::Processes => (vec![region!("lock-processes")], "src/models/lock.rs"),
-    };
-    Listing {
-        python: lock_program(units),
-        rust,
-        origin,
+async fn read_texts(fetch: Promise) -> Result<Texts, String> {
+    let why = |e: JsValue| crate::runtime::js_error_message(&e);
+    let response: web_sys::Response = JsFuture::from(fetch).await.map_err(why)?.unchecked_into();
+    if !response.ok() {
+        return Err(format!("{} answered {}", response.url(), response.status()));
     }
+    let json = JsFuture::from(response.json().map_err(why)?)
+        .await
+        .map_err(why)?;
+    let table = |key: &str| -> Result<HashMap<String, String>, String> {
+        let object = js_sys::Reflect::get(&json, &key.into()).map_err(why)?;
+        if !object.is_object() {
+            return Err(format!("listings.json has no \"{key}\" object"));
+        }
+        let mut out = HashMap::new();
+        for entry in Object::entries(object.unchecked_ref()).iter() {
+            let entry: js_sys::Array = entry.unchecked_into();
+            let (Some(name), Some(text)) = (entry.get(0).as_string(), entry.get(1).as_string())
+            else {
+                return Err(format!(
+                    "listings.json: \"{key}\" holds a text that is not a string"
+                ));
+            };
+            out.insert(name, text);
+        }
+        Ok(out)
+    };
+    Ok(Texts {
+        programs: table("programs")?,
+        regions: table("regions")?,
+    })
 }
 
-/// The big picture lab's listing: `start_cost.py` beside the Rust that
-/// starts `units`.
-pub fn start_cost_listing(units: crate::big_picture::Units) -> Listing {
-    use crate::big_picture::Units;
-    let rust = match units {
-        Units::Coroutines => region!("start-cost-coroutines"),
-        Units::Threads => region!("start-cost-threads"),
-        Units::Processes => region!("start-cost-processes"),
-    };
-    Listing {
-        python: crate::python::start_cost_program(),
-        rust: vec![rust],
-        origin: "src/models/start_cost.rs",
-    }
+/// The text of the Python program `file` (step markers included), or why
+/// it cannot be had.
+pub fn program_text(file: &str) -> Result<String, String> {
+    text_of(|t| t.programs.get(file), file)
 }
 
-/// The big picture lab's crossing listing: `crossing.py` beside the Rust
-/// that sends the bytes `via`.
-pub fn crossing_listing(via: crate::crossing::Via) -> Listing {
-    use crate::crossing::Via;
-    let rust = match via {
-        Via::Copy | Via::Transfer => region!("crossing-process"),
-        Via::Share => region!("crossing-thread"),
-    };
-    Listing {
-        python: crate::python::crossing_program(),
-        rust: vec![rust],
-        origin: "src/models/crossing.rs",
-    }
+fn region_text(name: &str) -> Result<String, String> {
+    text_of(|t| t.regions.get(name), name)
+}
+
+fn text_of(pick: impl Fn(&Texts) -> Option<&String>, name: &str) -> Result<String, String> {
+    TEXTS.with_borrow(|texts| match texts {
+        Some(Ok(texts)) => pick(texts)
+            .cloned()
+            .ok_or_else(|| format!("listings.json has no {name}")),
+        Some(Err(why)) => Err(format!("the code could not be loaded: {why}")),
+        None => Err("the code is still loading".into()),
+    })
 }
 
 /// One line of a listing: its text, and the step it belongs to.
@@ -208,8 +167,12 @@ impl CodePanel {
         let download = download_link(doc, "program.py", "")?;
         downloads.append_child(&download)?;
         downloads.append_child(&doc.create_text_node(" and "))?;
-        let primes = download_link(doc, "primes.py", &primes_py())?;
-        primes.set_text_content(Some("primes.py"));
+        let primes = download_link(
+            doc,
+            PRIMES_FILE,
+            &program_text(PRIMES_FILE).unwrap_or_default(),
+        )?;
+        primes.set_text_content(Some(PRIMES_FILE));
         downloads.append_child(&primes)?;
         downloads.append_child(&doc.create_text_node(
             " beside it: Python 3.11+ runs it as it is and prints the transcript's lines.",
@@ -229,22 +192,31 @@ impl CodePanel {
 
     /// Shows a listing, nothing highlighted.
     pub fn show(&self, listing: &Listing) {
-        let program = &listing.python;
-        fill(&self.python, &lines(&program.text, STEP_MARKER));
+        let file = listing.program;
+        let unavailable = |why: String| vec![(format!("({why})"), None)];
+        let program = program_text(file);
+        match &program {
+            Ok(text) => fill(&self.python, &lines(text, STEP_MARKER)),
+            Err(why) => fill(&self.python, &unavailable(why.clone())),
+        }
         self.file
-            .set_text_content(Some(&format!("Python · {}", program.file)));
-        let _ = self.download.set_attribute("download", program.file);
-        let _ = self
-            .download
-            .set_attribute("href", &python_url(&program.runnable()));
+            .set_text_content(Some(&format!("Python · {file}")));
+        let _ = self.download.set_attribute("download", file);
+        let _ = self.download.set_attribute(
+            "href",
+            &python_url(&program.map(|t| runnable(&t)).unwrap_or_default()),
+        );
         self.download
-            .set_text_content(Some(&format!("Download {}", program.file)));
+            .set_text_content(Some(&format!("Download {file}")));
         let rust: Vec<_> = listing
             .rust
             .iter()
             .enumerate()
-            .flat_map(|(i, region)| {
-                let mut lines = lines(region, "// step:");
+            .flat_map(|(i, name)| {
+                let mut lines = match region_text(name) {
+                    Ok(region) => lines(&region, "// step:"),
+                    Err(why) => unavailable(why),
+                };
                 if i > 0 {
                     lines.insert(0, (String::new(), None));
                 }

@@ -9,13 +9,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement, HtmlSelectElement};
 
-use super::code::{CodePanel, lock_listing};
+use super::code::CodePanel;
 use super::context::Panel;
 use super::dom::{
     Options, Output, bool_option, buttons_for, control, element, key_option, on_click, publish,
     read_switch_interval, switch_interval_option, whole_number_option,
 };
 use crate::clock;
+use crate::listings::lock as lock_listing;
 use crate::lock::{DEFAULT_INCREMENTS, DEFAULT_WORKERS, INCREMENTS, Outcome, Units, WORKERS};
 use crate::models::lock::{LockPlan, count};
 use crate::protocol::SWITCH_INTERVAL;

@@ -124,6 +124,8 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     }
     // Its listener is a future that pends until a thread panics.
     crate::runtime::panics::install();
+    // The code panels' texts, fetched while the pool starts.
+    let listings = super::code::fetch_texts();
     let pool = async {
         if !cross_origin_isolated {
             return Err("this page is not cross-origin isolated \
@@ -158,6 +160,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         }
     };
     monitor::start_heartbeat();
+    super::code::load_texts(listings).await;
 
     render_capabilities(&doc, &caps)?;
     if !cross_origin_isolated {

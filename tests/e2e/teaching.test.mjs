@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BROWSER, URL, loadReady, nextReport, usePage } from './browser.mjs';
+import { BROWSER, URL, chromiumOnly, loadReady, nextReport, openBrowser, usePage } from './browser.mjs';
 import { HEAVY } from './fixtures.mjs';
 
 const { page, errors } = usePage();
@@ -111,6 +111,35 @@ test('the code panel follows a spinner run step by step', async () => {
   assert.deepEqual(await activeLines('python'), ['return result']);
   assert.match(await page.textContent('[data-experiment=spinner] [data-role=code] .pair > div:last-child h3'), /src\/models\/process\.rs/);
 });
+
+test('the code panel shows the Rust that runs: the GIL spinner its own supervisor', async () => {
+  await page.evaluate(() => window.spinlab.runSpinner({ model: 'thread-gil', slow: 'sleep' }));
+  const heading = '[data-experiment=spinner] [data-role=code] .pair > div:last-child h3';
+  assert.match(await page.textContent(heading), /src\/models\/thread_gil\.rs/);
+  assert.match(await page.textContent('[data-experiment=spinner] pre[data-lang=rust]'), /Gil::with_interval/);
+  assert.match(await page.textContent('[data-experiment=spinner] pre[data-lang=python]'), /spinner = Thread\(target=spin/);
+});
+
+test('without its listings file the page starts, each code panel says why, and the labs run',
+  chromiumOnly('request interception (playwright route)'), async () => {
+    const browser = await openBrowser();
+    try {
+      await browser.context.route('**/listings.json', (route) => route.abort());
+      await loadReady(browser.page, URL);
+      const p = browser.page;
+      assert.equal(await p.evaluate(() => document.body.dataset.error), undefined);
+      for (const lab of ['spinner', 'pool', 'lock', 'big-picture']) {
+        for (const lang of ['python', 'rust']) {
+          assert.match(await p.textContent(`[data-experiment=${lab}] pre[data-lang=${lang}]`),
+            /^\(the code could not be loaded: .+\)$/, `${lab}: ${lang}`);
+        }
+      }
+      const r = await p.evaluate(() => window.spinlab.runSpinner({ model: 'thread', slow: 'sleep' }));
+      assert.equal(r.answer, 42);
+    } finally {
+      await browser.close();
+    }
+  });
 
 test('the code panel follows a pool run: start, then work and report', async () => {
   const report = page.evaluate((numbers) => window.spinlab.runPool({ mode: 'threads', workers: 2, numbers }), [...HEAVY.slice(0, 2), '2', '3']);

@@ -21,10 +21,10 @@ use std::thread;
 use std::time::Duration;
 
 /// How long a kept-alive connection may sit idle before it is closed.
-const IDLE: Duration = Duration::from_secs(30);
+pub(crate) const IDLE: Duration = Duration::from_secs(30);
 
 /// The most a request's head may take (its line and headers).
-const MAX_HEAD: usize = 64 * 1024;
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
 
 /// A running server; dropping it stops accepting (connections already open
 /// end on their own: closed by the client, or idle for [`IDLE`]).
@@ -95,13 +95,25 @@ struct Site {
 /// connection closed. Firefox, starting 20 workers, saw one or two never
 /// load their script, about one run in three.)
 pub fn start(root: &Path, addr: SocketAddr, isolation: Isolation) -> io::Result<Handle> {
-    let site = Arc::new(Site {
+    let site = Site {
         root: root.canonicalize()?,
         isolation,
-    });
-    let listener = listen(addr)?;
+    };
+    accept(listen(addr)?, "spinlab serve", move |stream| {
+        serve(stream, &site)
+    })
+}
+
+/// Accepts connections on `listener` until the handle is dropped, and
+/// answers each in a thread of its own, named `name`, with `answer`.
+pub(crate) fn accept<F>(listener: TcpListener, name: &str, answer: F) -> io::Result<Handle>
+where
+    F: Fn(TcpStream) + Send + Sync + 'static,
+{
     let addr = listener.local_addr()?;
     let stop = Arc::new(AtomicBool::new(false));
+    let answer = Arc::new(answer);
+    let name = name.to_string();
     let accept = {
         let stop = Arc::clone(&stop);
         thread::spawn(move || {
@@ -114,11 +126,11 @@ pub fn start(root: &Path, addr: SocketAddr, isolation: Isolation) -> io::Result<
                     thread::sleep(Duration::from_millis(10));
                     continue;
                 };
-                let site = Arc::clone(&site);
+                let answer = Arc::clone(&answer);
                 let _ = thread::Builder::new()
-                    .name("spinlab serve".into())
+                    .name(name.clone())
                     .stack_size(256 * 1024)
-                    .spawn(move || serve(stream, &site));
+                    .spawn(move || answer(stream));
             }
         })
     };
@@ -134,7 +146,7 @@ pub fn start(root: &Path, addr: SocketAddr, isolation: Isolation) -> io::Result<
 /// 49–144 connections reset; with this many, none.
 const BACKLOG: i32 = 1024;
 
-fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+pub(crate) fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     use socket2::{Domain, Socket, Type};
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
     socket.set_reuse_address(true)?;
@@ -144,19 +156,19 @@ fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 }
 
 /// A request's head, as the server reads it.
-struct Request {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
+pub(crate) struct Request {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
     /// HTTP/1.1 and no `Connection: close` (or 1.0 with `keep-alive`).
-    keep_alive: bool,
+    pub keep_alive: bool,
     /// What follows the head (nothing served here reads a body).
-    follows: Follows,
+    pub follows: Follows,
 }
 
 /// What follows a request's head.
 #[derive(Clone, Copy, PartialEq)]
-enum Follows {
+pub(crate) enum Follows {
     Nothing,
     /// A body of so many bytes (`Content-Length`).
     Bytes(u64),
@@ -165,10 +177,10 @@ enum Follows {
 }
 
 /// The largest body read and dropped to keep a connection open.
-const MAX_DISCARD: u64 = 1 << 20;
+pub(crate) const MAX_DISCARD: u64 = 1 << 20;
 
 impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -178,7 +190,10 @@ impl Request {
 
 /// Reads the next request's head from `stream` (bytes already read are in
 /// `buf`); `Ok(None)` when the client has closed, `Err` for a malformed one.
-fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<Option<Request>> {
+pub(crate) fn read_request(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> io::Result<Option<Request>> {
     loop {
         let mut slots = [httparse::EMPTY_HEADER; 64];
         let mut parsed = httparse::Request::new(&mut slots);
@@ -294,7 +309,7 @@ fn discard(stream: &mut TcpStream, buf: &mut Vec<u8>, n: u64) -> io::Result<()> 
 /// Ends a connection whose answer is sent: says so (`FIN`), then reads what
 /// the client may still be sending, briefly, so that closing with unread
 /// bytes does not reset the connection before the client reads the answer.
-fn close_after_answer(stream: &mut TcpStream) {
+pub(crate) fn close_after_answer(stream: &mut TcpStream) {
     let _ = stream.shutdown(std::net::Shutdown::Write);
     let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
     let _ = io::copy(&mut (&mut *stream).take(MAX_DISCARD), &mut io::sink());

@@ -24,10 +24,11 @@ use web_sys::{
 };
 
 use self::plots::{Timeline, draw_timeline};
-use super::code::{self, CodePanel};
+use super::code::CodePanel;
 use super::context::Panel;
 use super::dom::{Output, buttons_for, control, element, find, hidpi_canvas};
 use crate::link::{Link, Workload};
+use crate::listings;
 use crate::models::pool;
 use crate::primes::parse_number_list;
 use crate::protocol::{JobKind, Mode, StopPolicy};
@@ -126,7 +127,7 @@ impl PoolView {
         table.set_attribute("data-role", "results")?;
         section.append_child(&table)?;
         let code = CodePanel::render(doc, &section)?;
-        code.show(&code::pool_listing(
+        code.show(&listings::pool(
             Mode::Processes,
             crate::protocol::Design::Pool,
             JobKind::Cpu,

@@ -21,7 +21,6 @@ use crate::report::{Lines, PoolReport, PoolResult};
 use crate::runlog::{EarlyLoop, RunEnd, RunLog, io_lines};
 use crate::runtime::object;
 use crate::runtime::steps::next_paint;
-use crate::ui::code;
 use crate::ui::dom::{element, publish};
 
 /// Runs `run` (not started until awaited) as the page's one run at a time;
@@ -174,7 +173,7 @@ pub(super) async fn pool_run(
     next_paint().await;
 
     let numbers: Arc<[u64]> = numbers.into();
-    view.code.show(&code::pool_listing(mode, design, kind));
+    view.code.show(&crate::listings::pool(mode, design, kind));
     crate::runtime::steps::step("start");
     crate::runtime::monitor::begin_gap();
     let since = crate::runtime::panics::seen();

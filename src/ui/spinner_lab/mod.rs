@@ -19,10 +19,11 @@ use web_sys::{
 };
 
 use self::options::{NapEvery, SpinnerRequest};
-use super::code::{self, CodePanel};
+use super::code::CodePanel;
 use super::context::Panel;
 use super::dom::{Output, buttons_for, control, element, find, hidpi_canvas, read_switch_interval};
 use crate::link::{Link, SlowKind};
+use crate::listings;
 use crate::models::coroutine;
 use crate::primes::parse_number;
 use crate::runtime::canvas::Style;
@@ -106,11 +107,7 @@ impl LabView {
         section.append_child(&lateness)?;
         let output = Output::render(doc, &section)?;
         let code = CodePanel::render(doc, &section)?;
-        code.show(&code::spinner_listing(
-            Model::Thread,
-            false,
-            Offload::Thread,
-        ));
+        code.show(&listings::spinner(Model::Thread, false, Offload::Thread));
 
         let monitor_box = element(doc, "figure", "monitor", "")?;
         let caption = element(

@@ -137,13 +137,16 @@ async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, S
         ),
         _ => what,
     };
-    let listing = code::spinner_listing(model, n.is_some(), offload);
-    let runnable = listing.python.runnable();
-    let spin_at = format!(
-        "{}:{}",
-        listing.python.file,
-        crate::python::line_of(&runnable, "async def spin").unwrap_or(0)
-    );
+    let listing = crate::listings::spinner(model, n.is_some(), offload);
+    let file = listing.program;
+    // Where Python would say `spin` is: its line in the file on show.
+    let spin_at = match code::program_text(file) {
+        Ok(text) => format!(
+            "{file}:{}",
+            crate::python::line_of(&crate::python::runnable(&text), "async def spin").unwrap_or(0)
+        ),
+        Err(_) => format!("{file}:?"),
+    };
     let mut transcript = vec![
         format!("# {}: {what}", model.key()),
         format!(

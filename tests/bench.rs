@@ -158,6 +158,8 @@ fn sample() -> Measurements {
             wasm_gzip_bytes: Some(100 * 1024),
             js_bytes: 60 * 1024,
             js_gzip_bytes: None,
+            listings_bytes: Some(80 * 1024),
+            listings_gzip_bytes: Some(15 * 1024),
         }),
     }
 }
@@ -306,6 +308,21 @@ fn figures_judge_each_target() {
     );
     assert_eq!(gzipped.verdict(), Verdict::Met);
     assert_eq!(find(&figures, "JS glue").verdict(), Verdict::Reported);
+    // The bytes that left the module are still counted, beside it.
+    let listings = find(&figures, "the code panels' texts");
+    assert_eq!(listings.value.median, 80.0);
+    assert_eq!(listings.detail, "15 KB gzipped");
+    assert_eq!(listings.verdict(), Verdict::Reported);
+    let mut older = sample();
+    if let Some(sizes) = older.sizes.as_mut() {
+        sizes.listings_bytes = None;
+    }
+    assert!(
+        !older
+            .figures()
+            .iter()
+            .any(|f| f.label.contains("the code panels' texts"))
+    );
 }
 
 #[test]
@@ -374,6 +391,7 @@ fn the_json_parses_back_with_big_numbers_as_strings() {
     assert_eq!(v["pools"][0]["tailMs"][2], 4.0);
     assert_eq!(v["sequentialCostsMs"][1][0], 400.0);
     assert_eq!(v["sizes"]["jsGzipBytes"], serde_json::Value::Null);
+    assert_eq!(v["sizes"]["listingsGzipBytes"], 15.0 * 1024.0);
     let empty: serde_json::Value =
         serde_json::from_str(&Measurements::default().to_json()).expect("valid JSON");
     assert_eq!(empty["split"], serde_json::Value::Null);

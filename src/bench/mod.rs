@@ -87,6 +87,10 @@ pub struct Sizes {
     pub wasm_gzip_bytes: Option<u64>,
     pub js_bytes: u64,
     pub js_gzip_bytes: Option<u64>,
+    /// `pkg/listings.json`, the code panels' texts the page fetches as it
+    /// starts (out of the module since 2026-11-30; older runs have none).
+    pub listings_bytes: Option<u64>,
+    pub listings_gzip_bytes: Option<u64>,
 }
 
 /// Everything one benchmark run measured: raw samples only.
@@ -557,6 +561,17 @@ impl Measurements {
                 Goal::Report,
                 gz(sizes.js_gzip_bytes),
             );
+            if let Some(listings) = sizes.listings_bytes {
+                add(
+                    &mut out,
+                    "size",
+                    "the code panels' texts (pkg/listings.json, fetched as the page starts)".into(),
+                    Unit::Kb,
+                    &[kb(listings)],
+                    Goal::Report,
+                    gz(sizes.listings_gzip_bytes),
+                );
+            }
         }
         out
     }
@@ -697,6 +712,8 @@ impl From<&Measurements> for Value {
                 ("wasmGzipBytes", bytes(s.wasm_gzip_bytes)),
                 ("jsBytes", (s.js_bytes as f64).into()),
                 ("jsGzipBytes", bytes(s.js_gzip_bytes)),
+                ("listingsBytes", bytes(s.listings_bytes)),
+                ("listingsGzipBytes", bytes(s.listings_gzip_bytes)),
             ])
         });
         Value::Obj(vec![

@@ -637,7 +637,7 @@ fn cpython_kernel(out: &Value, n: u64) -> Result<Vec<f64>> {
     }
 }
 
-/// The built module's and glue's sizes, raw and gzipped (`gzip -9`).
+/// The built module's, glue's and listings' sizes, raw and gzipped (`gzip -9`).
 fn sizes(pkg: &Path) -> Sizes {
     let raw = |f: &str| fs::metadata(pkg.join(f)).map_or(0, |m| m.len());
     let gzip = |f: &str| {
@@ -653,6 +653,8 @@ fn sizes(pkg: &Path) -> Sizes {
         wasm_gzip_bytes: gzip("spinlab_bg.wasm"),
         js_bytes: raw("spinlab.js"),
         js_gzip_bytes: gzip("spinlab.js"),
+        listings_bytes: Some(raw("listings.json")),
+        listings_gzip_bytes: gzip("listings.json"),
     }
 }
 

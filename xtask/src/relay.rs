@@ -99,11 +99,7 @@ struct Refusal(u16, String);
 
 /// Sends `request` (and its body) to its origin over a new connection that
 /// ends after the answer; that connection, to read the answer from.
-fn pass_on(
-    client: &mut TcpStream,
-    buf: &[u8],
-    request: &Request,
-) -> Result<TcpStream, Refusal> {
+fn pass_on(client: &mut TcpStream, buf: &[u8], request: &Request) -> Result<TcpStream, Refusal> {
     let (authority, path) = origin_form(&request.target)
         .ok_or_else(|| Refusal(400, format!("not an http:// URL: {}", request.target)))?;
     let upstream = loopback(authority).ok_or_else(|| {

@@ -9,7 +9,7 @@ use web_sys::Element;
 use crate::bench::{Figure, Sizes};
 use crate::ui::dom::element;
 
-/// The module's and the glue's sizes as this page loaded them (Resource
+/// The module's, the glue's and the listings' sizes as this page loaded them (Resource
 /// Timing's decoded body sizes; the development server does not compress).
 pub fn resource_sizes() -> Option<Sizes> {
     let performance = web_sys::window()?.performance()?;
@@ -29,6 +29,8 @@ pub fn resource_sizes() -> Option<Sizes> {
         wasm_gzip_bytes: None,
         js_bytes: size("/pkg/spinlab.js")? as u64,
         js_gzip_bytes: None,
+        listings_bytes: size("/pkg/listings.json").map(|b| b as u64),
+        listings_gzip_bytes: None,
     })
 }
 

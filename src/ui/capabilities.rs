@@ -182,7 +182,7 @@ pub fn render_capabilities(doc: &Document, caps: &Capabilities) -> Result<(), Js
         ),
         (
             "wasmLoadMs",
-            "Wasm load + compile",
+            "Glue + wasm load + compile",
             format!("{:.0} ms", caps.wasm_load_ms),
             true,
         ),

@@ -39,11 +39,25 @@ pub fn fetch_texts() -> Option<Promise> {
     Some(web_sys::window()?.fetch_with_str(&url))
 }
 
-/// Waits for the fetch [`fetch_texts`] started and keeps the texts for the
-/// panels; on failure, the panels say why.
+/// How long the page waits for its listings before it goes on without them.
+const TEXTS_TIMEOUT_MS: u32 = 10_000;
+
+/// Waits for the fetch [`fetch_texts`] started (at most
+/// [`TEXTS_TIMEOUT_MS`]) and keeps the texts for the panels; on failure,
+/// the panels say why.
 pub async fn load_texts(fetch: Option<Promise>) {
+    use futures_util::future::{Either, select};
     let loaded = match fetch {
-        Some(fetch) => read_texts(fetch).await,
+        Some(fetch) => {
+            let timeout = gloo_timers::future::TimeoutFuture::new(TEXTS_TIMEOUT_MS);
+            match select(std::pin::pin!(read_texts(fetch)), timeout).await {
+                Either::Left((loaded, _)) => loaded,
+                Either::Right(_) => Err(format!(
+                    "listings.json did not arrive within {} s",
+                    TEXTS_TIMEOUT_MS / 1000
+                )),
+            }
+        }
         None => Err("there is no window to fetch them from".into()),
     };
     TEXTS.set(Some(loaded));
@@ -138,12 +152,22 @@ fn python_url(text: &str) -> String {
     )
 }
 
-/// A download link for a Python file.
-fn download_link(doc: &Document, file: &str, text: &str) -> Result<Element, JsValue> {
-    let link = element(doc, "a", "download", "")?;
-    link.set_attribute("download", file)?;
-    link.set_attribute("href", &python_url(text))?;
-    Ok(link)
+/// Points `link` at the Python file `file` (`text`: its runnable text,
+/// shown as `label`), or, without it, makes it a link to nothing that says so.
+fn set_download(link: &Element, file: &str, label: &str, text: Result<String, String>) {
+    let _ = link.set_attribute("download", file);
+    match text {
+        Ok(text) => {
+            let _ = link.set_attribute("href", &python_url(&text));
+            let _ = link.remove_attribute("aria-disabled");
+            link.set_text_content(Some(label));
+        }
+        Err(_) => {
+            let _ = link.remove_attribute("href");
+            let _ = link.set_attribute("aria-disabled", "true");
+            link.set_text_content(Some(&format!("{file} (unavailable)")));
+        }
+    }
 }
 
 impl CodePanel {
@@ -164,15 +188,11 @@ impl CodePanel {
         let (file, python) = column(doc, &pair, "python", "Python")?;
         // Run it at home: the program on show, and the module it imports.
         let downloads = element(doc, "p", "downloads", "")?;
-        let download = download_link(doc, "program.py", "")?;
+        let download = element(doc, "a", "download", "")?;
         downloads.append_child(&download)?;
         downloads.append_child(&doc.create_text_node(" and "))?;
-        let primes = download_link(
-            doc,
-            PRIMES_FILE,
-            &program_text(PRIMES_FILE).unwrap_or_default(),
-        )?;
-        primes.set_text_content(Some(PRIMES_FILE));
+        let primes = element(doc, "a", "download", "")?;
+        set_download(&primes, PRIMES_FILE, PRIMES_FILE, program_text(PRIMES_FILE));
         downloads.append_child(&primes)?;
         downloads.append_child(&doc.create_text_node(
             " beside it: Python 3.11+ runs it as it is and prints the transcript's lines.",
@@ -201,13 +221,12 @@ impl CodePanel {
         }
         self.file
             .set_text_content(Some(&format!("Python · {file}")));
-        let _ = self.download.set_attribute("download", file);
-        let _ = self.download.set_attribute(
-            "href",
-            &python_url(&program.map(|t| runnable(&t)).unwrap_or_default()),
+        set_download(
+            &self.download,
+            file,
+            &format!("Download {file}"),
+            program.map(|t| runnable(&t)),
         );
-        self.download
-            .set_text_content(Some(&format!("Download {file}")));
         let rust: Vec<_> = listing
             .rust
             .iter()

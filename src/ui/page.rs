@@ -74,7 +74,8 @@ impl std::ops::Deref for App {
 }
 
 /// Starts the page once the module is instantiated; `wasm_load_ms` is how
-/// long the bootstrap took to fetch and compile it.
+/// long the bootstrap took to load the glue and to fetch and compile the
+/// module (the two fetches overlap).
 pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("spinlab must run in a page")?;
     let doc = window.document().ok_or("the page has no document")?;
@@ -142,7 +143,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     let pool = pool.await;
     // After the pool, not beside it: on a 2-core machine, timing the
     // division rate while the pool's workers start measured it ~40% low.
-    let calibration = calibrate::calibration().await;
+    let calibration = calibrate::calibration(pool.as_ref().ok().map(|(pool, _)| pool)).await;
     let pool = match pool {
         Ok((pool, ms)) => {
             caps.pool_size = pool.size();

@@ -134,6 +134,13 @@ test('without its listings file the page starts, each code panel says why, and t
             /^\(the code could not be loaded: .+\)$/, `${lab}: ${lang}`);
         }
       }
+      // The downloads say they are unavailable, and lead nowhere.
+      const links = await p.$$eval('[data-experiment=spinner] a[download]',
+        (as) => as.map((a) => [a.textContent, a.hasAttribute('href'), a.getAttribute('aria-disabled')]));
+      assert.deepEqual(links, [
+        ['spinner_thread.py (unavailable)', false, 'true'],
+        ['primes.py (unavailable)', false, 'true'],
+      ]);
       const r = await p.evaluate(() => window.spinlab.runSpinner({ model: 'thread', slow: 'sleep' }));
       assert.equal(r.answer, 42);
     } finally {

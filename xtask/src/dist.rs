@@ -6,7 +6,7 @@
 //! DIR/_headers              COOP/COEP/CORP and caching, Netlify / Cloudflare Pages form
 //! DIR/serve.json            the same, for the `serve` package
 //! DIR/.nojekyll             GitHub Pages: publish the folder as it is
-//! DIR/v/<hash>/…            main.js, style.css, favicon.svg, pkg/ (glue, module, snippets)
+//! DIR/v/<hash>/…            main.js, style.css, favicon.svg, pkg/ (glue, module, snippets, listings)
 //! ```
 //!
 //! `<hash>` is the SHA-256 of everything under `v/<hash>/` (names and bytes),

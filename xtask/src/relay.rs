@@ -105,7 +105,7 @@ fn pass_on(client: &mut TcpStream, buf: &[u8], request: &Request) -> Result<TcpS
     let upstream = loopback(authority).ok_or_else(|| {
         Refusal(
             403,
-            format!("only loopback origins are relayed: {authority}"),
+            format!("only loopback origins with a port are relayed: {authority}"),
         )
     })?;
     let body = match request.follows {
@@ -116,7 +116,15 @@ fn pass_on(client: &mut TcpStream, buf: &[u8], request: &Request) -> Result<TcpS
         }
     };
     let unreachable = |e: io::Error| Refusal(502, format!("{authority}: {e}"));
-    let mut runner = TcpStream::connect_timeout(&upstream, UPSTREAM).map_err(unreachable)?;
+    // Each address the name resolves to, in turn (`localhost`: ::1, then 127.0.0.1).
+    let mut tried = Err(io::Error::from(io::ErrorKind::AddrNotAvailable));
+    for addr in &upstream {
+        tried = TcpStream::connect_timeout(addr, UPSTREAM);
+        if tried.is_ok() {
+            break;
+        }
+    }
+    let mut runner = tried.map_err(unreachable)?;
     let _ = runner.set_read_timeout(Some(UPSTREAM));
     let _ = runner.set_write_timeout(Some(UPSTREAM));
     let _ = runner.set_nodelay(true);
@@ -209,14 +217,11 @@ fn origin_form(target: &str) -> Option<(&str, &str)> {
     (!authority.is_empty()).then_some((authority, path))
 }
 
-/// The address of `authority` if it names a port on this machine's loopback.
-fn loopback(authority: &str) -> Option<SocketAddr> {
+/// The addresses of `authority` if it names a port on this machine's
+/// loopback, and only there.
+fn loopback(authority: &str) -> Option<Vec<SocketAddr>> {
     let addrs: Vec<SocketAddr> = authority.to_socket_addrs().ok()?.collect();
-    addrs
-        .iter()
-        .all(|a| a.ip().is_loopback())
-        .then(|| addrs.first().copied())
-        .flatten()
+    (!addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback())).then_some(addrs)
 }
 
 /// Answers `client` with a status and a one-line reason.

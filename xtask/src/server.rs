@@ -162,7 +162,7 @@ pub(crate) struct Request {
     pub headers: Vec<(String, String)>,
     /// HTTP/1.1 and no `Connection: close` (or 1.0 with `keep-alive`).
     pub keep_alive: bool,
-    /// What follows the head (nothing served here reads a body).
+    /// What follows the head: a body the server drops, the relay passes on.
     pub follows: Follows,
 }
 
@@ -177,10 +177,10 @@ pub(crate) enum Follows {
 }
 
 /// The largest body read and dropped to keep a connection open.
-pub(crate) const MAX_DISCARD: u64 = 1 << 20;
+const MAX_DISCARD: u64 = 1 << 20;
 
 impl Request {
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+    fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))

@@ -157,9 +157,12 @@ pub fn start_cost_line(units: Units, count: usize, total_s: f64) -> String {
 }
 
 /// A duration for the page's sentences: µs below a millisecond, ms below a
-/// second, s above.
+/// second, s above. Zero is a reading below the clock's grain (5 µs in
+/// Chromium, 20 µs in Firefox when isolated), not a time, and says so.
 pub fn duration(ms: f64) -> String {
-    if ms < 1.0 {
+    if ms <= 0.0 {
+        "0 µs (below the clock's grain)".into()
+    } else if ms < 1.0 {
         format!("{:.2} µs", ms * 1000.0)
     } else if ms < 1000.0 {
         format!("{ms:.1} ms")

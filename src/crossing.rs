@@ -262,13 +262,19 @@ pub fn crossing_claim(measured: &[(Via, usize, f64)]) -> String {
         .collect();
     let mut sentence = format!("{} there and back here: {}.", size(bytes), parts.join("; "));
     if let (Some(copy), Some(share)) = (at(Via::Copy), at(Via::Share))
-        && share > 0.0
         && copy > share
     {
-        sentence.push_str(&format!(
-            " Copying cost {} × sharing.",
-            with_commas((copy / share).round() as u64)
-        ));
+        if share > 0.0 {
+            sentence.push_str(&format!(
+                " Copying cost {} × sharing.",
+                with_commas((copy / share).round() as u64)
+            ));
+        } else {
+            sentence.push_str(
+                " Sharing was quicker than this browser's clock can time, so no ratio can \
+                 be given.",
+            );
+        }
     }
     let channel = latest(measured, Via::Copy)
         .into_iter()
@@ -396,6 +402,15 @@ mod tests {
             crossing_claim(&measured[1..]),
             "64 MB there and back here: copied to a process in 60.0 ms; moved to a process \
              in 400.00 µs; shared with a thread in 60.00 µs. Copying cost 1,000 × sharing."
+        );
+        // A share quicker than the clock's grain reads 0: no ratio is made of it.
+        let mut instant = measured[1..].to_vec();
+        instant.push((Via::Share, 64 << 20, 0.0));
+        assert_eq!(
+            crossing_claim(&instant),
+            "64 MB there and back here: copied to a process in 60.0 ms; moved to a process \
+             in 400.00 µs; shared with a thread in 0 µs (below the clock's grain). Sharing was \
+             quicker than this browser's clock can time, so no ratio can be given."
         );
         assert_eq!(
             crossing_claim(&measured[..1]),

@@ -951,48 +951,44 @@ fn test(only: Option<Only>) -> Result<()> {
 /// Firefox by its preferences (`allow_hijacking_localhost` likewise).
 fn relayed_capabilities(project: &str, relay: SocketAddr) -> Result<String> {
     use serde_json::{Value, json};
+    /// `parent[key]`, made `empty` if missing; `parent` must be an object.
+    fn member<'a>(parent: &'a mut Value, key: &str, empty: Value) -> Result<&'a mut Value> {
+        Ok(parent
+            .as_object_mut()
+            .ok_or(format!(
+                "tests/webdriver.json: what holds \"{key}\" is not an object"
+            ))?
+            .entry(key)
+            .or_insert(empty))
+    }
     let mut caps: Value = serde_json::from_str(project)
         .map_err(|e| format!("tests/webdriver.json is not JSON: {e}"))?;
-    let Some(root) = caps.as_object_mut() else {
-        return Err("tests/webdriver.json is not a JSON object".into());
-    };
-    let chrome = root
-        .entry("goog:chromeOptions")
-        .or_insert_with(|| json!({}));
-    let args = chrome
-        .as_object_mut()
-        .ok_or("goog:chromeOptions is not an object")?
-        .entry("args")
-        .or_insert_with(|| json!([]));
-    let args = args
+    let chrome = member(&mut caps, "goog:chromeOptions", json!({}))?;
+    member(chrome, "args", json!([]))?
         .as_array_mut()
-        .ok_or("goog:chromeOptions.args is not a list")?;
-    args.push(json!(format!("--proxy-server=http://{relay}")));
-    args.push(json!("--proxy-bypass-list=<-loopback>"));
-    let firefox = root
-        .entry("moz:firefoxOptions")
-        .or_insert_with(|| json!({}));
-    let prefs = firefox
+        .ok_or("tests/webdriver.json: goog:chromeOptions.args is not a list")?
+        .extend([
+            json!(format!("--proxy-server=http://{relay}")),
+            json!("--proxy-bypass-list=<-loopback>"),
+        ]);
+    let firefox = member(&mut caps, "moz:firefoxOptions", json!({}))?;
+    let prefs = member(firefox, "prefs", json!({}))?
         .as_object_mut()
-        .ok_or("moz:firefoxOptions is not an object")?
-        .entry("prefs")
-        .or_insert_with(|| json!({}));
-    let prefs = prefs
-        .as_object_mut()
-        .ok_or("moz:firefoxOptions.prefs is not an object")?;
-    prefs.insert("network.proxy.type".into(), json!(1));
-    prefs.insert("network.proxy.http".into(), json!(relay.ip().to_string()));
-    prefs.insert("network.proxy.http_port".into(), json!(relay.port()));
-    prefs.insert("network.proxy.no_proxies_on".into(), json!(""));
-    prefs.insert(
-        "network.proxy.allow_hijacking_localhost".into(),
-        json!(true),
-    );
-    // A `localhost` reached through a proxy stays a secure context.
-    prefs.insert(
-        "network.proxy.testing_localhost_is_secure_when_hijacked".into(),
-        json!(true),
-    );
+        .ok_or("tests/webdriver.json: moz:firefoxOptions.prefs is not an object")?;
+    for (name, value) in [
+        ("network.proxy.type", json!(1)),
+        ("network.proxy.http", json!(relay.ip().to_string())),
+        ("network.proxy.http_port", json!(relay.port())),
+        ("network.proxy.no_proxies_on", json!("")),
+        ("network.proxy.allow_hijacking_localhost", json!(true)),
+        // A `localhost` reached through a proxy stays a secure context.
+        (
+            "network.proxy.testing_localhost_is_secure_when_hijacked",
+            json!(true),
+        ),
+    ] {
+        prefs.insert(name.into(), value);
+    }
     Ok(serde_json::to_string_pretty(&caps).expect("JSON"))
 }
 
@@ -1248,6 +1244,7 @@ mod tests {
         );
         assert!(relayed_capabilities("[]", relay).is_err());
         assert!(relayed_capabilities(r#"{"goog:chromeOptions": 1}"#, relay).is_err());
+        assert!(relayed_capabilities(r#"{"moz:firefoxOptions": {"prefs": 1}}"#, relay).is_err());
     }
 
     #[test]

@@ -105,7 +105,8 @@ impl Offload {
 /// How the coroutine naps: `spinlab.runSpinner`'s `nap.via`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NapVia {
-    /// `scheduler.yield()`, or an unclamped macrotask where the browser lacks it.
+    /// A 0 ms timer, then a `MessageChannel` message: every due timer runs
+    /// first, and timers never nest, so the 4 ms clamp never applies.
     Yield,
     /// A 0 ms timer: clamped to ≥ 4 ms once timers nest 5 deep.
     Timeout,

@@ -222,32 +222,26 @@ pub async fn nap(via: NapVia) {
     }
 }
 
-/// `scheduler.yield()` where the browser has it; else a `MessageChannel`
-/// message, a macrotask that timers' 4 ms clamp does not touch. (A microtask
-/// would not do: it runs before the event loop gets its turn.)
+/// A nap that lets every due timer and a rendering opportunity come first, in
+/// every engine: a 0 ms timer (the HTML spec runs timers in order of their
+/// due time, so the spinner's frame timer, due earlier, runs first), then a
+/// `MessageChannel` message, a fresh task, so that the next nap's timer is
+/// not set from inside a timer's task: timers never nest and the 4 ms clamp
+/// never applies.
+///
+/// Not `scheduler.yield()`: its continuation is queued ahead of timers by
+/// design, and where `Atomics.waitAsync` resumes the future within that
+/// continuation (Firefox) a loop of naps starved the spinner's timer (1 frame
+/// of 32 drawn); under load it did so in Chromium too.
 async fn yield_to_event_loop() {
-    let global = js_sys::global();
-    let scheduler = Reflect::get(&global, &"scheduler".into()).unwrap_or_default();
-    let yield_fn = Reflect::get(&scheduler, &"yield".into()).unwrap_or_default();
-    if let Some(yield_fn) = yield_fn.dyn_ref::<Function>()
-        && let Ok(promise) = yield_fn.call0(&scheduler)
-    {
-        let _ = JsFuture::from(promise.unchecked_into::<Promise>()).await;
-        return;
-    }
+    gloo_timers::future::TimeoutFuture::new(0).await;
     let Ok(channel) = web_sys::MessageChannel::new() else {
-        return gloo_timers::future::TimeoutFuture::new(0).await;
+        return;
     };
     let promise = Promise::new(&mut |resolve, _| channel.port1().set_onmessage(Some(&resolve)));
     let _ = channel.port2().post_message(&JsValue::NULL);
     let _ = JsFuture::from(promise).await;
     channel.port1().set_onmessage(None);
-}
-
-/// Whether `scheduler.yield()` exists here (else naps use a `MessageChannel`).
-pub fn has_scheduler_yield() -> bool {
-    let scheduler = Reflect::get(&js_sys::global(), &"scheduler".into()).unwrap_or_default();
-    Reflect::get(&scheduler, &"yield".into()).is_ok_and(|f| f.is_function())
 }
 
 /// How long a 0 ms timer takes when timers nest (a timer set from a timer

@@ -126,8 +126,9 @@ export async function waitFor(page, fn, arg, what, timeout = 60_000) {
  * `which(detail)` picks the report to wait for (default: the next one).
  */
 export async function nextReport(page, which = null) {
-  await page.evaluate((which) => {
-    const pick = which ? new Function('detail', `return (${which})(detail)`) : () => true;
+  // The picker's source goes into the expression (no `new Function` in the
+  // page, which the content security policy refuses).
+  await page.evaluate(`(${(pick) => {
     window.__spinlabNextReport = new Promise((resolve) => {
       const listen = (e) => {
         if (!pick(e.detail)) return;
@@ -136,7 +137,7 @@ export async function nextReport(page, which = null) {
       };
       document.addEventListener('spinlab:report', listen);
     });
-  }, which && String(which));
+  }})(${which ?? '() => true'})`);
   return () => page.evaluate(() => window.__spinlabNextReport);
 }
 

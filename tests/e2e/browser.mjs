@@ -1,17 +1,20 @@
 // Shared set-up for the end-to-end tests: Debian's Chromium driven by
-// playwright-core (its own browser download is not available here), or,
-// with SPINLAB_BROWSER=firefox, Firefox ESR driven by puppeteer-core
-// (firefox.mjs gives it the part of playwright's Page the tests use).
+// playwright-core (its own browser download is not available here); with
+// SPINLAB_BROWSER=firefox, Firefox ESR driven by puppeteer-core
+// (firefox.mjs); with SPINLAB_BROWSER=webkit, WebKitGTK's MiniBrowser driven
+// through WebKitWebDriver (webkit.mjs). adapter.mjs gives the last two the
+// part of playwright's Page the tests use.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { openFirefox } from './firefox.mjs';
+import { openWebKit } from './webkit.mjs';
 
 export const URL = process.env.SPINLAB_URL ?? 'http://127.0.0.1:8000/';
 
-/** The browser this run of the suite drives: `chromium` or `firefox`. */
+/** The browser this run of the suite drives: `chromium`, `firefox` or `webkit`. */
 export const BROWSER = process.env.SPINLAB_BROWSER ?? 'chromium';
 
 /**
@@ -42,6 +45,8 @@ export async function openBrowser() {
   let closeBrowser;
   if (BROWSER === 'firefox') {
     ({ page, close: closeBrowser } = await openFirefox(dir));
+  } else if (BROWSER === 'webkit') {
+    ({ page, close: closeBrowser } = await openWebKit());
   } else {
     // Playwright rejects --user-data-dir in args: a persistent context sets it.
     context = await chromium.launchPersistentContext(dir, {

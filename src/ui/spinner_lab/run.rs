@@ -427,7 +427,9 @@ fn offload_name(offload: Offload) -> &'static str {
 
 fn via_name(via: NapVia) -> &'static str {
     match via {
-        NapVia::Yield => "a 0 ms timer then a MessageChannel message (due timers first, no clamp)",
+        NapVia::Yield => {
+            "a 0 ms timer, then a message to the page itself (due timers run first; the timers never nest, so no clamp)"
+        }
         NapVia::Timeout => "setTimeout(0)",
     }
 }

@@ -62,9 +62,14 @@ export function bareWorkers(count) {
 // Ends this thread after the current task, when no Rust frame is left on the
 // stack it frees: releases its stack and thread-local storage in the shared
 // memory (else every finished thread would leak them), then closes the worker.
+// `instance` is read from the worker's global scope too: WebKit may evaluate
+// this file twice in one worker (as its script and as the glue's snippet),
+// and then the copy the glue calls never saw the start (seen: 1 of 20 new
+// threads failed to end, "null is not an object (evaluating
+// 'instance.__wbindgen_thread_destroy')").
 export function exitThread() {
   setTimeout(() => {
-    instance.__wbindgen_thread_destroy();
+    (instance ?? self.spinlabInstance).__wbindgen_thread_destroy();
     close();
   });
 }
@@ -79,6 +84,7 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
       const glue = now();
       if (data.type === 'spinlab_thread_init') {
         instance = await pkg.default({ module_or_path: data.module, memory: data.memory });
+        self.spinlabInstance = instance;
         boot = { spawned: data.spawned, created: performance.timeOrigin, script, glue, instance: now() };
         pkg.spinlab_thread_entry(data.ptr, data.payload);
       } else {

@@ -64,11 +64,16 @@ enum Task {
         dist: Option<PathBuf>,
     },
     /// Run every test: lint, native, wasm in headless Chrome, end-to-end
-    #[command(override_usage = "./x test [--only LAYER]")]
+    #[command(override_usage = "./x test [--only LAYER] [--under-load]")]
     Test {
-        /// Run one layer only (while working on it; CI runs them all)
+        /// Run one layer only (while working on it; CI runs them all).
+        /// e2e-webkit, the end-to-end layer in WebKitGTK, runs only when named
         #[arg(long, value_enum, value_name = "LAYER")]
         only: Option<Only>,
+        /// Keep one core busy with a process started and stopped here, to
+        /// check that the suite holds on a busy machine
+        #[arg(long)]
+        under_load: bool,
     },
     /// Measure spinlab against native Rust and CPython (see docs/performance.md)
     #[command(override_usage = "./x bench [--quick]")]
@@ -113,6 +118,10 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Firefox ESR from Debian's packages: the second browser of the tests.
 const FIREFOX: &str = "/usr/bin/firefox-esr";
+/// WebKitGTK from Debian's packages (webkit2gtk-driver, xvfb): the third browser.
+const WEBKIT_DRIVER: &str = "/usr/bin/WebKitWebDriver";
+const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+const XVFB_RUN: &str = "/usr/bin/xvfb-run";
 /// geckodriver for `wasm-pack test --firefox`: no Debian package, so
 /// `cargo install`, pinned.
 const GECKODRIVER_VERSION: &str = "0.37.1";
@@ -136,16 +145,55 @@ fn main() -> ExitCode {
         Task::Serve { port, host } => serve(SocketAddr::new(host, port)),
         Task::Build { dist: None } => build().map(drop),
         Task::Build { dist: Some(dir) } => build_dist(&invoked_from().join(dir)).map(drop),
-        Task::Test { only } => test(only),
+        Task::Test { only, under_load } => {
+            let load = if under_load {
+                match BusyCore::start() {
+                    Ok(load) => Some(load),
+                    Err(e) => return fail(e),
+                }
+            } else {
+                None
+            };
+            let outcome = test(only);
+            drop(load);
+            outcome
+        }
         Task::Bench { quick } => bench::bench(quick),
         Task::Screenshots => screenshots(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("\nerror: {message}");
-            ExitCode::FAILURE
-        }
+        Err(message) => fail(message),
+    }
+}
+
+fn fail(message: String) -> ExitCode {
+    eprintln!("\nerror: {message}");
+    ExitCode::FAILURE
+}
+
+/// One core kept busy while the tests run (`./x test --under-load`): a shell
+/// spinning in a loop, at normal priority, killed when this is dropped.
+struct BusyCore(std::process::Child);
+
+impl BusyCore {
+    fn start() -> Result<BusyCore> {
+        let child = Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .spawn()
+            .map_err(|e| format!("cannot start the busy process for --under-load: {e}"))?;
+        println!(
+            "==> under load: one core kept busy by process {} (a shell spinning) until the tests end",
+            child.id()
+        );
+        Ok(BusyCore(child))
+    }
+}
+
+impl Drop for BusyCore {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -534,6 +582,27 @@ fn ensure_firefox() -> Result<PathBuf> {
     )
 }
 
+/// WebKitGTK's WebDriver and a virtual display for its MiniBrowser, which
+/// has no headless mode (the WebKit end-to-end layer).
+fn ensure_webkit() -> Result<()> {
+    let present = || {
+        [WEBKIT_DRIVER, MINIBROWSER, XVFB_RUN]
+            .iter()
+            .all(|p| Path::new(p).exists())
+    };
+    if !present() && can_apt() {
+        apt_install(&["webkit2gtk-driver", "xvfb"])?;
+    }
+    if present() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the WebKit tests need {WEBKIT_DRIVER}, {MINIBROWSER} and {XVFB_RUN}.\n\
+             On Debian: sudo apt-get install webkit2gtk-driver xvfb"
+        ))
+    }
+}
+
 /// Node.js's version as (major, minor), if it runs.
 fn node_version() -> Option<(u32, u32)> {
     let v = version_of(Path::new("node"))?;
@@ -779,16 +848,27 @@ enum Only {
     Native,
     Wasm,
     E2e,
+    /// The end-to-end layer in WebKitGTK (not yet in the full run: see
+    /// docs/testing.md).
+    E2eWebkit,
 }
 
 fn test(only: Option<Only>) -> Result<()> {
-    let wanted = |layer: Only| only.is_none_or(|o| o == layer);
+    // e2e-webkit runs only when named (docs/testing.md says why).
+    let wanted = |layer: Only| {
+        only.is_none_or(|o| o == layer) && (layer != Only::E2eWebkit || only == Some(layer))
+    };
     let root = root();
     let e2e = root.join("tests/e2e");
     let t0 = Instant::now();
 
     // Everything the layers need, before any of them runs.
     let browsers = wanted(Only::Wasm) || wanted(Only::E2e);
+    if wanted(Only::E2eWebkit) {
+        ensure_webkit()?;
+        ensure_node_packages(&e2e)?;
+        bench::ensure_python()?;
+    }
     let mut geckodriver = PathBuf::new();
     if browsers {
         wasm_bindgen()?;
@@ -930,7 +1010,7 @@ fn test(only: Option<Only>) -> Result<()> {
     if wanted(Only::E2e) {
         step("end-to-end tests (Chromium by playwright-core, Firefox ESR by puppeteer-core)");
         // The page's build is the layers': if it fails, so do they.
-        match end_to_end(&root, &e2e) {
+        match end_to_end(&root, &e2e, &E2E_BROWSERS) {
             Ok(mut ran) => layers.append(&mut ran),
             Err(why) => {
                 for (name, _, _) in E2E_BROWSERS {
@@ -938,6 +1018,18 @@ fn test(only: Option<Only>) -> Result<()> {
                     layer.trouble.push(format!("no end-to-end test ran: {why}"));
                     layers.push(layer);
                 }
+            }
+        }
+    }
+
+    if wanted(Only::E2eWebkit) {
+        step("end-to-end tests in WebKitGTK (WebKitWebDriver, selenium-webdriver)");
+        match end_to_end(&root, &e2e, &[E2E_WEBKIT]) {
+            Ok(mut ran) => layers.append(&mut ran),
+            Err(why) => {
+                let mut layer = Layer::new(E2E_WEBKIT.0, E2E_MINIMUM);
+                layer.trouble.push(format!("no end-to-end test ran: {why}"));
+                layers.push(layer);
             }
         }
     }
@@ -993,21 +1085,31 @@ fn relayed_capabilities(project: &str, relay: SocketAddr) -> Result<String> {
 }
 
 /// The end-to-end layers: `(name, SPINLAB_BROWSER, the tests it declares
-/// skipped)`. In Firefox: the six runs of the page without isolation (it
-/// has no `Atomics.waitAsync`, so nothing can run there, which two tests
-/// check), the keyboard walk (BiDi keys do not activate a focused control in
-/// headless Firefox), the reload test's CDP-only worker list, the page
-/// without its listings file (playwright's request interception), and the
-/// Benchmarks panel's quick run (the same Rust, its figures not asserted:
-/// kept to Chromium for CI time).
+/// skipped)`. In Firefox: the keyboard walk (BiDi keys do not activate a
+/// focused control in headless Firefox), the reload test's CDP-only worker
+/// list, the page without its listings file (playwright's request
+/// interception), and the Benchmarks panel's quick run (the same Rust, its
+/// figures not asserted: kept to Chromium for CI time). The runs of the page
+/// without isolation are skipped only in a browser without
+/// `Atomics.waitAsync` (Firefox before 145; Debian's ESR is 153).
 const E2E_BROWSERS: [(&str, &str, u32); 2] = [
     ("end-to-end (playwright-core, Chromium)", "chromium", 0),
-    ("end-to-end (puppeteer-core, Firefox ESR)", "firefox", 10),
+    ("end-to-end (puppeteer-core, Firefox ESR)", "firefox", 4),
 ];
+
+/// The end-to-end layer in WebKitGTK: MiniBrowser through WebKitWebDriver
+/// under Xvfb (tests/e2e/webkit.mjs). Its declared skips: the tests that
+/// need CDP (the reload's worker list, request interception) and the
+/// Benchmarks panel's quick run, as in Firefox.
+const E2E_WEBKIT: (&str, &str, u32) = ("end-to-end (selenium-webdriver, WebKitGTK)", "webkit", 3);
 
 /// The end-to-end layers: builds the page, serves it, and runs `node --test`
 /// against it in each browser, each run within `E2E_BOUND`.
-fn end_to_end(root: &Path, e2e: &Path) -> Result<Vec<Layer>> {
+fn end_to_end(
+    root: &Path,
+    e2e: &Path,
+    browsers: &[(&'static str, &str, u32)],
+) -> Result<Vec<Layer>> {
     build()?;
     let isolated = serve_on_loopback(server::Isolation::On)?;
     // The same files without COOP/COEP: the page must explain what is missing.
@@ -1030,7 +1132,7 @@ fn end_to_end(root: &Path, e2e: &Path) -> Result<Vec<Layer>> {
     let artifacts = root.join("target/e2e-artifacts");
     fs::create_dir_all(&artifacts).map_err(|e| format!("creating {}: {e}", artifacts.display()))?;
     let mut layers = Vec::new();
-    for (name, browser, declared_skips) in E2E_BROWSERS {
+    for &(name, browser, declared_skips) in browsers {
         step(name);
         let mut node = Command::new("node");
         node.current_dir(e2e)
@@ -1042,6 +1144,7 @@ fn end_to_end(root: &Path, e2e: &Path) -> Result<Vec<Layer>> {
             .env("SPINLAB_DIST_URL_HEADERS", &ruled_url)
             .env("CHROMIUM", CHROMIUM)
             .env("FIREFOX", FIREFOX)
+            .env("MINIBROWSER", MINIBROWSER)
             .env("SPINLAB_ARTIFACTS", &artifacts);
         if node_version().is_some_and(takes_test_timeout) {
             node.arg(format!("--test-timeout={E2E_TEST_TIMEOUT_MS}"));
@@ -1203,16 +1306,40 @@ mod tests {
 
     #[test]
     fn test_runs_every_layer_or_the_one_named() {
-        assert_eq!(parse(&["test"]).unwrap(), Task::Test { only: None });
+        assert_eq!(
+            parse(&["test"]).unwrap(),
+            Task::Test {
+                only: None,
+                under_load: false
+            }
+        );
         assert_eq!(
             parse(&["test", "--only", "wasm"]).unwrap(),
             Task::Test {
-                only: Some(Only::Wasm)
+                only: Some(Only::Wasm),
+                under_load: false
+            }
+        );
+        assert_eq!(
+            parse(&["test", "--under-load"]).unwrap(),
+            Task::Test {
+                only: None,
+                under_load: true
+            }
+        );
+        assert_eq!(
+            parse(&["test", "--only", "e2e-webkit"]).unwrap(),
+            Task::Test {
+                only: Some(Only::E2eWebkit),
+                under_load: false
             }
         );
         let message = refusal(&["test", "--only", "browser"]);
         assert!(message.contains("'browser'"), "{message}");
-        assert!(message.contains("lint, native, wasm, e2e"), "{message}");
+        assert!(
+            message.contains("lint, native, wasm, e2e, e2e-webkit"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -16,12 +16,19 @@ pub mod threads;
 
 use wasm_bindgen::{JsCast, JsValue};
 
-/// A JS exception as one readable line (`Error.message`, else its string form).
+/// A JS exception as one readable line (`Error.message`, else its string
+/// form; no error name), without its closing full stop: the page's sentences
+/// put one after it (WebKit's "The object can not be cloned." read "…
+/// cloned.." inside one).
 pub fn js_error_message(value: &JsValue) -> String {
-    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
+    let message = match value.dyn_ref::<js_sys::Error>() {
+        Some(error) => String::from(error.message()),
+        None => value.as_string().unwrap_or_else(|| format!("{value:?}")),
+    };
+    match message.strip_suffix('.') {
+        Some(bare) if !bare.ends_with('.') => bare.to_string(),
+        _ => message,
     }
-    value.as_string().unwrap_or_else(|| format!("{value:?}"))
 }
 
 /// Whether this context is cross-origin isolated (and so has SharedArrayBuffer).

@@ -98,7 +98,7 @@ test('the napping coroutine keeps the event loop alive, at a cost it reports', a
     assert.ok(r.naps >= 1, summary(r));
     // The page names the path it took, the same in every engine.
     assert.match(r.notes.join('\n'), via === 'yield'
-      ? /naps via a 0 ms timer then a MessageChannel message/
+      ? /naps via a 0 ms timer, then a message to the page itself/
       : /naps via setTimeout\(0\)/);
     // Napping every ≈5 ms of work, the event loop never waited for long:
     // under a tenth of the run (the blocking coroutine's gap is all of it).

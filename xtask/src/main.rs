@@ -583,8 +583,10 @@ fn ensure_firefox() -> Result<PathBuf> {
 }
 
 /// WebKitGTK's WebDriver and a virtual display for its MiniBrowser, which
-/// has no headless mode (the WebKit end-to-end layer).
-fn ensure_webkit() -> Result<()> {
+/// has no headless mode, and what every end-to-end layer needs.
+fn ensure_webkit(e2e: &Path) -> Result<()> {
+    ensure_node_packages(e2e)?;
+    bench::ensure_python()?;
     let present = || {
         [WEBKIT_DRIVER, MINIBROWSER, XVFB_RUN]
             .iter()
@@ -865,9 +867,7 @@ fn test(only: Option<Only>) -> Result<()> {
     // Everything the layers need, before any of them runs.
     let browsers = wanted(Only::Wasm) || wanted(Only::E2e);
     if wanted(Only::E2eWebkit) {
-        ensure_webkit()?;
-        ensure_node_packages(&e2e)?;
-        bench::ensure_python()?;
+        ensure_webkit(&e2e)?;
     }
     let mut geckodriver = PathBuf::new();
     if browsers {
@@ -1024,14 +1024,7 @@ fn test(only: Option<Only>) -> Result<()> {
 
     if wanted(Only::E2eWebkit) {
         step("end-to-end tests in WebKitGTK (WebKitWebDriver, selenium-webdriver)");
-        match end_to_end(&root, &e2e, &[E2E_WEBKIT]) {
-            Ok(mut ran) => layers.append(&mut ran),
-            Err(why) => {
-                let mut layer = Layer::new(E2E_WEBKIT.0, E2E_MINIMUM);
-                layer.trouble.push(format!("no end-to-end test ran: {why}"));
-                layers.push(layer);
-            }
-        }
+        layers.push(webkit_layer(&root, &e2e));
     }
 
     summarize(&layers, t0.elapsed())
@@ -1102,6 +1095,18 @@ const E2E_BROWSERS: [(&str, &str, u32); 2] = [
 /// need CDP (the reload's worker list, request interception) and the
 /// Benchmarks panel's quick run, as in Firefox.
 const E2E_WEBKIT: (&str, &str, u32) = ("end-to-end (selenium-webdriver, WebKitGTK)", "webkit", 3);
+
+/// The WebKit end-to-end layer, or the reason it could not run.
+fn webkit_layer(root: &Path, e2e: &Path) -> Layer {
+    match end_to_end(root, e2e, &[E2E_WEBKIT]) {
+        Ok(mut ran) => ran.remove(0),
+        Err(why) => {
+            let mut layer = Layer::new(E2E_WEBKIT.0, E2E_MINIMUM);
+            layer.trouble.push(format!("no end-to-end test ran: {why}"));
+            layer
+        }
+    }
+}
 
 /// The end-to-end layers: builds the page, serves it, and runs `node --test`
 /// against it in each browser, each run within `E2E_BOUND`.

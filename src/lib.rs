@@ -11,6 +11,7 @@ pub mod link;
 pub mod listings;
 pub mod lock;
 pub mod monitor;
+pub mod pool_size;
 pub mod primes;
 pub mod protocol;
 pub mod python;

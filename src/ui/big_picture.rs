@@ -16,7 +16,7 @@ use super::context::Panel;
 use super::crossing::CrossingView;
 use super::dom::{
     Options, Output, buttons_for, control, element, find, key_option, on_click, publish,
-    whole_number_option,
+    set_width_percent, whole_number_option,
 };
 use super::pool_lab::PoolLab;
 use super::pool_lab::run::compare_per_job;
@@ -194,7 +194,7 @@ impl BigPictureView {
                 let share = last.map_or(0.0, |(_, ms)| {
                     ((ms.max(CHART_FROM_MS) / CHART_FROM_MS).log10() / span).min(1.0)
                 });
-                let _ = fill.set_attribute("style", &format!("width: {:.1}%", 100.0 * share));
+                set_width_percent(&fill, 100.0 * share);
                 let _ = row.append_child(&fill);
                 let _ = row.append_child(&text);
                 let _ = self.chart.append_child(&row);

@@ -3,9 +3,10 @@
 use js_sys::Reflect;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, HtmlButtonElement};
+use web_sys::{Document, Element, HtmlButtonElement, HtmlSelectElement};
 
 use super::dom::{element, find, on_click, set_status};
+use crate::pool_size::MAX_THREADS;
 use crate::runtime::object;
 
 /// What this browser gives spinlab, as `window.spinlab.capabilities` shows it.
@@ -18,6 +19,8 @@ pub struct Capabilities {
     pub pool_start_ms: Option<f64>,
     /// Why threads are unavailable, in words for the learner.
     pub problem: Option<String>,
+    /// Where the pool's size came from, in words ("" without a pool).
+    pub pool_source: String,
 }
 
 impl Capabilities {
@@ -175,7 +178,10 @@ pub fn render_capabilities(doc: &Document, caps: &Capabilities) -> Result<(), Js
             "poolSize",
             "Thread pool",
             match caps.pool_start_ms {
-                Some(ms) => format!("{} threads, up in {ms:.0} ms", caps.pool_size),
+                Some(ms) => format!(
+                    "{} threads, up in {ms:.0} ms; {}",
+                    caps.pool_size, caps.pool_source
+                ),
                 None => "none".into(),
             },
             caps.threads(),
@@ -198,5 +204,43 @@ pub fn render_capabilities(doc: &Document, caps: &Capabilities) -> Result<(), Js
         row.append_child(&definition)?;
         list.append_child(&row)?;
     }
+    if caps.threads() {
+        offer_pool_sizes(doc, &list, caps.pool_size)?;
+    }
+    Ok(())
+}
+
+/// The pool's size, chosen by the learner: a list in the pool's row that
+/// reloads the page with `?threads=N` (the pool is built once, at start).
+fn offer_pool_sizes(doc: &Document, list: &Element, size: usize) -> Result<(), JsValue> {
+    let row = list
+        .query_selector("[data-cap=poolSize] dd")?
+        .ok_or("the capabilities panel has no pool row")?;
+    let label = element(doc, "label", "pool-size", " · size ")?;
+    let select: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
+    select.set_attribute("data-role", "pool-size")?;
+    for n in 1..=size.clamp(16, MAX_THREADS) {
+        let option = element(doc, "option", "", &n.to_string())?;
+        option.set_attribute("value", &n.to_string())?;
+        select.append_child(&option)?;
+    }
+    select.set_value(&size.to_string());
+    let chosen = select.clone();
+    let on_change = Closure::<dyn Fn()>::new(move || {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let location = window.location();
+        let search = location.search().unwrap_or_default();
+        if let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) {
+            params.set("threads", &chosen.value());
+            let _ = location.set_search(&String::from(params.to_string()));
+        }
+    });
+    select.set_onchange(Some(on_change.as_ref().unchecked_ref()));
+    // The list lives as long as the page.
+    on_change.forget();
+    label.append_child(&select)?;
+    row.append_child(&label)?;
     Ok(())
 }

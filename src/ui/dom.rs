@@ -18,6 +18,15 @@ pub fn element(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Ele
     Ok(el)
 }
 
+/// A bar's width, in % of its track, through the CSSOM: a `style`
+/// attribute would be refused by the page's content security policy (no
+/// `'unsafe-inline'` styles).
+pub fn set_width_percent(bar: &Element, percent: f64) {
+    if let Some(bar) = bar.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = bar.style().set_property("width", &format!("{percent:.1}%"));
+    }
+}
+
 pub fn find(doc: &Document, selector: &str) -> Result<Element, JsValue> {
     doc.query_selector(selector)?
         .ok_or_else(|| JsValue::from_str(&format!("the page lacks {selector}")))

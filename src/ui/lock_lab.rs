@@ -13,7 +13,7 @@ use super::code::CodePanel;
 use super::context::Panel;
 use super::dom::{
     Options, Output, bool_option, buttons_for, control, element, key_option, on_click, publish,
-    read_switch_interval, switch_interval_option, whole_number_option,
+    read_switch_interval, set_width_percent, switch_interval_option, whole_number_option,
 };
 use crate::clock;
 use crate::listings::lock as lock_listing;
@@ -148,7 +148,7 @@ impl LockView {
             );
             if let (Ok(fill), Ok(text)) = (fill, text) {
                 let width = 100.0 * value as f64 / expected;
-                let _ = fill.set_attribute("style", &format!("width: {width:.1}%"));
+                set_width_percent(&fill, width);
                 let _ = row.append_child(&fill);
                 let _ = row.append_child(&text);
                 let _ = self.bars.append_child(&row);

@@ -33,6 +33,7 @@ use super::spinner_lab::run::run_spinner;
 use super::spinner_lab::{LabView, SpinnerLab};
 use crate::clock;
 use crate::models::calibrate;
+use crate::pool_size::PoolSize;
 use crate::runtime::object;
 use crate::runtime::pool::Pool;
 use crate::runtime::{census, heap, monitor};
@@ -81,6 +82,13 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     let doc = window.document().ok_or("the page has no document")?;
     let cross_origin_isolated = crate::runtime::isolated();
     let hardware_concurrency = window.navigator().hardware_concurrency() as u32;
+    let threads_asked = window
+        .location()
+        .search()
+        .ok()
+        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
+        .and_then(|params| params.get("threads"));
+    let pool_size = PoolSize::choose(threads_asked.as_deref(), hardware_concurrency);
 
     set_status("Starting the thread pool and calibrating…");
     let mut caps = Capabilities {
@@ -90,6 +98,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         wasm_load_ms,
         pool_start_ms: None,
         problem: None,
+        pool_source: pool_size.source(hardware_concurrency),
     };
     if !super::capabilities::main_thread_can_wait(cross_origin_isolated) {
         // Nothing may await here: say why, offer the shim, and stop.
@@ -137,7 +146,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
                 .to_string());
         }
         let t0 = clock::now_seconds();
-        let pool = Pool::start(hardware_concurrency.max(2) as usize).await?;
+        let pool = Pool::start(pool_size.size()).await?;
         Ok((pool, (clock::now_seconds() - t0) * 1000.0))
     };
     let pool = pool.await;
@@ -180,7 +189,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         }),
         pool_lab: Rc::new(PoolLab {
             ctx: Rc::clone(&ctx),
-            view: PoolView::render(&doc, (hardware_concurrency as usize).max(2))?,
+            view: PoolView::render(&doc, pool_size.size())?,
         }),
         lock: Rc::new(LockLab {
             ctx: Rc::clone(&ctx),

@@ -155,10 +155,6 @@ export class Page {
     return this.page.evaluateOnNewDocument(fn);
   }
 
-  addScriptTag(options) {
-    return this.page.addScriptTag(options);
-  }
-
   locator(selector) {
     return new Locator(this.page, [{ selector }]);
   }

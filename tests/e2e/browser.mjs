@@ -37,6 +37,13 @@ const ARGS = [
   '--disable-dev-shm-usage',
 ];
 
+/** Run in every document before the page's own scripts. */
+function reportPolicyViolations() {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    console.error(`content security policy violation: ${e.violatedDirective} refused ${e.blockedURI || 'inline code'}`);
+  });
+}
+
 /** Opens a fresh browser profile; returns { context, page, errors, close }. */
 export async function openBrowser() {
   const dir = await mkdtemp(join(tmpdir(), 'spinlab-e2e-'));
@@ -58,6 +65,10 @@ export async function openBrowser() {
     closeBrowser = () => context.close();
   }
   boundEvaluate(page);
+  // A content security policy violation is a console error, in every
+  // browser (Chromium logs one itself; the others are told here; webkit.mjs
+  // collects them with the page's other errors).
+  if (BROWSER !== 'webkit') await page.addInitScript(reportPolicyViolations);
   const errors = [];
   page.on('pageerror', (err) => {
     // In Firefox the driver's own polling (waitForFunction) can run in a
@@ -81,6 +92,15 @@ export async function openBrowser() {
 export async function loadReady(page, url = URL) {
   await page.goto(url);
   await waitFor(page, () => document.body.dataset.ready === 'true', null, 'the page to be ready');
+  // The isolated page must have its threads: a page that came up without
+  // them fails here, with its own reason, not later in a run it refuses.
+  if (url === URL) {
+    const { threads, problem } = await page.evaluate(() => ({
+      threads: window.spinlab?.capabilities?.threads ?? false,
+      problem: document.querySelector('#capabilities [data-role=status]')?.textContent ?? '',
+    }));
+    if (!threads) throw new Error(`the isolated page came up without threads: ${problem}`);
+  }
 }
 
 /**

@@ -138,12 +138,6 @@ class WebDriverPage {
     throw new ChromiumOnly('a script run before the page\'s own needs CDP or BiDi; WebDriver classic has none');
   }
 
-  async addScriptTag({ path }) {
-    const { readFile } = await import('node:fs/promises');
-    // Evaluated by the driver, not inlined in the page: the policy allows no inline script.
-    await this.run(`void (() => { ${await readFile(path, 'utf8')}\n})()`);
-  }
-
   $eval(selector, fn, arg) {
     return this.evaluate(`((selector, arg) => {
       const el = document.querySelector(selector);

@@ -48,6 +48,23 @@ pub const ISOLATION_HEADERS: [(&str, &str); 3] = [
     ("Cross-Origin-Resource-Policy", "same-origin"),
 ];
 
+/// The page's content security policy: only its own scripts, workers, styles
+/// and module. `'wasm-unsafe-eval'` lets it compile its wasm module (nothing
+/// else is evaluated). Workers: `'self'` and `blob:`, because two
+/// dependencies start theirs from a blob URL the page makes itself:
+/// wasm-bindgen-rayon's `no-bundler` helpers (a fetch of their own script,
+/// so that a script hosted elsewhere can start them) and
+/// wasm-bindgen-futures' `Atomics.waitAsync` polyfill (a browser without
+/// it); a blob URL is of the page's own origin, and only the page's own
+/// scripts (`script-src 'self'`) can make one. No inline script, no
+/// `style` attribute (the page sets widths through the CSSOM).
+pub const CONTENT_SECURITY_POLICY: (&str, &str) = (
+    "Content-Security-Policy",
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; \
+     style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; \
+     base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+);
+
 /// The headers a host should send, as `(path pattern, [(name, value)])`.
 /// Every response: cross-origin isolation. The hashed folder: cached for a
 /// year (its names change with its bytes). The page: asked for every time.
@@ -57,7 +74,10 @@ pub fn header_rules() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> 
             "/*",
             [
                 &ISOLATION_HEADERS[..],
-                &[("X-Content-Type-Options", "nosniff")],
+                &[
+                    ("X-Content-Type-Options", "nosniff"),
+                    CONTENT_SECURITY_POLICY,
+                ],
             ]
             .concat(),
         ),
@@ -72,10 +92,11 @@ pub fn header_rules() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> 
 }
 
 /// `_headers` (Netlify, Cloudflare Pages): a path pattern, then its headers indented.
-fn headers_file() -> String {
+pub fn headers_file() -> String {
     let mut out = String::from(
         "# spinlab: the headers that make the page cross-origin isolated (wasm threads),\n\
-         # and caching: v/<hash>/ changes name whenever its content changes.\n",
+         # its content security policy, and caching: v/<hash>/ changes name whenever\n\
+         # its content changes.\n",
     );
     for (pattern, headers) in header_rules() {
         out.push_str(pattern);

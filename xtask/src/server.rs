@@ -423,9 +423,11 @@ fn common_headers(isolation: &Isolation, path: &str) -> Vec<(String, String)> {
         }
         return headers;
     }
+    let (policy, rules) = crate::dist::CONTENT_SECURITY_POLICY;
     headers.extend([
         pair("Cache-Control", "no-cache"),
         pair("X-Content-Type-Options", "nosniff"),
+        pair(policy, rules),
     ]);
     if *isolation == Isolation::On {
         headers.extend(
@@ -881,6 +883,57 @@ mod tests {
         assert!(!r.contains("Cross-Origin-Opener-Policy"), "{r}");
         assert!(!r.contains("Cross-Origin-Embedder-Policy"), "{r}");
         assert_eq!(status(&get(plain.addr, "/../secret.txt")), "404");
+    }
+
+    #[test]
+    fn every_response_carries_the_content_security_policy() {
+        let (name, policy) = crate::dist::CONTENT_SECURITY_POLICY;
+        let line = format!("{name}: {policy}");
+        let (base, isolated) = fixture();
+        let plain = start(
+            &base.join("www"),
+            "127.0.0.1:0".parse().unwrap(),
+            Isolation::Off,
+        )
+        .unwrap();
+        // The dist build's _headers, as a host that applies them.
+        let rules = crate::dist::parse_headers(&crate::dist::headers_file()).unwrap();
+        let ruled = start(
+            &base.join("www"),
+            "127.0.0.1:0".parse().unwrap(),
+            Isolation::Rules(Arc::new(rules)),
+        )
+        .unwrap();
+        for addr in [isolated.addr, plain.addr, ruled.addr] {
+            for target in [
+                "/",
+                "/main.js",
+                "/pkg/app_bg.wasm",
+                "/missing.js",
+                "/../secret.txt",
+            ] {
+                let r = get(addr, target);
+                assert!(has_header(&r, &line), "{target}: {r}");
+            }
+            let refused = raw(
+                addr,
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+            assert_eq!(status(&refused), "405");
+            assert!(has_header(&refused, &line), "{refused}");
+        }
+        // Only the page's own scripts and module; nothing inline, no eval.
+        for directive in [
+            "script-src 'self' 'wasm-unsafe-eval';",
+            "object-src 'none';",
+            "base-uri 'none';",
+            "frame-ancestors 'none'",
+            "style-src 'self';",
+        ] {
+            assert!(policy.contains(directive), "{directive}");
+        }
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        assert!(!policy.contains("'unsafe-eval'"), "{policy}");
     }
 
     #[test]

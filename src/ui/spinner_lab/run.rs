@@ -21,7 +21,7 @@ use crate::spinner::{
     lateness_histogram, spinner_object, spinner_object_note,
 };
 use crate::ui::code;
-use crate::ui::dom::{element, on_click, publish};
+use crate::ui::dom::{element, on_click, publish, set_width_percent};
 
 impl LabView {
     pub fn wire(&self, app: &Rc<SpinnerLab>) {
@@ -377,7 +377,7 @@ fn show_lateness(into: &web_sys::Element, gil: Option<&GilTurns>) {
             continue;
         };
         let _ = row.set_attribute("data-bucket", label);
-        let _ = bar.set_attribute("style", &format!("width: {}%", 100 * count / most));
+        set_width_percent(&bar, (100 * count / most) as f64);
         let _ = row.append_child(&name);
         let _ = row.append_child(&bar);
         let _ = row.append_child(&n);

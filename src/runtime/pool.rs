@@ -9,6 +9,8 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_channel::{mpsc, oneshot};
 use futures_util::StreamExt;
@@ -41,8 +43,15 @@ impl Pool {
     pub async fn start(size: usize) -> Result<Pool, String> {
         let (jobs, jobs_rx) = mpsc::unbounded::<Job>();
         let (ready_tx, ready_rx) = oneshot::channel::<Result<(), String>>();
-        let coordinator = threads::spawn("spinlab coordinator", move || {
-            wasm_bindgen_futures::spawn_local(coordinate(size, jobs_rx, ready_tx));
+        // Set by the coordinator once it runs: a timeout then says which
+        // worker never started, the coordinator or one of the pool's threads.
+        let running = Arc::new(AtomicBool::new(false));
+        let coordinator = threads::spawn("spinlab coordinator", {
+            let running = Arc::clone(&running);
+            move || {
+                running.store(true, Ordering::SeqCst);
+                wasm_bindgen_futures::spawn_local(coordinate(size, jobs_rx, ready_tx));
+            }
         })
         .map_err(|e| {
             format!(
@@ -66,8 +75,13 @@ impl Pool {
                 gloo_timers::future::TimeoutFuture::new(START_TIMEOUT_MS).await;
                 // A no-op if the pool is up by now.
                 report(format!(
-                    "the thread pool did not start within {} s",
-                    START_TIMEOUT_MS / 1000
+                    "the thread pool did not start within {} s ({})",
+                    START_TIMEOUT_MS / 1000,
+                    if running.load(Ordering::SeqCst) {
+                        "its coordinator ran, but not every one of its threads reported for work"
+                    } else {
+                        "its coordinator worker never ran"
+                    }
                 ));
             }
         });

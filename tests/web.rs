@@ -31,7 +31,12 @@ async fn pool() -> Rc<Pool> {
         .unwrap()
         .navigator()
         .hardware_concurrency() as usize;
-    let pool = Rc::new(Pool::start(threads.max(2)).await.expect("the pool starts"));
+    let pool = Rc::new(
+        Pool::start(threads.max(2))
+            .await
+            .expect("the pool starts")
+            .0,
+    );
     POOL.with_borrow_mut(|slot| *slot = Some(Rc::clone(&pool)));
     pool
 }

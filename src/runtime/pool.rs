@@ -22,10 +22,14 @@ use super::threads;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// How long the pool may take to start before the page gives up and says so
-/// (measured: under 0.3 s on 2 cores; a worker that never loads would
-/// otherwise leave `initThreadPool` pending forever).
-const START_TIMEOUT_MS: u32 = 30_000;
+/// How long one attempt at starting the pool may take (measured: under 0.3 s
+/// on 2 cores, ≈1 s with a core kept busy; a worker that never loads would
+/// otherwise leave `initThreadPool` pending forever), and how many attempts
+/// the page makes: Firefox ESR 153 now and then never runs a worker the
+/// coordinator starts (no script run, no message, no error; about one page
+/// load in 15 in the test suite), and a second coordinator starts normally.
+const START_TIMEOUT_MS: u32 = 10_000;
+const START_ATTEMPTS: u32 = 3;
 
 /// A handle to the pool, held by the main thread.
 pub struct Pool {
@@ -36,11 +40,38 @@ pub struct Pool {
     _watch: threads::Watch,
 }
 
+/// Why an attempt failed, and whether another attempt may do better (a
+/// worker that never started, as against an error a worker reported).
+struct Failed {
+    reason: String,
+    timed_out: bool,
+}
+
 impl Pool {
     /// Starts the coordinator worker and waits until it has built a pool of
-    /// `size` threads. Fails with a readable reason, never hangs on an error
-    /// the coordinator reports.
-    pub async fn start(size: usize) -> Result<Pool, String> {
+    /// `size` threads, trying again where a worker silently never started.
+    /// Fails with a readable reason, never hangs. Returns the pool and the
+    /// reasons of the attempts that failed before it.
+    pub async fn start(size: usize) -> Result<(Pool, Vec<String>), String> {
+        let mut failed = Vec::new();
+        for _ in 0..START_ATTEMPTS {
+            match Pool::start_once(size).await {
+                Ok(pool) => return Ok((pool, failed)),
+                Err(Failed {
+                    reason,
+                    timed_out: true,
+                }) => failed.push(reason),
+                Err(Failed { reason, .. }) => return Err(reason),
+            }
+        }
+        Err(format!(
+            "{} attempts failed, the last because {}",
+            START_ATTEMPTS,
+            failed.pop().unwrap_or_default()
+        ))
+    }
+
+    async fn start_once(size: usize) -> Result<Pool, Failed> {
         let (jobs, jobs_rx) = mpsc::unbounded::<Job>();
         let (ready_tx, ready_rx) = oneshot::channel::<Result<(), String>>();
         // Set by the coordinator once it runs: a timeout then says which
@@ -53,20 +84,21 @@ impl Pool {
                 wasm_bindgen_futures::spawn_local(coordinate(size, jobs_rx, ready_tx));
             }
         })
-        .map_err(|e| {
-            format!(
+        .map_err(|e| Failed {
+            reason: format!(
                 "could not start the coordinator worker: {}",
                 js_error_message(&e)
-            )
+            ),
+            timed_out: false,
         })?;
 
         // The coordinator can also fail before it can answer (its module did
         // not load, or it panicked): those reports arrive as worker events.
-        let (failed_tx, failed_rx) = oneshot::channel::<String>();
+        let (failed_tx, failed_rx) = oneshot::channel::<Failed>();
         let failed_tx = Rc::new(RefCell::new(Some(failed_tx)));
-        let report = move |message: String| {
+        let report = move |failed: Failed| {
             if let Some(tx) = failed_tx.borrow_mut().take() {
-                let _ = tx.send(message);
+                let _ = tx.send(failed);
             }
         };
         wasm_bindgen_futures::spawn_local({
@@ -74,19 +106,25 @@ impl Pool {
             async move {
                 gloo_timers::future::TimeoutFuture::new(START_TIMEOUT_MS).await;
                 // A no-op if the pool is up by now.
-                report(format!(
-                    "the thread pool did not start within {} s ({})",
-                    START_TIMEOUT_MS / 1000,
-                    if running.load(Ordering::SeqCst) {
-                        "its coordinator ran, but not every one of its threads reported for work"
-                    } else {
-                        "its coordinator worker never ran"
-                    }
-                ));
+                report(Failed {
+                    reason: format!(
+                        "the thread pool did not start within {} s ({})",
+                        START_TIMEOUT_MS / 1000,
+                        if running.load(Ordering::SeqCst) {
+                            "its coordinator ran, but not every one of its threads reported for work"
+                        } else {
+                            "its coordinator worker never ran"
+                        }
+                    ),
+                    timed_out: true,
+                });
             }
         });
         let watch = threads::watch(&coordinator, move |message| {
-            report(format!("the coordinator worker failed: {message}"));
+            report(Failed {
+                reason: format!("the coordinator worker failed: {message}"),
+                timed_out: false,
+            });
         });
 
         let started = first_of(ready_rx, failed_rx).await;
@@ -174,14 +212,24 @@ async fn coordinate(
 /// Resolves with the coordinator's answer, or with the failure reported first.
 async fn first_of(
     ready: oneshot::Receiver<Result<(), String>>,
-    failed: oneshot::Receiver<String>,
-) -> Result<(), String> {
-    let stopped = || Err("the coordinator worker stopped before the pool was built".into());
+    failed: oneshot::Receiver<Failed>,
+) -> Result<(), Failed> {
+    let answered = |answer: Result<Result<(), String>, _>| match answer {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(reason)) => Err(Failed {
+            reason,
+            timed_out: false,
+        }),
+        Err(_) => Err(Failed {
+            reason: "the coordinator worker stopped before the pool was built".into(),
+            timed_out: false,
+        }),
+    };
     // `select` polls the answer first: if both are in, the answer wins.
     match select(ready, failed).await {
-        Either::Left((answer, _)) => answer.unwrap_or_else(|_| stopped()),
-        Either::Right((Ok(reason), _)) => Err(reason),
+        Either::Left((answer, _)) => answered(answer),
+        Either::Right((Ok(failed), _)) => Err(failed),
         // Nobody is left to report a failure: the answer decides.
-        Either::Right((Err(_), ready)) => ready.await.unwrap_or_else(|_| stopped()),
+        Either::Right((Err(_), ready)) => answered(ready.await),
     }
 }

@@ -146,7 +146,15 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
                 .to_string());
         }
         let t0 = clock::now_seconds();
-        let pool = Pool::start(pool_size.size()).await?;
+        let (pool, retried) = Pool::start(pool_size.size()).await?;
+        if let Some(first) = retried.first() {
+            // Said in the capabilities panel: the pool is up, on a later try.
+            caps.pool_source = format!(
+                "{}; attempt {} started it ({first})",
+                caps.pool_source,
+                retried.len() + 1
+            );
+        }
         Ok((pool, (clock::now_seconds() - t0) * 1000.0))
     };
     let pool = pool.await;

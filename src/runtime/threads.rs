@@ -161,12 +161,7 @@ pub fn watch(worker: &Worker, report: impl Fn(String) + 'static) -> Watch {
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
         // Handled here (the run reports it): not an uncaught error.
         event.prevent_default();
-        report(
-            event
-                .dyn_ref::<web_sys::ErrorEvent>()
-                .map(web_sys::ErrorEvent::message)
-                .unwrap_or_else(|| "its script could not be loaded".into()),
-        );
+        report(error_text(&event));
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -174,6 +169,15 @@ pub fn watch(worker: &Worker, report: impl Fn(String) + 'static) -> Watch {
         worker: worker.clone(),
         _handlers: [on_message, on_error],
     }
+}
+
+/// What a worker's `error` event says: an `ErrorEvent`'s message, or, for
+/// the plain `Event` a browser fires when the script did not load, that.
+fn error_text(event: &web_sys::Event) -> String {
+    event
+        .dyn_ref::<web_sys::ErrorEvent>()
+        .map(web_sys::ErrorEvent::message)
+        .unwrap_or_else(|| "its script could not be loaded".into())
 }
 
 impl Drop for Watch {
@@ -204,7 +208,7 @@ pub struct Process {
     worker: Worker,
     messages: mpsc::UnboundedReceiver<Result<JsValue, String>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl Process {
@@ -251,12 +255,13 @@ impl Process {
                 let _ = tx.unbounded_send(item);
             })
         };
-        let on_error =
-            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
-                // Handled here (the run reports it): not an uncaught error.
-                event.prevent_default();
-                let _ = tx.unbounded_send(Err(format!("the process failed: {}", event.message())));
-            });
+        // A plain `Event` where the script did not load (not an `ErrorEvent`,
+        // whose `message` would then be read off an object without one).
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            // Handled here (the run reports it): not an uncaught error.
+            event.prevent_default();
+            let _ = tx.unbounded_send(Err(format!("the process failed: {}", error_text(&event))));
+        });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         census::process_opened();

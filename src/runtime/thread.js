@@ -10,17 +10,22 @@
 // - A process instantiates the module on a fresh memory of its own: nothing is
 //   shared with the page, data crosses only as messages (process.rs).
 
-let instance = null;
-
-// When this worker's start went by (epoch ms, the clock of `epoch_ms` in
-// clock.rs): asked for, created by the browser, this script run, the glue
-// imported, the module instantiated. Set in a worker this file started;
-// `bootStamps` hands them to Rust (the benchmark's start-up breakdown).
-let boot = null;
+// This worker's instance, and when its start went by (epoch ms, the clock of
+// `epoch_ms` in clock.rs): asked for, created by the browser, this script
+// run, the glue imported, the module instantiated. Set in a worker this file
+// started; `bootStamps` hands them to Rust (the benchmark's start-up
+// breakdown). Kept on the global scope, not in this module: WebKit may
+// evaluate this file twice in one worker (as its script and as the glue's
+// snippet), and the copy the glue calls must see what the other one set
+// (seen: a thread that could not end, "null is not an object (evaluating
+// 'instance.__wbindgen_thread_destroy')", and processes' start-up stamps
+// missing).
+const state = (self.spinlabWorkerState ??= { instance: null, boot: null });
 const now = () => performance.timeOrigin + performance.now();
 
 /** The stamps above, or an empty list (the page, a rayon worker). */
 export function bootStamps() {
+  const { boot } = state;
   return boot ? [boot.spawned, boot.created, boot.script, boot.glue, boot.instance] : [];
 }
 
@@ -62,14 +67,9 @@ export function bareWorkers(count) {
 // Ends this thread after the current task, when no Rust frame is left on the
 // stack it frees: releases its stack and thread-local storage in the shared
 // memory (else every finished thread would leak them), then closes the worker.
-// `instance` is read from the worker's global scope too: WebKit may evaluate
-// this file twice in one worker (as its script and as the glue's snippet),
-// and then the copy the glue calls never saw the start (seen: 1 of 20 new
-// threads failed to end, "null is not an object (evaluating
-// 'instance.__wbindgen_thread_destroy')").
 export function exitThread() {
   setTimeout(() => {
-    (instance ?? self.spinlabInstance).__wbindgen_thread_destroy();
+    state.instance.__wbindgen_thread_destroy();
     close();
   });
 }
@@ -83,14 +83,13 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
       const pkg = await import(data.mainJS);
       const glue = now();
       if (data.type === 'spinlab_thread_init') {
-        instance = await pkg.default({ module_or_path: data.module, memory: data.memory });
-        self.spinlabInstance = instance;
-        boot = { spawned: data.spawned, created: performance.timeOrigin, script, glue, instance: now() };
+        state.instance = await pkg.default({ module_or_path: data.module, memory: data.memory });
+        state.boot = { spawned: data.spawned, created: performance.timeOrigin, script, glue, instance: now() };
         pkg.spinlab_thread_entry(data.ptr, data.payload);
       } else {
         // No `memory`: the glue creates a fresh one, this process's own.
-        instance = await pkg.default({ module_or_path: data.module });
-        boot = { spawned: data.spawned, created: performance.timeOrigin, script, glue, instance: now() };
+        state.instance = await pkg.default({ module_or_path: data.module });
+        state.boot = { spawned: data.spawned, created: performance.timeOrigin, script, glue, instance: now() };
         pkg.spinlab_process_entry(data.entry, data.payload);
       }
     } catch (err) {

@@ -166,7 +166,8 @@ fn message_from_js(data: &JsValue) -> Option<Message> {
         "started" => Some(Message::Started {
             worker,
             at_ms: num("at")?,
-            boot: get("boot").and_then(|b| {
+            // No stamps is `null` (a process that could not read its own).
+            boot: get("boot").filter(Array::is_array).and_then(|b| {
                 let stamps: Vec<f64> = Array::from(&b)
                     .iter()
                     .map(|t| t.as_f64().unwrap_or(f64::NAN))

@@ -6,7 +6,7 @@
 //! The pool lab (`ui::pool_lab::run`) gathers a [`RunEnd`] as the run ends
 //! and prints the [`RunLog`] made of it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::bench::Summary;
 use crate::protocol::{IO_WAIT, JobKind, Mode, StopPolicy};
@@ -66,13 +66,24 @@ pub struct RunLog {
 impl RunLog {
     /// The run's last lines and lists, from what the page knows at its end.
     pub fn of(end: &RunEnd) -> RunLog {
-        let reported: HashSet<u64> = end.read.iter().chain(end.cancelled).copied().collect();
+        // Counted, not a set: a number may be in the list twice, one copy
+        // checked and the other never started (rayon's stops on a pool of 4).
+        let mut reported: HashMap<u64, usize> = HashMap::new();
+        for n in end.read.iter().chain(end.cancelled) {
+            *reported.entry(*n).or_default() += 1;
+        }
         let never: HashSet<u64> = end.never_started.iter().copied().collect();
         let unreported: Vec<u64> = end
             .numbers
             .iter()
             .copied()
-            .filter(|n| !reported.contains(n))
+            .filter(|n| match reported.get_mut(n) {
+                Some(count) if *count > 0 => {
+                    *count -= 1;
+                    false
+                }
+                _ => true,
+            })
             .collect();
         let (not_started, lost): (Vec<u64>, Vec<u64>) = unreported.into_iter().partition(|n| {
             never.contains(n)
@@ -318,6 +329,20 @@ mod tests {
                 ]
             )
         );
+    }
+
+    /// A number listed twice is accounted for twice: one copy checked, the
+    /// other never started (it was dropped from the lists as a set).
+    #[test]
+    fn a_number_listed_twice_is_accounted_for_twice() {
+        let stopped = RunEnd {
+            stopped: Some(StopPolicy::PoisonPill),
+            ..end(Mode::Rayon, &[7, 9, 7, 9, 11], &[7, 9])
+        };
+        let log = RunLog::of(&stopped);
+        assert_eq!(log.not_started, [7, 9, 11]);
+        assert_eq!(log.checked, 2);
+        assert!(log.lost.is_empty());
     }
 
     /// A terminate stop kills the processes: the numbers in their hands are

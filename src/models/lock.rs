@@ -192,10 +192,11 @@ async fn count_on_threads(plan: LockPlan) -> Result<Counted, String> {
 /// lock in shared memory).
 async fn count_in_processes(plan: LockPlan) -> Result<Counted, String> {
     let shared = if plan.lock {
-        if !crate::runtime::isolated() {
+        if !crate::runtime::shared_memory() {
             return Err(
                 "a counter shared by processes needs shared memory, which this page \
-                        lacks (it is not cross-origin isolated)"
+                        lacks (it is not cross-origin isolated, or the browser withholds \
+                        SharedArrayBuffer)"
                     .into(),
             );
         }

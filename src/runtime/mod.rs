@@ -31,7 +31,15 @@ pub fn js_error_message(value: &JsValue) -> String {
     }
 }
 
-/// Whether this context is cross-origin isolated (and so has SharedArrayBuffer).
+/// Whether this page can share memory with its workers: cross-origin
+/// isolated, and given `SharedArrayBuffer` (WebKitGTK withholds it from an
+/// isolated page unless JavaScriptCore's option is on).
+pub fn shared_memory() -> bool {
+    isolated()
+        && js_sys::Reflect::has(&js_sys::global(), &"SharedArrayBuffer".into()).unwrap_or(false)
+}
+
+/// Whether this context is cross-origin isolated (and so, in most browsers, has SharedArrayBuffer).
 pub fn isolated() -> bool {
     js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into())
         .is_ok_and(|v| v.is_truthy())

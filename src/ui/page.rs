@@ -145,6 +145,15 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
                  (`./x serve` does)"
                 .to_string());
         }
+        if !crate::runtime::shared_memory() {
+            return Err(
+                "this browser gives this page no SharedArrayBuffer although it is \
+                 cross-origin isolated, so wasm threads cannot share memory (WebKitGTK needs \
+                 JavaScriptCore's useSharedArrayBuffer option; Safari turns it on for an \
+                 isolated page)"
+                    .to_string(),
+            );
+        }
         let t0 = clock::now_seconds();
         let (pool, retried) = Pool::start(pool_size.size()).await?;
         if let Some(first) = retried.first() {

@@ -44,8 +44,12 @@ function reportPolicyViolations() {
   });
 }
 
-/** Opens a fresh browser profile; returns { context, page, errors, close }. */
-export async function openBrowser() {
+/**
+ * Opens a fresh browser profile; returns { context, page, errors, close }.
+ * `sharedMemory: false` (WebKit only) withholds `SharedArrayBuffer` even
+ * from an isolated page: WebKitGTK without JavaScriptCore's option.
+ */
+export async function openBrowser({ sharedMemory = true } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'spinlab-e2e-'));
   let page;
   let context = null;
@@ -53,7 +57,7 @@ export async function openBrowser() {
   if (BROWSER === 'firefox') {
     ({ page, close: closeBrowser } = await openFirefox(dir));
   } else if (BROWSER === 'webkit') {
-    ({ page, close: closeBrowser } = await openWebKit());
+    ({ page, close: closeBrowser } = await openWebKit({ sharedMemory }));
   } else {
     // Playwright rejects --user-data-dir in args: a persistent context sets it.
     context = await chromium.launchPersistentContext(dir, {

@@ -5,7 +5,7 @@
 // from the content-hashed folder, threads run, and the fixture checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openBrowser, waitFor } from './browser.mjs';
+import { BROWSER, openBrowser, waitFor } from './browser.mjs';
 import { FIXTURE } from './fixtures.mjs';
 
 const HEADERLESS = process.env.SPINLAB_DIST_URL;
@@ -35,7 +35,11 @@ async function bundleOf(url) {
   return bundle;
 }
 
-test('from a host that sends no headers, the shim turns on by itself and threads run after one reload', async () => {
+const BEFORE_PAGE_SCRIPTS = BROWSER === 'webkit'
+  ? { skip: 'WebDriver classic (WebKit) runs no script before the page\'s own, which this test needs to read what the page says before its reload' }
+  : {};
+
+test('from a host that sends no headers, the shim turns on by itself and threads run after one reload', BEFORE_PAGE_SCRIPTS, async () => {
   assert.ok(HEADERLESS, 'SPINLAB_DIST_URL is set by ./x test');
   const response = await fetch(HEADERLESS);
   assert.equal(response.headers.get('cross-origin-embedder-policy'), null, 'the host sends no COEP');

@@ -7,7 +7,7 @@ import { Page } from './adapter.mjs';
 
 export const FIREFOX = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
 
-/** Opens Firefox ESR on a fresh profile; returns { page, errors, close }. */
+/** Opens Firefox ESR on a fresh profile; returns { page, close }. */
 export async function openFirefox(profileDir) {
   const browser = await puppeteer.launch({
     browser: 'firefox',

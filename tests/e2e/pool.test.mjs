@@ -57,12 +57,19 @@ test('with 2 workers the checks overlap in time; under the GIL the threads hand 
     const r = await runPool({ mode, workers: 2, numbers });
     console.log(`# ${mode} × 2, the fixture twice: ${(r.totalMs / 1000).toFixed(2)} s; GIL handovers ${r.gilHandovers}`);
     assert.equal(r.checked, numbers.length, mode);
-    assert.deepEqual([...new Set(r.results.map((x) => x.worker))].sort(), [1, 2], `${mode}: both workers took numbers`);
-    // Some check by worker 1 and some check by worker 2 were under way at
-    // the same moment: the two ran concurrently.
-    const by = (w) => r.results.filter((x) => x.worker === w);
-    const overlap = by(1).some((a) => by(2).some((b) => a.startMs < b.endMs && b.startMs < a.endMs));
-    assert.ok(overlap, `${mode}: no check of worker 1 overlapped one of worker 2`);
+    // Rayon takes the whole pool (its size is the browser's figure, 4 in
+    // WebKit here): its workers are 1 to r.workers; the others' 1 and 2.
+    const used = [...new Set(r.results.map((x) => x.worker))].sort();
+    if (mode === 'rayon') {
+      assert.ok(used.length >= 2 && used.every((w) => w >= 1 && w <= r.workers), `rayon: workers ${used} of ${r.workers}`);
+    } else {
+      assert.deepEqual(used, [1, 2], `${mode}: both workers took numbers`);
+    }
+    // Some checks by two different workers were under way at the same
+    // moment: they ran concurrently.
+    const overlap = r.results.some((a) => r.results.some((b) =>
+      a.worker !== b.worker && a.startMs < b.endMs && b.startMs < a.endMs));
+    assert.ok(overlap, `${mode}: no two workers' checks overlapped`);
     if (mode === 'threads-gil') {
       // Two threads wanted the GIL at once: the holder was made to hand it over.
       assert.ok(Number.isInteger(r.gilHandovers) && r.gilHandovers >= 1, `handovers: ${r.gilHandovers}`);

@@ -153,7 +153,11 @@ class WebDriverPage {
   async click(selector, { count = 1 } = {}) {
     await this.barrier;
     const element = await this.driver.findElement(By.css(selector));
-    if (count === 2) await this.driver.actions({ async: true }).doubleClick(element).perform();
+    if (count === 2) {
+      // Actions, unlike an element's click, do not scroll to their target.
+      await this.driver.executeScript('arguments[0].scrollIntoView({ block: "center" })', element);
+      await this.driver.actions({ async: true }).doubleClick(element).perform();
+    }
     else await element.click();
   }
 

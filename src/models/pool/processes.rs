@@ -30,7 +30,7 @@ pub(super) fn start_processes(
     // Without cross-origin isolation the browser withholds SharedArrayBuffer
     // (measured: constructing one anyway took the whole tab down): `start`
     // feeds those processes by messages instead.
-    debug_assert!(crate::runtime::isolated());
+    debug_assert!(crate::runtime::shared_memory());
     // tag::pool-start-processes[]
     // step: start
     let buffer = SharedArrayBuffer::new(8);

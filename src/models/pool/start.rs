@@ -16,9 +16,17 @@ use crate::runtime::pool::Pool;
 use crate::runtime::threads;
 
 /// Why a run is fed by messages: the page has no shared memory…
-const NOT_ISOLATED: &str = "this page is not cross-origin isolated, so no memory is shared: \
-     the job queue stays on the page and each process is sent its next number \
-     by a message when it answers (as multiprocessing's pipes feed a process)";
+fn no_shared_memory() -> &'static str {
+    if crate::runtime::isolated() {
+        "this browser gives this page no SharedArrayBuffer, so no memory is shared: \
+         the job queue stays on the page and each process is sent its next number \
+         by a message when it answers (as multiprocessing's pipes feed a process)"
+    } else {
+        "this page is not cross-origin isolated, so no memory is shared: \
+         the job queue stays on the page and each process is sent its next number \
+         by a message when it answers (as multiprocessing's pipes feed a process)"
+    }
+}
 /// …or it has, but its thread pool is out of use (a thread panicked).
 const NO_POOL: &str = "the thread pool is out of use, so the sequential check runs in a \
      process of its own, sent its next number by a message when it answers";
@@ -54,22 +62,22 @@ pub fn start(
     match mode {
         // Without threads, the one worker is a process fed by messages.
         Mode::Sequential if pool.is_none() => {
-            let why = if crate::runtime::isolated() {
+            let why = if crate::runtime::shared_memory() {
                 NO_POOL
             } else {
-                NOT_ISOLATED
+                no_shared_memory()
             };
             return Ok((start_fed(1, jobs, taken, started_at, tx, why)?, messages));
         }
-        Mode::Processes if !crate::runtime::isolated() && per_job => {
+        Mode::Processes if !crate::runtime::shared_memory() && per_job => {
             return Err(
                 "one process per number takes its number from a shared queue, and this page \
-                 is not cross-origin isolated: no memory can be shared"
+                 has no shared memory"
                     .into(),
             );
         }
-        Mode::Processes if !crate::runtime::isolated() => {
-            let run = start_fed(workers, jobs, taken, started_at, tx, NOT_ISOLATED)?;
+        Mode::Processes if !crate::runtime::shared_memory() => {
+            let run = start_fed(workers, jobs, taken, started_at, tx, no_shared_memory())?;
             return Ok((run, messages));
         }
         Mode::Sequential => {

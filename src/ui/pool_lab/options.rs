@@ -129,10 +129,10 @@ fn check_per_job(
     if race_delay_ms > 0 {
         return Err("raceDelayMs is only used with race: true".into());
     }
-    if mode == Mode::Processes && !crate::runtime::isolated() {
+    if mode == Mode::Processes && !crate::runtime::shared_memory() {
         return Err(
             "perJob processes take their numbers from a queue in shared memory, and this page \
-             is not cross-origin isolated: no memory can be shared"
+             has none (it is not cross-origin isolated, or the browser withholds SharedArrayBuffer)"
                 .into(),
         );
     }

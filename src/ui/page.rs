@@ -74,6 +74,47 @@ impl std::ops::Deref for App {
     }
 }
 
+/// The address's `?threads=N`, if any: the learner's choice of pool size.
+fn threads_asked(window: &web_sys::Window) -> Option<String> {
+    let search = window.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get("threads")
+}
+
+/// The thread pool of `size` threads and how long it took, or why there is
+/// none; a start that needed more than one attempt is said in `caps`.
+async fn start_pool(caps: &mut Capabilities, size: usize) -> Result<(Pool, f64), String> {
+    if !caps.cross_origin_isolated {
+        return Err("this page is not cross-origin isolated \
+             (crossOriginIsolated is false), so the browser withholds SharedArrayBuffer. \
+             The server must send `Cross-Origin-Opener-Policy: same-origin` and \
+             `Cross-Origin-Embedder-Policy: require-corp` with every response \
+             (`./x serve` does)"
+            .to_string());
+    }
+    if !crate::runtime::shared_memory() {
+        return Err(
+            "this browser gives this page no SharedArrayBuffer although it is \
+             cross-origin isolated, so wasm threads cannot share memory (WebKitGTK needs \
+             JavaScriptCore's useSharedArrayBuffer option; Safari turns it on for an \
+             isolated page)"
+                .to_string(),
+        );
+    }
+    let t0 = clock::now_seconds();
+    let (pool, retried) = Pool::start(size).await?;
+    if let Some(first) = retried.first() {
+        // Said in the capabilities panel: the pool is up, on a later try.
+        caps.pool_source = format!(
+            "{}; attempt {} started it ({first})",
+            caps.pool_source,
+            retried.len() + 1
+        );
+    }
+    Ok((pool, (clock::now_seconds() - t0) * 1000.0))
+}
+
 /// Starts the page once the module is instantiated; `wasm_load_ms` is how
 /// long the bootstrap took to load the glue and to fetch and compile the
 /// module (the two fetches overlap).
@@ -82,13 +123,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     let doc = window.document().ok_or("the page has no document")?;
     let cross_origin_isolated = crate::runtime::isolated();
     let hardware_concurrency = window.navigator().hardware_concurrency() as u32;
-    let threads_asked = window
-        .location()
-        .search()
-        .ok()
-        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
-        .and_then(|params| params.get("threads"));
-    let pool_size = PoolSize::choose(threads_asked.as_deref(), hardware_concurrency);
+    let pool_size = PoolSize::choose(threads_asked(&window).as_deref(), hardware_concurrency);
 
     set_status("Starting the thread pool and calibrating…");
     let mut caps = Capabilities {
@@ -136,37 +171,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     crate::runtime::panics::install();
     // The code panels' texts, fetched while the pool starts.
     let listings = super::code::fetch_texts();
-    let pool = async {
-        if !cross_origin_isolated {
-            return Err("this page is not cross-origin isolated \
-                 (crossOriginIsolated is false), so the browser withholds SharedArrayBuffer. \
-                 The server must send `Cross-Origin-Opener-Policy: same-origin` and \
-                 `Cross-Origin-Embedder-Policy: require-corp` with every response \
-                 (`./x serve` does)"
-                .to_string());
-        }
-        if !crate::runtime::shared_memory() {
-            return Err(
-                "this browser gives this page no SharedArrayBuffer although it is \
-                 cross-origin isolated, so wasm threads cannot share memory (WebKitGTK needs \
-                 JavaScriptCore's useSharedArrayBuffer option; Safari turns it on for an \
-                 isolated page)"
-                    .to_string(),
-            );
-        }
-        let t0 = clock::now_seconds();
-        let (pool, retried) = Pool::start(pool_size.size()).await?;
-        if let Some(first) = retried.first() {
-            // Said in the capabilities panel: the pool is up, on a later try.
-            caps.pool_source = format!(
-                "{}; attempt {} started it ({first})",
-                caps.pool_source,
-                retried.len() + 1
-            );
-        }
-        Ok((pool, (clock::now_seconds() - t0) * 1000.0))
-    };
-    let pool = pool.await;
+    let pool = start_pool(&mut caps, pool_size.size()).await;
     // After the pool, not beside it: on a 2-core machine, timing the
     // division rate while the pool's workers start measured it ~40% low.
     let calibration = calibrate::calibration(pool.as_ref().ok().map(|(pool, _)| pool)).await;

@@ -210,13 +210,20 @@ export function stopMidRun(page, { mode, workers, policy, numbers }) {
     let s = null;
     const inHand = () => (s = window.spinlab.stats().pool) &&
       s.up === s.workers && s.taken === s.workers && s.checked === 0;
+    // A failed wait ends the run, so that the tests after this one start
+    // on a page with nothing running.
+    const giveUp = async (why) => {
+      await window.spinlab.cancelPool('terminate').catch(() => {});
+      await run.catch(() => {});
+      throw new Error(why);
+    };
     while (!inHand()) {
       if (failed) throw failed;
       if (s && (s.checked > 0 || s.taken > s.workers)) {
-        throw new Error(`a ${mode} worker finished a number before every worker held one: ${JSON.stringify(s)}`);
+        await giveUp(`a ${mode} worker finished a number before every worker held one: ${JSON.stringify(s)}`);
       }
       if (performance.now() - t0 > 60_000) {
-        throw new Error(`waited 60 s for every ${mode} worker to hold a number: ${JSON.stringify(s)}`);
+        await giveUp(`waited 60 s for every ${mode} worker to hold a number: ${JSON.stringify(s)}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }

@@ -14,6 +14,10 @@ const { page, errors } = usePage(undefined, async (page) => {
 const PRIME_OF = new Map(FIXTURE);
 const runPool = (options) => page.evaluate((o) => window.spinlab.runPool(o), options);
 
+test('the HEAVY numbers are primes by the oracle (a composite finishes at once and no stop lands mid-check)', () => {
+  for (const n of HEAVY) assert.equal(isPrime(n), true, n);
+});
+
 test('every mode checks the fixture: 20 correct results, each exactly once', async () => {
   for (const mode of MODES) {
     const r = await runPool({ mode, workers: Math.min(2, cores) });

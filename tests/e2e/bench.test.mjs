@@ -20,7 +20,7 @@ const GROUPS = [
 // so that a cold `.ci/run` stays under 30 minutes (issue 15).
 const QUICK_RUN = BROWSER === 'chromium'
   ? {}
-  : { skip: 'Chromium only: the same Rust in every browser, its figures not asserted; kept out of the Firefox layer for CI time' };
+  : { skip: 'Chromium only: the same Rust in every browser, its figures not asserted; kept out of the Firefox and WebKit layers for CI time' };
 
 test('a quick run measures every in-browser figure and shows the table', QUICK_RUN, async () => {
   const { poolSize } = await page.evaluate(() => window.spinlab.capabilities);

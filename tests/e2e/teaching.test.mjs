@@ -14,11 +14,11 @@ const { page, errors } = usePage();
 // Screenshots go with the test's artifacts (target/e2e-artifacts under ./x
 // test), never over the README's images: `./x screenshots` refreshes those.
 const SHOTS = `${process.env.SPINLAB_ARTIFACTS ?? join(tmpdir(), 'spinlab-artifacts')}/${BROWSER === 'chromium' ? '' : `${BROWSER}-`}`;
-// Headless Firefox ESR 140 over WebDriver BiDi: keys reach the page (keydown,
+// Headless Firefox ESR (140, and 153.8 on 2026-12-07) over WebDriver BiDi: keys reach the page (keydown,
 // keypress, keyup; Tab moves the focus) but Enter and Space do not activate
 // a focused button or summary (document.hasFocus() is false there).
 const KEYS = BROWSER === 'firefox'
-  ? { skip: 'Firefox over BiDi: Enter and Space do not activate a focused control in headless Firefox ESR 140' }
+  ? { skip: 'Firefox over BiDi: Enter and Space do not activate a focused control in headless Firefox ESR 153' }
   : {};
 // Puppeteer emulates prefers-color-scheme over CDP only, and WebDriver
 // classic not at all.

@@ -303,19 +303,32 @@ async fn the_napping_is_prime_yields_to_the_event_loop() {
     assert!(!fired.get(), "a blocking check cannot let a timer run");
 }
 
-/// Reads a run's messages to the end, as the page's report loop does.
+/// Reads a run's messages to the end, as the page's report loop does. A run
+/// that has not ended after 60 s fails the test with the messages it gave
+/// (which workers said they started), instead of running into the runner's
+/// timeout with nothing to say.
 async fn collect(
     mut messages: futures_channel::mpsc::UnboundedReceiver<spinlab::protocol::Message>,
     workers: usize,
 ) -> Vec<spinlab::protocol::Message> {
     use futures_util::StreamExt;
+    use futures_util::future::{Either, select};
     let mut report = spinlab::protocol::Report::new(workers);
     let mut seen = Vec::new();
-    while let Some(message) = messages.next().await {
-        let more = report.take(&message);
-        seen.push(message);
-        if !more {
-            break;
+    let mut deadline = gloo_timers::future::TimeoutFuture::new(60_000);
+    loop {
+        match select(messages.next(), &mut deadline).await {
+            Either::Left((Some(message), _)) => {
+                let more = report.take(&message);
+                seen.push(message);
+                if !more {
+                    break;
+                }
+            }
+            Either::Left((None, _)) => break,
+            Either::Right(_) => panic!(
+                "the run did not end in 60 s ({workers} workers); its messages so far: {seen:?}"
+            ),
         }
     }
     seen

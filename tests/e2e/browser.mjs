@@ -95,7 +95,19 @@ export async function openBrowser({ sharedMemory = true } = {}) {
 /** Loads the page and waits for the contract's readiness signal. */
 export async function loadReady(page, url = URL) {
   await page.goto(url);
-  await waitFor(page, () => document.body.dataset.ready === 'true', null, 'the page to be ready');
+  try {
+    await waitFor(page, () => document.body.dataset.ready === 'true', null, 'the page to be ready');
+  } catch (e) {
+    // Where the start-up stopped: what the page says, and how far it got.
+    const state = await page.evaluate(() => JSON.stringify({
+      readyState: document.readyState,
+      dataset: { ...document.body.dataset },
+      spinlab: typeof window.spinlab,
+      status: document.querySelector('#capabilities [data-role=status]')?.textContent ?? null,
+      workers: window.spinlab?.stats?.() ?? null,
+    })).catch((why) => `(the page could not be read: ${why.message})`);
+    throw new Error(`${e.message}; the page: ${state}`);
+  }
   // The isolated page must have its threads: a page that came up without
   // them fails here, with its own reason, not later in a run it refuses.
   if (url === URL) {

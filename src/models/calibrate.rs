@@ -37,20 +37,23 @@ pub async fn calibration(pool: Option<&Pool>) -> Result<Calibration, String> {
     let rate = match stored {
         Some(rate) => rate,
         None => {
-            let rate = match pool {
-                Some(pool) => pool.run(division_rate).await?,
-                None => {
-                    let mut process = Process::spawn(
-                        "spinlab calibration",
-                        super::entry::Entry::Calibrate.key(),
-                        &JsValue::UNDEFINED,
-                        &js_sys::Array::new(),
-                    )?;
-                    let answer = process.recv().await?;
-                    Reflect::get(&answer, &"divisionsPerSec".into())
-                        .ok()
-                        .and_then(|r| r.as_f64())
-                        .ok_or("the calibration process gave no rate")?
+            use futures_util::future::{Either, select};
+            let timeout = gloo_timers::future::TimeoutFuture::new(MEASURE_TIMEOUT_MS);
+            let rate = match select(std::pin::pin!(measure(pool)), timeout).await {
+                Either::Left((rate, _)) => rate?,
+                // The page goes on without it (the spinner then offers the
+                // book's number, and says why).
+                Either::Right(_) => {
+                    return Err(format!(
+                        "the division rate was not measured within {} s: the {} measuring \
+                         it never answered",
+                        MEASURE_TIMEOUT_MS / 1000,
+                        if pool.is_some() {
+                            "pool thread"
+                        } else {
+                            "process"
+                        }
+                    ));
                 }
             };
             if !(rate.is_finite() && rate > 0.0) {
@@ -63,6 +66,31 @@ pub async fn calibration(pool: Option<&Pool>) -> Result<Calibration, String> {
         }
     };
     Ok(calibrate(rate, TARGET_SECS))
+}
+
+/// How long the page waits for the division rate (the measurement itself
+/// takes about 0.3 s, see `calibration`) before it goes on without it.
+const MEASURE_TIMEOUT_MS: u32 = 20_000;
+
+/// The division rate, measured on a thread of `pool`, or else in a process
+/// (which ends with the future, if it is dropped unanswered).
+async fn measure(pool: Option<&Pool>) -> Result<f64, String> {
+    match pool {
+        Some(pool) => pool.run(division_rate).await,
+        None => {
+            let mut process = Process::spawn(
+                "spinlab calibration",
+                super::entry::Entry::Calibrate.key(),
+                &JsValue::UNDEFINED,
+                &js_sys::Array::new(),
+            )?;
+            let answer = process.recv().await?;
+            Reflect::get(&answer, &"divisionsPerSec".into())
+                .ok()
+                .and_then(|r| r.as_f64())
+                .ok_or_else(|| "the calibration process gave no rate".to_string())
+        }
+    }
 }
 
 /// Divisions a second: the book's number timed twice (the first may run

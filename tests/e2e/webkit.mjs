@@ -8,7 +8,10 @@
 // evaluation; a script run before the page's own has no counterpart
 // (`ChromiumOnly`).
 import { spawn } from 'node:child_process';
+import { openSync, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Builder, By, Key } from 'selenium-webdriver';
 import { ChromiumOnly, Page } from './adapter.mjs';
@@ -222,11 +225,16 @@ class WebDriverPage {
  */
 export async function openWebKit({ sharedMemory = true } = {}) {
   const port = await freePort();
+  // The driver's and MiniBrowser's output (a web process that crashes says
+  // so there), kept with the run's artifacts.
+  const logs = join(process.env.SPINLAB_ARTIFACTS ?? join(tmpdir(), 'spinlab-artifacts'), 'webkit-logs');
+  mkdirSync(logs, { recursive: true });
+  const log = openSync(join(logs, `webkitwebdriver-${Date.now()}-${port}.log`), 'a');
   const driverProcess = spawn('xvfb-run', [
     '-a', '-s', '-screen 0 1280x900x24', 'WebKitWebDriver', `--port=${port}`, '--host=127.0.0.1',
   ], {
     detached: true,
-    stdio: 'ignore',
+    stdio: ['ignore', log, log],
     env: { ...process.env, ...(sharedMemory ? { JSC_useSharedArrayBuffer: '1' } : {}) },
   });
   const stop = () => {

@@ -19,6 +19,18 @@ import { ChromiumOnly, Page } from './adapter.mjs';
 /** MiniBrowser, WebKitGTK's browser, installed with libwebkit2gtk-4.1-0. */
 export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
+/**
+ * WebKitGTK 2.50.6 paints with Skia on the GPU (Mesa's software GL under
+ * Xvfb here), and that path crashes the web process when workers draw on
+ * canvases handed over to them while others start and end: a bounds check
+ * in Skia's GPU resource cache fails on the main, a worker or the compositor
+ * thread (core dumps; canvas-churn.test.mjs, 2 to 8 s). The page does just
+ * that (its monitor strip, the spinner threads, a pool's processes), so the
+ * suite lost a page now and then. Painting on the CPU, without the threaded
+ * compositor, it holds. Safari paints with Core Graphics, not Skia.
+ */
+export const PAINT_ON_THE_CPU = { WEBKIT_SKIA_ENABLE_CPU_RENDERING: '1', WEBKIT_DISABLE_COMPOSITING_MODE: '1' };
+
 /** A free loopback port for the driver. */
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -235,7 +247,7 @@ export async function openWebKit({ sharedMemory = true } = {}) {
   ], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...(sharedMemory ? { JSC_useSharedArrayBuffer: '1' } : {}) },
+    env: { ...process.env, ...PAINT_ON_THE_CPU, ...(sharedMemory ? { JSC_useSharedArrayBuffer: '1' } : {}) },
   });
   const stop = () => {
     try {

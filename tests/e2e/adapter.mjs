@@ -7,6 +7,18 @@
 /** Thrown by what only Chromium (CDP) can do here. */
 export class ChromiumOnly extends Error {}
 
+/**
+ * Fails with `what timed out after …` unless `promise` settles within `ms`.
+ * A hang fails the test with what it waited for, instead of hanging the suite.
+ */
+export function within(ms, what, promise) {
+  let timer;
+  const bound = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`waited ${ms / 1000} s for ${what}: timed out`)), ms);
+  });
+  return Promise.race([promise, bound]).finally(() => clearTimeout(timer));
+}
+
 /** The checks a selector's element gets, run in the page. */
 const visible = (el) => {
   if (!el) return false;

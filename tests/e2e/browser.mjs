@@ -11,6 +11,7 @@ import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { openFirefox } from './firefox.mjs';
 import { openWebKit } from './webkit.mjs';
+import { within } from './adapter.mjs';
 
 export const URL = process.env.SPINLAB_URL ?? 'http://127.0.0.1:8000/';
 
@@ -119,17 +120,7 @@ export async function loadReady(page, url = URL) {
   }
 }
 
-/**
- * Fails with `what timed out after …` unless `promise` settles within `ms`.
- * A hang fails the test with what it waited for, instead of hanging the suite.
- */
-export function within(ms, what, promise) {
-  let timer;
-  const bound = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`waited ${ms / 1000} s for ${what}: timed out`)), ms);
-  });
-  return Promise.race([promise, bound]).finally(() => clearTimeout(timer));
-}
+export { within };
 
 /** The longest one page.evaluate may take (a run, a sweep, a benchmark). */
 export const EVALUATE_MS = 180_000;

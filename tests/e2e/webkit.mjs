@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Builder, By, Key } from 'selenium-webdriver';
-import { ChromiumOnly, Page } from './adapter.mjs';
+import { ChromiumOnly, Page, within } from './adapter.mjs';
 
 /** MiniBrowser, WebKitGTK's browser, installed with libwebkit2gtk-4.1-0. */
 export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -24,12 +24,18 @@ export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu
  * Xvfb here), and that path crashes the web process when workers draw on
  * canvases handed over to them while others start and end: a bounds check
  * in Skia's GPU resource cache fails on the main, a worker or the compositor
- * thread (core dumps; canvas-churn.test.mjs, 2 to 8 s). The page does just
+ * thread (core dumps; canvas-churn.test.mjs, 2 to 9 s). The page does just
  * that (its monitor strip, the spinner threads, a pool's processes), so the
- * suite lost a page now and then. Painting on the CPU, without the threaded
- * compositor, it holds. Safari paints with Core Graphics, not Skia.
+ * suite lost a page now and then. Painting on the CPU it holds (the
+ * compositor still composes with GL: once in 6 minutes of a harder churn
+ * than the page's it crashed too). Without the threaded compositor as well
+ * (WEBKIT_DISABLE_COMPOSITING_MODE) nothing crashed, but under load the
+ * driver's screenshots never came. Safari paints with Core Graphics.
  */
-export const PAINT_ON_THE_CPU = { WEBKIT_SKIA_ENABLE_CPU_RENDERING: '1', WEBKIT_DISABLE_COMPOSITING_MODE: '1' };
+export const PAINT_ON_THE_CPU = { WEBKIT_SKIA_ENABLE_CPU_RENDERING: '1' };
+
+/** The longest a screenshot (or the session's end) may take. */
+const SCREENSHOT_MS = 30_000;
 
 /** A free loopback port for the driver. */
 function freePort() {
@@ -223,7 +229,9 @@ class WebDriverPage {
 
   async screenshot({ path } = {}) {
     await this.barrier;
-    const png = Buffer.from(await this.driver.takeScreenshot(), 'base64');
+    // Without the threaded compositor, under load, WebKitWebDriver never
+    // answered a screenshot, and the file's 300 s timeout was the first to say so.
+    const png = Buffer.from(await within(SCREENSHOT_MS, 'WebKitWebDriver\'s screenshot', this.driver.takeScreenshot()), 'base64');
     if (path) await writeFile(path, png);
     return png;
   }
@@ -263,7 +271,8 @@ export async function openWebKit({ sharedMemory = true } = {}) {
     return {
       page: new Page(page),
       close: async () => {
-        await driver.quit().catch(() => {});
+        // A driver stuck on a command may never end the session: it is ended with its process.
+        await within(SCREENSHOT_MS, 'the WebKit session to end', driver.quit()).catch(() => {});
         stop();
       },
     };

@@ -10,11 +10,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { openBrowser } from './browser.mjs';
+import { BROWSER, openBrowser } from './browser.mjs';
 
 const DIR = new URL('./canvas-churn/', import.meta.url);
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
-const RUN_MS = 12_000;
+// WebKit, where the crash was, gets 12 s (painting on the GPU it crashed in
+// 2 to 9 s); the other engines a short look, for CI's time.
+const RUN_MS = BROWSER === 'webkit' ? 12_000 : 4_000;
 
 let server;
 let browser;
@@ -50,10 +52,10 @@ test('workers drawing on handed-over canvases, started and ended fast, do not cr
     tally = await page.evaluate(() => ({ ...window.tally }));
   }
   console.log(`# ${JSON.stringify(tally)} in ${RUN_MS / 1000} s`);
-  // About 20 drawing and 20 plain workers a second were started, and most
-  // of them ended; the lasting one drew throughout.
-  assert.ok(tally.started >= 40, `workers were started: ${JSON.stringify(tally)}`);
-  assert.ok(tally.ended >= 20, `workers ended: ${JSON.stringify(tally)}`);
-  assert.ok(tally.frames >= 100, `frames were drawn: ${JSON.stringify(tally)}`);
+  // About 10 drawing workers a second were started, and most of them
+  // ended; the lasting one drew throughout.
+  assert.ok(tally.started >= RUN_MS / 200, `workers were started: ${JSON.stringify(tally)}`);
+  assert.ok(tally.ended >= RUN_MS / 400, `workers ended: ${JSON.stringify(tally)}`);
+  assert.ok(tally.frames >= RUN_MS / 40, `frames were drawn: ${JSON.stringify(tally)}`);
   assert.deepEqual(browser.errors, []);
 });

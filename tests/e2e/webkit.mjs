@@ -26,13 +26,12 @@ export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu
  * in Skia's GPU resource cache fails on the main, a worker or the compositor
  * thread (core dumps; canvas-churn.test.mjs, 2 to 9 s). The page does just
  * that (its monitor strip, the spinner threads, a pool's processes), so the
- * suite lost a page now and then. Painting on the CPU it holds (the
- * compositor still composes with GL: once in 6 minutes of a harder churn
- * than the page's it crashed too). Without the threaded compositor as well
- * (WEBKIT_DISABLE_COMPOSITING_MODE) nothing crashed, but under load the
- * driver's screenshots never came. Safari paints with Core Graphics.
+ * suite lost a page now and then. Painting on the CPU alone, the threaded
+ * compositor (still GL) crashed too, less often (canvas-churn.test.mjs once
+ * in a clean clone's run); without it as well, nothing crashed. Safari
+ * paints with Core Graphics.
  */
-export const PAINT_ON_THE_CPU = { WEBKIT_SKIA_ENABLE_CPU_RENDERING: '1' };
+export const PAINT_ON_THE_CPU = { WEBKIT_SKIA_ENABLE_CPU_RENDERING: '1', WEBKIT_DISABLE_COMPOSITING_MODE: '1' };
 
 /** The longest a screenshot (or the session's end) may take. */
 const SCREENSHOT_MS = 30_000;
@@ -229,8 +228,8 @@ class WebDriverPage {
 
   async screenshot({ path } = {}) {
     await this.barrier;
-    // Without the threaded compositor, under load, WebKitWebDriver never
-    // answered a screenshot, and the file's 300 s timeout was the first to say so.
+    // Once, under load, WebKitWebDriver never answered a screenshot (at the
+    // end of smoke.test.mjs), and the file's 300 s timeout was the first to say so.
     const png = Buffer.from(await within(SCREENSHOT_MS, 'WebKitWebDriver\'s screenshot', this.driver.takeScreenshot()), 'base64');
     if (path) await writeFile(path, png);
     return png;

@@ -124,12 +124,13 @@ const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
 const XVFB_RUN: &str = "/usr/bin/xvfb-run";
 /// MiniBrowser's settings for the tests, as tests/e2e/webkit.mjs gives them:
 /// shared memory on (Safari turns it on for an isolated page by itself), and
-/// painting on the CPU (WebKitGTK 2.50's Skia GPU path crashes the web
-/// process when workers draw on handed-over canvases while others start and
-/// end; canvas-churn.test.mjs).
-const WEBKIT_ENV: [(&str, &str); 2] = [
+/// painting on the CPU without the threaded compositor (WebKitGTK 2.50's
+/// Skia GPU path crashes the web process when workers draw on handed-over
+/// canvases while others start and end; canvas-churn.test.mjs).
+const WEBKIT_ENV: [(&str, &str); 3] = [
     ("JSC_useSharedArrayBuffer", "1"),
     ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1"),
+    ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
 ];
 /// geckodriver for `wasm-pack test --firefox`: no Debian package, so
 /// `cargo install`, pinned.

@@ -229,8 +229,9 @@ class WebDriverPage {
 
   async screenshot({ path } = {}) {
     await this.barrier;
-    // Once, under load, WebKitWebDriver never answered a screenshot (at the
-    // end of smoke.test.mjs), and the file's 300 s timeout was the first to say so.
+    // Without the threaded compositor, under load, WebKitWebDriver never
+    // answered a screenshot (at the end of smoke.test.mjs), and the file's
+    // 300 s timeout was the first to say so.
     const png = Buffer.from(await within(SCREENSHOT_MS, 'WebKitWebDriver\'s screenshot', this.driver.takeScreenshot()), 'base64');
     if (path) await writeFile(path, png);
     return png;

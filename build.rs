@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::{env, fs};
 
-const SOURCES: [&str; 12] = [
+const SOURCES: [&str; 13] = [
     "src/models/thread.rs",
     "src/models/thread_gil.rs",
     "src/models/process.rs",
@@ -21,6 +21,7 @@ const SOURCES: [&str; 12] = [
     "src/lock.rs",
     "src/models/start_cost.rs",
     "src/models/crossing.rs",
+    "src/models/errors.rs",
 ];
 
 fn main() {

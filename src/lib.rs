@@ -7,6 +7,7 @@ pub mod bench;
 pub mod big_picture;
 pub mod clock;
 pub mod crossing;
+pub mod errors;
 pub mod link;
 pub mod listings;
 pub mod lock;

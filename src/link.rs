@@ -14,14 +14,15 @@ use crate::spinner::Model;
 /// The page's experiments, in the chapter's order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lab {
-    Smoke,
     Spinner,
+    Smoke,
     Pool,
     Bench,
 }
 
 impl Lab {
-    pub const ALL: [Lab; 4] = [Lab::Smoke, Lab::Spinner, Lab::Pool, Lab::Bench];
+    /// In the page's order: the hello world, the real impact of the GIL, the pool, the benchmarks.
+    pub const ALL: [Lab; 4] = [Lab::Spinner, Lab::Smoke, Lab::Pool, Lab::Bench];
 
     /// Also its section's `data-experiment`.
     pub fn key(self) -> &'static str {
@@ -39,11 +40,7 @@ impl Lab {
 }
 
 /// The spinner lab's `slow()`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SlowKind {
-    Sleep,
-    Prime,
-}
+pub use crate::spinner::SlowKind;
 
 /// The pool lab's numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,12 +125,9 @@ pub fn parse_link(pairs: &[(String, String)], max_workers: usize) -> (Link, Vec<
                         one_of(Model::ALL.map(Model::key))
                     )
                 }),
-            "slow" => match value {
-                "sleep" => Ok(SlowKind::Sleep),
-                "prime" => Ok(SlowKind::Prime),
-                _ => Err("slow() is \"sleep\" or \"prime\"".to_string()),
-            }
-            .map(|slow| link.slow = Some(slow)),
+            "slow" => SlowKind::parse(value)
+                .map(|slow| link.slow = Some(slow))
+                .ok_or_else(|| "slow() is \"sleep\", \"blocking-sleep\" or \"prime\"".to_string()),
             "n" => parse_number(value)
                 .map(|n| link.n = Some(n))
                 .map_err(|e| e.to_string()),
@@ -199,11 +193,7 @@ pub fn link_pairs(link: &Link) -> Vec<(&'static str, String)> {
         pairs.push(("model", model.key().to_string()));
     }
     if let Some(slow) = link.slow {
-        let key = match slow {
-            SlowKind::Sleep => "sleep",
-            SlowKind::Prime => "prime",
-        };
-        pairs.push(("slow", key.to_string()));
+        pairs.push(("slow", slow.key().to_string()));
     }
     if let Some(n) = link.n {
         pairs.push(("n", n.to_string()));
@@ -298,9 +288,9 @@ mod tests {
             "nothing is half-applied; too many workers become the most there are"
         );
         let expected = [
-            "This link's lab=\"kitchen\": not a lab: one of smoke, spinner, pool or bench. Ignored.",
+            "This link's lab=\"kitchen\": not a lab: one of spinner, smoke, pool or bench. Ignored.",
             "This link's model=\"fork\": not a spinner model: one of thread, thread-gil, process, coroutine, coroutine-nap or coroutine-offload. Ignored.",
-            "This link's slow=\"fast\": slow() is \"sleep\" or \"prime\". Ignored.",
+            "This link's slow=\"fast\": slow() is \"sleep\", \"blocking-sleep\" or \"prime\". Ignored.",
             "This link's n=\"-7\": \"-7\" is negative: spinlab checks whole numbers from 0 to 18446744073709551615. Ignored.",
             "This link's mode=\"gevent\": not a pool mode: one of sequential, processes, threads, threads-gil or rayon. Ignored.",
             "This link's workers=\"99\": this machine has 2 cores, so 2 workers.",

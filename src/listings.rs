@@ -14,7 +14,7 @@ use crate::lock::Units;
 use crate::protocol::{Design, JobKind, Mode};
 use crate::python;
 use crate::report::Value;
-use crate::spinner::{Model, Offload};
+use crate::spinner::{Model, Offload, SlowKind};
 
 include!(concat!(env!("OUT_DIR"), "/code/regions.rs"));
 
@@ -30,7 +30,7 @@ pub struct Listing {
 }
 
 /// The spinner lab's listing for `model`.
-pub fn spinner(model: Model, prime: bool, offload: Offload) -> Listing {
+pub fn spinner(model: Model, slow: SlowKind, offload: Offload) -> Listing {
     let (rust, origin) = match model {
         Model::Thread => ("thread-supervisor", "src/models/thread.rs"),
         Model::ThreadGil => ("thread-gil-supervisor", "src/models/thread_gil.rs"),
@@ -40,7 +40,7 @@ pub fn spinner(model: Model, prime: bool, offload: Offload) -> Listing {
         }
     };
     Listing {
-        program: python::spinner_file(model, prime, offload),
+        program: python::spinner_file(model, slow, offload),
         rust: vec![rust],
         origin,
     }
@@ -136,6 +136,21 @@ pub fn crossing(via: Via) -> Listing {
     }
 }
 
+/// The errors run's listing: the unit's program beside the Rust that runs it.
+pub fn errors(model: crate::errors::ErrorsModel) -> Listing {
+    use crate::errors::ErrorsModel;
+    let rust = match model {
+        ErrorsModel::Thread => "errors-thread",
+        ErrorsModel::Process => "errors-process",
+        ErrorsModel::Coroutine => "errors-coroutine",
+    };
+    Listing {
+        program: model.file(),
+        rust: vec![rust],
+        origin: "src/models/errors.rs",
+    }
+}
+
 /// The file the download beside every listing offers: `primes.py`.
 pub const PRIMES_FILE: &str = "primes.py";
 
@@ -146,11 +161,11 @@ pub const PRIMES_FILE: &str = "primes.py";
 fn every() -> Vec<(Listing, python::Program)> {
     let mut out = Vec::new();
     for model in Model::ALL {
-        for prime in [false, true] {
+        for slow in SlowKind::ALL {
             for offload in [Offload::Thread, Offload::Process] {
                 out.push((
-                    spinner(model, prime, offload),
-                    python::spinner_program(model, prime, offload),
+                    spinner(model, slow, offload),
+                    python::spinner_program(model, slow, offload),
                 ));
             }
         }
@@ -174,6 +189,9 @@ fn every() -> Vec<(Listing, python::Program)> {
     }
     for via in Via::ALL {
         out.push((crossing(via), python::crossing_program()));
+    }
+    for model in crate::errors::ErrorsModel::ALL {
+        out.push((errors(model), python::errors_program(model)));
     }
     out
 }
@@ -214,8 +232,8 @@ mod tests {
     fn every_listing_is_answered_by_the_listings_file() {
         let programs = python::all_programs();
         let every = every();
-        // 6 models × 2 × 2, 5 modes × 3 designs × 3 kinds, 4 + 3 + 3.
-        assert_eq!(every.len(), 24 + 45 + 10);
+        // 6 models × 3 slow()s × 2, 5 modes × 3 designs × 3 kinds, 4 + 3 + 3 + 3.
+        assert_eq!(every.len(), 36 + 45 + 13);
         for (listing, program) in &every {
             assert_eq!(listing.program, program.file);
             let stored = programs.iter().find(|p| p.file == program.file);

@@ -195,6 +195,8 @@ impl Lines {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpinnerReport {
     pub model: &'static str,
+    /// `slow()`'s kind: `"sleep"`, `"blocking-sleep"` or `"prime"`.
+    pub slow: &'static str,
     /// The number checked; `None` when `slow()` slept.
     pub n: Option<u64>,
     pub prime: Option<bool>,
@@ -228,10 +230,7 @@ impl From<SpinnerReport> for Value {
     fn from(r: SpinnerReport) -> Value {
         let mut fields = vec![
             ("model", r.model.into()),
-            (
-                "slow",
-                (if r.n.is_some() { "prime" } else { "sleep" }).into(),
-            ),
+            ("slow", r.slow.into()),
             ("n", r.n.map(Value::decimal).unwrap_or(Value::Null)),
             ("answer", r.n.is_none().then_some(42u32).into()),
             ("prime", r.prime.into()),
@@ -563,6 +562,7 @@ mod tests {
     fn a_spinner_report_has_the_apis_fields() {
         let report = SpinnerReport {
             model: "thread",
+            slow: "sleep",
             n: None,
             prime: None,
             elapsed_ms: 3000.0,
@@ -609,6 +609,7 @@ mod tests {
         assert_eq!(value.get("n"), Some(&Value::Null));
         assert_eq!(value.get("frameLatenessMs"), Some(&Value::Null));
         let checked = Value::from(SpinnerReport {
+            slow: "prime",
             n: Some(18_446_744_073_709_551_557),
             prime: Some(true),
             nap: Some((50_000, "yield")),

@@ -77,6 +77,43 @@ impl Model {
     }
 }
 
+/// What `slow()` does in a spinner run: `runSpinner`'s `slow`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlowKind {
+    /// The book's sleep: `await asyncio.sleep(3)` in a coroutine,
+    /// `time.sleep(3)` on a thread's or a process's main thread.
+    Sleep,
+    /// `time.sleep(3)` everywhere: the book's `spinner_async_experiment.py`,
+    /// where a coroutine's blocking sleep holds the event loop for 3 s (for
+    /// the thread and process models, the same run as `Sleep`).
+    BlockingSleep,
+    /// `is_prime(n)`.
+    Prime,
+}
+
+impl SlowKind {
+    pub const ALL: [SlowKind; 3] = [SlowKind::Sleep, SlowKind::BlockingSleep, SlowKind::Prime];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            SlowKind::Sleep => "sleep",
+            SlowKind::BlockingSleep => "blocking-sleep",
+            SlowKind::Prime => "prime",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<SlowKind> {
+        SlowKind::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// Whether `slow()` blocks the event loop for `model`: a computation or
+    /// a blocking sleep in a coroutine that runs it on the loop's thread.
+    pub fn blocks_the_loop(self, model: Model) -> bool {
+        matches!(model, Model::Coroutine | Model::CoroutineNap) && self == SlowKind::BlockingSleep
+            || model == Model::Coroutine && self == SlowKind::Prime
+    }
+}
+
 /// Where `coroutine-offload` sends `slow()`'s work: `runSpinner`'s `offload`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Offload {

@@ -11,6 +11,7 @@
 //! the arithmetic of samples, `figures` a figure and the tables made of them.
 
 mod figures;
+pub mod reference;
 mod summary;
 
 pub use self::figures::{Figure, Goal, Unit, Verdict, figures_json, figures_value, markdown_table};

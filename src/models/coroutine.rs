@@ -68,7 +68,7 @@ pub async fn supervisor(
             // `await loop.run_in_executor(executor, is_prime, n)`.
             in_a_process(slow).await?
         }
-        (Model::CoroutineOffload, Slow::Sleep) => {
+        (Model::CoroutineOffload, Slow::Sleep | Slow::BlockingSleep) => {
             // `await asyncio.to_thread(time.sleep, 3)`: a pool thread really sleeps.
             on_a_pool_thread(pool, || {
                 std::thread::sleep(Duration::from_millis(u64::from(SLEEP_MS)))
@@ -78,6 +78,14 @@ pub async fn supervisor(
         }
         (_, Slow::Sleep) => {
             gloo_timers::future::TimeoutFuture::new(SLEEP_MS).await;
+            None
+        }
+        // `time.sleep(3)` inside the coroutine: the book's experiment. The
+        // event loop is this page's, so its thread is held for 3 s, on
+        // purpose (the page says so): nothing else runs, the spinner task
+        // included, which has not even started.
+        (_, Slow::BlockingSleep) => {
+            hold_the_thread(f64::from(SLEEP_MS));
             None
         }
         (Model::CoroutineNap, Slow::Prime { n, nap }) => {
@@ -146,7 +154,7 @@ async fn on_a_pool_thread<R: Send + 'static>(
 /// `n` goes there as a decimal string, the answer comes back as a message.
 async fn in_a_process(slow: Slow) -> Result<Option<bool>, String> {
     let n = match slow {
-        Slow::Sleep => JsValue::NULL,
+        Slow::Sleep | Slow::BlockingSleep => JsValue::NULL,
         Slow::Prime { n, .. } => n.to_string().into(),
     };
     let payload = crate::runtime::object(&[("n", n)]);
@@ -323,4 +331,14 @@ pub async fn nested_timer_ms() -> f64 {
     let promise = Promise::new(&mut |resolve, _| chain(DEPTH - 1, resolve));
     let _ = JsFuture::from(promise).await;
     (now_seconds() - t0) * 1000.0 / f64::from(DEPTH)
+}
+
+/// `time.sleep(ms)` on the page's main thread: it may not block in a
+/// wait, so it is held in a loop that reads the clock until the time is
+/// up. Only the blocking-sleep experiment calls it.
+fn hold_the_thread(ms: f64) {
+    let until = now_seconds() + ms / 1000.0;
+    while now_seconds() < until {
+        std::hint::spin_loop();
+    }
 }

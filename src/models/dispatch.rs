@@ -19,6 +19,7 @@ pub fn spinlab_process_entry(entry: &str, payload: JsValue) {
         Some(Entry::LockCount) => super::lock::child(payload),
         Some(Entry::StartCost) => super::start_cost::child(payload),
         Some(Entry::Crossing) => super::crossing::child(payload),
+        Some(Entry::Errors) => super::errors::child(payload),
         Some(Entry::Panic) => panic!("debugPanic: a forced panic in a process"),
         None => wasm_bindgen::throw_str(&format!("no process entry point named {entry:?}")),
     }

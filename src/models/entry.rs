@@ -24,12 +24,14 @@ pub enum Entry {
     StartCost,
     /// The big picture's crossing process: sends back what it is sent (`crossing.rs`).
     Crossing,
+    /// The errors run's process: its work raises (`errors.rs`).
+    Errors,
     /// Test-only (`spinlab.debugPanic("process")`): panics at once.
     Panic,
 }
 
 impl Entry {
-    pub const ALL: [Entry; 10] = [
+    pub const ALL: [Entry; 11] = [
         Entry::Spin,
         Entry::Calibrate,
         Entry::Offload,
@@ -39,6 +41,7 @@ impl Entry {
         Entry::LockCount,
         Entry::StartCost,
         Entry::Crossing,
+        Entry::Errors,
         Entry::Panic,
     ];
 
@@ -53,6 +56,7 @@ impl Entry {
             Entry::LockCount => "lock-count",
             Entry::StartCost => "start-cost",
             Entry::Crossing => "crossing",
+            Entry::Errors => "errors",
             Entry::Panic => "panic",
         }
     }

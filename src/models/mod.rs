@@ -12,6 +12,7 @@ pub mod coroutine;
 pub mod crossing;
 pub mod dispatch;
 pub mod entry;
+pub mod errors;
 pub mod lock;
 pub mod pool;
 pub mod process;
@@ -32,6 +33,10 @@ use crate::spinner::{FRAME_MS, MESSAGE, NapVia, status};
 pub enum Slow {
     /// The book's `time.sleep(3)` / `asyncio.sleep(3)`.
     Sleep,
+    /// `time.sleep(3)` everywhere (the book's `spinner_async_experiment.py`):
+    /// in a coroutine on the page's event loop, the main thread is held for
+    /// 3 s, on purpose; elsewhere the same as [`Slow::Sleep`].
+    BlockingSleep,
     /// The book's `is_prime(n)`; `nap` only matters to the napping coroutine.
     Prime { n: u64, nap: NapPlan },
 }
@@ -78,7 +83,8 @@ pub struct GilTurns {
 /// may not block in a sleep. Returns the answer, if it computed one.
 pub async fn slow_on_main_thread(slow: Slow) -> Option<bool> {
     match slow {
-        Slow::Sleep => {
+        // The book's `time.sleep(3)` here; it holds no event loop of Python's.
+        Slow::Sleep | Slow::BlockingSleep => {
             gloo_timers::future::TimeoutFuture::new(crate::spinner::SLEEP_MS).await;
             None
         }

@@ -75,7 +75,7 @@ pub async fn supervisor(
         let gil = Arc::clone(&gil);
         pool.run(move || match slow {
             // `time.sleep` releases the GIL: nothing to hand over.
-            Slow::Sleep => {
+            Slow::Sleep | Slow::BlockingSleep => {
                 std::thread::sleep(Duration::from_millis(u64::from(SLEEP_MS)));
                 None
             }

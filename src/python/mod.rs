@@ -8,6 +8,7 @@
 //! `# step: NAME` (an empty name ends a step); [`runnable`] drops them.
 
 mod crossing;
+mod errors;
 mod lock;
 mod pool;
 mod program;
@@ -15,6 +16,7 @@ mod spinner;
 mod start_cost;
 
 pub use crossing::{CROSSING_FILE, crossing_program};
+pub use errors::{errors_lines, errors_program};
 pub use lock::{lock_file, lock_program};
 pub use pool::{IO_FILE, io_program, pool_file, pool_program};
 pub use program::{Program, STEP_MARKER, line_of, runnable};
@@ -23,7 +25,7 @@ pub use start_cost::{START_COST_FILE, start_cost_program};
 
 use crate::primes::PRIME_FIXTURE;
 use crate::protocol::Mode;
-use crate::spinner::{Model, Offload};
+use crate::spinner::{Model, Offload, SlowKind};
 
 /// `primes.py`: the book's fixture and `is_prime`, which every other
 /// program imports.
@@ -76,9 +78,9 @@ pub fn all_programs() -> Vec<Program> {
         }
     };
     for model in Model::ALL {
-        for prime in [false, true] {
+        for slow in SlowKind::ALL {
             for offload in [Offload::Thread, Offload::Process] {
-                add(spinner_program(model, prime, offload));
+                add(spinner_program(model, slow, offload));
             }
         }
     }
@@ -93,6 +95,9 @@ pub fn all_programs() -> Vec<Program> {
     }
     add(start_cost_program());
     add(crossing_program());
+    for model in crate::errors::ErrorsModel::ALL {
+        add(errors_program(model));
+    }
     out
 }
 
@@ -116,9 +121,9 @@ mod tests {
     #[test]
     fn every_program_has_a_distinct_py_name_and_says_what_it_is() {
         let programs = all_programs();
-        // 11 spinner files, 9 pool files, 3 lock files, the start cost,
-        // the crossing.
-        assert_eq!(programs.len(), 25);
+        // 12 spinner files (spinner_async_experiment.py among them), 9 pool
+        // files, 3 lock files, the start cost, the crossing, 3 errors files.
+        assert_eq!(programs.len(), 29);
         for p in &programs {
             assert!(p.file.ends_with(".py"), "{}", p.file);
             let first = p.text.lines().next().unwrap();
@@ -432,12 +437,13 @@ mod tests {
     fn the_spinner_programs_print_the_pages_lines() {
         let dir = scratch("the_spinner_programs_print_the_pages_lines");
         for model in Model::ALL {
-            for prime in [false, true] {
+            for slow in SlowKind::ALL {
                 for offload in [Offload::Thread, Offload::Process] {
                     if model != Model::CoroutineOffload && offload == Offload::Process {
                         continue;
                     }
-                    let p = spinner_program(model, prime, offload);
+                    let prime = slow == SlowKind::Prime;
+                    let p = spinner_program(model, slow, offload);
                     let arg = if prime { "1000000007" } else { "0.3" };
                     let lines = run(&dir, p.file, &[arg], &[]);
                     let at = format!(
@@ -467,6 +473,60 @@ mod tests {
                     let answer = answer_line(prime.then_some((1_000_000_007, true)));
                     assert_eq!(lines[1], answer, "{}", p.file);
                 }
+            }
+        }
+    }
+
+    /// Each errors listing, run by CPython: its stderr is the page's
+    /// transcript, once the paths and the standard library's line numbers
+    /// (which differ from one Python to another) are set aside.
+    #[test]
+    fn the_errors_programs_print_the_pages_traceback() {
+        use crate::errors::{ErrorsModel, ZERO_DIVISION, traceback};
+        let dir = scratch("the_errors_programs_print_the_pages_traceback");
+        let version = Command::new("python3")
+            .args(["-c", "import sys; print(*sys.version_info[:2])"])
+            .output()
+            .expect("python3 runs");
+        let python_3_11 = String::from_utf8_lossy(&version.stdout).trim() == "3 11";
+        for model in ErrorsModel::ALL {
+            let out = Command::new("python3")
+                .arg(model.file())
+                .current_dir(&dir)
+                .output()
+                .expect("python3 runs");
+            assert!(out.status.success(), "{}", model.file());
+            let printed: Vec<String> = String::from_utf8(out.stderr)
+                .unwrap()
+                .lines()
+                .map(|line| {
+                    // `File "/usr/lib/python3.11/threading.py", line 1038,`
+                    // reads `File "…/threading.py", line …,` on the page.
+                    let Some((head, rest)) = line.split_once("File \"") else {
+                        return line.to_string();
+                    };
+                    let (path, tail) = rest.split_once('"').unwrap();
+                    let name = if path.contains("/multiprocessing/") {
+                        format!("multiprocessing/{}", path.rsplit('/').next().unwrap())
+                    } else {
+                        path.rsplit('/').next().unwrap().to_string()
+                    };
+                    let tail = if name.ends_with(model.file()) {
+                        tail.to_string()
+                    } else {
+                        let (_, after) = tail.split_once(", line ").unwrap();
+                        let (_, after) = after.split_once(',').unwrap();
+                        format!(", line …,{after}")
+                    };
+                    format!("{head}File \"…/{name}\"{tail}")
+                })
+                .collect();
+            let page = traceback(model, ZERO_DIVISION, errors_lines(model));
+            assert_eq!(printed.first(), page.first(), "{}", model.file());
+            assert_eq!(printed.last(), page.last(), "{}", model.file());
+            // The lines between differ by version (3.13 marks other carets).
+            if python_3_11 {
+                assert_eq!(printed, page, "{}: CPython 3.11's lines", model.file());
             }
         }
     }

@@ -2,11 +2,20 @@
 //! book's `spinner_*.py`, one per model (and `slow()`).
 
 use super::program::{Program, STEP_MARKER};
-use crate::spinner::{Model, Offload};
+use crate::spinner::{Model, Offload, SlowKind};
+
+/// Whether `slow()` is the book's experiment: `time.sleep(3)` inside a
+/// coroutine (for the other models a blocking sleep is the book's sleep).
+fn experiment(model: Model, slow: SlowKind) -> bool {
+    slow == SlowKind::BlockingSleep && matches!(model, Model::Coroutine | Model::CoroutineNap)
+}
 
 /// The file a spinner run's listing is saved as, after the book's names.
-pub fn spinner_file(model: Model, prime: bool, offload: Offload) -> &'static str {
-    match (model, prime, offload) {
+pub fn spinner_file(model: Model, slow: SlowKind, offload: Offload) -> &'static str {
+    if experiment(model, slow) {
+        return "spinner_async_experiment.py";
+    }
+    match (model, slow == SlowKind::Prime, offload) {
         // CPython always has its GIL: the thread models run one program.
         (Model::Thread | Model::ThreadGil, false, _) => "spinner_thread.py",
         (Model::Thread | Model::ThreadGil, true, _) => "spinner_prime_thread.py",
@@ -97,8 +106,12 @@ async def is_prime(n: int) -> bool:
 ";
 
 /// `slow()` for a spinner program.
-fn spinner_slow(model: Model, prime: bool, offload: Offload) -> &'static str {
-    match (model, prime, offload) {
+fn spinner_slow(model: Model, slow: SlowKind, offload: Offload) -> &'static str {
+    if experiment(model, slow) {
+        return "async def slow() -> int:\n    time.sleep(SECONDS)  # blocks: the event loop cannot run spin\n    \
+                return 42\n";
+    }
+    match (model, slow == SlowKind::Prime, offload) {
         (Model::Thread | Model::ThreadGil | Model::Process, false, _) => {
             "def slow() -> int:\n    time.sleep(SECONDS)\n    return 42\n"
         }
@@ -136,24 +149,33 @@ fn spinner_slow(model: Model, prime: bool, offload: Offload) -> &'static str {
 }
 
 /// Where the spinner program comes from, for its docstring.
-fn spinner_after(model: Model, prime: bool, offload: Offload) -> &'static str {
-    match (model, prime, offload) {
+fn spinner_after(model: Model, slow: SlowKind, offload: Offload) -> &'static str {
+    if experiment(model, slow) {
+        return "after the book's spinner_async_experiment.py (chapter 19)";
+    }
+    match (model, slow == SlowKind::Prime, offload) {
         (Model::Thread | Model::ThreadGil, false, _) => {
             "after the book's spinner_thread.py (chapter 19)"
         }
         (Model::Thread | Model::ThreadGil, true, _) => {
-            "after the book's spinner_prime_thread.py (chapter 19)"
+            "after the book's primes/spinner_prime_thread.py (chapter 19), whose check(n) is \
+             slow() here, as in the sleeping spinners"
         }
         (Model::Process, false, _) => "after the book's spinner_proc.py (chapter 19)",
-        (Model::Process, true, _) => "after the book's spinner_proc.py, with is_prime (chapter 19)",
+        (Model::Process, true, _) => {
+            "after the book's primes/spinner_prime_proc.py (chapter 19), whose check(n) is \
+             slow() here, as in the sleeping spinners"
+        }
         (Model::Coroutine | Model::CoroutineNap, false, _) => {
             "after the book's spinner_async.py (chapter 19)"
         }
         (Model::Coroutine, true, _) => {
-            "after the book's spinner_prime_async_broken.py (chapter 19)"
+            "after the book's primes/spinner_prime_async_broken.py (chapter 19), whose check(n) \
+             is slow() here, as in the sleeping spinners"
         }
         (Model::CoroutineNap, true, _) => {
-            "after the book's spinner_prime_async_nap.py (chapter 19)"
+            "after the book's primes/spinner_prime_async_nap.py (chapter 19), whose check(n) is \
+             slow() here, as in the sleeping spinners"
         }
         (Model::CoroutineOffload, _, Offload::Thread) => {
             "after the book's spinner_async.py; asyncio.to_thread is not in chapter 19 (the book \
@@ -169,14 +191,16 @@ fn spinner_after(model: Model, prime: bool, offload: Offload) -> &'static str {
 /// The whole spinner program for a run: `spin`, `slow`, `supervisor` and
 /// `main`, runnable as `python3 FILE [SECONDS]` (sleeping) or
 /// `python3 FILE [N]` (checking a number; default the book's).
-pub fn spinner_program(model: Model, prime: bool, offload: Offload) -> Program {
-    let file = spinner_file(model, prime, offload);
+pub fn spinner_program(model: Model, slow: SlowKind, offload: Offload) -> Program {
+    let file = spinner_file(model, slow, offload);
+    let prime = slow == SlowKind::Prime;
     let coroutine = !matches!(model, Model::Thread | Model::ThreadGil | Model::Process);
     let mut imports = vec!["import itertools", "import sys"];
     if coroutine {
         imports.insert(0, "import asyncio");
     }
-    let sleeps = !prime && !matches!(model, Model::Coroutine | Model::CoroutineNap);
+    let sleeps = !prime && !matches!(model, Model::Coroutine | Model::CoroutineNap)
+        || experiment(model, slow);
     if sleeps {
         imports.push("import time");
     }
@@ -259,9 +283,9 @@ def main() -> None:
 if __name__ == '__main__':
     main()
 ",
-        after = spinner_after(model, prime, offload),
+        after = spinner_after(model, slow, offload),
         imports = imports.join("\n"),
-        slow = spinner_slow(model, prime, offload),
+        slow = spinner_slow(model, slow, offload),
     );
     Program { file, text }
 }

@@ -9,9 +9,9 @@ use std::rc::Rc;
 use js_sys::Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, Element, Event, UrlSearchParams};
+use web_sys::{Document, Element, Event, HtmlButtonElement, UrlSearchParams};
 
-use super::dom::element;
+use super::dom::{element, on_click};
 use super::pool_lab::PoolLab;
 use super::spinner_lab::SpinnerLab;
 use crate::link::{Lab, Link, link_pairs, parse_link};
@@ -31,7 +31,16 @@ const SUGGESTED: &str = "data-suggested";
 /// not use, and focuses the button it asks for. Never starts a run.
 pub fn apply(spinner: &SpinnerLab, pool: &PoolLab, doc: &Document) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
-    let params = UrlSearchParams::new_with_str(&window.location().search()?)?;
+    let pairs = query_pairs(&window.location().search()?)?;
+    if !pairs.is_empty() {
+        set_up(spinner, pool, doc, &pairs)?;
+    }
+    Ok(())
+}
+
+/// A query's settings, in order.
+fn query_pairs(query: &str) -> Result<Vec<(String, String)>, JsValue> {
+    let params = UrlSearchParams::new_with_str(query)?;
     let mut pairs = Vec::new();
     for entry in js_sys::try_iter(&params)?.ok_or("URLSearchParams is iterable")? {
         let entry: Array = entry?.unchecked_into();
@@ -39,10 +48,18 @@ pub fn apply(spinner: &SpinnerLab, pool: &PoolLab, doc: &Document) -> Result<(),
             pairs.push((key, value));
         }
     }
-    if pairs.is_empty() {
-        return Ok(());
-    }
-    let (mut link, problems) = parse_link(&pairs, pool.view.max_workers());
+    Ok(pairs)
+}
+
+/// Sets the controls a link names, says what it could not use, and focuses
+/// (and returns) the button it asks for, or shows its lab.
+fn set_up(
+    spinner: &SpinnerLab,
+    pool: &PoolLab,
+    doc: &Document,
+    pairs: &[(String, String)],
+) -> Result<Option<HtmlButtonElement>, JsValue> {
+    let (mut link, problems) = parse_link(pairs, pool.view.max_workers());
     link.lab = link
         .lab
         .or(link.mode.map(|_| Lab::Pool))
@@ -52,6 +69,7 @@ pub fn apply(spinner: &SpinnerLab, pool: &PoolLab, doc: &Document) -> Result<(),
     if !problems.is_empty() {
         show_problems(doc, &problems)?;
     }
+    let mut focused = None;
     if let Some(lab) = link.lab {
         let chosen = match lab {
             Lab::Spinner => model_button,
@@ -65,6 +83,7 @@ pub fn apply(spinner: &SpinnerLab, pool: &PoolLab, doc: &Document) -> Result<(),
             Some(button) => {
                 button.set_attribute(SUGGESTED, "")?;
                 button.focus()?;
+                focused = Some(button);
             }
             None => {
                 if let Some(section) = section {
@@ -74,6 +93,39 @@ pub fn apply(spinner: &SpinnerLab, pool: &PoolLab, doc: &Document) -> Result<(),
         }
     }
     CURRENT.set(link);
+    Ok(focused)
+}
+
+/// The buttons that set a lab up and start its run (`button[data-run]`,
+/// the conclusion's): each sets the controls as the link in its
+/// `data-run` would, then presses the button it asks for, so the run is
+/// the lab's own (refused with the lab's reason if one is going).
+pub fn wire_run_buttons(
+    spinner: &Rc<SpinnerLab>,
+    pool: &Rc<PoolLab>,
+    doc: &Document,
+) -> Result<(), JsValue> {
+    let found = doc.query_selector_all("button[data-run]")?;
+    for i in 0..found.length() {
+        let Some(button) = found
+            .item(i)
+            .and_then(|n| n.dyn_into::<HtmlButtonElement>().ok())
+        else {
+            continue;
+        };
+        let query = button.get_attribute("data-run").unwrap_or_default();
+        let (spinner, pool, doc) = (Rc::clone(spinner), Rc::clone(pool), doc.clone());
+        on_click(&button, move || {
+            let pressed = query_pairs(&query)
+                .and_then(|pairs| set_up(&spinner, &pool, &doc, &pairs))
+                .ok()
+                .flatten();
+            if let Some(lab_button) = pressed {
+                lab_button.click();
+            }
+        });
+        button.set_disabled(false);
+    }
     Ok(())
 }
 

@@ -22,6 +22,7 @@ use super::big_picture::{
 use super::capabilities::{Capabilities, offer_isolation_shim, render_capabilities};
 use super::context::Context;
 use super::dom::set_status;
+use super::errors_lab::{ErrorsLab, ErrorsView, errors_options, run_errors};
 use super::lock_lab::{LockLab, LockView, lock_options, run_lock};
 use super::pool_lab::options::{pool_options, split_options, stop_option, sweep_options};
 use super::pool_lab::run::{cancel_pool, run_pool};
@@ -62,6 +63,7 @@ pub struct App {
     spinner: Rc<SpinnerLab>,
     pool_lab: Rc<PoolLab>,
     lock: Rc<LockLab>,
+    errors: Rc<ErrorsLab>,
     big_picture: Rc<BigPictureLab>,
     bench: Rc<BenchLab>,
 }
@@ -221,6 +223,10 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
             ctx: Rc::clone(&ctx),
             view: BigPictureView::render(&doc)?,
         }),
+        errors: Rc::new(ErrorsLab {
+            ctx: Rc::clone(&ctx),
+            view: ErrorsView::render(&doc)?,
+        }),
         bench: Rc::new(BenchLab {
             ctx: Rc::clone(&ctx),
             view: BenchView::render(&doc)?,
@@ -236,6 +242,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
             page.pool_lab.view.set_running(running, pool);
             page.lock.view.set_running(running, pool);
             page.big_picture.view.set_running(running, pool);
+            page.errors.view.set_running(running, pool);
             page.bench.view.set_running(running, pool);
         });
     }
@@ -248,6 +255,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         .view
         .wire_per_job(&app.big_picture, &app.pool_lab);
     app.bench.view.wire(&app.bench);
+    app.errors.view.wire(&app.errors);
     install_shortcuts(&doc);
     app.spinner.view.show_calibration(&app.spinner);
     LabView::measure_timer_clamp(&app.spinner);
@@ -255,6 +263,8 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     install_api(&window, &app, &caps)?;
     super::link::apply(&app.spinner, &app.pool_lab, &doc)?;
     super::link::listen(&app.spinner, &app.pool_lab, &doc)?;
+    super::link::wire_run_buttons(&app.spinner, &app.pool_lab, &doc)?;
+    super::contents::mark_in_view(&doc)?;
     if app.pool.is_some() {
         let app = Rc::clone(&app);
         spawn_local(async move {
@@ -359,6 +369,10 @@ fn install_api(
             crossing_options(&options).map_err(|m| app.big_picture.view.output_error(&m))?;
         run_crossing(&app.big_picture, via, bytes).await
     });
+    let run_errors_fn = promise_fn(app, |app, options| async move {
+        let model = errors_options(&options).map_err(|m| app.errors.view.output_error(&m))?;
+        run_errors(&app.errors, model).await
+    });
     let run_bench_fn = promise_fn(app, |app, options| async move {
         let quick = bench_options(&options).inspect_err(|m| app.bench.view.output_error(m))?;
         run_bench(&app.bench, quick).await
@@ -398,6 +412,7 @@ fn install_api(
         ("runLock", run_lock_fn),
         ("runStartCost", run_start_cost_fn),
         ("runCrossing", run_crossing_fn),
+        ("runErrors", run_errors_fn),
         ("cancelPool", cancel_pool_fn),
         ("runBench", run_bench_fn),
         ("debugPanic", debug_panic_fn),

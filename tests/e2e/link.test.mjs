@@ -55,7 +55,7 @@ test('choices are written into the address, and the address restores them', asyn
   await page.fill('[data-role=spinner-number]', '5_000_111_000_222_021');
   await page.locator('[data-role=spinner-number]').blur();
   const report = await nextReport(page);
-  await page.click('button[data-model=process]');
+  await page.click('[data-experiment=spinner] button[data-model=process]');
   assert.equal((await report()).prime, true);
   await page.selectOption('[data-role=workload]', 'calibrated');
   const query = await page.evaluate(() => location.search);
@@ -87,7 +87,7 @@ test('a bad link names every bad setting, keeps the defaults and starts nothing'
   }));
   assert.equal(state.role, 'alert', 'announced to screen readers');
   const expected = [
-    /^This link's lab="kitchen": not a lab: one of smoke, spinner, pool or bench\. Ignored\.$/,
+    /^This link's lab="kitchen": not a lab: one of spinner, smoke, pool or bench\. Ignored\.$/,
     /^This link's mode="gevent": not a pool mode: one of sequential, processes, threads, threads-gil or rayon\. Ignored\.$/,
     /^This link's n="-7": "-7" is negative/,
     /^This link's workers="99": this machine has (\d+) cores, so \1 workers\.$/,

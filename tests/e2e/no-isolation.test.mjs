@@ -85,11 +85,11 @@ test('without isolation the coroutine and process spinners run; thread models sa
   assert.match(sleeping.transcript.join('\n'), /^spinner object: <Task pending name='Task-\d+'/m);
   assert.match(await spin({ model: 'thread', slow: 'sleep' }),
     /^The thread model needs wasm threads, which this browser does not give this page/);
-  assert.equal(await page.isDisabled('button[data-model=thread]'), true);
+  assert.equal(await page.isDisabled('[data-experiment=spinner] button[data-model=thread]'), true);
   // The offload: a thread is refused, a process (its own instance) runs.
   assert.match(await spin({ model: 'coroutine-offload', offload: 'thread', slow: 'sleep' }),
     /^A thread offload needs wasm threads, which this browser does not give this page.*offload: "process" works here/);
-  assert.equal(await page.isDisabled('button[data-model=coroutine-offload]'), false);
+  assert.equal(await page.isDisabled('[data-experiment=spinner] button[data-model=coroutine-offload]'), false);
   assert.equal(await page.inputValue('[data-experiment=spinner] select[data-role=offload]'), 'process');
   const offloaded = await spin({ model: 'coroutine-offload', offload: 'process', slow: 'prime', n: '5000111000222021' });
   assert.equal(offloaded.prime, true, String(offloaded));

@@ -79,6 +79,7 @@ const SPINNER_CASES = [
   { model: 'thread', slow: 'sleep' },
   { model: 'process', slow: 'sleep' },
   { model: 'coroutine', slow: 'sleep' },
+  { model: 'coroutine', slow: 'blocking-sleep' },
   { model: 'thread', slow: 'prime' },
   { model: 'process', slow: 'prime' },
   { model: 'coroutine', slow: 'prime' },
@@ -96,6 +97,19 @@ test('every spinner listing runs in CPython and prints the page\'s lines', async
     const lines = await python(file, [options.slow === 'prime' ? SMALL_PRIME : '0.3']);
     console.log(`# ${file}: ${lines.join(' | ')}`);
     same(r.transcript, lines, { ordered: true });
+  }
+});
+
+test('every errors listing runs in CPython and prints the page\'s first and last lines', async () => {
+  for (const model of ['thread', 'process', 'coroutine']) {
+    const r = await page.evaluate((m) => window.spinlab.runErrors({ model: m }), model);
+    const file = await save('errors');
+    // The traceback goes to stderr, where CPython prints it.
+    const { stderr } = await run('python3', [file], { cwd: dir, timeout: 60_000 });
+    const lines = stderr.split('\n').filter((l) => l !== '');
+    console.log(`# ${file}: ${lines[0]} … ${lines.at(-1)}`);
+    assert.equal(lines[0], r.transcript[0], file);
+    assert.equal(lines.at(-1), r.transcript.at(-1), file);
   }
 });
 

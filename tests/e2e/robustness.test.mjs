@@ -69,7 +69,7 @@ test('a double click starts one run, in every lab', async () => {
   // Fast runs, so that a second one would show.
   await page.check('[data-experiment=spinner] input[value=prime]');
   await page.fill('[data-role=spinner-number]', '5000111000222021');
-  for (const button of ['[data-experiment=smoke] button[data-where=pool]', 'button[data-model=process]', 'button[data-mode=threads]']) {
+  for (const button of ['[data-experiment=smoke] button[data-where=pool]', '[data-experiment=spinner] button[data-model=process]', 'button[data-mode=threads]']) {
     const before = await page.evaluate(() => [window.__reports.length, window.spinlab.stats().runsStarted]);
     await page.dblclick(button);
     // Both clicks have been handled when dblclick returns: a run each would

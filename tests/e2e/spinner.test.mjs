@@ -79,6 +79,31 @@ test('a coroutine that calls is_prime freezes the event loop', async () => {
   }
 });
 
+test("time.sleep(3) in a coroutine: the book's experiment freezes the loop, and the spinner never appears", async () => {
+  for (const model of ['coroutine', 'coroutine-nap']) {
+    const r = await run({ model, slow: 'blocking-sleep' });
+    console.log(`# ${summary(r)}`);
+    assert.equal(r.slow, 'blocking-sleep');
+    assert.equal(r.answer, 42);
+    assert.equal(r.spinnerFrames, 0, `the spinner task never ran: ${summary(r)}`);
+    assert.ok(r.mainThreadMaxGapMs >= 0.8 * r.elapsedMs, `the loop was held: ${summary(r)}`);
+    assert.ok(r.monitorTicks >= 3, `monitor samples during the freeze: ${r.monitorTicks}`);
+    // What CPython prints for spinner_async_experiment.py: the task, never run, and the answer.
+    assert.equal(r.transcript.length, 2, JSON.stringify(r.transcript));
+    assert.match(r.transcript[0], /^spinner object: <Task pending name='Task-\d+' coro=<spin\(\) running at spinner_async_experiment\.py:\d+>>$/);
+    assert.equal(r.transcript[1], 'Answer: 42');
+  }
+  // Where the sleep is not on the loop's thread, the spinner turns through it.
+  for (const model of ['thread', 'thread-gil', 'process', 'coroutine-offload']) {
+    const r = await run({ model, slow: 'blocking-sleep' });
+    console.log(`# ${summary(r)}`);
+    assert.equal(r.slow, 'blocking-sleep');
+    assert.equal(r.answer, 42);
+    turned(r);
+    assert.ok(r.mainThreadMaxGapMs < 0.5 * r.elapsedMs, `the main thread was free: ${summary(r)}`);
+  }
+});
+
 test('thread and process spinners turn while the main thread is blocked', async () => {
   for (const model of ['thread', 'process']) {
     const r = await run({ model, slow: 'prime', n: calibrated });
@@ -174,7 +199,7 @@ test('a model button runs the model with the chosen slow()', async () => {
   const r = await report();
   assert.equal(r.model, 'coroutine');
   assert.equal(r.slow, 'sleep');
-  assert.equal(await page.getAttribute('button[data-model=coroutine]', 'aria-pressed'), 'true');
+  assert.equal(await page.getAttribute('[data-experiment=spinner] button[data-model=coroutine]', 'aria-pressed'), 'true');
   const transcript = await page.textContent('[data-experiment=spinner] [data-role=transcript]');
   assert.match(transcript, /spinner object: <Task pending name='Task-\d+'/);
 });
@@ -183,7 +208,7 @@ test('bad requests are refused with a reason, and nothing starts', async () => {
   for (const [options, pattern] of [
     [undefined, /runSpinner needs options/],
     [{ model: 'greenlet' }, /model must be one of thread, thread-gil, process, coroutine/],
-    [{ model: 'thread', slow: 'nap' }, /slow must be "sleep" or "prime"/],
+    [{ model: 'thread', slow: 'nap' }, /slow must be "sleep", "blocking-sleep" or "prime"/],
     [{ model: 'thread', slow: 'prime', n: 'abc' }, /"abc" is not a decimal integer/],
     [{ model: 'thread', slow: 'prime', n: '-7' }, /"-7" is negative/],
     [{ model: 'thread', slow: 'prime', n: 18446744073709551557 }, /must be a decimal string/],
@@ -203,7 +228,7 @@ test('bad requests are refused with a reason, and nothing starts', async () => {
   }
   const shown = await page.textContent('[data-experiment=spinner] [data-role=message]');
   assert.match(shown, /takes an options object/);
-  assert.equal(await page.isDisabled('button[data-model=thread]'), false, 'nothing is left running');
+  assert.equal(await page.isDisabled('[data-experiment=spinner] button[data-model=thread]'), false, 'nothing is left running');
 });
 
 test('a second run during a run is refused, page-wide', async () => {
@@ -214,7 +239,7 @@ test('a second run during a run is refused, page-wide', async () => {
     const smoke = window.spinlab.runSmoke({ where: 'pool' }).then(() => 'resolved', (e) => e.message);
     // Once both are refused, the first run is under way (its 3 s sleep).
     const refusals = [await second, await smoke];
-    const disabled = document.querySelector('button[data-model=coroutine]').disabled;
+    const disabled = document.querySelector('[data-experiment=spinner] button[data-model=coroutine]').disabled;
     return [await first.then((r) => r.model), ...refusals, disabled];
   });
   assert.equal(messages[0], 'thread');

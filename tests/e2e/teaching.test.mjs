@@ -34,7 +34,7 @@ test('every experiment has its words, and the quiz answers open on demand', asyn
     assert.deepEqual(headings, ['What Python does', 'What the browser does instead', 'What to watch'], lab);
   }
   assert.deepEqual(await page.$$eval('[data-experiment=bench] .teach h3', (hs) => hs.map((h) => h.textContent)), ['What to watch']);
-  const quiz = page.locator('[data-experiment=spinner] .quiz details');
+  const quiz = page.locator('[data-experiment=smoke] .quiz details');
   assert.equal(await quiz.count(), 3, "the book's three questions");
   for (const [i, model] of ['process', 'thread', 'asyncio'].entries()) {
     assert.match(await quiz.nth(i).locator('summary').textContent(), new RegExp(model));
@@ -66,13 +66,13 @@ test('the jargon panel: ten terms, each with its counterpart here and a working 
         // A link that opens a lab set up: its model is one of the lab's buttons.
         const params = new URLSearchParams(target);
         assert.equal(params.get('lab'), 'spinner', `${t.term}: ${target}`);
-        assert.equal(await page.locator(`button[data-model="${params.get('model')}"]`).count(), 1, `${t.term}: ${target}`);
+        assert.equal(await page.locator(`[data-experiment=spinner] button[data-model="${params.get('model')}"]`).count(), 1, `${t.term}: ${target}`);
       }
     }
   }
   const gil = terms.find((t) => t.term === 'GIL');
   assert.ok(gil.targets.includes('?lab=spinner&model=thread-gil&slow=prime'), 'the GIL links to the Thread + GIL run');
-  assert.equal(await page.locator('#multicore dl > div').count(), 5, 'the closing section');
+  assert.equal(await page.locator('#multicore dl > div').count(), 6, "the notes' six, ASGI among them");
 });
 
 test('a thread and a task side by side: three rows, each link sets the spinner lab up without running', async () => {
@@ -102,7 +102,7 @@ test('a thread and a task side by side: three rows, each link sets the spinner l
 test('the code panel follows a spinner run step by step', async () => {
   await page.check('[data-experiment=spinner] input[value=sleep]');
   const report = await nextReport(page);
-  await page.click('button[data-model=process]');
+  await page.click('[data-experiment=spinner] button[data-model=process]');
   // During slow(): `result = slow()` and the Rust that runs it.
   await page.waitForFunction(() => [...document.querySelectorAll('pre[data-lang=python] .line[data-active]')]
     .some((l) => l.textContent.includes('result = slow()')));
@@ -167,7 +167,7 @@ test('keyboard only: one run of each lab', KEYS, async () => {
   await loadReady(page, URL);
   // Tab from the top of the page to the smoke test's pool button.
   let focused = '';
-  for (let i = 0; i < 80 && focused !== 'pool'; i++) {
+  for (let i = 0; i < 250 && focused !== 'pool'; i++) {
     await page.keyboard.press('Tab');
     focused = await page.evaluate(() => document.activeElement?.dataset?.where ?? '');
   }

@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Element;
 
+use crate::bench::reference::{Quoted, quote};
 use crate::bench::{Figure, Sizes};
 use crate::ui::dom::element;
 
@@ -139,29 +140,16 @@ pub fn render_table(table: &Element, rows: &[TableRow]) {
 }
 
 /// The last `./x bench` on the machine that built this page, if it left its
-/// results (`pkg/reference.json`), labelled as such.
+/// results (`pkg/reference.json`), labelled as such; and the figures the
+/// page's prose quotes from it (`[data-reference]`).
 pub async fn show_reference(into: Element) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let url = crate::runtime::threads::beside_glue("reference.json");
-    let Ok(response) = JsFuture::from(window.fetch_with_str(&url)).await else {
-        return;
-    };
-    let response: web_sys::Response = response.unchecked_into();
-    if !response.ok() {
-        return;
+    let json = fetch_reference().await;
+    if let Some(doc) = into.owner_document() {
+        quote_reference(&doc, json.as_ref());
     }
-    let Ok(json) = response.json() else {
+    let Some(json) = json else {
         return;
     };
-    let Ok(json) = JsFuture::from(json).await else {
-        return;
-    };
-    // `null` until a full `./x bench` has run on the machine that built the page.
-    if !json.is_object() {
-        return;
-    }
     let get = |key: &str| Reflect::get(&json, &key.into()).unwrap_or_default();
     let Some(doc) = into.owner_document() else {
         return;
@@ -185,5 +173,58 @@ pub async fn show_reference(into: Element) {
             let _ = scroll.append_child(&table);
             let _ = into.append_child(&scroll);
         }
+    }
+}
+
+/// `pkg/reference.json`, when the page has one (`null` until a full
+/// `./x bench` has run on the machine that built the page).
+async fn fetch_reference() -> Option<JsValue> {
+    let window = web_sys::window()?;
+    let url = crate::runtime::threads::beside_glue("reference.json");
+    let response = JsFuture::from(window.fetch_with_str(&url)).await.ok()?;
+    let response: web_sys::Response = response.unchecked_into();
+    if !response.ok() {
+        return None;
+    }
+    let json = JsFuture::from(response.json().ok()?).await.ok()?;
+    json.is_object().then_some(json)
+}
+
+/// Fills each `[data-reference="label"]` of the page's prose with the
+/// reference run's figure of that label, and where it was measured.
+fn quote_reference(doc: &web_sys::Document, json: Option<&JsValue>) {
+    let Ok(spans) = doc.query_selector_all("[data-reference]") else {
+        return;
+    };
+    let text = |value: &JsValue, key: &str| {
+        Reflect::get(value, &key.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    let (machine, date) = json.map_or_else(Default::default, |json| {
+        let machine = Reflect::get(json, &"machine".into()).unwrap_or_default();
+        (text(&machine, "cpu"), text(json, "date"))
+    });
+    let figures: Vec<JsValue> = json
+        .and_then(|json| Reflect::get(json, &"figures".into()).ok())
+        .filter(Array::is_array)
+        .map(|figures| Array::from(&figures).to_vec())
+        .unwrap_or_default();
+    for i in 0..spans.length() {
+        let Some(span) = spans.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+            continue;
+        };
+        let label = span.get_attribute("data-reference").unwrap_or_default();
+        let found = figures.iter().find(|f| text(f, "label") == label);
+        let (shown, detail) =
+            found.map_or_else(Default::default, |f| (text(f, "shown"), text(f, "detail")));
+        let quoted = found.map(|_| Quoted {
+            shown: &shown,
+            detail: &detail,
+            machine: &machine,
+            date: &date,
+        });
+        span.set_text_content(Some(&quote(quoted)));
     }
 }

@@ -121,6 +121,8 @@ impl PoolView {
         sweep_table.set_attribute("data-role", "sweep-table")?;
         sweep_table.set_attribute("hidden", "")?;
         figure.append_child(&sweep_table)?;
+        let reference = plots::reference_figures(doc)?;
+        figure.append_child(&reference)?;
 
         let output = Output::render(doc, &section)?;
         let table = element(doc, "table", "results", "")?;

@@ -152,6 +152,56 @@ const AUTHOR_PROCS_MEDIANS_S: [f64; 20] = [
     10.64, 10.68, 10.58, 10.76, 10.71, 10.81, 10.73,
 ];
 
+/// The sweep plot's reference curves as figures, for a reader who cannot
+/// see the plot (and anyone who wants the numbers): the author's medians
+/// from `log-procs.txt` and the reader's two points, in a closed
+/// `<details>` beside the plot.
+pub(super) fn reference_figures(
+    doc: &web_sys::Document,
+) -> Result<web_sys::Element, wasm_bindgen::JsValue> {
+    use crate::ui::dom::element;
+    let add = |parent: &web_sys::Element, tag: &str, class: &str, text: &str| {
+        let child = element(doc, tag, class, text)?;
+        parent.append_child(&child)?;
+        Ok::<_, wasm_bindgen::JsValue>(child)
+    };
+    let details = element(doc, "details", "sweep-reference", "")?;
+    details.set_attribute("data-role", "sweep-reference")?;
+    add(
+        &details,
+        "summary",
+        "",
+        "The plot's reference curves, as figures",
+    )?;
+    let table = add(&details, "table", "results", "")?;
+    add(
+        &table,
+        "caption",
+        "",
+        "The author's machine: 19-concurrency/primes/log-procs.txt in the book's repository, \
+         the median of 13 rounds for each number of processes (the plot scales them so that \
+         1 process takes this page's sequential time)",
+    )?;
+    let head = add(&table, "tr", "", "")?;
+    add(&head, "th", "", "processes")?;
+    add(&head, "th", "", "median")?;
+    for (i, secs) in AUTHOR_PROCS_MEDIANS_S.iter().enumerate() {
+        let row = add(&table, "tr", "", "")?;
+        add(&row, "td", "", &(i + 1).to_string())?;
+        add(&row, "td", "", &format!("{secs:.2} s"))?;
+    }
+    add(
+        &details,
+        "p",
+        "small",
+        &format!(
+            "A reader's run from the chapter notes (8 workers): sequential {READER_SEQUENTIAL_S:.2} s, \
+             8 processes {READER_PROCESSES_8_S:.2} s, 8 threads under the GIL {READER_THREADS_8_S:.2} s."
+        ),
+    )?;
+    Ok(details)
+}
+
 pub(super) fn draw_sweep(
     ctx: &CanvasRenderingContext2d,
     mode: Mode,

@@ -18,7 +18,7 @@ use web_sys::{
     Document, Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement,
 };
 
-use self::options::{NapEvery, SpinnerRequest};
+use self::options::{NapEvery, SlowRequest, SpinnerRequest};
 use super::code::CodePanel;
 use super::context::Panel;
 use super::dom::{Output, buttons_for, control, element, find, hidpi_canvas, read_switch_interval};
@@ -37,8 +37,8 @@ pub type SpinnerLab = Panel<LabView>;
 /// output, built there.
 pub struct LabView {
     models: Vec<(Model, HtmlButtonElement)>,
-    slow_prime: HtmlInputElement,
-    slow_sleep: HtmlInputElement,
+    /// `slow()`'s radio buttons, one per kind.
+    slows: Vec<(SlowKind, HtmlInputElement)>,
     number: HtmlInputElement,
     /// `n`'s presets: `calibrated` (≈3 s here) and `book` (the book's prime).
     presets: Vec<(&'static str, HtmlButtonElement)>,
@@ -74,8 +74,13 @@ impl LabView {
                 button.set_title("Needs wasm threads, which this browser does not give this page.");
             }
         }
-        let slow_sleep = control(&section, "input[name=slow][value=sleep]")?;
-        let slow_prime = control(&section, "input[name=slow][value=prime]")?;
+        let slows = SlowKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let selector = format!("input[name=slow][value=\"{}\"]", kind.key());
+                Ok((kind, control(&section, &selector)?))
+            })
+            .collect::<Result<Vec<_>, JsValue>>()?;
         let number = control(&section, "[data-role=spinner-number]")?;
         let presets = buttons_for(&section, "data-preset", ["calibrated", "book"], |p| p)?;
         let offload: HtmlSelectElement = control(&section, "[data-role=offload]")?;
@@ -107,7 +112,11 @@ impl LabView {
         section.append_child(&lateness)?;
         let output = Output::render(doc, &section)?;
         let code = CodePanel::render(doc, &section)?;
-        code.show(&listings::spinner(Model::Thread, false, Offload::Thread));
+        code.show(&listings::spinner(
+            Model::Thread,
+            SlowKind::Sleep,
+            Offload::Thread,
+        ));
 
         let monitor_box = element(doc, "figure", "monitor", "")?;
         let caption = element(
@@ -124,8 +133,7 @@ impl LabView {
         let view = LabView {
             code,
             models,
-            slow_prime,
-            slow_sleep,
+            slows,
             number,
             presets,
             nap_every: control(&section, "[data-role=nap-every]")?,
@@ -169,8 +177,7 @@ impl LabView {
     /// for, to be focused (a link never starts a run).
     pub fn apply_link(&self, link: &Link) -> Option<HtmlButtonElement> {
         if let Some(slow) = link.slow {
-            self.slow_sleep.set_checked(slow == SlowKind::Sleep);
-            self.slow_prime.set_checked(slow == SlowKind::Prime);
+            self.check_slow(slow);
         }
         if let Some(n) = link.n {
             self.number.set_value(&n.to_string());
@@ -185,7 +192,7 @@ impl LabView {
     /// What the controls say now, for the page's address: only what differs
     /// from the page's defaults (sleep; `default_n`, the calibrated prime).
     pub fn read_link(&self, link: &mut Link, default_n: Option<u64>) {
-        link.slow = self.slow_prime.checked().then_some(SlowKind::Prime);
+        link.slow = Some(self.slow()).filter(|&slow| slow != SlowKind::Sleep);
         link.n = parse_number(&self.number.value())
             .ok()
             .filter(|n| Some(*n) != default_n);
@@ -240,8 +247,9 @@ impl LabView {
             // The offload button stays: its process offload needs no threads.
             button.set_disabled(running || (model.needs_threads(Offload::Process) && !has_pool));
         }
-        for field in [&self.number, &self.slow_prime, &self.slow_sleep] {
-            field.set_disabled(running);
+        self.number.set_disabled(running);
+        for (_, radio) in &self.slows {
+            radio.set_disabled(running);
         }
         for (_, preset) in &self.presets {
             preset.set_disabled(running);
@@ -252,11 +260,29 @@ impl LabView {
         self.switch_interval.set_disabled(running);
     }
 
+    /// The `slow()` chosen (sleep if none is).
+    fn slow(&self) -> SlowKind {
+        self.slows
+            .iter()
+            .find(|(_, radio)| radio.checked())
+            .map_or(SlowKind::Sleep, |(kind, _)| *kind)
+    }
+
+    fn check_slow(&self, slow: SlowKind) {
+        for (kind, radio) in &self.slows {
+            radio.set_checked(*kind == slow);
+        }
+    }
+
     fn request_from_controls(&self, model: Model) -> SpinnerRequest {
-        let prime = self.slow_prime.checked().then(|| Some(self.number.value()));
+        let slow = match self.slow() {
+            SlowKind::Sleep => SlowRequest::Sleep,
+            SlowKind::BlockingSleep => SlowRequest::BlockingSleep,
+            SlowKind::Prime => SlowRequest::Prime(Some(self.number.value())),
+        };
         SpinnerRequest {
             model,
-            prime,
+            slow,
             nap_every: match self.nap_every.value().as_str() {
                 "book" => Some(NapEvery::Book),
                 _ => None,

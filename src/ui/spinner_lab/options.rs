@@ -2,7 +2,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::spinner::{Model, NapVia, Offload};
+use crate::spinner::{Model, NapVia, Offload, SlowKind};
 use std::time::Duration;
 
 use crate::ui::dom::{Options, describe, key_option, number_option, switch_interval_option};
@@ -10,14 +10,21 @@ use crate::ui::dom::{Options, describe, key_option, number_option, switch_interv
 /// What to run: `spinlab.runSpinner`'s options, checked.
 pub struct SpinnerRequest {
     pub model: Model,
-    /// `None` for sleep; the number to check otherwise (`None` inside = the calibrated prime).
-    pub prime: Option<Option<String>>,
+    pub slow: SlowRequest,
     pub nap_every: Option<NapEvery>,
     pub nap_via: NapVia,
     /// Where `coroutine-offload` runs the work.
     pub offload: Offload,
     /// `thread-gil`'s `sys.setswitchinterval` (`None`: CPython's 5 ms).
     pub switch_interval: Option<Duration>,
+}
+
+/// What `slow()` is to do, as asked.
+pub enum SlowRequest {
+    Sleep,
+    BlockingSleep,
+    /// The number to check, as typed (`None`: the calibrated prime).
+    Prime(Option<String>),
 }
 
 #[derive(Clone, Copy)]
@@ -48,18 +55,19 @@ pub fn spinner_options(options: &JsValue) -> Result<SpinnerRequest, String> {
         Model::parse,
     )?;
     let slow = get("slow");
-    let prime = match slow.as_string().as_deref() {
-        None if slow.is_undefined() => None,
-        Some("sleep") => None,
-        Some("prime") => Some(number_option(&get("n"), "n")?),
+    let slow = match slow.as_string().as_deref().map(SlowKind::parse) {
+        None if slow.is_undefined() => SlowRequest::Sleep,
+        Some(Some(SlowKind::Sleep)) => SlowRequest::Sleep,
+        Some(Some(SlowKind::BlockingSleep)) => SlowRequest::BlockingSleep,
+        Some(Some(SlowKind::Prime)) => SlowRequest::Prime(number_option(&get("n"), "n")?),
         _ => {
             return Err(format!(
-                "slow must be \"sleep\" or \"prime\", not {}",
+                "slow must be \"sleep\", \"blocking-sleep\" or \"prime\", not {}",
                 describe(&slow)
             ));
         }
     };
-    if prime.is_none() && !get("n").is_undefined() {
+    if !matches!(slow, SlowRequest::Prime(_)) && !get("n").is_undefined() {
         return Err("n is only used with slow: \"prime\"".into());
     }
     let nap = Options::read(&get("nap"), "runSpinner's nap", &["every", "via"])?;
@@ -118,7 +126,7 @@ pub fn spinner_options(options: &JsValue) -> Result<SpinnerRequest, String> {
     }
     Ok(SpinnerRequest {
         model,
-        prime,
+        slow,
         nap_every,
         nap_via,
         offload,

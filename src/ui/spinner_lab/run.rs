@@ -5,7 +5,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
-use super::options::{NapEvery, SpinnerRequest};
+use super::options::{NapEvery, SlowRequest, SpinnerRequest};
 use super::{LabView, SpinnerLab};
 use crate::bench::Summary;
 use crate::models::{GilTurns, NapPlan, Outcome, Slow, coroutine, process, thread, thread_gil};
@@ -17,7 +17,7 @@ use crate::runtime::js_error_message;
 use crate::runtime::monitor;
 use crate::runtime::steps::next_paint;
 use crate::spinner::{
-    BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, NapVia, Offload, answer_line, frames_expected,
+    BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, NapVia, Offload, SlowKind, answer_line, frames_expected,
     lateness_histogram, spinner_object, spinner_object_note,
 };
 use crate::ui::code;
@@ -44,7 +44,7 @@ impl LabView {
                     _ => BOOK_PRIME,
                 };
                 app.view.number.set_value(&value.to_string());
-                app.view.slow_prime.set_checked(true);
+                app.view.check_slow(crate::spinner::SlowKind::Prime);
             });
         }
     }
@@ -82,9 +82,15 @@ async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, S
         return Err(what);
     }
     let calibration = app.calibration.as_ref().ok();
-    let slow = match &request.prime {
-        None => Slow::Sleep,
-        Some(text) => {
+    let slow_kind = match &request.slow {
+        SlowRequest::Sleep => SlowKind::Sleep,
+        SlowRequest::BlockingSleep => SlowKind::BlockingSleep,
+        SlowRequest::Prime(_) => SlowKind::Prime,
+    };
+    let slow = match &request.slow {
+        SlowRequest::Sleep => Slow::Sleep,
+        SlowRequest::BlockingSleep => Slow::BlockingSleep,
+        SlowRequest::Prime(text) => {
             let n = match text.as_deref().map(str::trim) {
                 None | Some("") => calibration.map_or(BOOK_PRIME, |c| c.prime),
                 Some(text) => parse_number(text).map_err(|e| format!("Cannot check: {e}."))?,
@@ -114,6 +120,16 @@ async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, S
     let style = Style::from_page(scale);
     let (n, what) = match slow {
         Slow::Sleep => (None, "slow() sleeps 3 s".to_string()),
+        Slow::BlockingSleep if slow_kind.blocks_the_loop(model) => (
+            None,
+            "slow() calls time.sleep(3), which blocks: the page's main thread is held for 3 s, \
+             on purpose"
+                .to_string(),
+        ),
+        Slow::BlockingSleep => (
+            None,
+            "slow() calls time.sleep(3) (as the book's sleep does in this model)".to_string(),
+        ),
         Slow::Prime { n, nap } => (
             Some(n),
             match model {
@@ -137,7 +153,7 @@ async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, S
         ),
         _ => what,
     };
-    let listing = crate::listings::spinner(model, n.is_some(), offload);
+    let listing = crate::listings::spinner(model, slow_kind, offload);
     let file = listing.program;
     // Where Python would say `spin` is: its line in the file on show.
     let spin_at = match code::program_text(file) {
@@ -164,7 +180,7 @@ async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, S
     lab.output.append_transcript(&transcript);
     lab.code.show(&listing);
     crate::runtime::steps::step("start");
-    lab.output.say(&watch_for(model, &slow), "running");
+    lab.output.say(&watch_for(model, slow_kind), "running");
     lab.show_stats(&[]);
     next_paint().await;
 
@@ -282,11 +298,14 @@ async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, S
     lab.show_stats(&stats);
     let frozen = gap_ms >= 0.8 * outcome.elapsed_ms && outcome.elapsed_ms >= 200.0;
     let kind = if frozen { "frozen" } else { "done" };
-    lab.output
-        .say(&verdict(model, &outcome, expected, gap_ms, frozen), kind);
+    lab.output.say(
+        &verdict(model, slow_kind, &outcome, expected, gap_ms, frozen),
+        kind,
+    );
 
     Ok(publish(SpinnerReport {
         model: model.key(),
+        slow: slow_kind.key(),
         n,
         prime: outcome.prime,
         elapsed_ms: outcome.elapsed_ms,
@@ -435,8 +454,14 @@ fn via_name(via: NapVia) -> &'static str {
 }
 
 /// What to watch while it runs.
-fn watch_for(model: Model, slow: &Slow) -> String {
-    let prime = matches!(slow, Slow::Prime { .. });
+fn watch_for(model: Model, slow: SlowKind) -> String {
+    if slow == SlowKind::BlockingSleep && slow.blocks_the_loop(model) {
+        return "time.sleep(3) never awaits: it holds the event loop for 3 s, exactly as is_prime does, \
+                because to the loop a call that blocks and a call that computes are alike: neither \
+                gives it a turn. The spinner task never even starts. Watch the monitor."
+            .to_string();
+    }
+    let prime = slow == SlowKind::Prime;
     match (model, prime) {
         (Model::Thread, true) => "The main thread is computing is_prime and is blocked: buttons and painting wait. The spinner thread draws on its own canvas and keeps turning.",
         (Model::ThreadGil, true) => "slow() divides on a thread holding a simulated GIL; the spinner thread needs the GIL for every frame: it waits up to the switch interval, asks for it, draws, and lets it go. Watch it keep turning, a little late.",
@@ -452,11 +477,24 @@ fn watch_for(model: Model, slow: &Slow) -> String {
 }
 
 /// The run's lesson, from its measurements.
-fn verdict(model: Model, outcome: &Outcome, expected: f64, gap_ms: f64, frozen: bool) -> String {
+fn verdict(
+    model: Model,
+    slow: SlowKind,
+    outcome: &Outcome,
+    expected: f64,
+    gap_ms: f64,
+    frozen: bool,
+) -> String {
     let share = f64::from(outcome.frames) / expected.max(1.0);
+    let why = if slow == SlowKind::BlockingSleep {
+        "time.sleep(3) froze it as is_prime does: a call that blocks without awaiting and a \
+         computation look the same to the event loop, and neither lets it run anything else."
+    } else {
+        "A blocking call in a coroutine blocks the whole event loop."
+    };
     match (model, frozen) {
-        (Model::Coroutine, true) => format!(
-            "Frozen: the spinner drew {} frames and the main thread went {:.1} s without running a task. A blocking call in a coroutine blocks the whole event loop.",
+        (Model::Coroutine | Model::CoroutineNap, true) => format!(
+            "Frozen: the spinner drew {} frames and the main thread went {:.1} s without running a task. {why}",
             outcome.frames,
             gap_ms / 1000.0
         ),

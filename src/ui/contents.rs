@@ -11,8 +11,10 @@ use web_sys::{
     Document, Element, IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit,
 };
 
-/// Watches every section the contents name; the first one (in the page's
-/// order) that crosses the top third of the window is the one in view.
+/// Watches every section the contents name: the one in view is the one
+/// that crosses a line 30% of the way down the window (the previous
+/// section's tail may still show above it, under the contents bar). Between
+/// two sections, the mark stays where it was.
 pub fn mark_in_view(doc: &Document) -> Result<(), JsValue> {
     let found = doc.query_selector_all("main > section[id][data-chapter]")?;
     let mut watched: Vec<(Element, Element)> = Vec::new();
@@ -39,9 +41,11 @@ pub fn mark_in_view(doc: &Document) -> Result<(), JsValue> {
                 in_view[i] = entry.is_intersecting();
             }
         }
-        let current = in_view.iter().position(|&shown| shown);
+        let Some(current) = in_view.iter().position(|&shown| shown) else {
+            return;
+        };
         for (i, (_, link)) in watched.iter().enumerate() {
-            let _ = if Some(i) == current {
+            let _ = if i == current {
                 link.set_attribute("aria-current", "location")
             } else {
                 link.remove_attribute("aria-current")
@@ -49,8 +53,8 @@ pub fn mark_in_view(doc: &Document) -> Result<(), JsValue> {
         }
     });
     let options = IntersectionObserverInit::new();
-    // A band from the top of the window to a third of the way down.
-    options.set_root_margin("0px 0px -67% 0px");
+    // A line 1% high, 30% of the way down the window.
+    options.set_root_margin("-30% 0px -69% 0px");
     let observer =
         IntersectionObserver::new_with_options(on_change.as_ref().unchecked_ref(), &options)?;
     for section in &sections {

@@ -118,41 +118,11 @@ async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, S
     let id = lab.next_id(model);
     let (canvas, scale) = lab.fresh_canvas().map_err(|e| js_error_message(&e))?;
     let style = Style::from_page(scale);
-    let (n, what) = match slow {
-        Slow::Sleep => (None, "slow() sleeps 3 s".to_string()),
-        Slow::BlockingSleep if slow_kind.blocks_the_loop(model) => (
-            None,
-            "slow() calls time.sleep(3), which blocks: the page's main thread is held for 3 s, \
-             on purpose"
-                .to_string(),
-        ),
-        Slow::BlockingSleep => (
-            None,
-            "slow() calls time.sleep(3) (as the book's sleep does in this model)".to_string(),
-        ),
-        Slow::Prime { n, nap } => (
-            Some(n),
-            match model {
-                Model::CoroutineNap => format!(
-                    "slow() is is_prime({n}), napping every {} divisions via {}",
-                    nap.every,
-                    via_name(nap.via)
-                ),
-                Model::CoroutineOffload => {
-                    format!("slow() is is_prime({n}) on {}", offload_name(offload))
-                }
-                _ => format!("slow() is is_prime({n})"),
-            },
-        ),
+    let n = match slow {
+        Slow::Prime { n, .. } => Some(n),
+        _ => None,
     };
-    let what = match (model, n) {
-        (Model::CoroutineOffload, None) => format!("{what} on {}", offload_name(offload)),
-        (Model::ThreadGil, _) => format!(
-            "{what}, under a simulated GIL (switch interval {} ms)",
-            switch_interval.as_secs_f64() * 1000.0
-        ),
-        _ => what,
-    };
+    let what = what_runs(model, slow, offload, switch_interval);
     let listing = crate::listings::spinner(model, slow_kind, offload);
     let file = listing.program;
     // Where Python would say `spin` is: its line in the file on show.
@@ -334,6 +304,55 @@ async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, S
         }),
         lines: Lines::of(&transcript),
     }))
+}
+
+/// The run's first note: what `slow()` does in `model`, and where.
+fn what_runs(
+    model: Model,
+    slow: Slow,
+    offload: Offload,
+    switch_interval: std::time::Duration,
+) -> String {
+    let slow_kind = match slow {
+        Slow::Sleep => SlowKind::Sleep,
+        Slow::BlockingSleep => SlowKind::BlockingSleep,
+        Slow::Prime { .. } => SlowKind::Prime,
+    };
+    let (n, what) = match slow {
+        Slow::Sleep => (None, "slow() sleeps 3 s".to_string()),
+        Slow::BlockingSleep if slow_kind.blocks_the_loop(model) => (
+            None,
+            "slow() calls time.sleep(3), which blocks: the page's main thread is held for 3 s, \
+             on purpose"
+                .to_string(),
+        ),
+        Slow::BlockingSleep => (
+            None,
+            "slow() calls time.sleep(3) (as the book's sleep does in this model)".to_string(),
+        ),
+        Slow::Prime { n, nap } => (
+            Some(n),
+            match model {
+                Model::CoroutineNap => format!(
+                    "slow() is is_prime({n}), napping every {} divisions via {}",
+                    nap.every,
+                    via_name(nap.via)
+                ),
+                Model::CoroutineOffload => {
+                    format!("slow() is is_prime({n}) on {}", offload_name(offload))
+                }
+                _ => format!("slow() is is_prime({n})"),
+            },
+        ),
+    };
+    match (model, n) {
+        (Model::CoroutineOffload, None) => format!("{what} on {}", offload_name(offload)),
+        (Model::ThreadGil, _) => format!(
+            "{what}, under a simulated GIL (switch interval {} ms)",
+            switch_interval.as_secs_f64() * 1000.0
+        ),
+        _ => what,
+    }
 }
 
 /// What the Thread + GIL run shows, in the book's words, and what is

@@ -130,6 +130,23 @@ test("the GIL's ten facts: each links to the run that shows it, or says the page
   await loadReady(page, URL);
 });
 
+test("the quiz's answers each open the spinner lab set up for the run they describe", async () => {
+  const links = await page.$$eval('[data-experiment=smoke] .quiz a', (as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(links, ['?lab=spinner&model=process&slow=prime', '?lab=spinner&model=thread-gil&slow=prime',
+    '?lab=spinner&model=coroutine&slow=prime']);
+  for (const link of links) {
+    await loadReady(page, new globalThis.URL(link, URL).href);
+    const params = new globalThis.URLSearchParams(link.slice(1));
+    const state = await page.evaluate(() => ({
+      model: document.activeElement?.closest('[data-experiment=spinner]') ? document.activeElement.dataset.model : null,
+      slow: document.querySelector('[data-experiment=spinner] input[data-role=slow]:checked')?.value ?? null,
+      runs: window.spinlab.stats().runsStarted,
+    }));
+    assert.deepEqual(state, { model: params.get('model'), slow: 'prime', runs: 0 }, link);
+  }
+  await loadReady(page, URL);
+});
+
 test("the conclusion's three lessons each set the spinner lab up and run it", async () => {
   // A small prime: the runs are the lab's own, and short.
   await page.fill('[data-role=spinner-number]', '1000003');

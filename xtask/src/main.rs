@@ -1164,8 +1164,9 @@ fn relayed_capabilities(project: &str, relay: SocketAddr) -> Result<String> {
 /// The end-to-end layers: `(name, SPINLAB_BROWSER, the tests it declares
 /// skipped)`. In Firefox: the keyboard walk (BiDi keys do not activate a
 /// focused control in headless Firefox), the reload test's CDP-only worker
-/// list, the page without its listings file (playwright's request
-/// interception), and the Benchmarks panel's quick run (the same Rust, its
+/// list, the page without its listings file and the prose quoting another
+/// reference run (playwright's request interception), and the Benchmarks
+/// panel's quick run (the same Rust, its
 /// figures not asserted: kept to Chromium for CI time). The runs of the page
 /// without isolation are skipped only in a browser without
 /// `Atomics.waitAsync` (Firefox before 145; Debian's ESR is 153). In both
@@ -1173,16 +1174,17 @@ fn relayed_capabilities(project: &str, relay: SocketAddr) -> Result<String> {
 /// which only WebKit gives (no-shared-memory.test.mjs).
 const E2E_BROWSERS: [(&str, &str, u32); 2] = [
     ("end-to-end (playwright-core, Chromium)", "chromium", 1),
-    ("end-to-end (puppeteer-core, Firefox ESR)", "firefox", 5),
+    ("end-to-end (puppeteer-core, Firefox ESR)", "firefox", 6),
 ];
 
 /// The end-to-end layer in WebKitGTK: MiniBrowser through WebKitWebDriver
 /// under Xvfb (tests/e2e/webkit.mjs). Its declared skips: the tests that
-/// need CDP (the reload's worker list, request interception), the
+/// need CDP (the reload's worker list, request interception: the page
+/// without its listings file, the prose quoting another reference run), the
 /// Benchmarks panel's quick run, as in Firefox, and the dist build's
 /// automatic shim, which reads the page before its reload with a script
 /// run before the page's own (WebDriver classic has none).
-const E2E_WEBKIT: (&str, &str, u32) = ("end-to-end (selenium-webdriver, WebKitGTK)", "webkit", 4);
+const E2E_WEBKIT: (&str, &str, u32) = ("end-to-end (selenium-webdriver, WebKitGTK)", "webkit", 5);
 
 /// The WebKit end-to-end layer, or the reason it could not run.
 fn webkit_layer(root: &Path, e2e: &Path) -> Layer {

@@ -171,7 +171,7 @@ pub fn duration(ms: f64) -> String {
     }
 }
 
-/// The chapter's first claim with this browser's figures: what starting
+/// The big picture's second point with this browser's figures: what starting
 /// one of each cost, the ones measured so far, and how many times a
 /// coroutine's a thread and a process cost.
 pub fn claim(measured: &[(Units, f64)]) -> String {

@@ -1,4 +1,5 @@
-//! The chapter's second claim, measured: processes share nothing, so data
+//! The big picture's first point (results come back only through a channel),
+//! with the chapter's terms, measured: processes share nothing, so data
 //! crosses to them as bytes (Python pickles it through a pipe), while
 //! threads share memory (nothing crosses). A payload goes to a worker and
 //! back, three ways. Pure: the ways, the sizes, and the lines a run prints
@@ -233,7 +234,7 @@ pub fn latest(measured: &[(Via, usize, f64)], via: Via) -> Vec<(usize, f64)> {
     out
 }
 
-/// The chapter's second claim with this browser's figures, at the largest
+/// What crossing costs, with this browser's figures, at the largest
 /// payload measured so far; and its third (results and errors come back
 /// only through a channel), with what the channel itself costs: 1 KB to a
 /// process and back, once measured.

@@ -1,8 +1,9 @@
-//! The big picture's first point (what comes back crosses a channel),
-//! measured: a payload of `bytes` to a worker and back, [`ROUNDS`] times, once the worker runs (its start-up is
-//! the first experiment's). To a process it is copied (a structured clone,
-//! the browser's pickling) or transferred (the buffer changes owner); to a
-//! thread nothing moves but a reference into the page's shared memory.
+//! The big picture's first point (what comes back crosses a channel), measured:
+//! a payload of `bytes` to a worker and back, [`ROUNDS`] times, once the worker
+//! runs (its start-up is the first experiment's). To a process it is copied (a
+//! structured clone, the browser's pickling) or transferred (the buffer changes
+//! owner); to a thread nothing moves but a reference into the page's shared
+//! memory.
 
 use std::sync::Arc;
 

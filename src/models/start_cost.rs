@@ -1,6 +1,7 @@
 //! The big picture's second point (starting a unit is not cheap), measured:
-//! `count` coroutines, threads or processes started at once, each putting one message on a queue as its
-//! first instruction; the run lasts until every message is in.
+//! `count` coroutines, threads or processes started at once, each putting one
+//! message on a queue as its first instruction; the run lasts until every
+//! message is in.
 
 use futures_channel::mpsc;
 use futures_util::StreamExt;

@@ -156,7 +156,24 @@ test("the conclusion's three lessons each set the spinner lab up and run it", as
   for (const run of buttons) {
     const model = new globalThis.URLSearchParams(run).get('model');
     const report = await nextReport(page, `(r) => 'spinnerFrames' in r`);
-    await page.click(`#conclusion button[data-run="${run}"]`);
+    const before = (await page.evaluate(() => window.spinlab.stats())).runsStarted;
+    // Pressed in the page: a driver's pointer click lands where the button
+    // was when it looked, and the previous press has just scrolled the page
+    // to the spinner lab (once in WebKit no run started, and nothing said so).
+    await page.evaluate((run) => document.querySelector(`#conclusion button[data-run="${run}"]`).click(), run);
+    // Bounded, and a run that never came or never ended says where it stood.
+    try {
+      await waitFor(page, ([before]) => window.spinlab.stats().runsStarted > before && !document.querySelector('[data-experiment=spinner] button[data-model=coroutine]').disabled,
+        [before], `${run} to start and end`, 60_000);
+    } catch (e) {
+      const state = await page.evaluate(() => JSON.stringify({
+        stats: window.spinlab.stats(),
+        message: document.querySelector('[data-experiment=spinner] [data-role=message]')?.textContent,
+        transcript: document.querySelector('[data-experiment=spinner] [data-role=transcript]')?.textContent.slice(-400),
+        focused: document.activeElement?.outerHTML.slice(0, 120),
+      }));
+      throw new Error(`${e.message}; the page: ${state}`);
+    }
     const r = await report();
     assert.equal(r.model, model, run);
     assert.equal(r.slow, 'prime', run);

@@ -26,57 +26,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::runtime::canvas::Surface;
-use crate::spinner::{FRAME_MS, MESSAGE, NapVia, status};
+use crate::spinner::{FRAME_MS, MESSAGE, status};
 
-/// What `slow()` does.
-#[derive(Clone, Copy, Debug)]
-pub enum Slow {
-    /// The book's `time.sleep(3)` / `asyncio.sleep(3)`.
-    Sleep,
-    /// `time.sleep(3)` everywhere (the book's `spinner_async_experiment.py`):
-    /// in a coroutine on the page's event loop, the main thread is held for
-    /// 3 s, on purpose; elsewhere the same as [`Slow::Sleep`].
-    BlockingSleep,
-    /// The book's `is_prime(n)`; `nap` only matters to the napping coroutine.
-    Prime { n: u64, nap: NapPlan },
-}
-
-/// How the napping coroutine naps: after `every` divisions, via `via`.
-#[derive(Clone, Copy, Debug)]
-pub struct NapPlan {
-    pub every: u64,
-    pub via: NapVia,
-}
-
-/// What a supervisor measured.
-#[derive(Clone, Debug, Default)]
-pub struct Outcome {
-    /// `is_prime`'s answer; `None` when `slow()` slept.
-    pub prime: Option<bool>,
-    /// How long `slow()` took.
-    pub elapsed_ms: f64,
-    /// Frames the spinner drew while `slow()` ran.
-    pub frames: u32,
-    /// How long the spinner's thread or process took to start.
-    pub startup_ms: Option<f64>,
-    /// Naps taken by the napping coroutine.
-    pub naps: u32,
-    /// Time spent dividing, naps excluded (napping coroutine only).
-    pub compute_ms: Option<f64>,
-    /// Under the simulated GIL (`thread-gil`): how the turns went.
-    pub gil: Option<GilTurns>,
-}
-
-/// The Thread + GIL spinner's turns, as measured.
-#[derive(Clone, Debug, Default)]
-pub struct GilTurns {
-    /// Times the thread running `slow()` was made to hand the GIL over.
-    pub handovers: u64,
-    /// For each frame after the first: how late it was drawn against its
-    /// schedule (the previous frame + 100 ms), in ms.
-    pub lateness_ms: Vec<f64>,
-    pub interval_ms: f64,
-}
+pub use crate::spinner::run::{GilTurns, NapPlan, Outcome, Slow};
 
 /// `slow()` run by the main thread (thread and process models): `is_prime`
 /// really blocks it; a sleep is an awaited timer, because the main thread

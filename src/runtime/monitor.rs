@@ -16,7 +16,7 @@
 //! heartbeat all the time, so its 10 s are whole when it comes back.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
@@ -26,7 +26,7 @@ use web_sys::{HtmlCanvasElement, OffscreenCanvasRenderingContext2d};
 use super::canvas::Style;
 use super::{object, threads};
 use crate::clock::epoch_ms;
-use crate::monitor::{LONG_TASK_MS, Strip, WINDOW_MS};
+use crate::monitor::{LONG_TASK_MS, Strip, WINDOW_MS, place_labels, run_code};
 
 /// The main thread's latest heartbeat, epoch ms as `f64` bits.
 static HEARTBEAT: AtomicU64 = AtomicU64::new(0);
@@ -34,9 +34,14 @@ static HEARTBEAT: AtomicU64 = AtomicU64::new(0);
 /// Samples the monitor thread has taken: proof that it runs during a freeze.
 static MONITOR_TICKS: AtomicU32 = AtomicU32::new(0);
 
-/// Whether the strip is on or near the screen (set by the main thread's
-/// `IntersectionObserver`, read by the monitor thread before each drawing).
-static STRIP_SHOWN: AtomicBool = AtomicBool::new(true);
+/// Which strips are on or near the screen, a bit each (set by the main
+/// thread's `IntersectionObserver`, read by the monitor thread before each
+/// drawing).
+static STRIPS_SHOWN: AtomicU32 = AtomicU32::new(u32::MAX);
+
+/// The run going on now, as [`crate::monitor::run_code`] codes it, so the
+/// monitor thread names the stalls it sees.
+static CURRENT_RUN: AtomicU32 = AtomicU32::new(0);
 
 /// The heartbeat's period: a frame's worth at 60 Hz.
 pub const BEAT_MS: u32 = 16;
@@ -79,8 +84,10 @@ pub fn start_heartbeat() {
     .forget();
 }
 
-/// Starts measuring the main thread's longest gap.
-pub fn begin_gap() {
+/// Starts measuring the main thread's longest gap, during the run named
+/// `run` (one of [`crate::monitor::RUNS`]; the strip names its stalls so).
+pub fn begin_gap(run: &str) {
+    CURRENT_RUN.store(run_code(run), Ordering::Relaxed);
     METER.with(|m| {
         m.window_start.set(Some(epoch_ms()));
         m.max_gap.set(0.0);
@@ -90,6 +97,7 @@ pub fn begin_gap() {
 /// The longest gap since [`begin_gap`], counting the one still going on now
 /// (a run that blocked the main thread ends before the next frame).
 pub fn end_gap() -> f64 {
+    CURRENT_RUN.store(0, Ordering::Relaxed);
     METER.with(|m| {
         let now = epoch_ms();
         let since = m.last_beat.get().max(m.window_start.get().unwrap_or(now));
@@ -98,58 +106,67 @@ pub fn end_gap() -> f64 {
     })
 }
 
-/// Hands `canvas` to a new wasm thread that draws the strip until the page closes.
-pub fn start_strip(canvas: &HtmlCanvasElement, style: &Style) -> Result<(), JsValue> {
-    watch_visibility(canvas)?;
-    let offscreen = canvas.transfer_control_to_offscreen()?;
+/// Hands the `canvases` (the introduction's strip, the spinner lab's) to
+/// one new wasm thread that samples the heartbeat and draws each strip that
+/// is near the screen, until the page closes.
+pub fn start_strips(canvases: &[HtmlCanvasElement], style: &Style) -> Result<(), JsValue> {
+    let offscreens = Array::new();
+    for (i, canvas) in canvases.iter().enumerate() {
+        watch_visibility(canvas, i as u32)?;
+        let offscreen = canvas.transfer_control_to_offscreen()?;
+        offscreens.push(&offscreen);
+    }
     let payload = object(&[
-        ("canvas", offscreen.clone().into()),
+        ("canvases", offscreens.clone().into()),
         ("style", style.to_js()),
     ]);
-    threads::spawn_with(
-        "spinlab monitor",
-        &payload,
-        &Array::of1(&offscreen),
-        |payload| {
-            let get = |k: &str| Reflect::get(&payload, &k.into()).unwrap_or_default();
-            let canvas: web_sys::OffscreenCanvas = get("canvas").unchecked_into();
-            let style = Style::from_js(&get("style"));
-            let Some(context) = canvas
-                .get_context("2d")
-                .ok()
-                .flatten()
-                .map(JsCast::unchecked_into::<OffscreenCanvasRenderingContext2d>)
-            else {
-                return;
-            };
-            let mut strip = Strip::default();
-            let (width, height) = (f64::from(canvas.width()), f64::from(canvas.height()));
-            // ~30 samples a second from a timer on this thread's own event loop: a
-            // worker's timers keep firing while the main thread is busy (its
-            // atomic waits and wasm futures do not; see `models::spin_in_worker`).
-            let interval = gloo_timers::callback::Interval::new(33, move || {
-                let now = epoch_ms();
-                strip.sample(now, f64::from_bits(HEARTBEAT.load(Ordering::Relaxed)));
-                MONITOR_TICKS.fetch_add(1, Ordering::Relaxed);
-                if STRIP_SHOWN.load(Ordering::Relaxed) {
-                    draw(&context, &strip, now, width, height, &style);
+    threads::spawn_with("spinlab monitor", &payload, &offscreens, |payload| {
+        let get = |k: &str| Reflect::get(&payload, &k.into()).unwrap_or_default();
+        let style = Style::from_js(&get("style"));
+        let strips: Vec<(OffscreenCanvasRenderingContext2d, f64, f64)> =
+            Array::from(&get("canvases"))
+                .iter()
+                .filter_map(|canvas| {
+                    let canvas: web_sys::OffscreenCanvas = canvas.unchecked_into();
+                    let context = canvas.get_context("2d").ok().flatten()?;
+                    let size = (f64::from(canvas.width()), f64::from(canvas.height()));
+                    Some((context.unchecked_into(), size.0, size.1))
+                })
+                .collect();
+        let mut strip = Strip::default();
+        // ~30 samples a second from a timer on this thread's own event loop: a
+        // worker's timers keep firing while the main thread is busy (its
+        // atomic waits and wasm futures do not; see `models::spin_in_worker`).
+        let interval = gloo_timers::callback::Interval::new(33, move || {
+            let now = epoch_ms();
+            let beat = f64::from_bits(HEARTBEAT.load(Ordering::Relaxed));
+            strip.sample(now, beat, CURRENT_RUN.load(Ordering::Relaxed));
+            MONITOR_TICKS.fetch_add(1, Ordering::Relaxed);
+            let shown = STRIPS_SHOWN.load(Ordering::Relaxed);
+            for (i, (context, width, height)) in strips.iter().enumerate() {
+                if shown & (1 << i) != 0 {
+                    draw(context, &strip, now, *width, *height, &style);
                 }
-            });
-            interval.forget(); // draws for as long as the page lives
-        },
-    )?;
+            }
+        });
+        interval.forget(); // draws for as long as the page lives
+    })?;
     Ok(())
 }
 
-/// Keeps [`STRIP_SHOWN`] up to date: true while `canvas` is within a
-/// screen's height of the viewport (so it is drawn before it scrolls in,
-/// even if the main thread then freezes).
-fn watch_visibility(canvas: &HtmlCanvasElement) -> Result<(), JsValue> {
+/// Keeps strip `index`'s bit of [`STRIPS_SHOWN`] up to date: set while
+/// `canvas` is within a screen's height of the viewport (so it is drawn
+/// before it scrolls in, even if the main thread then freezes).
+fn watch_visibility(canvas: &HtmlCanvasElement, index: u32) -> Result<(), JsValue> {
     use web_sys::{IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit};
-    let on_change = Closure::<dyn FnMut(Array)>::new(|entries: Array| {
+    let on_change = Closure::<dyn FnMut(Array)>::new(move |entries: Array| {
         if let Some(entry) = entries.iter().last() {
             let entry: IntersectionObserverEntry = entry.unchecked_into();
-            STRIP_SHOWN.store(entry.is_intersecting(), Ordering::Relaxed);
+            let bit = 1 << index;
+            match entry.is_intersecting() {
+                true => STRIPS_SHOWN.fetch_or(bit, Ordering::Relaxed),
+                false => STRIPS_SHOWN.fetch_and(!bit, Ordering::Relaxed),
+            };
         }
     });
     let options = IntersectionObserverInit::new();
@@ -179,27 +196,27 @@ fn draw(
     ctx.set_fill_style_str(&style.paper);
     ctx.fill_rect(0.0, 0.0, width, height);
 
-    // Long tasks: red bands with their length.
+    // Long tasks: red bands, each labelled with its run and length where
+    // the label does not overlap a longer stall's.
     ctx.set_font(&format!("600 {}px system-ui, sans-serif", 12.0 * s));
+    let mut wanted = Vec::new();
+    let mut labels = Vec::new();
     for stall in &strip.stalls {
         let (x0, x1) = (x(stall.start).max(0.0), x(stall.end.unwrap_or(now)));
         ctx.set_global_alpha(0.18);
         ctx.set_fill_style_str(RED);
         ctx.fill_rect(x0, 0.0, (x1 - x0).max(1.0), height);
         ctx.set_global_alpha(1.0);
-        let ms = stall.duration(now);
-        let label = if ms >= 1000.0 {
-            format!("{:.1} s", ms / 1000.0)
-        } else {
-            format!("{ms:.0} ms")
-        };
-        let label = if stall.end.is_none() {
-            format!("frozen {label}")
-        } else {
-            label
-        };
-        ctx.set_fill_style_str(RED);
-        let _ = ctx.fill_text(&label, (x0 + 4.0 * s).min(width - 90.0 * s), 15.0 * s);
+        let label = stall.label(now);
+        let width = ctx.measure_text(&label).map_or(90.0 * s, |m| m.width());
+        wanted.push((x0 + 4.0 * s, width, stall.duration(now)));
+        labels.push(label);
+    }
+    ctx.set_fill_style_str(RED);
+    for (label, at) in labels.iter().zip(place_labels(&wanted, width, 6.0 * s)) {
+        if let Some(at) = at {
+            let _ = ctx.fill_text(label, at, 15.0 * s);
+        }
     }
 
     // The heartbeat: a tick for every sample that saw a new frame, the flat

@@ -11,6 +11,7 @@ pub mod context;
 pub mod crossing;
 pub mod dom;
 pub mod errors_lab;
+pub mod intro;
 pub mod link;
 pub mod lock_lab;
 pub mod page;

@@ -21,8 +21,9 @@ use super::big_picture::{
 };
 use super::capabilities::{Capabilities, offer_isolation_shim, render_capabilities};
 use super::context::Context;
-use super::dom::set_status;
+use super::dom::{find, set_status};
 use super::errors_lab::{ErrorsLab, ErrorsView, errors_options, run_errors};
+use super::intro::{IntroLab, IntroView};
 use super::lock_lab::{LockLab, LockView, lock_options, run_lock};
 use super::pool_lab::options::{pool_options, split_options, stop_option, sweep_options};
 use super::pool_lab::run::{cancel_pool, run_pool};
@@ -61,6 +62,7 @@ pub struct App {
     ctx: Rc<Context>,
     smoke: Rc<SmokeLab>,
     spinner: Rc<SpinnerLab>,
+    intro: Rc<IntroLab>,
     pool_lab: Rc<PoolLab>,
     lock: Rc<LockLab>,
     errors: Rc<ErrorsLab>,
@@ -141,6 +143,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         // Nothing may await here: say why, offer the shim, and stop.
         caps.problem = Some(NO_WAIT.into());
         render_capabilities(&doc, &caps)?;
+        find(&doc, "[data-role=capabilities-detail]")?.set_attribute("open", "")?;
         offer_isolation_shim(&doc)?;
         // Every run the contract offers is refused, with the reason.
         let refuse = Closure::<dyn Fn() -> Promise>::new(|| {
@@ -202,15 +205,30 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     }
     let has_pool = pool.is_some();
     let ctx = Rc::new(Context::new(pool, calibration));
+    let spinner = Rc::new(SpinnerLab {
+        ctx: Rc::clone(&ctx),
+        view: LabView::render(&doc, has_pool)?,
+    });
+    let intro = Rc::new(IntroLab {
+        view: IntroView::render(&doc, has_pool)?,
+        lab: Rc::clone(&spinner),
+    });
+    let strips: Vec<_> = [&intro.view.monitor, &spinner.view.monitor]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    if !strips.is_empty() {
+        let scale = window.device_pixel_ratio().max(1.0);
+        monitor::start_strips(&strips, &crate::runtime::canvas::Style::from_page(scale))?;
+    }
     let app = Rc::new(App {
         smoke: Rc::new(SmokeLab {
             ctx: Rc::clone(&ctx),
             view: SmokeView::render(&doc)?,
         }),
-        spinner: Rc::new(SpinnerLab {
-            ctx: Rc::clone(&ctx),
-            view: LabView::render(&doc, has_pool)?,
-        }),
+        spinner,
+        intro,
         pool_lab: Rc::new(PoolLab {
             ctx: Rc::clone(&ctx),
             view: PoolView::render(&doc, pool_size.size())?,
@@ -239,6 +257,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         app.ctx.on_running(move |running, pool| {
             page.smoke.view.set_running(running, pool);
             page.spinner.view.set_running(running, pool);
+            page.intro.view.set_running(running, pool);
             page.pool_lab.view.set_running(running, pool);
             page.lock.view.set_running(running, pool);
             page.big_picture.view.set_running(running, pool);
@@ -248,6 +267,10 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     }
     app.smoke.view.wire(&app.smoke)?;
     app.spinner.view.wire(&app.spinner);
+    app.intro.view.wire(&app.intro);
+    app.intro
+        .view
+        .show_expected(app.calibration.as_ref().ok().map(|c| c.expected_secs));
     app.pool_lab.view.wire(&app.pool_lab);
     app.lock.view.wire(&app.lock);
     app.big_picture.view.wire(&app.big_picture);
@@ -279,8 +302,13 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         Some(problem) => {
             body.dataset().set("error", problem)?;
             set_status(problem);
+            // Something is missing: the detail says what.
+            find(&doc, "[data-role=capabilities-detail]")?.set_attribute("open", "")?;
         }
-        None => set_status("Ready."),
+        None => set_status(&format!(
+            "ready: {} threads on {} cores, cross-origin isolated.",
+            caps.pool_size, caps.hardware_concurrency
+        )),
     }
     READY_MS.set(window.performance().map_or(f64::NAN, |p| p.now()));
     IDLE_THREADS.set(crate::runtime::census::live_counts().0);

@@ -49,8 +49,10 @@ function reportPolicyViolations() {
  * Opens a fresh browser profile; returns { context, page, errors, close }.
  * `sharedMemory: false` (WebKit only) withholds `SharedArrayBuffer` even
  * from an isolated page: WebKitGTK without JavaScriptCore's option.
+ * `device` (Chromium only): Playwright's context options for a phone or a
+ * tablet (`viewport`, `hasTouch`, `isMobile`, `deviceScaleFactor`).
  */
-export async function openBrowser({ sharedMemory = true } = {}) {
+export async function openBrowser({ sharedMemory = true, device = {} } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'spinlab-e2e-'));
   let page;
   let context = null;
@@ -65,6 +67,7 @@ export async function openBrowser({ sharedMemory = true } = {}) {
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
       headless: true,
       args: ARGS,
+      ...device,
     });
     page = context.pages()[0] ?? (await context.newPage());
     closeBrowser = () => context.close();

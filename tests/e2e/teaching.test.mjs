@@ -190,6 +190,10 @@ test('keyboard only: one run of each lab', KEYS, async () => {
   // after the measurement in progress.
   const bench = await nextReport(page);
   assert.equal(await page.isChecked('[data-role=quick]'), true, 'quick, by default');
+  // The workbench is folded off the reader's path: open it from the keyboard.
+  await page.focus('[data-role=workbench] > summary');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.querySelector('[data-role=workbench]').open), true);
   await page.focus('[data-role=quick]');
   let role = '';
   for (let i = 0; i < 10 && role !== 'run-bench'; i++) {

@@ -42,7 +42,7 @@ pub async fn run_quietly(
     pool: Option<&Pool>,
 ) -> Result<QuietRun, String> {
     use crate::protocol::Report;
-    crate::runtime::monitor::begin_gap();
+    crate::runtime::monitor::begin_gap("pool");
     let since = crate::runtime::panics::seen();
     let (run, mut messages) = start(
         mode,

@@ -266,10 +266,6 @@ async fn bench(app: &Rc<BenchLab>, quick: bool) -> Result<JsValue, String> {
     let rows: Vec<TableRow> = figures.iter().map(TableRow::from).collect();
     render_table(&view.table, &rows);
     let _ = view.progress.set_attribute("value", &plan.done.to_string());
-    let missed = figures
-        .iter()
-        .filter(|f| f.verdict() == crate::bench::Verdict::Missed)
-        .count();
     let secs = now_seconds() - t0;
     let summary = if stopped {
         format!(
@@ -277,11 +273,7 @@ async fn bench(app: &Rc<BenchLab>, quick: bool) -> Result<JsValue, String> {
             figures.len()
         )
     } else {
-        format!(
-            "{} figures in {secs:.0} s; {missed} missed {} target.",
-            figures.len(),
-            if missed == 1 { "its" } else { "their" }
-        )
+        format!("{} figures in {secs:.0} s.", figures.len())
     };
     view.output
         .say(&summary, if stopped { "error" } else { "done" });
@@ -448,7 +440,7 @@ async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Resul
         &format!("coroutine + is_prime({prime}): the page freezes, on purpose"),
         || async {
             next_paint().await;
-            crate::runtime::monitor::begin_gap();
+            crate::runtime::monitor::begin_gap("bench");
             let slow = Slow::Prime {
                 n: prime,
                 nap: NapPlan {

@@ -44,7 +44,6 @@ pub struct TableRow {
     shown: String,
     range: String,
     runs: String,
-    target: String,
     verdict: String,
 }
 
@@ -57,7 +56,6 @@ impl From<&Figure> for TableRow {
             shown: f.unit.format(f.judged()),
             range: f.range(),
             runs: f.value.runs.to_string(),
-            target: f.target(),
             verdict: f.verdict().key().to_string(),
         }
     }
@@ -83,7 +81,6 @@ fn rows_of_json(figures: &JsValue) -> Vec<TableRow> {
             shown: text(&f, "shown"),
             range: text(&f, "range"),
             runs: text(&f, "runs"),
-            target: text(&f, "target"),
             verdict: text(&f, "verdict"),
         })
         .collect()
@@ -96,7 +93,7 @@ pub fn render_table(table: &Element, rows: &[TableRow]) {
     };
     table.set_inner_html(
         "<thead><tr><th>figure</th><th>median</th><th>min – max</th><th>runs</th>\
-         <th>target</th><th>verdict</th></tr></thead><tbody></tbody>",
+         </tr></thead><tbody></tbody>",
     );
     let Some(body) = table.query_selector("tbody").ok().flatten() else {
         return;
@@ -109,7 +106,7 @@ pub fn render_table(table: &Element, rows: &[TableRow]) {
                 element(&doc, "tr", "group", ""),
                 element(&doc, "th", "", group),
             ) {
-                let _ = cell.set_attribute("colspan", "6");
+                let _ = cell.set_attribute("colspan", "4");
                 let _ = row.append_child(&cell);
                 let _ = body.append_child(&row);
             }
@@ -124,14 +121,10 @@ pub fn render_table(table: &Element, rows: &[TableRow]) {
         } else {
             format!("{} ({})", f.label, f.detail)
         };
-        let cells = [&label, &f.shown, &f.range, &f.runs, &f.target, &f.verdict];
-        for (i, value) in cells.iter().enumerate() {
-            let class = if i == 5 {
-                format!("verdict {}", f.verdict.to_lowercase())
-            } else {
-                String::new()
-            };
-            if let Ok(cell) = element(&doc, "td", &class, value) {
+        // The targets and verdicts are the project's (`./x bench`,
+        // docs/performance.md), kept in the report, not shown to the reader.
+        for value in [&label, &f.shown, &f.range, &f.runs] {
+            if let Ok(cell) = element(&doc, "td", "", value) {
                 let _ = row.append_child(&cell);
             }
         }

@@ -175,7 +175,7 @@ pub(super) async fn pool_run(
     let numbers: Arc<[u64]> = numbers.into();
     view.code.show(&crate::listings::pool(mode, design, kind));
     crate::runtime::steps::step("start");
-    crate::runtime::monitor::begin_gap();
+    crate::runtime::monitor::begin_gap("pool");
     let since = crate::runtime::panics::seen();
     let (run, mut messages) = pool::start(
         mode,

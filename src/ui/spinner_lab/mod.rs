@@ -21,13 +21,15 @@ use web_sys::{
 use self::options::{NapEvery, SlowRequest, SpinnerRequest};
 use super::code::CodePanel;
 use super::context::Panel;
-use super::dom::{Output, buttons_for, control, element, find, hidpi_canvas, read_switch_interval};
+use super::dom::{
+    Output, buttons_for, control, element, find, hidpi_canvas, read_switch_interval,
+    set_width_percent,
+};
 use crate::link::{Link, SlowKind};
 use crate::listings;
 use crate::models::coroutine;
 use crate::primes::parse_number;
-use crate::runtime::canvas::Style;
-use crate::runtime::monitor;
+use crate::spinner::run::Conclusion;
 use crate::spinner::{Model, NapVia, Offload};
 
 /// The lab panel with the page's context.
@@ -50,7 +52,15 @@ pub struct LabView {
     /// Thread + GIL's frame lateness histogram.
     pub(super) lateness: Element,
     stats: Element,
+    /// What tells the models apart: the frames bar and the main thread's line.
+    evidence: Element,
+    frames_bar: Element,
+    frames_text: Element,
+    main_thread: Element,
     calibration_note: Element,
+    /// The event-loop monitor's canvas, for `monitor::start_strips` (none
+    /// without threads).
+    pub monitor: Option<HtmlCanvasElement>,
     output: Output,
     code: CodePanel,
     /// `Thread-N`, `Process-N`, `Task-N`, counted per kind like Python does
@@ -60,6 +70,33 @@ pub struct LabView {
     parent: u32,
     /// A nested 0 ms timer's measured delay (the clamp), once known.
     nested_timer_ms: Cell<Option<f64>>,
+}
+
+/// Marks a spinner's stage after a run (`None`: before one). A run that
+/// froze the spinner dims it and says how long no frame came; any other
+/// says what the spinner drew before it blanked its line, as the book's
+/// `spin` does at the end.
+pub fn mark_stage(stage: &Element, run: Option<&Conclusion>) {
+    let Some(c) = run else {
+        let _ = stage.remove_attribute("data-state");
+        return;
+    };
+    let (state, text) = match c.frozen_secs {
+        Some(secs) if c.frames_share < 0.5 => ("frozen", format!("no frame for {secs:.1} s")),
+        _ => (
+            "done",
+            format!(
+                "drew {} frames, then cleared its line",
+                c.report.spinner_frames
+            ),
+        ),
+    };
+    let _ = stage.set_attribute("data-state", state);
+    if let Some(doc) = stage.owner_document()
+        && let Ok(note) = element(&doc, "span", "stage-note", &text)
+    {
+        let _ = stage.append_child(&note);
+    }
 }
 
 impl LabView {
@@ -89,27 +126,6 @@ impl LabView {
             offload.set_value("process");
         }
 
-        let calibration_note = element(doc, "p", "calibration", "Calibrating…")?;
-        calibration_note.set_attribute("data-role", "calibration")?;
-        section.append_child(&calibration_note)?;
-
-        let stage = element(doc, "div", "stage", "")?;
-        stage.set_attribute("data-role", "spinner")?;
-        // The spinner's text alternative; the frame counts are in the stats.
-        stage.set_attribute("role", "img")?;
-        stage.set_attribute(
-            "aria-label",
-            "the spinner: a character turning through \\ | / - ten times a second while it runs",
-        )?;
-        section.append_child(&stage)?;
-        let stats = element(doc, "dl", "stats", "")?;
-        stats.set_attribute("data-role", "stats")?;
-        section.append_child(&stats)?;
-        // Thread + GIL: how late the frames were, as a small histogram.
-        let lateness = element(doc, "figure", "lateness", "")?;
-        lateness.set_attribute("data-role", "lateness")?;
-        lateness.set_attribute("hidden", "")?;
-        section.append_child(&lateness)?;
         let output = Output::render(doc, &section)?;
         let code = CodePanel::render(doc, &section)?;
         code.show(&listings::spinner(
@@ -117,20 +133,27 @@ impl LabView {
             SlowKind::Sleep,
             Offload::Thread,
         ));
-
-        let monitor_box = element(doc, "figure", "monitor", "")?;
-        let caption = element(
-            doc,
-            "figcaption",
-            "",
-            "Event-loop monitor: the main thread's heartbeat over the last 10 s, drawn by a worker \
-             from a timestamp the main thread writes into shared memory on every frame. It keeps \
-             drawing while the main thread is frozen.",
-        )?;
-        section.append_child(&monitor_box)?;
-        monitor_box.set_attribute("data-role", "monitor")?;
-
-        let view = LabView {
+        let monitor_box = find(doc, "[data-experiment=spinner] [data-role=monitor]")?;
+        let monitor = if has_pool {
+            let (canvas, _) = hidpi_canvas(doc, &monitor_box, 96.0, "strip")?;
+            canvas.set_attribute("role", "img")?;
+            canvas.set_attribute(
+                "aria-label",
+                "Event-loop monitor: the main thread's gaps over the last 10 s; each run's longest gap is in its statistics and transcript",
+            )?;
+            Some(canvas)
+        } else {
+            let message = "The monitor needs wasm threads, which this page does not have.";
+            monitor_box.append_child(&element(doc, "p", "message", message)?.into())?;
+            None
+        };
+        let role = |name: &str| {
+            find(
+                doc,
+                &format!("[data-experiment=spinner] [data-role={name}]"),
+            )
+        };
+        Ok(LabView {
             code,
             models,
             slows,
@@ -140,37 +163,21 @@ impl LabView {
             nap_via: control(&section, "[data-role=nap-via]")?,
             offload,
             switch_interval: control(&section, "[data-role=switch-interval]")?,
-            stage,
-            lateness,
-            stats,
-            calibration_note,
+            stage: role("spinner")?,
+            lateness: role("lateness")?,
+            stats: role("stats")?,
+            evidence: role("evidence")?,
+            frames_bar: role("frames-bar")?,
+            frames_text: role("frames-text")?,
+            main_thread: role("main-thread")?,
+            calibration_note: role("calibration")?,
+            monitor,
             output,
             counters: Default::default(),
             // Drawn once per page load, in the range Linux gives pids.
             parent: 1000 + (js_sys::Math::random() * 98_000.0) as u32,
             nested_timer_ms: Cell::new(None),
-        };
-        if has_pool {
-            let (canvas, scale) = hidpi_canvas(doc, &monitor_box, 96.0, "strip")?;
-            canvas.set_attribute("role", "img")?;
-            canvas.set_attribute(
-                "aria-label",
-                "Event-loop monitor: the main thread's gaps over the last 10 s; each run's longest gap is in its statistics and transcript",
-            )?;
-            monitor::start_strip(&canvas, &Style::from_page(scale))?;
-        } else {
-            monitor_box.append_child(
-                &element(
-                    doc,
-                    "p",
-                    "message",
-                    "The monitor needs wasm threads, which this page does not have.",
-                )?
-                .into(),
-            )?;
-        }
-        monitor_box.append_child(&caption)?;
-        Ok(view)
+        })
     }
 
     /// Sets the controls a link carries; returns the model button it asks
@@ -294,14 +301,23 @@ impl LabView {
         }
     }
 
-    fn next_id(&self, model: Model) -> u32 {
-        // `asyncio.run(supervisor())` makes supervisor a task too: each
-        // coroutine run takes two numbers, and `spin` has the second.
-        let (index, step) = match model {
+    /// The id [`Self::next_id`] gave this model's last run.
+    fn counter(&self, model: Model) -> u32 {
+        self.counters[Self::counter_index(model).0].get()
+    }
+
+    fn counter_index(model: Model) -> (usize, u32) {
+        match model {
             Model::Thread | Model::ThreadGil => (0, 1),
             Model::Process => (1, 1),
             _ => (2, 2),
-        };
+        }
+    }
+
+    fn next_id(&self, model: Model) -> u32 {
+        // `asyncio.run(supervisor())` makes supervisor a task too: each
+        // coroutine run takes two numbers, and `spin` has the second.
+        let (index, step) = Self::counter_index(model);
         let counter = &self.counters[index];
         counter.set(counter.get() + step);
         counter.get()
@@ -315,6 +331,34 @@ impl LabView {
             .and_then(|w| w.document())
             .ok_or("no document")?;
         hidpi_canvas(&doc, &self.stage, 52.0, "spinner")
+    }
+
+    /// The spinner's stage: see [`mark_stage`].
+    fn set_stage(&self, run: Option<&Conclusion>) {
+        mark_stage(&self.stage, run);
+    }
+
+    /// The evidence that tells the models apart: frames against those
+    /// expected, as a bar, and what the main thread did.
+    fn show_evidence(&self, c: &Conclusion) {
+        let _ = self.evidence.remove_attribute("hidden");
+        let kind = if c.frames_share >= 0.8 {
+            "good"
+        } else {
+            "pitfall"
+        };
+        let _ = self.evidence.set_attribute("data-kind", kind);
+        let frames = &c.report;
+        let text = format!(
+            "The spinner drew {} of {:.0} frames",
+            frames.spinner_frames, frames.spinner_frames_expected
+        );
+        let _ = self.frames_bar.set_attribute("aria-label", &text);
+        if let Ok(Some(bar)) = self.frames_bar.query_selector("span") {
+            set_width_percent(&bar, 100.0 * c.frames_share);
+        }
+        self.frames_text.set_text_content(Some(&format!("{text}.")));
+        self.main_thread.set_text_content(Some(&c.main_thread));
     }
 
     fn show_stats(&self, rows: &[(&str, &str, String)]) {

@@ -1,6 +1,8 @@
 //! The spinner experiments' vocabulary, in the book's words: the models, the
 //! `\|/-` cycle, `spinner object: …` and the transcript lines. Pure Rust.
 
+pub mod run;
+
 /// The book's `itertools.cycle(r'\|/-')`.
 pub const SPIN_CHARS: [char; 4] = ['\\', '|', '/', '-'];
 

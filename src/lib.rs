@@ -12,6 +12,7 @@ pub mod link;
 pub mod listings;
 pub mod lock;
 pub mod monitor;
+pub mod pool_runs;
 pub mod pool_size;
 pub mod primes;
 pub mod protocol;

@@ -298,7 +298,7 @@ impl From<PoolResult> for Value {
 }
 
 /// `runPool`'s report.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PoolReport {
     pub mode: &'static str,
     pub workers: usize,

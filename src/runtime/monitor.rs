@@ -248,10 +248,19 @@ fn draw(
             "main thread frozen for {:.1} s",
             stall.duration(now) / 1000.0
         ),
-        None => format!(
-            "main thread: a tick per heartbeat (a task every {BEAT_MS} ms); red = none for ≥ {LONG_TASK_MS:.0} ms"
-        ),
+        None => {
+            format!("a tick per task (every {BEAT_MS} ms); red: none for ≥ {LONG_TASK_MS:.0} ms")
+        }
     };
-    let _ = ctx.fill_text(&status, width * 0.28, height - 6.0 * s);
+    // Centred between the axis's ends, and left out where it would touch them.
+    let measure = |text: &str| ctx.measure_text(text).map_or(0.0, |m| m.width());
+    let (from, to) = (
+        4.0 * s + measure("−10 s") + 12.0 * s,
+        width - 26.0 * s - 12.0 * s,
+    );
+    let w = measure(&status);
+    if w <= to - from {
+        let _ = ctx.fill_text(&status, from + (to - from - w) / 2.0, height - 6.0 * s);
+    }
     ctx.set_global_alpha(1.0);
 }

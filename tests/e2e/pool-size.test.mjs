@@ -22,6 +22,9 @@ test('by default the pool has the browser\'s figure, and the panel says where it
 });
 
 test('choosing a size reloads the page with a pool of that size', async () => {
+  // The capabilities are one line; their detail, the size among it, unfolds.
+  assert.equal(await page.evaluate(() => document.querySelector('[data-role=capabilities-detail]').open), false, 'folded when nothing is missing');
+  await page.click('[data-role=capabilities-detail] > summary');
   const reloaded = page.waitForNavigation();
   await page.selectOption('[data-role=pool-size]', '1');
   await reloaded;

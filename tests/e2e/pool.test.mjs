@@ -386,6 +386,36 @@ test('mixed: one thread divides and one waits under the GIL (the convoy, measure
   }
 });
 
+test('runs are kept as rows on one time axis until cleared, each compared with the sequential run', async () => {
+  const rows = () => page.evaluate(() => [...document.querySelectorAll('[data-experiment=pool] [data-role=timeline] [data-run]')]
+    .map((row) => ({ run: Number(row.dataset.run), mode: row.dataset.mode, kind: row.dataset.kind, text: row.querySelector('.run-label').textContent, bars: row.querySelectorAll('.bar').length })));
+  // What the tests before kept goes first.
+  if (!await page.isDisabled('button[data-role=clear-runs]')) await page.click('button[data-role=clear-runs]');
+  assert.deepEqual(await rows(), []);
+  assert.equal(await page.isDisabled('button[data-role=clear-runs]'), true, 'nothing to clear');
+  const sequential = await runPool({ mode: 'sequential' });
+  const gil = await runPool({ mode: 'threads-gil', workers: 2 });
+  const threads = await runPool({ mode: 'threads', workers: 2 });
+  const kept = await rows();
+  assert.deepEqual(kept.map((r) => r.mode), ['sequential', 'threads-gil', 'threads']);
+  assert.ok(kept[0].run < kept[1].run && kept[1].run < kept[2].run, JSON.stringify(kept));
+  assert.deepEqual(kept.map((r) => r.bars), [20, 20, 20], 'a bar per number');
+  assert.match(kept[0].text, /^sequential: \d+\.\d\d s, the baseline the others compare with$/);
+  // The ratio shown is the reports' own.
+  for (const [row, report] of [[kept[1], gil], [kept[2], threads]]) {
+    const ratio = (report.totalMs / sequential.totalMs).toFixed(2);
+    assert.ok(row.text.includes(`: ${(report.totalMs / 1000).toFixed(2)} s, ${ratio}× the sequential run's time: `), `${row.text} (${ratio})`);
+    console.log(`# ${row.text}`);
+  }
+  assert.match(kept[1].text, /the GIL/);
+  // A stopped run is not kept: it compares with nothing.
+  await stop('threads', 'terminate');
+  assert.equal((await rows()).length, 3);
+  await page.click('button[data-role=clear-runs]');
+  assert.deepEqual(await rows(), []);
+  await idle(page);
+});
+
 test('no errors in the console', () => {
   assert.deepEqual(errors(), []);
 });

@@ -33,6 +33,10 @@ impl PoolView {
                 });
             });
         }
+        {
+            let app = Rc::clone(app);
+            on_click(&self.clear_button, move || app.view.clear_runs());
+        }
         for (policy, button) in &self.stops {
             let (app, policy) = (Rc::clone(app), *policy);
             on_click(button, move || {

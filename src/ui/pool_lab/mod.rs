@@ -11,6 +11,7 @@ mod controls;
 pub mod options;
 mod plots;
 pub mod run;
+mod runs;
 pub mod sweep;
 
 use std::cell::{Cell, RefCell};
@@ -30,6 +31,7 @@ use super::dom::{Output, buttons_for, control, element, find, hidpi_canvas};
 use crate::link::{Link, Workload};
 use crate::listings;
 use crate::models::pool;
+use crate::pool_runs::Shelf;
 use crate::primes::parse_number_list;
 use crate::protocol::{JobKind, Mode, StopPolicy};
 use crate::runtime::object;
@@ -73,6 +75,11 @@ pub struct PoolView {
     output: Output,
     active: RefCell<Option<Active>>,
     timeline: RefCell<Timeline>,
+    /// The runs kept on one axis until cleared, and where they are drawn.
+    shelf: RefCell<Shelf>,
+    runs_list: Element,
+    runs_axis: Element,
+    clear_button: HtmlButtonElement,
     max_workers: usize,
 }
 
@@ -95,17 +102,17 @@ impl PoolView {
         let figure = element(doc, "figure", "timeline", "")?;
         section.append_child(&figure)?;
         let (canvas, scale) = hidpi_canvas(doc, &figure, 150.0, "")?;
-        canvas.set_attribute("data-role", "timeline")?;
+        canvas.set_attribute("data-role", "lanes")?;
         canvas.set_attribute("role", "img")?;
         canvas.set_attribute(
             "aria-label",
-            "Timeline of the last run, one lane per worker; the same results are in the table below",
+            "The last run in detail, one lane per worker; the same results are in the table below",
         )?;
         let caption = element(
             doc,
             "figcaption",
             "",
-            "Timeline: a lane per worker, a bar per number from start to end (primes solid, composites pale, cancelled red); the grey start of a lane is the worker's start-up.",
+            "The last run in detail: a lane per worker, a bar per number from start to end (primes solid, composites pale, cancelled red); the grey start of a lane is the worker's start-up.",
         )?;
         figure.append_child(&caption)?;
 
@@ -171,6 +178,10 @@ impl PoolView {
             output,
             active: RefCell::new(None),
             timeline: RefCell::new(Timeline::default()),
+            shelf: RefCell::new(Shelf::default()),
+            runs_list: find(doc, "[data-experiment=pool] [data-role=timeline]")?,
+            runs_axis: find(doc, "[data-experiment=pool] [data-role=runs-axis]")?,
+            clear_button: control(&section, "button[data-role=clear-runs]")?,
             max_workers,
         })
     }
@@ -202,6 +213,8 @@ impl PoolView {
         self.per_job.set_disabled(running);
         self.switch_interval.set_disabled(running);
         self.numbers.set_disabled(running);
+        let no_runs = self.shelf.try_borrow().is_ok_and(|s| s.runs().is_empty());
+        self.clear_button.set_disabled(running || no_runs);
         let pool_running = self.active.borrow().is_some();
         for (_, button) in &self.stops {
             button.set_disabled(!pool_running);

@@ -6,6 +6,7 @@ use js_sys::Array;
 use web_sys::CanvasRenderingContext2d;
 
 use crate::bench::Summary;
+use crate::pool_runs::nice_step;
 use crate::primes::PrimeResult;
 use crate::protocol::Mode;
 use crate::runtime::canvas::css_var;
@@ -138,6 +139,28 @@ pub(super) fn draw_timeline(
     ctx.set_global_alpha(1.0);
 }
 
+/// Writes `text` beside a marker at `px`, to its right where it fits, else
+/// to its left, and never outside `(from, to)`.
+fn label_inside(
+    ctx: &CanvasRenderingContext2d,
+    text: &str,
+    px: f64,
+    py: f64,
+    (from, to): (f64, f64),
+    s: f64,
+) {
+    let w = ctx
+        .measure_text(text)
+        .map_or(6.0 * s * text.len() as f64, |m| m.width());
+    let right = px + 8.0 * s;
+    let x = if right + w <= to {
+        right
+    } else {
+        (px - 8.0 * s - w).max(from)
+    };
+    let _ = ctx.fill_text(text, x, py);
+}
+
 /// A reader's run from the chapter notes (`procs = cpu_count() - 4`: 8
 /// workers, on the reader's machine), for the plot's shape: not the book's.
 const READER_SEQUENTIAL_S: f64 = 26.91;
@@ -212,7 +235,9 @@ pub(super) fn draw_sweep(
     s: f64,
 ) {
     let (_, ink) = clear(ctx, width, height);
-    let max_n = points.iter().map(|p| p.0).max().unwrap_or(1).max(8) as f64;
+    // The axis fits this run's points (a reader's 8 workers show only when
+    // the sweep reaches 8).
+    let max_n = points.iter().map(|p| p.0).max().unwrap_or(1).max(2) as f64;
     // A reader's points, scaled so that their sequential run matches this one.
     let reader = [
         (
@@ -230,7 +255,7 @@ pub(super) fn draw_sweep(
         .chain([sequential_ms])
         .fold(1.0f64, f64::max)
         * 1.1;
-    let (left, right, top, bottom) = (52.0 * s, 16.0 * s, 16.0 * s, 30.0 * s);
+    let (left, right, top, bottom) = (52.0 * s, 24.0 * s, 16.0 * s, 30.0 * s);
     let x = |n: f64| left + (width - left - right) * (n - 1.0) / (max_n - 1.0).max(1.0);
     let y = |ms: f64| top + (height - top - bottom) * (1.0 - ms / max_ms);
     ctx.set_font(&format!("{}px system-ui, sans-serif", 11.0 * s));
@@ -299,23 +324,27 @@ pub(super) fn draw_sweep(
         ctx.set_line_dash(&Array::new()).ok();
         ctx.set_fill_style_str("#ffa94d");
         let last = AUTHOR_PROCS_MEDIANS_S.len().min(max_n as usize);
-        let _ = ctx.fill_text(
-            "the author's machine (log-procs.txt, 13 rounds, medians)",
-            x(last as f64) - 300.0 * s,
-            y(AUTHOR_PROCS_MEDIANS_S[last - 1] / AUTHOR_PROCS_MEDIANS_S[0] * sequential_ms)
-                - 8.0 * s,
+        let author = "the author's machine (log-procs.txt, 13 rounds, medians)";
+        let at = y(AUTHOR_PROCS_MEDIANS_S[last - 1] / AUTHOR_PROCS_MEDIANS_S[0] * sequential_ms);
+        label_inside(
+            ctx,
+            author,
+            x(last as f64),
+            at - 8.0 * s,
+            (left, width - right),
+            s,
         );
         ctx.set_global_alpha(1.0);
     }
-    // A reader's run, for shape.
-    for (label, ratio) in reader {
+    // A reader's run, for shape, where the axis reaches 8.
+    for (label, ratio) in reader.into_iter().filter(|_| max_n >= 8.0) {
         let (px, py) = (x(8.0), y(ratio * sequential_ms));
         ctx.set_stroke_style_str("#ffa94d");
         ctx.begin_path();
         let _ = ctx.arc(px, py, 5.0 * s, 0.0, std::f64::consts::TAU);
         ctx.stroke();
         ctx.set_fill_style_str("#ffa94d");
-        let _ = ctx.fill_text(label, px + 8.0 * s, py + 4.0 * s);
+        label_inside(ctx, label, px, py + 4.0 * s, (left, width - right), s);
     }
     // This run.
     ctx.set_stroke_style_str("#4dabf7");
@@ -354,10 +383,14 @@ pub(super) fn draw_sweep(
         ctx.begin_path();
         let _ = ctx.arc(x(n as f64), y(ms), 6.0 * s, 0.0, std::f64::consts::TAU);
         ctx.fill();
-        let _ = ctx.fill_text(
-            &format!("best: {n} ({:.2} s)", ms / 1000.0),
-            x(n as f64) + 8.0 * s,
+        let best = format!("best: {n} workers ({:.2} s)", ms / 1000.0);
+        label_inside(
+            ctx,
+            &best,
+            x(n as f64),
             y(ms) - 8.0 * s,
+            (left, width - right),
+            s,
         );
     }
     ctx.set_fill_style_str(&ink);
@@ -366,14 +399,4 @@ pub(super) fn draw_sweep(
         left,
         12.0 * s,
     );
-}
-
-/// A round axis step (1, 2 or 5 × a power of ten) near `raw` ms.
-fn nice_step(raw: f64) -> f64 {
-    let power = 10f64.powf(raw.max(1e-3).log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * power)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * power)
 }

@@ -41,7 +41,12 @@ pub(super) async fn exclusive(
 
 /// One pool run. Errors are shown on the page and returned.
 pub async fn run_pool(app: &Rc<PoolLab>, request: PoolRequest) -> Result<JsValue, String> {
-    exclusive(app, async { pool_run(app, request).await.map(publish) }).await
+    let run = async {
+        let report = pool_run(app, request).await?;
+        app.view.keep_run(&report);
+        Ok(publish(report))
+    };
+    exclusive(app, run).await
 }
 
 /// The big picture's comparison: the book's fixture on a pool of `mode`
@@ -69,11 +74,13 @@ pub async fn compare_per_job(
     let (looping, per_job) = (request(Design::Pool)?, request(Design::PerJob)?);
     let _running = app.begin()?;
     let looping = pool_run(app, looping).await?;
+    app.view.keep_run(&looping);
     publish(looping.clone());
     if looping.stopped.is_some() {
         return Err("the comparison was stopped during the pool's run".into());
     }
     let per_job = pool_run(app, per_job).await?;
+    app.view.keep_run(&per_job);
     publish(per_job.clone());
     if per_job.stopped.is_some() {
         return Err("the comparison was stopped during the per-job run".into());

@@ -70,6 +70,9 @@ pub struct LabView {
     parent: u32,
     /// A nested 0 ms timer's measured delay (the clamp), once known.
     nested_timer_ms: Cell<Option<f64>>,
+    /// Whether a run with `sleep` has chosen `is_prime` for the next one
+    /// (once: the chapter's next step).
+    offered_prime: Cell<bool>,
 }
 
 /// Marks a spinner's stage after a run (`None`: before one). A run that
@@ -177,6 +180,7 @@ impl LabView {
             // Drawn once per page load, in the range Linux gives pids.
             parent: 1000 + (js_sys::Math::random() * 98_000.0) as u32,
             nested_timer_ms: Cell::new(None),
+            offered_prime: Cell::new(false),
         })
     }
 

@@ -20,7 +20,8 @@ use crate::spinner::run::{
     Conclusion, GilTurns, Measured, NapPlan, Plan, Slow, conclude, offload_note,
 };
 use crate::spinner::{
-    BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, lateness_histogram, spinner_object, spinner_object_note,
+    BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, SlowKind, lateness_histogram, spinner_object,
+    spinner_object_note,
 };
 use crate::ui::code;
 use crate::ui::context::Context;
@@ -89,6 +90,14 @@ async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, S
     crate::runtime::steps::step("done");
     let conclusion = conclude(&plan, &head, &measured);
     lab.show_conclusion(&conclusion, measured.outcome.gil.as_ref());
+    if plan.slow.kind() == SlowKind::Sleep && !lab.offered_prime.replace(true) {
+        // The hello world has run with sleep: the chapter's next step.
+        lab.check_slow(SlowKind::Prime);
+        let next = "Next, the chapter's question: slow() is now is_prime(n). Press Coroutine \
+                    and watch its spinner freeze, then Thread.";
+        lab.output
+            .say(&format!("{} {next}", conclusion.verdict), "done");
+    }
     Ok(publish(conclusion.report))
 }
 

@@ -248,47 +248,32 @@ impl Conclusion {
     pub fn short(&self) -> String {
         let r = &self.report;
         let frames = format!(
-            "{} of {:.0} frames",
-            r.spinner_frames, r.spinner_frames_expected
+            "{} frames in {:.1} s",
+            r.spinner_frames,
+            r.elapsed_ms / 1000.0
         );
         match self.frozen_secs {
-            Some(secs) if self.frames_share < 0.5 => {
-                format!("{frames}: frozen, no task ran on the page for {secs:.1} s")
-            }
-            Some(secs) => format!("{frames}, while the main thread was busy for {secs:.1} s"),
+            Some(_) if self.frames_share < 0.5 => format!("{frames}: frozen with the page"),
+            Some(_) => format!("{frames}, turning while the page was held"),
             None => format!(
-                "{frames}; the main thread's longest gap {}",
+                "{frames}; the page's longest wait {}",
                 format_gap(r.main_thread_max_gap_ms)
             ),
         }
     }
 }
 
-/// The introduction's lesson, from its two runs: what the thread's spinner
-/// did, what the coroutine's did, and why.
+/// The introduction's lesson, from its two runs: why one spinner turned
+/// and the other did not.
 pub fn first_lesson(thread: &Conclusion, coroutine: &Conclusion) -> String {
-    let (t, c) = (&thread.report, &coroutine.report);
-    let held = format!(
-        "Both runs held the page's main thread (the monitor's red: {} and {}), because it divides \
-         in both, as in the book.",
-        format_gap(t.main_thread_max_gap_ms),
-        format_gap(c.main_thread_max_gap_ms)
-    );
-    let thread_part = format!(
-        "The thread's spinner drew {} of {:.0} frames anyway, on a thread of its own",
-        t.spinner_frames, t.spinner_frames_expected
-    );
-    if coroutine.frames_share < 0.5 {
-        format!(
-            "{held} {thread_part}; the coroutine's drew {} of {:.0}: it lives on that thread's \
-             event loop, and is_prime never awaits, so the loop ran nothing else. A coroutine \
-             that computes blocks every other; a thread does not.",
-            c.spinner_frames, c.spinner_frames_expected
-        )
+    if coroutine.frames_share < 0.5 && thread.frames_share >= 0.5 {
+        "Why: the coroutine's spinner needs the event loop, and is_prime runs on that same \
+         thread without ever awaiting; the thread's spinner has a thread of its own."
+            .to_string()
     } else {
         format!(
-            "{held} {thread_part}; the coroutine's drew {} of {:.0}, which the book does not expect.",
-            c.spinner_frames, c.spinner_frames_expected
+            "Not what the book expects: the thread's spinner drew {} frames, the coroutine's {}.",
+            thread.report.spinner_frames, coroutine.report.spinner_frames
         )
     }
 }
@@ -728,37 +713,27 @@ mod tests {
         );
         assert_eq!(
             thread.short(),
-            "29 of 30 frames, while the main thread was busy for 3.0 s"
+            "29 frames in 3.0 s, turning while the page was held"
         );
-        assert_eq!(
-            coroutine.short(),
-            "0 of 30 frames: frozen, no task ran on the page for 3.0 s"
-        );
+        assert_eq!(coroutine.short(), "0 frames in 3.0 s: frozen with the page");
         let lesson = first_lesson(&thread, &coroutine);
         assert!(
-            lesson.starts_with(
-                "Both runs held the page's main thread (the monitor's red: 3.0 s and 3.0 s)"
-            ),
+            lesson.starts_with("Why: the coroutine's spinner needs the event loop"),
             "{lesson}"
         );
-        assert!(
-            lesson.contains("The thread's spinner drew 29 of 30 frames anyway"),
-            "{lesson}"
-        );
-        assert!(
-            lesson.contains("the coroutine's drew 0 of 30: it lives on that thread's event loop"),
-            "{lesson}"
-        );
-        // A coroutine that did turn is not called frozen.
+        // A coroutine that did turn is not explained as frozen.
         let turned = conclude(
             &plan(Model::Coroutine, prime()),
             &[],
             &measured(3_000.0, 30, 16.0),
         );
-        assert!(first_lesson(&thread, &turned).contains("which the book does not expect"));
+        assert_eq!(
+            first_lesson(&thread, &turned),
+            "Not what the book expects: the thread's spinner drew 29 frames, the coroutine's 30."
+        );
         assert_eq!(
             turned.short(),
-            "30 of 30 frames; the main thread's longest gap 16 ms"
+            "30 frames in 3.0 s; the page's longest wait 16 ms"
         );
     }
 

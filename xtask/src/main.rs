@@ -91,9 +91,9 @@ enum Task {
 /// The fewest tests each layer must pass: fewer means a test file was lost
 /// or renamed while the rest passed. Raise them as tests are added.
 const LINT_MINIMUM: u32 = 3;
-const NATIVE_MINIMUM: u32 = 186;
+const NATIVE_MINIMUM: u32 = 200;
 const WASM_MINIMUM: u32 = 14;
-const E2E_MINIMUM: u32 = 120;
+const E2E_MINIMUM: u32 = 123;
 
 /// How long each layer may run, compiling included, before its processes are
 /// killed: generous for a busy 2-core machine, far below CI's 90 minutes, so

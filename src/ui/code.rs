@@ -200,7 +200,12 @@ impl CodePanel {
         file.after_with_node_1(&downloads)?;
         let (origin, rust) = column(doc, &pair, "rust", "Rust")?;
         figure.append_child(&pair)?;
-        parent.append_child(&figure)?;
+        // Folded: the run comes first; the code is a click away, whole.
+        let fold = element(doc, "details", "code-fold", "")?;
+        let summary = "The code: the Python, after the book's scripts, and the Rust that runs here";
+        fold.append_child(&element(doc, "summary", "", summary)?.into())?;
+        fold.append_child(&figure)?;
+        parent.append_child(&fold)?;
         Ok(CodePanel {
             python,
             rust,

@@ -180,6 +180,12 @@ fn note_text(line: &str) -> Option<&str> {
 }
 
 impl Output {
+    /// Moves the run's message right after `element` (the spinner lab's
+    /// picture: spinner and verdict in view together).
+    pub fn message_after(&self, element: &Element) -> Result<(), JsValue> {
+        element.after_with_node_1(&self.message)
+    }
+
     pub fn render(doc: &Document, section: &Element) -> Result<Output, JsValue> {
         let message = element(doc, "p", "message", "")?;
         message.set_attribute("role", "status")?;

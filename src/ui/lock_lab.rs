@@ -196,12 +196,12 @@ pub async fn run_lock(app: &LockLab, plan: LockPlan) -> Result<JsValue, String> 
     view.output.append_transcript(&outcome.transcript());
     let notes: Vec<String> = outcome.notes().iter().map(|n| format!("# {n}")).collect();
     view.output.append_transcript(&notes);
-    let verdict = if outcome.lost() == 0 {
-        "exact"
-    } else {
-        "lossy"
+    // The lesson's good path, or the pitfall: colours with one meaning.
+    let (verdict, kind) = match outcome.lost() {
+        0 => ("exact".to_string(), "good"),
+        lost => (format!("lossy, {lost} updates lost"), "pitfall"),
     };
-    view.output.say(&format!("Done: {verdict}."), "done");
+    view.output.say(&format!("Done: {verdict}."), kind);
     Ok(publish(outcome))
 }
 

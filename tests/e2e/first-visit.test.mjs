@@ -44,6 +44,23 @@ for (const view of VIEWS) {
         const bottom = place.s.includes('first-lesson') ? place.top + 30 : place.bottom;
         assert.ok(place.top >= 0 && bottom <= ready.innerHeight, `${place.s} is in the first screen: ${JSON.stringify(place)}, window ${ready.innerHeight} high`);
       }
+      // The hooks of the first visit (CONTRACT): the spinner lab's monitor
+      // beside its spinner, fitting one screen together; the pool's timeline
+      // with nothing kept yet; the workbench and the capabilities' detail folded.
+      const hooks = await page.evaluate(() => {
+        const view = document.querySelector('[data-experiment=spinner] [data-role=run-view]');
+        return {
+          monitor: Boolean(document.querySelector('[data-experiment=spinner] [data-role=monitor] canvas')),
+          together: view.contains(document.querySelector('[data-experiment=spinner] [data-role=spinner]'))
+            && view.contains(document.querySelector('[data-experiment=spinner] [data-role=monitor]'))
+            && view.getBoundingClientRect().height < window.innerHeight / 2,
+          runs: document.querySelectorAll('[data-experiment=pool] [data-role=timeline] [data-run]').length,
+          clearable: !document.querySelector('[data-experiment=pool] button[data-role=clear-runs]').disabled,
+          benchFolded: document.querySelector('[data-experiment=bench]').closest('details')?.open === false,
+          capabilitiesFolded: document.querySelector('[data-role=capabilities-detail]').open === false,
+        };
+      });
+      assert.deepEqual(hooks, { monitor: true, together: true, runs: 0, clearable: false, benchFolded: true, capabilitiesFolded: true });
       // Every report of the press, in order.
       await page.evaluate(() => {
         window.__firstReports = [];

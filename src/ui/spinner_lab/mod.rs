@@ -130,6 +130,11 @@ impl LabView {
         }
 
         let output = Output::render(doc, &section)?;
+        // The verdict under the spinner and its monitor, before the figures.
+        output.message_after(&find(
+            doc,
+            "[data-experiment=spinner] [data-role=run-view]",
+        )?)?;
         let code = CodePanel::render(doc, &section)?;
         code.show(&listings::spinner(
             Model::Thread,
@@ -354,8 +359,10 @@ impl LabView {
         let _ = self.evidence.set_attribute("data-kind", kind);
         let frames = &c.report;
         let text = format!(
-            "The spinner drew {} of {:.0} frames",
-            frames.spinner_frames, frames.spinner_frames_expected
+            "The spinner drew {} frames in {:.1} s; 10 a second would be {:.0}",
+            frames.spinner_frames,
+            frames.elapsed_ms / 1000.0,
+            frames.spinner_frames_expected
         );
         let _ = self.frames_bar.set_attribute("aria-label", &text);
         if let Ok(Some(bar)) = self.frames_bar.query_selector("span") {

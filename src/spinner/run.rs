@@ -470,7 +470,7 @@ fn timer_nesting_note(ms_a_nap: f64, clamp: f64) -> String {
         format!(
             "# each nap cost {ms_a_nap:.2} ms, about the clamp a nested 0 ms timer pays here ({clamp:.1} ms): \
              in this browser the awaits resume inside the timer's own task, so these timers nest \
-             (nap: {{ via: \"yield\" }} resumes through a message and avoids it)"
+             (the default nap, via a timer then a message, resumes in a fresh task and avoids it)"
         )
     } else {
         format!(

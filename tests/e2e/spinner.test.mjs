@@ -65,6 +65,19 @@ test('the calibrated prime is a prime that takes a visible while', async () => {
   assert.match(r.transcript.join('\n'), new RegExp(`^${BigInt(r.n).toLocaleString('en-US')} is prime$`, 'm'));
 });
 
+// What the lab shows of its last run, where the learner looks: the stage,
+// the evidence (frames against those expected), the main thread's line.
+const shown = () => page.evaluate(() => {
+  const at = (role) => document.querySelector(`[data-experiment=spinner] [data-role=${role}]`);
+  return {
+    state: at('spinner').dataset.state ?? null,
+    note: at('spinner').querySelector('.stage-note')?.textContent ?? null,
+    evidence: at('evidence').dataset.kind,
+    frames: at('frames-text').textContent,
+    mainThread: at('main-thread').textContent,
+  };
+});
+
 test('a coroutine that calls is_prime freezes the event loop', async () => {
   const r = await run({ model: 'coroutine', slow: 'prime', n: calibrated });
   console.log(`# ${summary(r)}`);
@@ -73,9 +86,17 @@ test('a coroutine that calls is_prime freezes the event loop', async () => {
   assert.ok(r.mainThreadMaxGapMs >= 0.8 * r.elapsedMs, summary(r));
   // The monitor is drawn by a worker: it kept sampling through the freeze.
   assert.ok(r.monitorTicks >= 3, `monitor samples during the freeze: ${r.monitorTicks}`);
+  // The page says so: the stage dimmed with how long no frame came, the
+  // evidence marked as the pitfall, and what the main thread did.
+  const s = await shown();
+  assert.equal(s.state, 'frozen', JSON.stringify(s));
+  assert.match(s.note, /^no frame for \d+\.\d s$/);
+  assert.equal(s.evidence, 'pitfall');
+  assert.match(s.frames, new RegExp(`^The spinner drew ${r.spinnerFrames} frames in `));
+  assert.match(s.mainThread, /^Main thread: in the book it runs the event loop.*went \d+\.\d s without a task/);
   if (process.env.SPINLAB_ARTIFACTS) {
     await mkdir(process.env.SPINLAB_ARTIFACTS, { recursive: true });
-    await page.locator('[data-role=monitor]').screenshot({ path: `${process.env.SPINLAB_ARTIFACTS}/monitor-freeze.png` });
+    await page.locator('[data-experiment=spinner] [data-role=monitor]').screenshot({ path: `${process.env.SPINLAB_ARTIFACTS}/monitor-freeze.png` });
   }
 });
 
@@ -113,6 +134,10 @@ test('thread and process spinners turn while the main thread is blocked', async 
     assert.equal(r.prime, true);
     assert.ok(r.mainThreadMaxGapMs >= 0.8 * r.elapsedMs, `the main thread really blocked: ${summary(r)}`);
     turned(r);
+    // The same blocked main thread as the coroutine's, and a spinner that turned.
+    const s = await shown();
+    assert.equal(s.state, r.spinnerFrames >= 0.5 * r.spinnerFramesExpected ? 'done' : 'frozen', JSON.stringify(s));
+    assert.match(s.mainThread, new RegExp(`the spinner ${model} drew on its own`));
   }
 });
 
@@ -169,6 +194,8 @@ test('Thread + GIL: the spinner keeps turning because the GIL is handed over at 
   assert.equal(gil.prime, true);
   assert.ok(gil.spinnerFrames >= 0.8 * gil.spinnerFramesExpected, `≥ 80 % of the frames: ${summary(gil)}`);
   assert.ok(gil.gilHandovers > 0, 'slow() was made to hand the GIL over');
+  // Where the page differs from the book, the result says so.
+  assert.match((await shown()).mainThread, /slow\(\) runs on a pool thread under the simulated GIL/);
   assert.equal(gil.switchIntervalMs, 5);
   // What the GIL costs slow() is a speed, measured by ./x bench (its "GIL
   // fidelity" rows), printed here: 1.83× in WebKit, ≤ 1.15× elsewhere.

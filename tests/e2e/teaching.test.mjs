@@ -232,13 +232,21 @@ test('at 360 px wide nothing scrolls sideways; screenshots of each lab', async (
   await mkdir(SHOTS, { recursive: true });
   // The workbench is folded off the reader's path: open it for its picture.
   await page.evaluate(() => { document.querySelector('[data-role=workbench]').open = true; });
+  // The pictures are artifacts, not assertions: WebKitWebDriver's element
+  // screenshot fails now and then on an element it has just scrolled to
+  // (UnableToCaptureScreenError; the same element captured on the next try
+  // in a probe), so there a failed picture is said, not failed.
+  const picture = (selector, name) => page.locator(selector).screenshot({ path: `${SHOTS}${name}.png` }).catch((e) => {
+    if (BROWSER !== 'webkit' || e.name !== 'UnableToCaptureScreenError') throw e;
+    console.log(`# WebKitGTK could not capture ${name}.png (${e.name})`);
+  });
   for (const lab of ['intro', 'smoke', 'spinner', 'pool', 'bench']) {
-    await page.locator(`[data-experiment=${lab}]`).screenshot({ path: `${SHOTS}lab-${lab}.png` });
+    await picture(`[data-experiment=${lab}]`, `lab-${lab}`);
   }
-  await page.locator('#jargon').screenshot({ path: `${SHOTS}jargon.png` });
+  await picture('#jargon', 'jargon');
   if (THEMES.includes('dark')) {
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.locator('[data-experiment=pool]').screenshot({ path: `${SHOTS}lab-pool-dark.png` });
+    await picture('[data-experiment=pool]', 'lab-pool-dark');
     await page.emulateMedia({ colorScheme: null });
   }
   await page.setViewportSize({ width: 360, height: 780 });

@@ -137,10 +137,18 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
     } else {
         format!(", medians of {rounds} rounds")
     };
+    let workers = |w: usize| {
+        if w == 1 {
+            "1 worker".to_string()
+        } else {
+            format!("{w} workers")
+        }
+    };
     let line = match best {
         Some((w, t)) => format!(
-            "# sweep of {}: best with {w} workers, {:.2}s (sequential {:.2}s){of_rounds}",
+            "# sweep of {}: best with {}, {:.2}s (sequential {:.2}s){of_rounds}",
             mode.key(),
+            workers(w),
             t / 1000.0,
             sequential_ms / 1000.0
         ),
@@ -150,7 +158,8 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
     if let Some((w, t)) = best {
         view.output.say(
             &format!(
-                "Sweep done: best with {w} workers ({:.2} s; sequential {:.2} s){of_rounds}.",
+                "Sweep done: best with {} ({:.2} s; sequential {:.2} s){of_rounds}.",
+                workers(w),
                 t / 1000.0,
                 sequential_ms / 1000.0
             ),

@@ -214,9 +214,8 @@ impl Plan {
                  not wait for a lock. So the page stayed free (longest gap {gap}), which the book's \
                  main thread would not have been: the spinner's lateness is the GIL's evidence here."
             ),
-            (Model::Coroutine | Model::CoroutineNap, _)
-                if blocks && self.model == Model::Coroutine =>
-            {
+            // is_prime in the plain coroutine; time.sleep(3) in either.
+            (Model::Coroutine | Model::CoroutineNap, _) if blocks => {
                 format!(
                     "Main thread: in the book it runs the event loop, which runs slow() and nothing else \
                  until it returns; here that loop is the page's: it went {gap} without a task, so the \
@@ -734,6 +733,22 @@ mod tests {
         assert_eq!(
             turned.short(),
             "30 frames in 3.0 s; the page's longest wait 16 ms"
+        );
+    }
+
+    #[test]
+    fn a_blocking_sleep_freezes_the_napping_coroutine_too_and_the_line_says_so() {
+        let frozen = plan(Model::CoroutineNap, Slow::BlockingSleep).main_thread(3_000.0);
+        assert!(frozen.contains("went 3.0 s without a task"), "{frozen}");
+        let napping = plan(Model::CoroutineNap, prime()).main_thread(12.0);
+        assert!(
+            napping.contains("between naps the loop ran spin()"),
+            "{napping}"
+        );
+        let awaiting = plan(Model::Coroutine, Slow::Sleep).main_thread(16.0);
+        assert!(
+            awaiting.contains("while slow() awaits its sleep"),
+            "{awaiting}"
         );
     }
 

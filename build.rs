@@ -25,6 +25,7 @@ const SOURCES: [&str; 13] = [
 ];
 
 fn main() {
+    build_id();
     let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("code");
     fs::create_dir_all(&out).expect("OUT_DIR is writable");
     let mut regions = String::from(
@@ -68,6 +69,35 @@ fn main() {
     }
     regions.push_str("];\n");
     fs::write(out.join("regions.rs"), regions).expect("OUT_DIR is writable");
+}
+
+/// `SPINLAB_BUILD`: a hash of what the module is built from (every file
+/// under `src/`, the manifest and the lock file), so that the page can tell a
+/// calibration stored by this module from one stored by another build.
+fn build_id() {
+    use std::hash::{DefaultHasher, Hasher};
+    fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
+        for entry in fs::read_dir(dir).expect("src/ is readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    let mut files = vec!["Cargo.toml".into(), "Cargo.lock".into()];
+    walk(Path::new("src"), &mut files);
+    files.sort();
+    let mut hash = DefaultHasher::new();
+    for file in &files {
+        hash.write(file.to_string_lossy().as_bytes());
+        hash.write(&fs::read(file).unwrap_or_default());
+    }
+    println!("cargo::rerun-if-changed=src");
+    println!("cargo::rerun-if-changed=Cargo.toml");
+    println!("cargo::rerun-if-changed=Cargo.lock");
+    println!("cargo::rustc-env=SPINLAB_BUILD={:016x}", hash.finish());
 }
 
 fn dedent(lines: &[&str]) -> String {

@@ -217,7 +217,7 @@ pub async fn run_start_cost(
         return Err(view.output_error(NO_SHARED_MEMORY));
     }
     view.code.show(&start_cost_listing(units));
-    let _running = app.begin().map_err(|m| view.output_error(&m))?;
+    let _running = app.begin().await.map_err(|m| view.output_error(&m))?;
     view.output.say(
         &format!(
             "Starting {} {} at once…",
@@ -274,7 +274,7 @@ pub async fn run_crossing(app: &BigPictureLab, via: Via, bytes: usize) -> Result
     if via == Via::Share && app.pool.is_none() {
         return Err(view.output_error(NO_SHARED_MEMORY));
     }
-    let _running = app.begin().map_err(|m| view.output_error(&m))?;
+    let _running = app.begin().await.map_err(|m| view.output_error(&m))?;
     let run = cross(app, via, bytes).await?;
     view.output.say(
         &format!(
@@ -297,7 +297,7 @@ pub async fn run_crossing(app: &BigPictureLab, via: Via, bytes: usize) -> Result
 /// has shared memory), as one run of the lab: each crossing is reported.
 pub async fn run_crossing_sweep(app: &BigPictureLab) -> Result<(), String> {
     let view = &app.view;
-    let _running = app.begin().map_err(|m| view.output_error(&m))?;
+    let _running = app.begin().await.map_err(|m| view.output_error(&m))?;
     for bytes in SIZES {
         for via in Via::ALL {
             if via == Via::Share && app.pool.is_none() {

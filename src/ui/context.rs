@@ -5,6 +5,8 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use futures_channel::oneshot;
+
 use crate::primes::Calibration;
 use crate::runtime::pool::Pool;
 
@@ -13,8 +15,12 @@ type Listener = Box<dyn Fn(bool, bool)>;
 /// The page's shared state.
 pub struct Context {
     pub pool: Option<Pool>,
-    /// The prime whose check takes ≈3 s here, or why there is none.
-    pub calibration: Result<Calibration, String>,
+    /// The prime whose check takes ≈3 s here, or why there is none; `None`
+    /// while it is measured (after the page is ready: nothing waits for it
+    /// but the runs, which begin once it is in).
+    calibration: RefCell<Option<Result<Calibration, String>>>,
+    /// Those waiting for the calibration (`calibrated`).
+    waiting: RefCell<Vec<oneshot::Sender<()>>>,
     busy: Cell<bool>,
     /// Runs started since the page loaded (`spinlab.stats().runsStarted`):
     /// a test counts them instead of watching a window of time.
@@ -24,10 +30,11 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(pool: Option<Pool>, calibration: Result<Calibration, String>) -> Context {
+    pub fn new(pool: Option<Pool>) -> Context {
         Context {
             pool,
-            calibration,
+            calibration: RefCell::new(None),
+            waiting: RefCell::new(Vec::new()),
             busy: Cell::new(false),
             runs_started: Cell::new(0),
             listeners: RefCell::new(Vec::new()),
@@ -40,9 +47,44 @@ impl Context {
         self.listeners.borrow_mut().push(Box::new(listener));
     }
 
+    /// The calibration, once measured (`Err` says why there is none, or
+    /// that it is still being measured).
+    pub fn calibration(&self) -> Result<Calibration, String> {
+        self.calibration
+            .borrow()
+            .clone()
+            .unwrap_or_else(|| Err("the page is still calibrating".into()))
+    }
+
+    /// The calibration, waiting for it if it is still being measured.
+    pub async fn calibrated(&self) -> Result<Calibration, String> {
+        loop {
+            let known = self.calibration.borrow().clone();
+            if let Some(calibration) = known {
+                return calibration;
+            }
+            let (tx, rx) = oneshot::channel();
+            self.waiting.borrow_mut().push(tx);
+            // A dropped sender (never: the context outlives its waiters) would
+            // only send this loop round again.
+            let _ = rx.await;
+        }
+    }
+
+    /// The measured calibration, handed to whoever waits for it.
+    pub fn settle_calibration(&self, calibration: Result<Calibration, String>) {
+        *self.calibration.borrow_mut() = Some(calibration);
+        for waiting in self.waiting.borrow_mut().drain(..) {
+            let _ = waiting.send(());
+        }
+    }
+
     /// One run at a time, page-wide: while it runs, every listener has been
     /// told, and a second run (button or promise) is refused with a reason.
-    pub fn begin(&self) -> Result<Running<'_>, String> {
+    /// A run begins once the calibration is in: it measures on a pool
+    /// thread, and a run beside it would slow both.
+    pub async fn begin(&self) -> Result<Running<'_>, String> {
+        let _ = self.calibrated().await;
         if self.busy.get() {
             return Err(
                 "Another run is already running: wait for it to finish, then try again.".into(),
@@ -73,9 +115,7 @@ impl Context {
     /// This machine's division rate (calibrated), or the one measured on
     /// the project's machine when calibration failed.
     pub fn divisions_per_sec(&self) -> f64 {
-        self.calibration
-            .as_ref()
-            .map_or(435e6, |c| c.divisions_per_sec)
+        self.calibration().map_or(435e6, |c| c.divisions_per_sec)
     }
 }
 

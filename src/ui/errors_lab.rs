@@ -114,7 +114,7 @@ pub async fn run_errors(app: &ErrorsLab, model: ErrorsModel) -> Result<JsValue, 
             "A thread needs wasm threads, which this page does not have now: see the capabilities above.",
         ));
     }
-    let _running = app.begin().map_err(|m| view.output_error(&m))?;
+    let _running = app.begin().await.map_err(|m| view.output_error(&m))?;
     view.code.show(&crate::listings::errors(model));
     view.output.append_transcript(&[format!(
         "# {0}: work() divides by zero in a {0}",

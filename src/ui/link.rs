@@ -177,7 +177,7 @@ pub fn listen(spinner: &Rc<SpinnerLab>, pool: &Rc<PoolLab>, doc: &Document) -> R
                         link.mode = Mode::parse(&mode).or(link.mode);
                     }
                 }
-                let calibrated = spinner.calibration.as_ref().ok().map(|c| c.prime);
+                let calibrated = spinner.calibration().ok().map(|c| c.prime);
                 spinner.view.read_link(link, calibrated);
                 pool.view.read_link(link);
                 write(link);

@@ -161,7 +161,7 @@ impl LockView {
 pub async fn run_lock(app: &LockLab, plan: LockPlan) -> Result<JsValue, String> {
     let view = &app.view;
     view.code.show(&lock_listing(plan.units));
-    let _running = app.begin().map_err(|m| view.output_error(&m))?;
+    let _running = app.begin().await.map_err(|m| view.output_error(&m))?;
     view.output.say(
         &format!(
             "{} {} counting to {} each{}…",

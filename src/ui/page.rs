@@ -129,7 +129,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     let hardware_concurrency = window.navigator().hardware_concurrency() as u32;
     let pool_size = PoolSize::choose(threads_asked(&window).as_deref(), hardware_concurrency);
 
-    set_status("Starting the thread pool and calibrating…");
+    set_status("Starting the thread pool…");
     let mut caps = Capabilities {
         cross_origin_isolated,
         hardware_concurrency,
@@ -177,9 +177,6 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     // The code panels' texts, fetched while the pool starts.
     let listings = super::code::fetch_texts();
     let pool = start_pool(&mut caps, pool_size.size()).await;
-    // After the pool, not beside it: on a 2-core machine, timing the
-    // division rate while the pool's workers start measured it ~40% low.
-    let calibration = calibrate::calibration(pool.as_ref().ok().map(|(pool, _)| pool)).await;
     let pool = match pool {
         Ok((pool, ms)) => {
             caps.pool_size = pool.size();
@@ -204,7 +201,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         offer_isolation_shim(&doc)?;
     }
     let has_pool = pool.is_some();
-    let ctx = Rc::new(Context::new(pool, calibration));
+    let ctx = Rc::new(Context::new(pool));
     let spinner = Rc::new(SpinnerLab {
         ctx: Rc::clone(&ctx),
         view: LabView::render(&doc, has_pool)?,
@@ -268,9 +265,6 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     app.smoke.view.wire(&app.smoke)?;
     app.spinner.view.wire(&app.spinner);
     app.intro.view.wire(&app.intro);
-    app.intro
-        .view
-        .show_expected(app.calibration.as_ref().ok().map(|c| c.expected_secs));
     app.pool_lab.view.wire(&app.pool_lab);
     app.lock.view.wire(&app.lock);
     app.big_picture.view.wire(&app.big_picture);
@@ -280,7 +274,8 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     app.bench.view.wire(&app.bench);
     app.errors.view.wire(&app.errors);
     install_shortcuts(&doc);
-    app.spinner.view.show_calibration(&app.spinner);
+    app.intro.view.calibrating(true);
+    app.spinner.view.calibrating(true);
     LabView::measure_timer_clamp(&app.spinner);
     app.ctx.set_running(false);
     install_api(&window, &app, &caps)?;
@@ -288,14 +283,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     super::link::listen(&app.spinner, &app.pool_lab, &doc)?;
     super::link::wire_run_buttons(&app.spinner, &app.pool_lab, &doc)?;
     super::contents::mark_in_view(&doc)?;
-    if app.pool.is_some() {
-        let app = Rc::clone(&app);
-        spawn_local(async move {
-            if let Some(pool) = &app.pool {
-                crate::models::pool::warm_up(pool).await;
-            }
-        });
-    }
+    spawn_local(calibrate_then_warm_up(Rc::clone(&app)));
 
     let body = doc.body().ok_or("the page has no body")?;
     match &caps.problem {
@@ -315,6 +303,27 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     body.dataset().set("ready", "true")?;
     Ok(())
 }
+/// After the page is ready: the calibrated prime (after the pool, not beside
+/// its start: on a 2-core machine, timing the division rate while the pool's
+/// workers started measured it ~40% low), shown where it is used; then the
+/// pool's threads warmed up.
+async fn calibrate_then_warm_up(app: Rc<App>) {
+    // The ready page painted first: its layout and raster, beside the
+    // measuring thread on a 2-core machine, slowed the rate measured.
+    crate::runtime::steps::next_paint().await;
+    let calibration = calibrate::calibration(app.pool.as_ref()).await;
+    app.ctx.settle_calibration(calibration);
+    app.intro.view.calibrating(false);
+    app.intro
+        .view
+        .show_expected(app.calibration().ok().map(|c| c.expected_secs));
+    app.spinner.view.calibrating(false);
+    app.spinner.view.show_calibration(&app.spinner);
+    if let Some(pool) = &app.pool {
+        crate::models::pool::warm_up(pool).await;
+    }
+}
+
 /// The page's keyboard shortcuts, as shown on the buttons: T, P, C, N, W
 /// for the spinner's models, 1-5 for the pool's modes; any button with
 /// `aria-keyshortcuts`. Not while typing in a field.
@@ -365,8 +374,12 @@ fn install_api(
         run_spinner(&app.spinner, request).await
     });
     let run_pool_fn = promise_fn(app, |app, options| async move {
-        let request = pool_options(&options, app.pool_lab.view.max_workers(), &app.calibration)
-            .inspect_err(|m| app.pool_lab.view.output_error(m))?;
+        let request = pool_options(
+            &options,
+            app.pool_lab.view.max_workers(),
+            &app.calibration(),
+        )
+        .inspect_err(|m| app.pool_lab.view.output_error(m))?;
         run_pool(&app.pool_lab, request).await
     });
     let cancel_pool_fn = promise_fn(app, |app, policy| async move {
@@ -458,10 +471,13 @@ where
     Fut: std::future::Future<Output = Result<JsValue, String>> + 'static,
 {
     let app = Rc::clone(app);
+    let run = Rc::new(run);
     Closure::<dyn FnMut(JsValue) -> Promise>::new(move |options: JsValue| {
-        let outcome = run(Rc::clone(&app), options);
+        let (app, run) = (Rc::clone(&app), Rc::clone(&run));
         future_to_promise(async move {
-            outcome
+            // What a run reads of its options may need the calibration.
+            let _ = app.ctx.calibrated().await;
+            run(app, options)
                 .await
                 .map_err(|message| js_sys::Error::new(&message).into())
         })
@@ -485,7 +501,7 @@ async fn debug_panic(app: &App, place: &str) -> Result<JsValue, String> {
                 .pool
                 .as_ref()
                 .ok_or("there is no thread pool to panic in")?;
-            let _running = app.begin()?;
+            let _running = app.begin().await?;
             pool.run(|| -> () { panic!("debugPanic: a forced panic on a pool thread") })
                 .await
         }

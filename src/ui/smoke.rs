@@ -130,7 +130,7 @@ async fn smoke(app: &SmokeLab, place: Place, text: &str) -> Result<JsValue, Stri
     if place == Place::Pool && app.pool.is_none() {
         return Err("There is no thread pool in this browser: see the capabilities above.".into());
     }
-    let _running = app.begin()?;
+    let _running = app.begin().await?;
     let warning = slow_check_note(n, app.divisions_per_sec())
         .map_or(String::new(), |note| format!(" {note}"));
     app.view.output.say(

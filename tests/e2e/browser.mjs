@@ -78,6 +78,9 @@ export async function openBrowser({ sharedMemory = true, device = {} } = {}) {
   // collects them with the page's other errors).
   if (BROWSER !== 'webkit') await page.addInitScript(reportPolicyViolations);
   const errors = [];
+  // Console warnings, the workers' included (Chromium and Firefox report
+  // them as the page's; WebDriver classic sees none: webkit.mjs).
+  const warnings = [];
   page.on('pageerror', (err) => {
     // In Firefox the driver's own polling (waitForFunction) can run in a
     // document the page is navigating away from, and Firefox reports that
@@ -88,12 +91,13 @@ export async function openBrowser({ sharedMemory = true, device = {} } = {}) {
   });
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+    if (msg.type() === 'warning' || msg.type() === 'warn') warnings.push(msg.text());
   });
   const close = async () => {
     await closeBrowser();
     await rm(dir, { recursive: true, force: true });
   };
-  return { context, page, errors, close };
+  return { context, page, errors, warnings, close };
 }
 
 /** Loads the page and waits for the contract's readiness signal. */

@@ -99,6 +99,9 @@ for (const view of VIEWS) {
       const still = ({ places }) => places.map((p) => (p.s.includes('first-lesson') ? { ...p, bottom: null } : p));
       assert.deepEqual(still(after), still(ready), 'the page did not shift once ready');
       assert.deepEqual(browser.errors, []);
+      // No console warning from the page or its workers, loading or running
+      // (WebDriver classic shows WebKit's none: `warnings` stays empty there).
+      assert.deepEqual(browser.warnings, [], 'no console warnings');
     } finally {
       await browser.close();
     }

@@ -337,6 +337,48 @@ fn wasm_opt() -> Result<PathBuf> {
     Ok(bin)
 }
 
+/// wasm-bindgen-rayon 1.3.0's worker (its `no-bundler` helper, the only
+/// release) starts the module with `init(module, memory)`, which the glue of
+/// wasm-bindgen ≥ 0.2.93 accepts but warns about in every worker's console
+/// ("using deprecated parameters for the initialization function; pass a
+/// single object instead"). Upstream fixed its bundler helper the same way
+/// (RReverser/wasm-bindgen-rayon#13); until a release carries it to the
+/// no-bundler one, the built snippet gets the one-object call. A changed
+/// helper stops the build here, to be looked at.
+fn patch_rayon_worker(pkg: &Path) -> Result<()> {
+    const OLD: &str = "await pkg.default(data.module, data.memory);";
+    const NEW: &str = "await pkg.default({ module_or_path: data.module, memory: data.memory });";
+    let snippets = pkg.join("snippets");
+    let dirs =
+        fs::read_dir(&snippets).map_err(|e| format!("reading {}: {e}", snippets.display()))?;
+    for dir in dirs.flatten() {
+        if !dir
+            .file_name()
+            .to_string_lossy()
+            .starts_with("wasm-bindgen-rayon-")
+        {
+            continue;
+        }
+        let helper = dir.path().join("src/workerHelpers.no-bundler.js");
+        let text = fs::read_to_string(&helper)
+            .map_err(|e| format!("reading {}: {e}", helper.display()))?;
+        if text.matches(OLD).count() != 1 {
+            return Err(format!(
+                "{} no longer holds `{OLD}` once: wasm-bindgen-rayon changed its worker; \
+                 check whether patch_rayon_worker is still needed",
+                helper.display()
+            ));
+        }
+        fs::write(&helper, text.replace(OLD, NEW))
+            .map_err(|e| format!("writing {}: {e}", helper.display()))?;
+        return Ok(());
+    }
+    Err(format!(
+        "no wasm-bindgen-rayon snippet in {}",
+        snippets.display()
+    ))
+}
+
 /// Builds the wasm (release, threads) and its `--target web` bindings into
 /// `www/pkg`. Returns the path of the bound `.wasm`.
 fn build() -> Result<PathBuf> {
@@ -379,6 +421,7 @@ fn build() -> Result<PathBuf> {
         "wasm-bindgen",
         TOOL_BOUND,
     )?;
+    patch_rayon_worker(&out)?;
     bench::publish_reference(&root)?;
     // The code panels' texts: fetched by the page, not carried in its module.
     let listings = out.join("listings.json");

@@ -214,7 +214,7 @@ fn fixture_costs(runs: &[QuietRun]) -> Vec<Vec<f64>> {
 
 /// Runs the benchmarks; errors are shown on the page and returned.
 pub async fn run_bench(app: &Rc<BenchLab>, quick: bool) -> Result<JsValue, String> {
-    let outcome = match app.begin() {
+    let outcome = match app.begin().await {
         Ok(_running) => bench(app, quick).await,
         Err(busy) => Err(busy),
     };
@@ -231,7 +231,7 @@ async fn bench(app: &Rc<BenchLab>, quick: bool) -> Result<JsValue, String> {
         .as_ref()
         .ok_or("The benchmarks need wasm threads, which this browser does not give this page.")?;
     let cores = pool.size();
-    let calibration = app.calibration.as_ref().ok();
+    let calibration = app.calibration().ok();
     let prime = match (calibration, quick) {
         (Some(c), true) => calibrate(c.divisions_per_sec, QUICK_PRIME_SECS).prime,
         (Some(c), false) => c.prime,

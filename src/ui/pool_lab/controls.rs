@@ -22,7 +22,8 @@ impl PoolView {
             on_click(button, move || {
                 let app = Rc::clone(&app);
                 spawn_local(async move {
-                    let request = app.view.request_from_controls(mode, &app.calibration);
+                    let calibration = app.calibrated().await;
+                    let request = app.view.request_from_controls(mode, &calibration);
                     let _ = match request {
                         Ok(request) => run_pool(&app, request).await,
                         Err(message) => {

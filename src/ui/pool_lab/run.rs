@@ -29,7 +29,7 @@ pub(super) async fn exclusive(
     app: &PoolLab,
     run: impl std::future::Future<Output = Result<JsValue, String>>,
 ) -> Result<JsValue, String> {
-    let outcome = match app.begin() {
+    let outcome = match app.begin().await {
         Ok(_running) => run.await,
         Err(busy) => Err(busy),
     };
@@ -72,7 +72,7 @@ pub async fn compare_per_job(
         )
     };
     let (looping, per_job) = (request(Design::Pool)?, request(Design::PerJob)?);
-    let _running = app.begin()?;
+    let _running = app.begin().await?;
     let looping = pool_run(app, looping).await?;
     app.view.keep_run(&looping);
     publish(looping.clone());
@@ -391,7 +391,7 @@ pub(super) async fn pool_run(
             "# note: {lanes} workers took turns on {cores} cores, so each number's elapsed time \
              counts the turns its worker waited as well as its own divisions"
         ));
-    } else if let Some(note) = slow_run_note(&timeline.rows, &app.calibration) {
+    } else if let Some(note) = slow_run_note(&timeline.rows, &app.calibration()) {
         lines.push(note);
     }
     let startup = timeline

@@ -198,8 +198,8 @@ async fn split(
     let n = match n {
         Some(text) => parse_number(&text).map_err(|e| format!("Cannot check: {e}."))?,
         None => app
-            .calibration
-            .as_ref()
+            .calibrated()
+            .await
             .map_or(crate::primes::BOOK_PRIME, |c| c.prime),
     };
     // One part, then one per pool thread: the speed-up of data parallelism.

@@ -229,8 +229,23 @@ impl LabView {
         });
     }
 
+    /// Until the prime is calibrated (after the page is ready), its preset
+    /// says so; pressed meanwhile, it waits for it.
+    pub fn calibrating(&self, calibrating: bool) {
+        if let Some((_, preset)) = self
+            .presets
+            .iter()
+            .find(|(which, _)| *which == "calibrated")
+        {
+            preset.set_text_content(Some(match calibrating {
+                true => "calibrating…",
+                false => "calibrated ≈3 s",
+            }));
+        }
+    }
+
     pub fn show_calibration(&self, app: &SpinnerLab) {
-        let text = match &app.calibration {
+        let text = match &app.calibration() {
             Ok(c) => {
                 if self.number.value().is_empty() {
                     self.number.set_value(&c.prime.to_string());

@@ -43,12 +43,15 @@ impl LabView {
         for (which, preset) in &self.presets {
             let (app, which) = (Rc::clone(app), *which);
             on_click(preset, move || {
-                let value = match (which, &app.calibration) {
-                    ("calibrated", Ok(c)) => c.prime,
-                    _ => BOOK_PRIME,
-                };
-                app.view.number.set_value(&value.to_string());
-                app.view.check_slow(crate::spinner::SlowKind::Prime);
+                let app = Rc::clone(&app);
+                spawn_local(async move {
+                    let value = match (which, app.calibrated().await) {
+                        ("calibrated", Ok(c)) => c.prime,
+                        _ => BOOK_PRIME,
+                    };
+                    app.view.number.set_value(&value.to_string());
+                    app.view.check_slow(crate::spinner::SlowKind::Prime);
+                });
             });
         }
     }
@@ -66,8 +69,10 @@ pub async fn run_spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<Js
 /// The run in four steps: read the request, run the engine, conclude
 /// (pure: `spinner::run::conclude`), render.
 async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, String> {
+    // The default n is the calibrated prime.
+    let _ = app.calibrated().await;
     let plan = plan(app, &request)?;
-    let _running = app.begin()?;
+    let _running = app.begin().await?;
     let lab = &app.view;
     for (m, button) in &lab.models {
         let pressed = if *m == plan.model { "true" } else { "false" };
@@ -125,7 +130,7 @@ pub fn plan(ctx: &Context, request: &SpinnerRequest) -> Result<Plan, String> {
         SlowRequest::Sleep => Slow::Sleep,
         SlowRequest::BlockingSleep => Slow::BlockingSleep,
         SlowRequest::Prime(text) => {
-            let calibration = ctx.calibration.as_ref().ok();
+            let calibration = ctx.calibration().ok();
             let n = match text.as_deref().map(str::trim) {
                 None | Some("") => calibration.map_or(BOOK_PRIME, |c| c.prime),
                 Some(text) => parse_number(text).map_err(|e| format!("Cannot check: {e}."))?,

@@ -1,5 +1,5 @@
 //! The native Rust reference for `./x bench`: the same `check` and the same
-//! pool protocol as the page (`spinlab::protocol`), built for this machine
+//! pool protocol as the page (`spinlab::core::protocol`), built for this machine
 //! with the release profile and run on its own threads. Prints JSON.
 //!
 //! ```text
@@ -17,14 +17,14 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
-use spinlab::clock::now_seconds;
+use spinlab::core::clock::now_seconds;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use spinlab::primes::{
+use spinlab::core::primes::{
     NUMBERS, check, check_with, divisor_ranges, has_divisor_in, is_prime_unrolled,
 };
-use spinlab::protocol::{JobQueue, Message, check_cancellable, worker};
-use spinlab::report::json_string;
+use spinlab::core::protocol::{JobQueue, Message, check_cancellable, worker};
+use spinlab::core::report::json_string;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -1,25 +1,16 @@
 //! spinlab: chapter 19 of *Fluent Python* re-enacted in the browser.
 //!
-//! The prime core ([`primes`], [`clock`]) is pure Rust and tests natively; the
-//! browser side (`runtime`, `models`, `ui`) exists only on `wasm32`.
+//! Three floors, each importing only those below it:
+//! - [`core`]: pure Rust, no browser, tested natively: the book's `is_prime`
+//!   and its fixture, the pool's protocol, the GIL and lock simulations, the
+//!   Python listings, and every run's plan and report.
+//! - `runtime` and `models` (`wasm32` only): the engine on the browser's
+//!   threads, workers and timers.
+//! - `ui` (`wasm32` only): the page, which reads requests, runs the engine
+//!   and renders its reports.
 
-pub mod bench;
-pub mod big_picture;
-pub mod clock;
-pub mod crossing;
-pub mod errors;
-pub mod link;
+pub mod core;
 pub mod listings;
-pub mod lock;
-pub mod monitor;
-pub mod pool_runs;
-pub mod pool_size;
-pub mod primes;
-pub mod protocol;
-pub mod python;
-pub mod report;
-pub mod runlog;
-pub mod spinner;
 
 #[cfg(target_arch = "wasm32")]
 pub mod models;

@@ -5,16 +5,16 @@
 //! The texts themselves are not in the page's module: the build tool writes
 //! them, from [`listings_json`], into `pkg/listings.json` beside it, and the
 //! page fetches that file while it starts (`ui::code`). The Python is
-//! [`crate::python`]'s, the Rust the regions `build.rs` extracts from the
+//! [`crate::core::python`]'s, the Rust the regions `build.rs` extracts from the
 //! model sources ([`REGIONS`]).
 
-use crate::big_picture;
-use crate::crossing::Via;
-use crate::lock::Units;
-use crate::protocol::{Design, JobKind, Mode};
-use crate::python;
-use crate::report::Value;
-use crate::spinner::{Model, Offload, SlowKind};
+use crate::core::big_picture;
+use crate::core::crossing::Via;
+use crate::core::lock::Units;
+use crate::core::protocol::{Design, JobKind, Mode};
+use crate::core::python;
+use crate::core::report::Value;
+use crate::core::spinner::{Model, Offload, SlowKind};
 
 include!(concat!(env!("OUT_DIR"), "/code/regions.rs"));
 
@@ -137,8 +137,8 @@ pub fn crossing(via: Via) -> Listing {
 }
 
 /// The errors run's listing: the unit's program beside the Rust that runs it.
-pub fn errors(model: crate::errors::ErrorsModel) -> Listing {
-    use crate::errors::ErrorsModel;
+pub fn errors(model: crate::core::errors::ErrorsModel) -> Listing {
+    use crate::core::errors::ErrorsModel;
     let rust = match model {
         ErrorsModel::Thread => "errors-thread",
         ErrorsModel::Process => "errors-process",
@@ -190,7 +190,7 @@ fn every() -> Vec<(Listing, python::Program)> {
     for via in Via::ALL {
         out.push((crossing(via), python::crossing_program()));
     }
-    for model in crate::errors::ErrorsModel::ALL {
+    for model in crate::core::errors::ErrorsModel::ALL {
         out.push((errors(model), python::errors_program(model)));
     }
     out

@@ -2,7 +2,7 @@
 //! and the JSON both sides read.
 #![cfg(not(target_arch = "wasm32"))]
 
-use spinlab::bench::{
+use spinlab::core::bench::{
     Goal, Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Sizes, Split, Summary, Unit,
     Verdict, fifo_schedule, figures_json, markdown_table, median_costs, ratios, scheduling_bound,
 };
@@ -164,7 +164,10 @@ fn sample() -> Measurements {
     }
 }
 
-fn find<'a>(figures: &'a [spinlab::bench::Figure], label: &str) -> &'a spinlab::bench::Figure {
+fn find<'a>(
+    figures: &'a [spinlab::core::bench::Figure],
+    label: &str,
+) -> &'a spinlab::core::bench::Figure {
     figures
         .iter()
         .find(|f| f.label.contains(label))

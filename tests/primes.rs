@@ -1,13 +1,13 @@
 //! Native tests of the prime core (`cargo test` at the repo root).
 //!
 //! Expected values are literals or come from oracles written here, apart
-//! from `spinlab::primes`: a Miller-Rabin with other witnesses, a sieve, the
+//! from `spinlab::core::primes`: a Miller-Rabin with other witnesses, a sieve, the
 //! book's loop written again. Literals marked "(Python)" were computed once
 //! with Python 3's integers (`math.isqrt`, trial division, Miller-Rabin),
 //! never with the functions under test.
 #![cfg(not(target_arch = "wasm32"))]
 
-use spinlab::primes::{
+use spinlab::core::primes::{
     BOOK_PRIME, LARGEST_U64_PRIME, NUMBERS, PRIME_FIXTURE, ParseError, check, check_with, is_prime,
     miller_rabin, next_prime, parse_number,
 };
@@ -25,7 +25,7 @@ impl SplitMix {
     }
 }
 
-/// The test's own primality oracle, written apart from `spinlab::primes`:
+/// The test's own primality oracle, written apart from `spinlab::core::primes`:
 /// the primes up to 37 by division, then a deterministic Miller-Rabin with
 /// Jim Sinclair's seven bases (proven for every n < 2^64), in u128
 /// arithmetic. The library's Miller-Rabin uses other witnesses (the first
@@ -192,7 +192,7 @@ fn book_spinner_number_is_prime() {
 
 #[test]
 fn check_reports_number_answer_and_time() {
-    use spinlab::clock::now_seconds;
+    use spinlab::core::clock::now_seconds;
     // `elapsed` is measured inside the call: more than nothing for 35
     // million divisions, and no more than the time around the call.
     let t0 = now_seconds();
@@ -488,7 +488,7 @@ fn parse_errors_are_precise() {
 
 #[test]
 fn the_largest_prime_comes_with_a_warning_and_the_way_to_split_it() {
-    use spinlab::primes::slow_check_note;
+    use spinlab::core::primes::slow_check_note;
     let split = "The pool lab's \"Split one big number\" checks it on every core at once.";
     // (Python) 2147483647 divisions at 440e6 a second: 4.9 s.
     assert_eq!(
@@ -562,7 +562,7 @@ fn parse_error_messages_name_the_input_and_the_rule() {
 
 #[test]
 fn report_lines_have_the_books_columns() {
-    use spinlab::primes::{PrimeResult, report_line};
+    use spinlab::core::primes::{PrimeResult, report_line};
     let row = |n, prime, elapsed| report_line(&PrimeResult { n, prime, elapsed });
     // The book's repository's format, f'{n:16}  {label} {elapsed:9.6f}s',
     // written out by hand.
@@ -583,7 +583,7 @@ fn report_lines_have_the_books_columns() {
 
 #[test]
 fn closing_lines_group_digits_like_pythons_comma_format() {
-    use spinlab::primes::with_commas;
+    use spinlab::core::primes::with_commas;
     // f'{n:,}' in Python, written out by hand.
     for (n, grouped) in [
         (0, "0"),
@@ -600,7 +600,7 @@ fn closing_lines_group_digits_like_pythons_comma_format() {
 
 #[test]
 fn the_unrolled_variant_agrees_with_is_prime() {
-    use spinlab::primes::is_prime_unrolled;
+    use spinlab::core::primes::is_prime_unrolled;
     let mut rng = SplitMix(0x5EED_0004);
     let mut numbers: Vec<u64> = (0..5_000).collect();
     numbers.extend((0..500).map(|_| rng.next() >> (64 - (2 + rng.next() % 45))));
@@ -627,7 +627,7 @@ fn the_unrolled_variant_agrees_with_is_prime() {
 
 #[test]
 fn trial_division_in_slices_matches_is_prime() {
-    use spinlab::primes::TrialDivision;
+    use spinlab::core::primes::TrialDivision;
     let mut rng = SplitMix(0x5EED_0003);
     let mut numbers: Vec<u64> = (0..2_000).collect();
     numbers.extend((0..300).map(|_| rng.next() >> (64 - (2 + rng.next() % 45))));
@@ -671,7 +671,7 @@ fn trial_division_in_slices_matches_is_prime() {
 
 #[test]
 fn divisions_for_prime_counts_the_books_odd_divisors() {
-    use spinlab::primes::divisions_for_prime;
+    use spinlab::core::primes::divisions_for_prime;
     // (Python) len(range(3, isqrt(p) + 1, 2)).
     for (p, divisions) in [
         (2, 0),
@@ -701,7 +701,7 @@ fn divisions_for_prime_counts_the_books_odd_divisors() {
 
 #[test]
 fn calibration_picks_the_next_prime_at_the_target_rate() {
-    use spinlab::primes::calibrate;
+    use spinlab::core::primes::calibrate;
     // At 435 million divisions a second (2.3 ns each), 3 s is 1_305_000_000
     // divisions. (Python) Every prime from 2610000001² = 6812100005220000001
     // on makes at least that many; the first is 6812100005220000109, with
@@ -739,7 +739,7 @@ fn calibration_picks_the_next_prime_at_the_target_rate() {
 
 #[test]
 fn number_lists_take_lines_and_commas_and_name_the_bad_line() {
-    use spinlab::primes::{MAX_NUMBERS, parse_number_list};
+    use spinlab::core::primes::{MAX_NUMBERS, parse_number_list};
     assert_eq!(parse_number_list("2\n3, 5\n\n 7 ,\n"), Ok(vec![2, 3, 5, 7]));
     let err = parse_number_list("2\n3\n12a\n5").unwrap_err();
     assert!(
@@ -763,7 +763,7 @@ fn number_lists_take_lines_and_commas_and_name_the_bad_line() {
 
 #[test]
 fn number_lists_split_on_spaces_and_semicolons_and_refuse_ambiguous_commas() {
-    use spinlab::primes::parse_number_list;
+    use spinlab::core::primes::parse_number_list;
     assert_eq!(parse_number_list("2 3;5\t7,11"), Ok(vec![2, 3, 5, 7, 11]));
     assert_eq!(parse_number_list("1_000_003, 2"), Ok(vec![1_000_003, 2]));
     // Groups that are not all three digits can only be a list.
@@ -780,7 +780,7 @@ fn number_lists_split_on_spaces_and_semicolons_and_refuse_ambiguous_commas() {
 
 #[test]
 fn a_megabyte_paste_is_refused_with_a_short_reason() {
-    use spinlab::primes::parse_number_list;
+    use spinlab::core::primes::parse_number_list;
     // One long run of digits: too large, echoed short.
     let digits = "1234567890".repeat(100_000);
     let err = parse_number_list(&digits).unwrap_err();
@@ -832,7 +832,7 @@ fn check_claims(fixture: &[(u64, bool)]) -> (usize, usize, usize, u64) {
 
 #[test]
 fn the_calibrated_fixture_has_the_books_shape_and_the_asked_cost() {
-    use spinlab::primes::calibrated_fixture;
+    use spinlab::core::primes::calibrated_fixture;
     // (Python) At 435e6 divisions a second, 20 s: the book's shares of 8.7e9
     // divisions, the first prime (or prime root) at or above each share, and
     // trivial composites at k/6 of the largest, k = 1..5.
@@ -908,7 +908,7 @@ fn the_calibrated_fixture_has_the_books_shape_and_the_asked_cost() {
 
 #[test]
 fn divisor_ranges_cover_the_books_divisions_exactly_once() {
-    use spinlab::primes::{divisor_ranges, has_divisor_in};
+    use spinlab::core::primes::{divisor_ranges, has_divisor_in};
     use std::sync::atomic::AtomicBool;
     // `(n, prime, the last odd number up to isqrt(n))`, all (Python).
     for (n, prime, last) in [
@@ -957,7 +957,7 @@ fn divisor_ranges_cover_the_books_divisions_exactly_once() {
 
 #[test]
 fn speed_share_compares_timed_primes_with_the_calibrated_rate() {
-    use spinlab::primes::speed_share;
+    use spinlab::core::primes::speed_share;
     let rate = 400e6;
     // (Python) The book's prime makes 35355731 divisions, 9999999999999917
     // makes 49999999.

@@ -8,8 +8,8 @@ use std::rc::Rc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use spinlab::clock::now_seconds;
-use spinlab::primes::{
+use spinlab::core::clock::now_seconds;
+use spinlab::core::primes::{
     BOOK_PRIME, LARGEST_U64_PRIME, PRIME_FIXTURE, check, is_prime, parse_number,
 };
 use spinlab::runtime::pool::Pool;
@@ -270,9 +270,9 @@ async fn a_cancelled_spinner_that_never_ran_draws_nothing() {
 
 #[wasm_bindgen_test]
 async fn the_napping_is_prime_yields_to_the_event_loop() {
+    use spinlab::core::spinner::NapVia;
     use spinlab::models::NapPlan;
     use spinlab::models::coroutine::is_prime_napping;
-    use spinlab::spinner::NapVia;
 
     for via in [NapVia::Yield, NapVia::Timeout] {
         let fired = Rc::new(Cell::new(false));
@@ -308,12 +308,12 @@ async fn the_napping_is_prime_yields_to_the_event_loop() {
 /// (which workers said they started), instead of running into the runner's
 /// timeout with nothing to say.
 async fn collect(
-    mut messages: futures_channel::mpsc::UnboundedReceiver<spinlab::protocol::Message>,
+    mut messages: futures_channel::mpsc::UnboundedReceiver<spinlab::core::protocol::Message>,
     workers: usize,
-) -> Vec<spinlab::protocol::Message> {
+) -> Vec<spinlab::core::protocol::Message> {
     use futures_util::StreamExt;
     use futures_util::future::{Either, select};
-    let mut report = spinlab::protocol::Report::new(workers);
+    let mut report = spinlab::core::protocol::Report::new(workers);
     let mut seen = Vec::new();
     let mut deadline = gloo_timers::future::TimeoutFuture::new(60_000);
     loop {
@@ -336,8 +336,8 @@ async fn collect(
 
 #[wasm_bindgen_test]
 async fn threads_mode_returns_every_number_once_with_correct_answers() {
+    use spinlab::core::protocol::{Message, Mode};
     use spinlab::models::pool::start;
-    use spinlab::protocol::{Message, Mode};
     let pool = pool().await;
     let fixture: Vec<(u64, bool)> = PRIME_FIXTURE
         .into_iter()
@@ -356,8 +356,8 @@ async fn threads_mode_returns_every_number_once_with_correct_answers() {
             workers,
             std::sync::Arc::clone(&numbers),
             Some(&pool),
-            spinlab::protocol::SWITCH_INTERVAL,
-            spinlab::protocol::JobKind::Cpu,
+            spinlab::core::protocol::SWITCH_INTERVAL,
+            spinlab::core::protocol::JobKind::Cpu,
             false,
         )
         .unwrap();
@@ -386,8 +386,8 @@ async fn threads_mode_returns_every_number_once_with_correct_answers() {
 
 #[wasm_bindgen_test]
 async fn per_job_threads_each_check_one_number() {
+    use spinlab::core::protocol::{Message, Mode};
     use spinlab::models::pool::start;
-    use spinlab::protocol::{Message, Mode};
     let pool = pool().await;
     // Two threads, as the pool's tests start: every worker script is a
     // request to the test runner's server, whose connection pool can stall
@@ -398,8 +398,8 @@ async fn per_job_threads_each_check_one_number() {
         numbers.len(),
         std::sync::Arc::clone(&numbers),
         Some(&pool),
-        spinlab::protocol::SWITCH_INTERVAL,
-        spinlab::protocol::JobKind::Cpu,
+        spinlab::core::protocol::SWITCH_INTERVAL,
+        spinlab::core::protocol::JobKind::Cpu,
         true,
     )
     .unwrap();
@@ -422,8 +422,8 @@ async fn per_job_threads_each_check_one_number() {
 
 #[wasm_bindgen_test]
 async fn the_cancel_flag_stops_a_long_check() {
+    use spinlab::core::protocol::{Message, Mode};
     use spinlab::models::pool::{StopPolicy, start};
-    use spinlab::protocol::{Message, Mode};
     let pool = pool().await;
     // The largest u64 prime: about 5 s of divisions, uninterrupted.
     let numbers: std::sync::Arc<[u64]> = [LARGEST_U64_PRIME].into();
@@ -432,8 +432,8 @@ async fn the_cancel_flag_stops_a_long_check() {
         1,
         numbers,
         Some(&pool),
-        spinlab::protocol::SWITCH_INTERVAL,
-        spinlab::protocol::JobKind::Cpu,
+        spinlab::core::protocol::SWITCH_INTERVAL,
+        spinlab::core::protocol::JobKind::Cpu,
         false,
     )
     .unwrap();

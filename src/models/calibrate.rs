@@ -13,7 +13,7 @@ use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::DedicatedWorkerGlobalScope;
 
-use crate::primes::{BOOK_PRIME, Calibration, calibrate, check, divisions_for_prime};
+use crate::core::primes::{BOOK_PRIME, Calibration, calibrate, check, divisions_for_prime};
 use crate::runtime::object;
 use crate::runtime::pool::Pool;
 use crate::runtime::threads::Process;

@@ -35,14 +35,14 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlCanvasElement;
 
 use super::{NapPlan, Outcome, Slow, Spinner};
-use crate::clock::now_seconds;
-use crate::primes::{TrialDivision, check};
+use crate::core::clock::now_seconds;
+use crate::core::primes::{TrialDivision, check};
+use crate::core::spinner::{FRAME_MS, Model, NapVia, Offload, SLEEP_MS};
 use crate::runtime::canvas::{Canvas2d, Style, Surface};
 use crate::runtime::js_error_message;
 use crate::runtime::pool::Pool;
 use crate::runtime::steps::{step, step_and_paint};
 use crate::runtime::threads::Process;
-use crate::spinner::{FRAME_MS, Model, NapVia, Offload, SLEEP_MS};
 
 // tag::coroutine-supervisor[]
 pub async fn supervisor(

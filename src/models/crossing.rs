@@ -16,8 +16,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::entry::Entry;
-use crate::clock::now_seconds;
-use crate::crossing::{Crossing, ROUNDS, Via};
+use crate::core::clock::now_seconds;
+use crate::core::crossing::{Crossing, ROUNDS, Via};
 use crate::runtime::js_error_message;
 use crate::runtime::steps::step;
 use crate::runtime::threads::{self, Process};

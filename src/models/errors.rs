@@ -1,5 +1,5 @@
 //! The errors run's units: each runs `work()`, which raises, and the run
-//! sees where the error goes (see `crate::errors`, which builds the report).
+//! sees where the error goes (see `crate::core::errors`, which builds the report).
 //! A thread's top level prints the error, as `threading.excepthook` does,
 //! and the caller's `join()` returns with nothing; a process's top level
 //! prints it and exits with code 1, all its parent sees; a coroutine's error
@@ -13,7 +13,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::DedicatedWorkerGlobalScope;
 
 use super::entry::Entry;
-use crate::errors::{ErrorsModel, Outcome, Raised, SourceLines, traceback, work};
+use crate::core::errors::{ErrorsModel, Outcome, Raised, SourceLines, traceback, work};
 use crate::runtime::steps::step;
 use crate::runtime::threads::{self, Process};
 

@@ -1,7 +1,7 @@
 //! The lock lab on this page's execution units: threads of the page's
 //! memory (with or without the simulated GIL), coroutines on one event loop,
 //! and processes with memories of their own. The counting itself is the
-//! core's (`crate::lock`); this file starts the units and collects what
+//! core's (`crate::core::lock`); this file starts the units and collects what
 //! they counted.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize};
@@ -14,9 +14,9 @@ use js_sys::{Atomics, Int32Array, Reflect, SharedArrayBuffer};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::entry::Entry;
-use crate::clock::now_seconds;
-use crate::lock::{Units, count_locked, count_racy, count_under_gil, run_coroutines};
-use crate::protocol::Gil;
+use crate::core::clock::now_seconds;
+use crate::core::lock::{Units, count_locked, count_racy, count_under_gil, run_coroutines};
+use crate::core::protocol::Gil;
 use crate::runtime::pool::Pool;
 use crate::runtime::threads::{self, Process};
 use crate::runtime::{js_error_message, object};
@@ -278,7 +278,7 @@ pub fn child(payload: JsValue) {
                 }
                 waited += now_seconds() - t0;
                 let value = Atomics::load(&shared, 1).unwrap_or(0);
-                crate::lock::busy();
+                crate::core::lock::busy();
                 let _ = Atomics::store(&shared, 1, value + 1);
                 let _ = Atomics::store(&shared, 0, 0);
                 let _ = Atomics::notify_with_count(&shared, 0, 1);

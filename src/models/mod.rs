@@ -25,10 +25,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use crate::core::spinner::{FRAME_MS, MESSAGE, status};
 use crate::runtime::canvas::Surface;
-use crate::spinner::{FRAME_MS, MESSAGE, status};
 
-pub use crate::spinner::run::{GilTurns, NapPlan, Outcome, Slow};
+pub use crate::core::spinner::run::{GilTurns, NapPlan, Outcome, Slow};
 
 /// `slow()` run by the main thread (thread and process models): `is_prime`
 /// really blocks it; a sleep is an awaited timer, because the main thread
@@ -37,10 +37,10 @@ pub async fn slow_on_main_thread(slow: Slow) -> Option<bool> {
     match slow {
         // The book's `time.sleep(3)` here; it holds no event loop of Python's.
         Slow::Sleep | Slow::BlockingSleep => {
-            gloo_timers::future::TimeoutFuture::new(crate::spinner::SLEEP_MS).await;
+            gloo_timers::future::TimeoutFuture::new(crate::core::spinner::SLEEP_MS).await;
             None
         }
-        Slow::Prime { n, .. } => Some(crate::primes::check(n).prime),
+        Slow::Prime { n, .. } => Some(crate::core::primes::check(n).prime),
     }
 }
 

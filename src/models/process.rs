@@ -28,7 +28,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, HtmlCanvasElement, MessageEvent};
 
 use super::{Outcome, Slow, slow_on_main_thread, spin_in_worker};
-use crate::clock::now_seconds;
+use crate::core::clock::now_seconds;
 use crate::runtime::canvas::{Style, offscreen_payload, surface_from_payload};
 use crate::runtime::object;
 use crate::runtime::steps::{step, step_and_paint};

@@ -11,8 +11,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::DedicatedWorkerGlobalScope;
 
 use super::entry::Entry;
-use crate::big_picture::{StartCost, Units};
-use crate::clock::epoch_ms;
+use crate::core::big_picture::{StartCost, Units};
+use crate::core::clock::epoch_ms;
 use crate::runtime::steps::step;
 use crate::runtime::threads::{self, Process};
 

@@ -28,7 +28,7 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::HtmlCanvasElement;
 
 use super::{Outcome, Slow, slow_on_main_thread, spin_in_worker_gated};
-use crate::clock::now_seconds;
+use crate::core::clock::now_seconds;
 use crate::runtime::canvas::{Style, offscreen_payload, surface_from_payload};
 use crate::runtime::event::Event;
 use crate::runtime::steps::{step, step_and_paint};

@@ -25,13 +25,13 @@ use web_sys::HtmlCanvasElement;
 
 use super::thread::start_spinner_thread;
 use super::{GilTurns, Outcome, Slow};
-use crate::clock::now_seconds;
-use crate::protocol::{Gil, check_under_gil};
+use crate::core::clock::now_seconds;
+use crate::core::protocol::{Gil, check_under_gil};
+use crate::core::spinner::{FRAME_MS, SLEEP_MS};
 use crate::runtime::canvas::Style;
 use crate::runtime::event::Event;
 use crate::runtime::pool::Pool;
 use crate::runtime::steps::{step, step_and_paint};
-use crate::spinner::{FRAME_MS, SLEEP_MS};
 
 // tag::thread-gil-supervisor[]
 pub async fn supervisor(

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use js_sys::{Atomics, Int32Array};
 use wasm_bindgen::JsCast;
 
-use crate::clock::now_seconds;
+use crate::core::clock::now_seconds;
 
 #[derive(Debug, Default)]
 pub struct Event {

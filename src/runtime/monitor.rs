@@ -25,8 +25,8 @@ use web_sys::{HtmlCanvasElement, OffscreenCanvasRenderingContext2d};
 
 use super::canvas::Style;
 use super::{object, threads};
-use crate::clock::epoch_ms;
-use crate::monitor::{LONG_TASK_MS, Strip, WINDOW_MS, place_labels, run_code};
+use crate::core::clock::epoch_ms;
+use crate::core::monitor::{LONG_TASK_MS, Strip, WINDOW_MS, place_labels, run_code};
 
 /// The main thread's latest heartbeat, epoch ms as `f64` bits.
 static HEARTBEAT: AtomicU64 = AtomicU64::new(0);
@@ -39,7 +39,7 @@ static MONITOR_TICKS: AtomicU32 = AtomicU32::new(0);
 /// drawing).
 static STRIPS_SHOWN: AtomicU32 = AtomicU32::new(u32::MAX);
 
-/// The run going on now, as [`crate::monitor::run_code`] codes it, so the
+/// The run going on now, as [`crate::core::monitor::run_code`] codes it, so the
 /// monitor thread names the stalls it sees.
 static CURRENT_RUN: AtomicU32 = AtomicU32::new(0);
 
@@ -85,7 +85,7 @@ pub fn start_heartbeat() {
 }
 
 /// Starts measuring the main thread's longest gap, during the run named
-/// `run` (one of [`crate::monitor::RUNS`]; the strip names its stalls so).
+/// `run` (one of [`crate::core::monitor::RUNS`]; the strip names its stalls so).
 pub fn begin_gap(run: &str) {
     CURRENT_RUN.store(run_code(run), Ordering::Relaxed);
     METER.with(|m| {

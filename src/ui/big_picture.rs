@@ -20,12 +20,12 @@ use super::dom::{
 };
 use super::pool_lab::PoolLab;
 use super::pool_lab::run::compare_per_job;
-use crate::big_picture::{StartCost, Units, claim, duration, per_job_claim};
-use crate::crossing::{Crossing, SIZES, Via, check_bytes, size};
+use crate::core::big_picture::{StartCost, Units, claim, duration, per_job_claim};
+use crate::core::crossing::{Crossing, SIZES, Via, check_bytes, size};
+use crate::core::protocol::Mode;
 use crate::listings::{crossing as crossing_listing, start_cost as start_cost_listing};
 use crate::models::crossing::crossing;
 use crate::models::start_cost::start_cost;
-use crate::protocol::Mode;
 use crate::runtime::steps::next_paint;
 
 /// The big picture panel with the page's context.
@@ -221,7 +221,7 @@ pub async fn run_start_cost(
     view.output.say(
         &format!(
             "Starting {} {} at once…",
-            crate::primes::with_commas(count as u64),
+            crate::core::primes::with_commas(count as u64),
             units.key()
         ),
         "running",
@@ -238,7 +238,7 @@ pub async fn run_start_cost(
     view.output.say(
         &format!(
             "{} {}: {} each to start and hear from.",
-            crate::primes::with_commas(count as u64),
+            crate::core::primes::with_commas(count as u64),
             units.key(),
             duration(run.per_unit_ms())
         ),
@@ -356,7 +356,7 @@ pub fn crossing_options(options: &JsValue) -> Result<(Via, usize), String> {
         &options.get("bytes"),
         "bytes",
         1,
-        crate::crossing::MAX_BYTES,
+        crate::core::crossing::MAX_BYTES,
     )?
     .ok_or("bytes is missing: it must be a whole number from 1 to 67108864 (64 MB)")?;
     Ok((via, bytes))

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlButtonElement, HtmlSelectElement};
 
 use super::dom::{element, find, on_click, set_status};
-use crate::pool_size::MAX_THREADS;
+use crate::core::pool_size::MAX_THREADS;
 use crate::runtime::object;
 
 /// What this browser gives spinlab, as `window.spinlab.capabilities` shows it.

@@ -16,8 +16,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Element, HtmlElement};
 
 use super::dom::element;
+use crate::core::python::{STEP_MARKER, runnable};
 use crate::listings::{Listing, PRIMES_FILE};
-use crate::python::{STEP_MARKER, runnable};
 
 /// The listings' texts, fetched from `pkg/listings.json` while the page
 /// starts (`crate::listings`): Python programs by file name, Rust regions

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 
-use crate::primes::Calibration;
+use crate::core::primes::Calibration;
 use crate::runtime::pool::Pool;
 
 type Listener = Box<dyn Fn(bool, bool)>;

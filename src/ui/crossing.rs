@@ -8,8 +8,10 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlButtonElement, HtmlSelectElement};
 
 use super::dom::{buttons_for, control, element};
-use crate::big_picture::duration;
-use crate::crossing::{PLOT_FRAME, PLOT_MS, SIZES, Via, crossing_claim, latest, plot_point, size};
+use crate::core::big_picture::duration;
+use crate::core::crossing::{
+    PLOT_FRAME, PLOT_MS, SIZES, Via, crossing_claim, latest, plot_point, size,
+};
 
 const SVG: &str = "http://www.w3.org/2000/svg";
 
@@ -50,7 +52,7 @@ impl CrossingView {
         self.bytes
             .value()
             .parse()
-            .unwrap_or(crate::crossing::MAX_BYTES)
+            .unwrap_or(crate::core::crossing::MAX_BYTES)
     }
 
     /// Sharing needs the page's shared memory (the pool's condition).

@@ -4,7 +4,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
-use crate::report::Value;
+use crate::core::report::Value;
 
 /// `<tag class=…>text</tag>`
 pub fn element(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
@@ -93,7 +93,7 @@ pub fn on_click(button: &web_sys::HtmlElement, f: impl FnMut() + 'static) {
 }
 
 /// A report as the JS object `window.spinlab` resolves with: the one
-/// conversion of the page's reports (see [`crate::report`]).
+/// conversion of the page's reports (see [`crate::core::report`]).
 pub fn to_js(value: &Value) -> JsValue {
     match value {
         Value::Null => JsValue::NULL,
@@ -289,13 +289,13 @@ pub fn switch_interval_option(value: &JsValue) -> Result<Option<std::time::Durat
         return Ok(None);
     }
     match value.as_f64() {
-        Some(ms) if crate::protocol::SWITCH_INTERVAL_MS.contains(&ms) => {
+        Some(ms) if crate::core::protocol::SWITCH_INTERVAL_MS.contains(&ms) => {
             Ok(Some(std::time::Duration::from_secs_f64(ms / 1000.0)))
         }
         _ => Err(format!(
             "switchIntervalMs must be a number of milliseconds from {} to {}, not {}",
-            crate::protocol::SWITCH_INTERVAL_MS.start(),
-            crate::protocol::SWITCH_INTERVAL_MS.end(),
+            crate::core::protocol::SWITCH_INTERVAL_MS.start(),
+            crate::core::protocol::SWITCH_INTERVAL_MS.end(),
             describe(value)
         )),
     }

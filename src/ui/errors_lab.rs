@@ -2,7 +2,7 @@
 //! same failing work in a thread, a process and a coroutine, and where each
 //! error went, side by side. `spinlab.runErrors({ model })` runs the same
 //! code as the buttons: read the request, run the units
-//! (`models::errors`), build the report (`crate::errors`), render it.
+//! (`models::errors`), build the report (`crate::core::errors`), render it.
 
 use std::rc::Rc;
 
@@ -13,8 +13,8 @@ use web_sys::{Document, Element, HtmlButtonElement};
 use super::code::CodePanel;
 use super::context::Panel;
 use super::dom::{Options, Output, buttons_for, control, key_option, on_click, publish};
-use crate::errors::{ErrorsModel, Report, report};
-use crate::python::errors_lines;
+use crate::core::errors::{ErrorsModel, Report, report};
+use crate::core::python::errors_lines;
 use crate::runtime::steps::next_paint;
 
 /// The errors panel with the page's context.

@@ -14,11 +14,11 @@ use super::dom::{control, find, hidpi_canvas, on_click, publish};
 use super::spinner_lab::options::{SlowRequest, SpinnerRequest};
 use super::spinner_lab::run::{engine, head, plan};
 use super::spinner_lab::{SpinnerLab, mark_stage};
+use crate::core::spinner::run::{Conclusion, conclude, first_lesson};
+use crate::core::spinner::{Model, NapVia, Offload};
 use crate::runtime::canvas::Style;
 use crate::runtime::js_error_message;
 use crate::runtime::steps::next_paint;
-use crate::spinner::run::{Conclusion, conclude, first_lesson};
-use crate::spinner::{Model, NapVia, Offload};
 
 /// The two models the introduction runs, in order.
 const MODELS: [Model; 2] = [Model::Thread, Model::Coroutine];

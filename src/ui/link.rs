@@ -1,4 +1,4 @@
-//! The page's address records its state (see [`crate::link`]): a link opens
+//! The page's address records its state (see [`crate::core::link`]): a link opens
 //! on a lab with its controls set and the chosen button focused, and every
 //! choice the learner makes is written back, so the address bar is always a
 //! link to what is on screen.
@@ -14,9 +14,9 @@ use web_sys::{Document, Element, Event, HtmlButtonElement, UrlSearchParams};
 use super::dom::{element, on_click};
 use super::pool_lab::PoolLab;
 use super::spinner_lab::SpinnerLab;
-use crate::link::{Lab, Link, link_pairs, parse_link};
-use crate::protocol::Mode;
-use crate::spinner::Model;
+use crate::core::link::{Lab, Link, link_pairs, parse_link};
+use crate::core::protocol::Mode;
+use crate::core::spinner::Model;
 
 thread_local! {
     /// What the address says now.

@@ -15,11 +15,11 @@ use super::dom::{
     Options, Output, bool_option, buttons_for, control, element, key_option, on_click, publish,
     read_switch_interval, set_width_percent, switch_interval_option, whole_number_option,
 };
-use crate::clock;
+use crate::core::clock;
+use crate::core::lock::{DEFAULT_INCREMENTS, DEFAULT_WORKERS, INCREMENTS, Outcome, Units, WORKERS};
+use crate::core::protocol::SWITCH_INTERVAL;
 use crate::listings::lock as lock_listing;
-use crate::lock::{DEFAULT_INCREMENTS, DEFAULT_WORKERS, INCREMENTS, Outcome, Units, WORKERS};
 use crate::models::lock::{LockPlan, count};
-use crate::protocol::SWITCH_INTERVAL;
 use crate::runtime::steps::next_paint;
 
 /// The lock panel with the page's context.
@@ -144,7 +144,7 @@ impl LockView {
                 &doc,
                 "span",
                 "label",
-                &format!("{label} {}", crate::primes::with_commas(value)),
+                &format!("{label} {}", crate::core::primes::with_commas(value)),
             );
             if let (Ok(fill), Ok(text)) = (fill, text) {
                 let width = 100.0 * value as f64 / expected;
@@ -167,7 +167,7 @@ pub async fn run_lock(app: &LockLab, plan: LockPlan) -> Result<JsValue, String> 
             "{} {} counting to {} each{}…",
             plan.workers,
             plan.units.key(),
-            crate::primes::with_commas(plan.increments),
+            crate::core::primes::with_commas(plan.increments),
             if plan.lock { ", with a lock" } else { "" }
         ),
         "running",

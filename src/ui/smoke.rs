@@ -9,9 +9,9 @@ use web_sys::{Document, HtmlButtonElement, HtmlInputElement};
 
 use super::context::Panel;
 use super::dom::{Options, Output, find, key_option, number_option, on_click, publish};
-use crate::clock;
-use crate::primes::{BOOK_PRIME, check, parse_number, report_line, slow_check_note};
-use crate::report::{Lines, SmokeReport};
+use crate::core::clock;
+use crate::core::primes::{BOOK_PRIME, check, parse_number, report_line, slow_check_note};
+use crate::core::report::{Lines, SmokeReport};
 use crate::runtime::steps::next_paint;
 
 /// The smoke panel with the page's context.
@@ -159,7 +159,7 @@ async fn smoke(app: &SmokeLab, place: Place, text: &str) -> Result<JsValue, Stri
         _ => (check(n), "the main thread".to_string()),
     };
     let round_trip_ms = (clock::now_seconds() - t0) * 1000.0;
-    let answer = crate::spinner::answer_line(Some((result.n, result.prime)));
+    let answer = crate::core::spinner::answer_line(Some((result.n, result.prime)));
     let elapsed_ms = result.elapsed * 1000.0;
     let transcript = vec![
         format!("# is_prime({n}) on {thread}"),

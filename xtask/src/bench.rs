@@ -7,7 +7,7 @@
 //!    the page's start-up, cold and warm;
 //! 3. runs the native reference (`bench/native.rs`) and CPython
 //!    (`bench/is_prime.py`) on the numbers the page checked;
-//! 4. prints the table (`spinlab::bench`), writes every raw sample to
+//! 4. prints the table (`spinlab::core::bench`), writes every raw sample to
 //!    `bench/results.json` and the table into docs/performance.md.
 //!
 //! `--quick` takes 3 runs a figure, a ≈1 s prime and no CPython fixture run,
@@ -19,12 +19,12 @@ use std::process::Command;
 use std::time::Instant;
 
 use serde_json::{Map, Value};
-use spinlab::bench::{
+use spinlab::core::bench::{
     Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Sizes, Split, Verdict, figures_json,
     markdown_table,
 };
-use spinlab::primes::{BOOK_PRIME, NUMBERS};
-use spinlab::report::json_string;
+use spinlab::core::primes::{BOOK_PRIME, NUMBERS};
+use spinlab::core::report::json_string;
 
 use crate::{
     CHROMIUM, Result, apt_install, build, can_apt, cargo, ensure_chromium, ensure_node_packages,

@@ -1,5 +1,5 @@
 //! The pool lab's runners: each mode starts its workers, which run the book's
-//! protocol (`crate::protocol`) and stream its messages to the page's report
+//! protocol (`crate::core::protocol`) and stream its messages to the page's report
 //! loop. The page's main thread only awaits them.
 //!
 //! - `sequential`: one worker, a thread of the existing pool (not the page's
@@ -38,4 +38,4 @@ pub use self::start::{start, warm_up};
 
 /// The stop policies are the protocol's (pure): `models::pool::StopPolicy`
 /// still names them.
-pub use crate::protocol::StopPolicy;
+pub use crate::core::protocol::StopPolicy;

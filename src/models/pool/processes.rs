@@ -13,9 +13,11 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::DedicatedWorkerGlobalScope;
 
 use super::run::{CANCEL, Control, HEAD, PoolRun, die_if_armed};
-use crate::clock::{epoch_ms, now_seconds};
-use crate::primes::PrimeResult;
-use crate::protocol::{Boot, Job, JobQueue, Message, check_cancellable, one_job, work_on, worker};
+use crate::core::clock::{epoch_ms, now_seconds};
+use crate::core::primes::PrimeResult;
+use crate::core::protocol::{
+    Boot, Job, JobQueue, Message, check_cancellable, one_job, work_on, worker,
+};
 use crate::runtime::object;
 use crate::runtime::threads::{Process, boot_stamps};
 

@@ -9,10 +9,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::DedicatedWorkerGlobalScope;
 
 use super::start::start;
-use crate::clock::{epoch_ms, now_seconds};
+use crate::core::clock::{epoch_ms, now_seconds};
+use crate::core::primes::PrimeResult;
+use crate::core::protocol::{Message, Mode};
 use crate::models::entry::Entry;
-use crate::primes::PrimeResult;
-use crate::protocol::{Message, Mode};
 use crate::runtime::pool::Pool;
 use crate::runtime::threads::Process;
 
@@ -41,7 +41,7 @@ pub async fn run_quietly(
     numbers: Arc<[u64]>,
     pool: Option<&Pool>,
 ) -> Result<QuietRun, String> {
-    use crate::protocol::Report;
+    use crate::core::protocol::Report;
     crate::runtime::monitor::begin_gap("pool");
     let since = crate::runtime::panics::seen();
     let (run, mut messages) = start(
@@ -49,8 +49,8 @@ pub async fn run_quietly(
         workers,
         numbers,
         pool,
-        crate::protocol::SWITCH_INTERVAL,
-        crate::protocol::JobKind::Cpu,
+        crate::core::protocol::SWITCH_INTERVAL,
+        crate::core::protocol::JobKind::Cpu,
         false,
     )?;
     let mut report = Report::new(run.workers);
@@ -122,7 +122,7 @@ pub fn queue_child(_payload: JsValue) {
                 .data()
                 .as_string()
                 .and_then(|s| s.parse().ok())
-                .map(|n| crate::primes::check(n).prime);
+                .map(|n| crate::core::primes::check(n).prime);
             let _ = reply.post_message(&answer.map_or(JsValue::NULL, JsValue::from));
         });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

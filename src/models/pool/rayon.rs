@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use futures_channel::mpsc;
 
-use crate::clock::{epoch_ms, now_seconds};
-use crate::primes::PrimeResult;
-use crate::protocol::{Message, check_cancellable};
+use crate::core::clock::{epoch_ms, now_seconds};
+use crate::core::primes::PrimeResult;
+use crate::core::protocol::{Message, check_cancellable};
 
 /// Rayon: the numbers with `par_iter` on the whole pool. Each pool thread is
 /// a "worker" of the report; each says done when the iteration is over.
@@ -64,7 +64,7 @@ pub(super) fn rayon_fixture(
 /// huge prime also uses every core. The same divisions as `is_prime`; the
 /// first range to find a divisor stops the others. Run it on a pool thread.
 pub fn split_check(n: u64, parts: usize) -> PrimeResult {
-    use crate::primes::{divisor_ranges, has_divisor_in};
+    use crate::core::primes::{divisor_ranges, has_divisor_in};
     use rayon::prelude::*;
     let t0 = now_seconds();
     let found = AtomicBool::new(false);

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use futures_channel::mpsc;
 use js_sys::{Atomics, Int32Array};
 
-use crate::protocol::{Gil, JobQueue, Message, StopPolicy};
+use crate::core::protocol::{Gil, JobQueue, Message, StopPolicy};
 use crate::runtime::threads::Process;
 
 /// What a stop did: what to tell the learner, and the numbers that will

@@ -10,8 +10,8 @@ use super::processes::{start_fed, start_processes};
 use super::rayon::rayon_fixture;
 use super::run::{Control, PoolRun};
 use super::threads::{Duty, pool_worker};
-use crate::clock::{epoch_ms, now_seconds};
-use crate::protocol::{Gil, JobKind, JobQueue, Message, Mode, check_cancellable};
+use crate::core::clock::{epoch_ms, now_seconds};
+use crate::core::protocol::{Gil, JobKind, JobQueue, Message, Mode, check_cancellable};
 use crate::runtime::pool::Pool;
 use crate::runtime::threads;
 
@@ -179,7 +179,7 @@ pub fn start(
 /// it did not. Optimised code is shared by every instance of the module,
 /// processes included.
 pub async fn warm_up(pool: &Pool) {
-    use crate::primes::BOOK_PRIME;
+    use crate::core::primes::BOOK_PRIME;
     let _ = pool
         .run(|| {
             for _ in 0..2 {

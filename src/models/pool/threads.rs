@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use futures_channel::mpsc;
 
 use super::run::die_if_armed;
-use crate::clock::{epoch_ms, now_seconds};
-use crate::protocol::{
+use crate::core::clock::{epoch_ms, now_seconds};
+use crate::core::protocol::{
     Boot, Gil, Job, JobQueue, Message, check_cancellable, check_io, check_under_gil, one_job,
     worker,
 };

@@ -1,7 +1,7 @@
 //! The Benchmarks panel: the in-browser half of `./x bench`, on the
 //! learner's own machine. It measures with the labs' own code (the same
 //! workers, queues and supervisor), only without drawing, and builds its
-//! table with `crate::bench`. `window.spinlab.runBench` runs the same code.
+//! table with `crate::core::bench`. `window.spinlab.runBench` runs the same code.
 //!
 //! This file holds the panel and the run; `table` draws the figures and
 //! reads the page's sizes.
@@ -20,17 +20,21 @@ use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
 use self::table::{TableRow, render_table, resource_sizes, show_reference};
 use super::context::Panel;
 use super::dom::{Options, Output, element, find, on_click, publish};
-use crate::bench::{Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Split, figures_value};
-use crate::clock::now_seconds;
+use crate::core::bench::{
+    Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Split, figures_value,
+};
+use crate::core::clock::now_seconds;
+use crate::core::primes::{
+    BOOK_PRIME, NUMBERS, calibrate, check_with, is_prime, is_prime_unrolled,
+};
+use crate::core::protocol::Mode;
+use crate::core::report::Value;
+use crate::core::spinner::{Model, NapVia};
 use crate::models::pool::{QuietRun, message_queue, run_quietly, split_check};
 use crate::models::{NapPlan, Slow, coroutine};
-use crate::primes::{BOOK_PRIME, NUMBERS, calibrate, check_with, is_prime, is_prime_unrolled};
-use crate::protocol::Mode;
-use crate::report::Value;
 use crate::runtime::canvas::Style;
 use crate::runtime::js_error_message;
 use crate::runtime::steps::next_paint;
-use crate::spinner::{Model, NapVia};
 
 /// The bench panel with the page's context.
 pub type BenchLab = Panel<BenchView>;

@@ -6,8 +6,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Element;
 
-use crate::bench::reference::{Quoted, quote};
-use crate::bench::{Figure, Sizes};
+use crate::core::bench::reference::{Quoted, quote};
+use crate::core::bench::{Figure, Sizes};
 use crate::ui::dom::element;
 
 /// The module's, the glue's and the listings' sizes as this page loaded them (Resource
@@ -61,7 +61,7 @@ impl From<&Figure> for TableRow {
     }
 }
 
-/// The reference run's figures (the JSON rows of [`crate::bench::figures_value`]).
+/// The reference run's figures (the JSON rows of [`crate::core::bench::figures_value`]).
 fn rows_of_json(figures: &JsValue) -> Vec<TableRow> {
     if !Array::is_array(figures) {
         return Vec::new();

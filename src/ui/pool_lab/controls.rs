@@ -11,8 +11,8 @@ use super::options::{PoolRequest, calibrated_numbers, check_request, reader_slee
 use super::run::{cancel_pool, run_pool};
 use super::sweep::{run_split, run_sweep};
 use super::{PoolLab, PoolView};
-use crate::primes::{Calibration, NUMBERS, parse_number_list};
-use crate::protocol::{Design, IO_MAX_WORKERS, JobKind, Mode};
+use crate::core::primes::{Calibration, NUMBERS, parse_number_list};
+use crate::core::protocol::{Design, IO_MAX_WORKERS, JobKind, Mode};
 use crate::ui::dom::{on_click, read_switch_interval};
 
 impl PoolView {

@@ -28,12 +28,12 @@ use self::plots::{Timeline, draw_timeline};
 use super::code::CodePanel;
 use super::context::Panel;
 use super::dom::{Output, buttons_for, control, element, find, hidpi_canvas};
-use crate::link::{Link, Workload};
+use crate::core::link::{Link, Workload};
+use crate::core::pool_runs::Shelf;
+use crate::core::primes::parse_number_list;
+use crate::core::protocol::{JobKind, Mode, StopPolicy};
 use crate::listings;
 use crate::models::pool;
-use crate::pool_runs::Shelf;
-use crate::primes::parse_number_list;
-use crate::protocol::{JobKind, Mode, StopPolicy};
 use crate::runtime::object;
 
 /// The pool lab panel with the page's context.
@@ -138,7 +138,7 @@ impl PoolView {
         let code = CodePanel::render(doc, &section)?;
         code.show(&listings::pool(
             Mode::Processes,
-            crate::protocol::Design::Pool,
+            crate::core::protocol::Design::Pool,
             JobKind::Cpu,
         ));
 

@@ -5,11 +5,11 @@ use js_sys::Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use crate::primes::{Calibration, MAX_NUMBERS, NUMBERS, calibrated_fixture, parse_number};
+use crate::core::primes::{Calibration, MAX_NUMBERS, NUMBERS, calibrated_fixture, parse_number};
 use std::time::Duration;
 
-use crate::big_picture::Units;
-use crate::protocol::{Design, IO_MAX_WORKERS, JobKind, Mode, SWITCH_INTERVAL, StopPolicy};
+use crate::core::big_picture::Units;
+use crate::core::protocol::{Design, IO_MAX_WORKERS, JobKind, Mode, SWITCH_INTERVAL, StopPolicy};
 use crate::ui::dom::{
     Options, bool_option, describe, key_option, number_option, switch_interval_option,
     whole_number_option,

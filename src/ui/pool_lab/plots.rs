@@ -5,10 +5,10 @@
 use js_sys::Array;
 use web_sys::CanvasRenderingContext2d;
 
-use crate::bench::Summary;
-use crate::pool_runs::nice_step;
-use crate::primes::PrimeResult;
-use crate::protocol::Mode;
+use crate::core::bench::Summary;
+use crate::core::pool_runs::nice_step;
+use crate::core::primes::PrimeResult;
+use crate::core::protocol::Mode;
 use crate::runtime::canvas::css_var;
 
 /// One checked number as the page keeps it (times relative to the run's start).

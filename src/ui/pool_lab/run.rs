@@ -1,5 +1,5 @@
 //! One pool run: the report loop on the page, its transcript, table and
-//! timeline as results arrive, the run's last lines (`crate::runlog`) and
+//! timeline as results arrive, the run's last lines (`crate::core::runlog`) and
 //! its report; and `cancelPool`, which stops it.
 
 use std::rc::Rc;
@@ -13,12 +13,12 @@ use web_sys::Element;
 use super::options::PoolRequest;
 use super::plots::{Row, Timeline};
 use super::{Active, PoolLab, runs_without_threads};
-use crate::clock::epoch_ms;
+use crate::core::clock::epoch_ms;
+use crate::core::primes::{Calibration, slow_check_note, speed_share};
+use crate::core::protocol::{Message, Mode, Report, StopPolicy, early_loop_ends};
+use crate::core::report::{Lines, PoolReport, PoolResult};
+use crate::core::runlog::{EarlyLoop, RunEnd, RunLog, io_lines};
 use crate::models::pool;
-use crate::primes::{Calibration, slow_check_note, speed_share};
-use crate::protocol::{Message, Mode, Report, StopPolicy, early_loop_ends};
-use crate::report::{Lines, PoolReport, PoolResult};
-use crate::runlog::{EarlyLoop, RunEnd, RunLog, io_lines};
 use crate::runtime::object;
 use crate::runtime::steps::next_paint;
 use crate::ui::dom::{element, publish};
@@ -58,13 +58,13 @@ pub async fn compare_per_job(
     mode: Mode,
 ) -> Result<(usize, f64, usize, f64), String> {
     use super::options::check_request;
-    use crate::protocol::{Design, JobKind};
+    use crate::core::protocol::{Design, JobKind};
     let most = app.view.max_workers();
     let request = |design| {
         check_request(
             mode,
             most,
-            crate::primes::NUMBERS.to_vec(),
+            crate::core::primes::NUMBERS.to_vec(),
             most,
             design,
             0,
@@ -108,8 +108,8 @@ pub(super) async fn pool_run(
         switch_interval,
         kind,
     } = request;
-    let racy = design == crate::protocol::Design::EarlyRace;
-    let per_job = design == crate::protocol::Design::PerJob;
+    let racy = design == crate::core::protocol::Design::EarlyRace;
+    let per_job = design == crate::core::protocol::Design::PerJob;
     // A panicked thread takes the pool out of use (see `panics`); sequential
     // then runs in a process, as it does on a page without threads.
     let broken = crate::runtime::panics::broken();

@@ -1,4 +1,4 @@
-//! The pool lab's kept runs (`crate::pool_runs`, pure), drawn as rows on
+//! The pool lab's kept runs (`crate::core::pool_runs`, pure), drawn as rows on
 //! one time axis in `[data-role=timeline]`: a row per run, a thin lane per
 //! worker, a bar per number, its comparison with the sequential run beside.
 
@@ -6,8 +6,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
 
 use super::PoolView;
-use crate::pool_runs::KeptRun;
-use crate::report::PoolReport;
+use crate::core::pool_runs::KeptRun;
+use crate::core::report::PoolReport;
 use crate::ui::dom::{element, set_width_percent};
 
 impl PoolView {

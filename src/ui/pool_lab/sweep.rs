@@ -11,11 +11,11 @@ use super::options::{PoolRequest, SWEEP_MAX, SWEEP_ROUNDS_MAX};
 use super::plots::draw_sweep;
 use super::run::{exclusive, pool_run};
 use super::{PoolLab, PoolView, runs_without_threads};
-use crate::bench::Summary;
+use crate::core::bench::Summary;
+use crate::core::primes::{NUMBERS, parse_number};
+use crate::core::protocol::{JobKind, Mode};
+use crate::core::report::{Lines, SplitReport, SweepPoint, SweepReport};
 use crate::models::pool;
-use crate::primes::{NUMBERS, parse_number};
-use crate::protocol::{JobKind, Mode};
-use crate::report::{Lines, SplitReport, SweepPoint, SweepReport};
 use crate::runtime::steps::next_paint;
 use crate::ui::dom::publish;
 
@@ -75,9 +75,9 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
             mode,
             workers,
             numbers: NUMBERS.to_vec(),
-            design: crate::protocol::Design::Pool,
+            design: crate::core::protocol::Design::Pool,
             race_delay_ms: 0,
-            switch_interval: crate::protocol::SWITCH_INTERVAL,
+            switch_interval: crate::core::protocol::SWITCH_INTERVAL,
             kind: JobKind::Cpu,
         };
         view.sweep_at.set(Some((round * (to + 1) + 1, runs)));
@@ -200,7 +200,7 @@ async fn split(
         None => app
             .calibrated()
             .await
-            .map_or(crate::primes::BOOK_PRIME, |c| c.prime),
+            .map_or(crate::core::primes::BOOK_PRIME, |c| c.prime),
     };
     // One part, then one per pool thread: the speed-up of data parallelism.
     let runs: Vec<usize> = match parts {
@@ -236,7 +236,7 @@ async fn split(
     view.output.say(
         &format!(
             "{}: {:.2} s in {parts} part(s).",
-            crate::spinner::answer_line(Some((n, last.prime))),
+            crate::core::spinner::answer_line(Some((n, last.prime))),
             last.elapsed
         ),
         "done",

@@ -25,12 +25,12 @@ use super::dom::{
     Output, buttons_for, control, element, find, hidpi_canvas, read_switch_interval,
     set_width_percent,
 };
-use crate::link::{Link, SlowKind};
+use crate::core::link::{Link, SlowKind};
+use crate::core::primes::parse_number;
+use crate::core::spinner::run::Conclusion;
+use crate::core::spinner::{Model, NapVia, Offload};
 use crate::listings;
 use crate::models::coroutine;
-use crate::primes::parse_number;
-use crate::spinner::run::Conclusion;
-use crate::spinner::{Model, NapVia, Offload};
 
 /// The lab panel with the page's context.
 pub type SpinnerLab = Panel<LabView>;

@@ -2,7 +2,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::spinner::{Model, NapVia, Offload, SlowKind};
+use crate::core::spinner::{Model, NapVia, Offload, SlowKind};
 use std::time::Duration;
 
 use crate::ui::dom::{Options, describe, key_option, number_option, switch_interval_option};

@@ -9,20 +9,20 @@ use web_sys::HtmlCanvasElement;
 
 use super::options::{NapEvery, SlowRequest, SpinnerRequest};
 use super::{LabView, SpinnerLab};
+use crate::core::primes::{BOOK_PRIME, parse_number, slow_check_note};
+use crate::core::protocol::SWITCH_INTERVAL;
+use crate::core::spinner::run::{
+    Conclusion, GilTurns, Measured, NapPlan, Plan, Slow, conclude, offload_note,
+};
+use crate::core::spinner::{
+    BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, SlowKind, lateness_histogram, spinner_object,
+    spinner_object_note,
+};
 use crate::models::{coroutine, process, thread, thread_gil};
-use crate::primes::{BOOK_PRIME, parse_number, slow_check_note};
-use crate::protocol::SWITCH_INTERVAL;
 use crate::runtime::canvas::Style;
 use crate::runtime::js_error_message;
 use crate::runtime::monitor;
 use crate::runtime::steps::next_paint;
-use crate::spinner::run::{
-    Conclusion, GilTurns, Measured, NapPlan, Plan, Slow, conclude, offload_note,
-};
-use crate::spinner::{
-    BOOK_NAP_EVERY, Model, NAP_SLICE_SECS, SlowKind, lateness_histogram, spinner_object,
-    spinner_object_note,
-};
 use crate::ui::code;
 use crate::ui::context::Context;
 use crate::ui::dom::{element, on_click, publish, set_width_percent};
@@ -50,7 +50,7 @@ impl LabView {
                         _ => BOOK_PRIME,
                     };
                     app.view.number.set_value(&value.to_string());
-                    app.view.check_slow(crate::spinner::SlowKind::Prime);
+                    app.view.check_slow(crate::core::spinner::SlowKind::Prime);
                 });
             });
         }
@@ -167,7 +167,8 @@ pub fn head(app: &SpinnerLab, plan: &Plan) -> Vec<String> {
     let spin_at = match code::program_text(file) {
         Ok(text) => format!(
             "{file}:{}",
-            crate::python::line_of(&crate::python::runnable(&text), "async def spin").unwrap_or(0)
+            crate::core::python::line_of(&crate::core::python::runnable(&text), "async def spin")
+                .unwrap_or(0)
         ),
         Err(_) => format!("{file}:?"),
     };

@@ -4,8 +4,8 @@
 //! statistics, the verdict and the report), which the page renders. Pure.
 
 use super::{Model, NapVia, Offload, SlowKind, answer_line, frames_expected};
-use crate::bench::Summary;
-use crate::report::{GilReport, Lines, SpinnerReport};
+use crate::core::bench::Summary;
+use crate::core::report::{GilReport, Lines, SpinnerReport};
 
 /// What `slow()` does.
 #[derive(Clone, Copy, Debug)]

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::summary::Summary;
-use crate::report::Value;
+use crate::core::report::Value;
 
 /// What a figure must reach.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -23,9 +23,9 @@ pub use program::{Program, STEP_MARKER, line_of, runnable};
 pub use spinner::{spinner_file, spinner_program};
 pub use start_cost::{START_COST_FILE, start_cost_program};
 
-use crate::primes::PRIME_FIXTURE;
-use crate::protocol::Mode;
-use crate::spinner::{Model, Offload, SlowKind};
+use crate::core::primes::PRIME_FIXTURE;
+use crate::core::protocol::Mode;
+use crate::core::spinner::{Model, Offload, SlowKind};
 
 /// `primes.py`: the book's fixture and `is_prime`, which every other
 /// program imports.
@@ -85,17 +85,17 @@ pub fn all_programs() -> Vec<Program> {
         }
     }
     for mode in Mode::ALL {
-        for design in crate::protocol::Design::ALL {
+        for design in crate::core::protocol::Design::ALL {
             add(pool_program(mode, design));
         }
     }
     add(io_program());
-    for units in crate::lock::Units::ALL {
+    for units in crate::core::lock::Units::ALL {
         add(lock_program(units));
     }
     add(start_cost_program());
     add(crossing_program());
-    for model in crate::errors::ErrorsModel::ALL {
+    for model in crate::core::errors::ErrorsModel::ALL {
         add(errors_program(model));
     }
     out
@@ -104,9 +104,9 @@ pub fn all_programs() -> Vec<Program> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::primes::{NUMBERS, PrimeResult, report_line};
-    use crate::protocol::Design;
-    use crate::spinner::{answer_line, spinner_object};
+    use crate::core::primes::{NUMBERS, PrimeResult, report_line};
+    use crate::core::protocol::Design;
+    use crate::core::spinner::{answer_line, spinner_object};
     use std::path::{Path, PathBuf};
     use std::process::Command;
 
@@ -208,7 +208,7 @@ mod tests {
         let small: Vec<&str> = SMALL
             .iter()
             .map(|&n| {
-                if crate::primes::is_prime(n) {
+                if crate::core::primes::is_prime(n) {
                     "True"
                 } else {
                     "False"
@@ -239,7 +239,7 @@ mod tests {
             .map(|&n| {
                 shape(&report_line(&PrimeResult {
                     n,
-                    prime: crate::primes::is_prime(n),
+                    prime: crate::core::primes::is_prime(n),
                     elapsed: 0.0,
                 }))
             })
@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn the_start_cost_program_prints_the_pages_line() {
-        use crate::big_picture::{Units, start_cost_line};
+        use crate::core::big_picture::{Units, start_cost_line};
         let dir = scratch("the_start_cost_program_prints_the_pages_line");
         for (units, count) in [
             (Units::Coroutines, 1_000),
@@ -317,7 +317,7 @@ mod tests {
 
     #[test]
     fn the_crossing_program_prints_the_pages_line() {
-        use crate::crossing::{Via, crossing_line};
+        use crate::core::crossing::{Via, crossing_line};
         let dir = scratch("the_crossing_program_prints_the_pages_line");
         let program = crossing_program();
         assert!(program.text.starts_with(&format!("\"\"\"{CROSSING_FILE}:")));
@@ -334,7 +334,12 @@ mod tests {
             };
             assert_eq!(
                 time(&lines[0]),
-                time(&crossing_line(via, 65_536, 0.0, crate::crossing::ROUNDS))
+                time(&crossing_line(
+                    via,
+                    65_536,
+                    0.0,
+                    crate::core::crossing::ROUNDS
+                ))
             );
         }
     }
@@ -387,7 +392,7 @@ mod tests {
             // Rows may be lost to the race; the ones printed are right.
             for row in &lines[1..lines.len() - 1] {
                 let n: u64 = row.split_whitespace().next().unwrap().parse().unwrap();
-                let prime = crate::primes::is_prime(n);
+                let prime = crate::core::primes::is_prime(n);
                 let want = report_line(&PrimeResult {
                     n,
                     prime,
@@ -400,7 +405,7 @@ mod tests {
 
     #[test]
     fn the_lock_programs_print_the_pages_lines() {
-        use crate::lock::{Units, header, parent_line, process_line, total_line};
+        use crate::core::lock::{Units, header, parent_line, process_line, total_line};
         let dir = scratch("the_lock_programs_print_the_pages_lines");
         let py = |units: Units, flags: &[&str]| {
             let mut argv = vec!["3", "200"];
@@ -417,7 +422,7 @@ mod tests {
         // One event loop, tasks in turn: all read, all await, all write.
         let lossy = vec![header(Units::Coroutines, 3, 200), total_line(200, 600)];
         assert_eq!(py(Units::Coroutines, &["--await"]), lossy);
-        assert_eq!(crate::lock::run_coroutines(3, 200, true, false), 200);
+        assert_eq!(crate::core::lock::run_coroutines(3, 200, true, false), 200);
         // Threads without a lock: the counter is CPython's to tell.
         let racy = py(Units::Threads, &[]);
         assert_eq!(racy[0], header(Units::Threads, 3, 200));
@@ -482,7 +487,7 @@ mod tests {
     /// (which differ from one Python to another) are set aside.
     #[test]
     fn the_errors_programs_print_the_pages_traceback() {
-        use crate::errors::{ErrorsModel, ZERO_DIVISION, traceback};
+        use crate::core::errors::{ErrorsModel, ZERO_DIVISION, traceback};
         let dir = scratch("the_errors_programs_print_the_pages_traceback");
         let version = Command::new("python3")
             .args(["-c", "import sys; print(*sys.version_info[:2])"])

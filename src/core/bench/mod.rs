@@ -17,7 +17,7 @@ mod summary;
 pub use self::figures::{Figure, Goal, Unit, Verdict, figures_json, figures_value, markdown_table};
 pub use self::summary::{Summary, fifo_schedule, median_costs, ratios, scheduling_bound};
 
-use crate::report::Value;
+use crate::core::report::Value;
 
 /// `is_prime(n)` timed alone, in milliseconds a run.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -131,7 +131,7 @@ const SPLIT_SHARE: f64 = 0.9;
 /// The split's speed-up against the native split's, on the same machine.
 const SPLIT_VS_NATIVE: f64 = 0.97;
 const SHARED_QUEUE_US: f64 = 10.0;
-const LONG_TASK_MS: f64 = crate::monitor::LONG_TASK_MS;
+const LONG_TASK_MS: f64 = crate::core::monitor::LONG_TASK_MS;
 const FREEZE_SHARE: f64 = 90.0;
 const WARM_START_MS: f64 = 250.0;
 /// A worker up and running its loop, from the run's start: a thread shares
@@ -628,7 +628,7 @@ fn run_breakdown(series: &PoolSeries, sequential_costs: &[f64]) -> String {
 /// The median of each start-up stage over the runs, named: `None` without
 /// a run cut into every stage.
 fn boot_breakdown(runs: &[Vec<f64>]) -> Option<String> {
-    use crate::protocol::BOOT_STAGES;
+    use crate::core::protocol::BOOT_STAGES;
     if runs.is_empty() || runs.iter().any(|run| run.len() != BOOT_STAGES.len()) {
         return None;
     }

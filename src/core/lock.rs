@@ -23,8 +23,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
-use crate::primes::with_commas;
-use crate::protocol::Gil;
+use crate::core::primes::with_commas;
+use crate::core::protocol::Gil;
 
 /// What runs the counting (`spinlab.runLock`'s `units`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! being started per job, while a coroutine is cheap to start. Pure: the
 //! units, their limits, and the lines a run prints and notes.
 
-use crate::primes::with_commas;
+use crate::core::primes::with_commas;
 
 /// What a start-cost run starts: the chapter's three execution units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

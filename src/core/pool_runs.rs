@@ -2,8 +2,8 @@
 //! axis until the learner clears them, and says how it compares with the
 //! last sequential run of the same numbers. Pure.
 
-use crate::protocol::Mode;
-use crate::report::PoolReport;
+use crate::core::protocol::Mode;
+use crate::core::report::PoolReport;
 
 /// One number's check in a kept run (ms since the run's start).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn a_finished_report_is_kept_with_its_numbers_sorted_and_a_stopped_one_is_not() {
-        use crate::report::PoolResult;
+        use crate::core::report::PoolResult;
         let result = |n, worker, start_ms, end_ms| PoolResult {
             n,
             prime: n == 3,

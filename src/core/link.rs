@@ -7,9 +7,9 @@
 //! here; a bad value is ignored (the control keeps its default) and named in
 //! a message, and a link never starts a run by itself.
 
-use crate::primes::{echo, parse_number, parse_number_list};
-use crate::protocol::Mode;
-use crate::spinner::Model;
+use crate::core::primes::{echo, parse_number, parse_number_list};
+use crate::core::protocol::Mode;
+use crate::core::spinner::Model;
 
 /// The page's experiments, in the chapter's order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +40,7 @@ impl Lab {
 }
 
 /// The spinner lab's `slow()`.
-pub use crate::spinner::SlowKind;
+pub use crate::core::spinner::SlowKind;
 
 /// The pool lab's numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

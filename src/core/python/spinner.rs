@@ -2,7 +2,7 @@
 //! book's `spinner_*.py`, one per model (and `slow()`).
 
 use super::program::{Program, STEP_MARKER};
-use crate::spinner::{Model, Offload, SlowKind};
+use crate::core::spinner::{Model, Offload, SlowKind};
 
 /// Whether `slow()` is the book's experiment: `time.sleep(3)` inside a
 /// coroutine (for the other models a blocking sleep is the book's sleep).

@@ -5,8 +5,8 @@
 //! back, three ways. Pure: the ways, the sizes, and the lines a run prints
 //! and notes.
 
-use crate::big_picture::duration;
-use crate::primes::with_commas;
+use crate::core::big_picture::duration;
+use crate::core::primes::with_commas;
 
 /// How a payload reaches the worker and comes back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

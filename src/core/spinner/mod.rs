@@ -213,7 +213,7 @@ pub fn spinner_object_note(model: Model) -> &'static str {
 /// The run's result line: the book's `Answer: 42`, or `main()`'s
 /// `print(f'{n:,} {msg} prime')` (`5,000,111,000,222,021 is prime`).
 pub fn answer_line(prime: Option<(u64, bool)>) -> String {
-    use crate::primes::with_commas;
+    use crate::core::primes::with_commas;
     match prime {
         None => "Answer: 42".to_string(),
         Some((n, true)) => format!("{} is prime", with_commas(n)),

@@ -10,7 +10,7 @@
 //! it for the page's listings) and the report. The units themselves are in
 //! `models/errors.rs`, the panel in `ui/errors_lab.rs`.
 
-use crate::report::{Lines, Value};
+use crate::core::report::{Lines, Value};
 
 /// `spinlab.runErrors`'s `model`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -467,8 +467,8 @@ impl From<SmokeReport> for Value {
 }
 
 /// `runStartCost`'s report.
-impl From<crate::big_picture::StartCost> for Value {
-    fn from(r: crate::big_picture::StartCost) -> Value {
+impl From<crate::core::big_picture::StartCost> for Value {
+    fn from(r: crate::core::big_picture::StartCost) -> Value {
         let mut first = r.first_instruction_ms.clone();
         first.sort_by(f64::total_cmp);
         let median = first.get(first.len() / 2).copied();
@@ -486,8 +486,8 @@ impl From<crate::big_picture::StartCost> for Value {
 }
 
 /// `runCrossing`'s report.
-impl From<crate::crossing::Crossing> for Value {
-    fn from(r: crate::crossing::Crossing) -> Value {
+impl From<crate::core::crossing::Crossing> for Value {
+    fn from(r: crate::core::crossing::Crossing) -> Value {
         Value::Obj(vec![
             ("experiment", "crossing".into()),
             ("bytes", r.bytes.into()),
@@ -502,8 +502,8 @@ impl From<crate::crossing::Crossing> for Value {
 }
 
 /// `runLock`'s report.
-impl From<crate::lock::Outcome> for Value {
-    fn from(o: crate::lock::Outcome) -> Value {
+impl From<crate::core::lock::Outcome> for Value {
+    fn from(o: crate::core::lock::Outcome) -> Value {
         let mut fields = vec![
             ("experiment", "lock".into()),
             ("units", o.units.key().into()),

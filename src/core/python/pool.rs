@@ -3,7 +3,7 @@
 //! `19-concurrency/primes/`.
 
 use super::program::Program;
-use crate::protocol::{Design, Mode};
+use crate::core::protocol::{Design, Mode};
 
 /// The file a pool run's listing is saved as (sequential and rayon have
 /// one design).
@@ -422,7 +422,7 @@ def main() -> None:
 if __name__ == '__main__':
     main()
 ",
-        wait = crate::protocol::IO_WAIT.as_secs_f64()
+        wait = crate::core::protocol::IO_WAIT.as_secs_f64()
     );
     Program {
         file: IO_FILE,

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use crate::primes::{PrimeResult, TrialDivision};
+use crate::core::primes::{PrimeResult, TrialDivision};
 
 /// What `jobs.get()` returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -485,7 +485,7 @@ pub fn check_io(
     let drop_it = || gil.inspect(|g| g.release()).is_some();
     hold();
     let t0 = now_secs();
-    let answer = crate::primes::PRIME_FIXTURE
+    let answer = crate::core::primes::PRIME_FIXTURE
         .iter()
         .find(|(m, _)| *m == n)
         .map(|(_, prime)| *prime);
@@ -502,7 +502,7 @@ pub fn check_io(
     let result = (waited >= IO_WAIT).then(|| PrimeResult {
         n,
         // The service's answer; a number it does not know is checked here.
-        prime: answer.unwrap_or_else(|| crate::primes::is_prime(n)),
+        prime: answer.unwrap_or_else(|| crate::core::primes::is_prime(n)),
         elapsed: now_secs() - t0,
     });
     drop_it();
@@ -559,7 +559,7 @@ impl Mode {
     /// A result row, the same in every mode (the book's repository prints
     /// `f'{n:16}  {label} {elapsed:9.6f}s'` in `sequential.py` and `procs.py`).
     pub fn row(self, result: &PrimeResult) -> String {
-        crate::primes::report_line(result)
+        crate::core::primes::report_line(result)
     }
 
     /// The last line: `Total time: 26.91s` or `20 checks in 6.51s`.
@@ -681,7 +681,7 @@ mod tests {
             worker(
                 id,
                 one_job(|| jobs.get()),
-                |n| Some(crate::primes::check(n)),
+                |n| Some(crate::core::primes::check(n)),
                 || 0.0,
                 |m| messages.push(m),
             );
@@ -1326,7 +1326,7 @@ mod tests {
 
     #[test]
     fn cancellable_and_gil_checks_agree_with_the_books_answers() {
-        use crate::primes::{BOOK_PRIME, PRIME_FIXTURE};
+        use crate::core::primes::{BOOK_PRIME, PRIME_FIXTURE};
         let never = AtomicBool::new(false);
         let gil = Arc::new(Gil::default());
         // The fixture's answers are the book's; the others are literals.

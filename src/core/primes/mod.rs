@@ -8,7 +8,7 @@ mod parse;
 
 pub use self::parse::{MAX_NUMBERS, ParseError, echo, parse_number, parse_number_list};
 
-use crate::clock;
+use crate::core::clock;
 
 /// The book's `is_prime`: trial division by odd numbers up to `isqrt(n)`.
 ///

@@ -5,7 +5,7 @@
 //! transcript shows (`errors::traceback`), with the real paths.
 
 use super::program::{Program, runnable};
-use crate::errors::{ErrorsModel, SourceLines};
+use crate::core::errors::{ErrorsModel, SourceLines};
 
 const WORK: &str = "\
 def work() -> float:

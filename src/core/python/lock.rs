@@ -4,7 +4,7 @@
 //! locks (the book has no such script); they print the lab's transcript.
 
 use super::program::Program;
-use crate::lock::Units;
+use crate::core::lock::Units;
 
 /// The file a lock run's listing is saved as.
 pub fn lock_file(units: Units) -> &'static str {

@@ -8,8 +8,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::bench::Summary;
-use crate::protocol::{IO_WAIT, JobKind, Mode, StopPolicy};
+use crate::core::bench::Summary;
+use crate::core::protocol::{IO_WAIT, JobKind, Mode, StopPolicy};
 
 /// What the page knows when a run's report loop is over.
 #[derive(Clone, Copy, Debug)]
@@ -25,7 +25,7 @@ pub struct RunEnd<'a> {
     pub never_started: &'a [u64],
     pub stopped: Option<StopPolicy>,
     /// Every result the workers put, those after the early loop broke
-    /// included ([`crate::protocol::Report`]'s `checked`).
+    /// included ([`crate::core::protocol::Report`]'s `checked`).
     pub results: usize,
     /// When the run started, by the page's clock (ms).
     pub started_at_ms: f64,
@@ -36,7 +36,7 @@ pub struct RunEnd<'a> {
 }
 
 /// How the early `procs.py`'s report loop ended (see
-/// [`crate::protocol::early_loop_ends`]).
+/// [`crate::core::protocol::early_loop_ends`]).
 #[derive(Clone, Copy, Debug)]
 pub enum EarlyLoop<'a> {
     /// It read every result before the job queue was empty, so it asked for

@@ -11,6 +11,7 @@ pub mod errors;
 pub mod link;
 pub mod lock;
 pub mod monitor;
+pub mod pool_run;
 pub mod pool_runs;
 pub mod pool_size;
 pub mod primes;

@@ -110,28 +110,21 @@ impl CrossingView {
 
     /// Both axes on log scales; a line and its points for each way.
     fn show_chart(&self, doc: &Document, measured: &[(Via, usize, f64)]) -> Result<(), JsValue> {
-        let svg = |tag: &str, attrs: &[(&str, String)]| -> Result<Element, JsValue> {
-            let el = doc.create_element_ns(Some(SVG), tag)?;
-            for (name, value) in attrs {
-                el.set_attribute(name, value)?;
-            }
-            Ok(el)
-        };
-        let text = |x: f64, y: f64, anchor: &str, words: &str| -> Result<Element, JsValue> {
-            let t = svg(
-                "text",
-                &[
-                    ("x", format!("{x:.1}")),
-                    ("y", format!("{y:.1}")),
-                    ("text-anchor", anchor.into()),
-                ],
-            )?;
-            t.set_text_content(Some(words));
-            Ok(t)
-        };
         self.chart.set_text_content(None);
+        self.show_frame(doc)?;
+        self.show_size_axis(doc)?;
+        self.show_time_axis(doc)?;
+        for (i, via) in Via::ALL.into_iter().enumerate() {
+            self.show_way(doc, i, via, measured)?;
+        }
+        Ok(())
+    }
+
+    /// The plot's frame.
+    fn show_frame(&self, doc: &Document) -> Result<(), JsValue> {
         let (left, right, top, bottom) = PLOT_FRAME;
         let frame = svg(
+            doc,
             "rect",
             &[
                 ("class", "frame".into()),
@@ -142,15 +135,28 @@ impl CrossingView {
             ],
         )?;
         self.chart.append_child(&frame)?;
+        Ok(())
+    }
+
+    /// The payload sizes, under the frame.
+    fn show_size_axis(&self, doc: &Document) -> Result<(), JsValue> {
+        let (_, _, _, bottom) = PLOT_FRAME;
         for bytes in SIZES {
             let (x, _) = plot_point(bytes, PLOT_MS.0);
-            let label = text(x, bottom + 16.0, "middle", &size(bytes))?;
+            let label = text(doc, x, bottom + 16.0, "middle", &size(bytes))?;
             self.chart.append_child(&label)?;
         }
+        Ok(())
+    }
+
+    /// A grid line and a label for each power of ten of the round trip.
+    fn show_time_axis(&self, doc: &Document) -> Result<(), JsValue> {
+        let (left, right, _, _) = PLOT_FRAME;
         let mut ms = PLOT_MS.0;
         while ms <= PLOT_MS.1 * 1.001 {
             let (_, y) = plot_point(SIZES[0], ms);
             let grid = svg(
+                doc,
                 "line",
                 &[
                     ("class", "grid".into()),
@@ -168,62 +174,100 @@ impl CrossingView {
             } else {
                 format!("{:.0} µs", ms * 1000.0)
             };
-            let label = text(left - 6.0, y + 4.0, "end", &label)?;
+            let label = text(doc, left - 6.0, y + 4.0, "end", &label)?;
             self.chart.append_child(&label)?;
             ms *= 10.0;
         }
-        for (i, via) in Via::ALL.into_iter().enumerate() {
-            let class = format!("via-{}", via.key());
-            let legend = text(
-                left + 10.0,
-                top + 16.0 + 15.0 * i as f64,
-                "start",
-                via.key(),
-            )?;
-            legend.set_attribute("class", &class)?;
-            self.chart.append_child(&legend)?;
-            let points: Vec<(usize, f64)> = latest(measured, via);
-            let path: Vec<String> = points
-                .iter()
-                .map(|&(b, ms)| {
-                    let (x, y) = plot_point(b, ms);
-                    format!("{x:.1},{y:.1}")
-                })
-                .collect();
-            if path.len() > 1 {
-                let line = svg(
-                    "polyline",
-                    &[
-                        ("class", format!("line {class}")),
-                        ("points", path.join(" ")),
-                    ],
-                )?;
-                self.chart.append_child(&line)?;
-            }
-            for (b, ms) in points {
+        Ok(())
+    }
+
+    /// One way (the `i`-th): its legend, its line, and a point with a
+    /// title for each size measured.
+    fn show_way(
+        &self,
+        doc: &Document,
+        i: usize,
+        via: Via,
+        measured: &[(Via, usize, f64)],
+    ) -> Result<(), JsValue> {
+        let (left, _, top, _) = PLOT_FRAME;
+        let class = format!("via-{}", via.key());
+        let legend = text(
+            doc,
+            left + 10.0,
+            top + 16.0 + 15.0 * i as f64,
+            "start",
+            via.key(),
+        )?;
+        legend.set_attribute("class", &class)?;
+        self.chart.append_child(&legend)?;
+        let points: Vec<(usize, f64)> = latest(measured, via);
+        let path: Vec<String> = points
+            .iter()
+            .map(|&(b, ms)| {
                 let (x, y) = plot_point(b, ms);
-                let dot = svg(
-                    "circle",
-                    &[
-                        ("class", format!("dot {class}")),
-                        ("cx", format!("{x:.1}")),
-                        ("cy", format!("{y:.1}")),
-                        ("r", "3.5".into()),
-                        ("data-via", via.key().into()),
-                        ("data-bytes", b.to_string()),
-                    ],
-                )?;
-                let title = svg("title", &[])?;
-                title.set_text_content(Some(&format!(
-                    "{}, {}: {}",
-                    via.key(),
-                    size(b),
-                    duration(ms)
-                )));
-                dot.append_child(&title)?;
-                self.chart.append_child(&dot)?;
-            }
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        if path.len() > 1 {
+            let line = svg(
+                doc,
+                "polyline",
+                &[
+                    ("class", format!("line {class}")),
+                    ("points", path.join(" ")),
+                ],
+            )?;
+            self.chart.append_child(&line)?;
+        }
+        for (b, ms) in points {
+            let (x, y) = plot_point(b, ms);
+            let dot = svg(
+                doc,
+                "circle",
+                &[
+                    ("class", format!("dot {class}")),
+                    ("cx", format!("{x:.1}")),
+                    ("cy", format!("{y:.1}")),
+                    ("r", "3.5".into()),
+                    ("data-via", via.key().into()),
+                    ("data-bytes", b.to_string()),
+                ],
+            )?;
+            let title = svg(doc, "title", &[])?;
+            title.set_text_content(Some(&format!(
+                "{}, {}: {}",
+                via.key(),
+                size(b),
+                duration(ms)
+            )));
+            dot.append_child(&title)?;
+            self.chart.append_child(&dot)?;
         }
         Ok(())
     }
+}
+
+/// An SVG element with its attributes.
+fn svg(doc: &Document, tag: &str, attrs: &[(&str, String)]) -> Result<Element, JsValue> {
+    let el = doc.create_element_ns(Some(SVG), tag)?;
+    for (name, value) in attrs {
+        el.set_attribute(name, value)?;
+    }
+    Ok(el)
+}
+
+/// An SVG `<text>` at `(x, y)`, anchored at its start, middle or end.
+fn text(doc: &Document, x: f64, y: f64, anchor: &str, words: &str) -> Result<Element, JsValue> {
+    let t = svg(
+        doc,
+        "text",
+        &[
+            ("x", format!("{x:.1}")),
+            ("y", format!("{y:.1}")),
+            ("text-anchor", anchor.into()),
+        ],
+    )?;
+    t.set_text_content(Some(words));
+    Ok(t)
 }

@@ -20,7 +20,7 @@ use super::big_picture::{
     start_cost_options,
 };
 use super::capabilities::{Capabilities, offer_isolation_shim, render_capabilities};
-use super::context::Context;
+use super::context::{Context, Panel};
 use super::dom::{find, set_status};
 use super::errors_lab::{ErrorsLab, ErrorsView, errors_options, run_errors};
 use super::intro::{IntroLab, IntroView};
@@ -141,43 +141,13 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     };
     if !super::capabilities::main_thread_can_wait(cross_origin_isolated) {
         // Nothing may await here: say why, offer the shim, and stop.
-        caps.problem = Some(NO_WAIT.into());
-        render_capabilities(&doc, &caps)?;
-        find(&doc, "[data-role=capabilities-detail]")?.set_attribute("open", "")?;
-        offer_isolation_shim(&doc)?;
-        // Every run the contract offers is refused, with the reason.
-        let refuse = Closure::<dyn Fn() -> Promise>::new(|| {
-            Promise::reject(&js_sys::Error::new(NO_WAIT).into())
-        })
-        .into_js_value();
-        let mut api = vec![("capabilities", caps.to_js())];
-        for name in [
-            "runSmoke",
-            "runSpinner",
-            "runPool",
-            "cancelPool",
-            "runSweep",
-            "runSplit",
-            "runLock",
-            "runStartCost",
-            "runCrossing",
-            "runBench",
-        ] {
-            api.push((name, refuse.clone()));
-        }
-        Reflect::set(&window, &"spinlab".into(), &object(&api))?;
-        let body = doc.body().ok_or("the page has no body")?;
-        body.dataset().set("error", NO_WAIT)?;
-        set_status(NO_WAIT);
-        body.dataset().set("ready", "true")?;
-        return Ok(());
+        return refuse_everything(&window, &doc, caps);
     }
     // Its listener is a future that pends until a thread panics.
     crate::runtime::panics::install();
     // The code panels' texts, fetched while the pool starts.
     let listings = super::code::fetch_texts();
-    let pool = start_pool(&mut caps, pool_size.size()).await;
-    let pool = match pool {
+    let pool = match start_pool(&mut caps, pool_size.size()).await {
         Ok((pool, ms)) => {
             caps.pool_size = pool.size();
             caps.pool_start_ms = Some(ms);
@@ -200,14 +170,71 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     if !cross_origin_isolated {
         offer_isolation_shim(&doc)?;
     }
-    let has_pool = pool.is_some();
-    let ctx = Rc::new(Context::new(pool));
-    let spinner = Rc::new(SpinnerLab {
+    let app = assemble(&window, &doc, Context::new(pool), pool_size.size())?;
+    wire(&app, &doc)?;
+    install_api(&window, &app, &caps)?;
+    super::link::apply(&app.spinner, &app.pool_lab, &doc)?;
+    super::link::listen(&app.spinner, &app.pool_lab, &doc)?;
+    super::link::wire_run_buttons(&app.spinner, &app.pool_lab, &doc)?;
+    super::contents::mark_in_view(&doc)?;
+    spawn_local(calibrate_then_warm_up(Rc::clone(&app)));
+    announce_ready(&window, &doc, &caps)
+}
+
+/// A page where nothing may await (see `NO_WAIT`): says why, offers the
+/// shim, and refuses every run the contract offers, with the reason.
+fn refuse_everything(
+    window: &web_sys::Window,
+    doc: &Document,
+    mut caps: Capabilities,
+) -> Result<(), JsValue> {
+    caps.problem = Some(NO_WAIT.into());
+    render_capabilities(doc, &caps)?;
+    find(doc, "[data-role=capabilities-detail]")?.set_attribute("open", "")?;
+    offer_isolation_shim(doc)?;
+    let refuse = Closure::<dyn Fn() -> Promise>::new(|| {
+        Promise::reject(&js_sys::Error::new(NO_WAIT).into())
+    })
+    .into_js_value();
+    let mut api = vec![("capabilities", caps.to_js())];
+    for name in [
+        "runSmoke",
+        "runSpinner",
+        "runPool",
+        "cancelPool",
+        "runSweep",
+        "runSplit",
+        "runLock",
+        "runStartCost",
+        "runCrossing",
+        "runBench",
+    ] {
+        api.push((name, refuse.clone()));
+    }
+    Reflect::set(window, &"spinlab".into(), &object(&api))?;
+    let body = doc.body().ok_or("the page has no body")?;
+    body.dataset().set("error", NO_WAIT)?;
+    set_status(NO_WAIT);
+    body.dataset().set("ready", "true")?;
+    Ok(())
+}
+
+/// The panels, each bound to its markup in `index.html`, with the page's
+/// context; the monitor's strips started beside the spinners.
+fn assemble(
+    window: &web_sys::Window,
+    doc: &Document,
+    ctx: Context,
+    pool_size: usize,
+) -> Result<Rc<App>, JsValue> {
+    let ctx = Rc::new(ctx);
+    let has_pool = ctx.pool.is_some();
+    let spinner = Rc::new(Panel {
         ctx: Rc::clone(&ctx),
-        view: LabView::render(&doc, has_pool)?,
+        view: LabView::render(doc, has_pool)?,
     });
     let intro = Rc::new(IntroLab {
-        view: IntroView::render(&doc, has_pool)?,
+        view: IntroView::render(doc, has_pool)?,
         lab: Rc::clone(&spinner),
     });
     let strips: Vec<_> = [&intro.view.monitor, &spinner.view.monitor]
@@ -219,38 +246,42 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         let scale = window.device_pixel_ratio().max(1.0);
         monitor::start_strips(&strips, &crate::runtime::canvas::Style::from_page(scale))?;
     }
-    let app = Rc::new(App {
-        smoke: Rc::new(SmokeLab {
+    Ok(Rc::new(App {
+        smoke: Rc::new(Panel {
             ctx: Rc::clone(&ctx),
-            view: SmokeView::render(&doc)?,
+            view: SmokeView::render(doc)?,
         }),
         spinner,
         intro,
-        pool_lab: Rc::new(PoolLab {
+        pool_lab: Rc::new(Panel {
             ctx: Rc::clone(&ctx),
-            view: PoolView::render(&doc, pool_size.size())?,
+            view: PoolView::render(doc, pool_size)?,
         }),
-        lock: Rc::new(LockLab {
+        lock: Rc::new(Panel {
             ctx: Rc::clone(&ctx),
-            view: LockView::render(&doc)?,
+            view: LockView::render(doc)?,
         }),
-        big_picture: Rc::new(BigPictureLab {
+        big_picture: Rc::new(Panel {
             ctx: Rc::clone(&ctx),
-            view: BigPictureView::render(&doc)?,
+            view: BigPictureView::render(doc)?,
         }),
-        errors: Rc::new(ErrorsLab {
+        errors: Rc::new(Panel {
             ctx: Rc::clone(&ctx),
-            view: ErrorsView::render(&doc)?,
+            view: ErrorsView::render(doc)?,
         }),
-        bench: Rc::new(BenchLab {
+        bench: Rc::new(Panel {
             ctx: Rc::clone(&ctx),
-            view: BenchView::render(&doc)?,
+            view: BenchView::render(doc)?,
         }),
         ctx,
-    });
-    // Every panel disables its run buttons while any run runs.
+    }))
+}
+
+/// Every panel's buttons bound; every panel disables its run buttons while
+/// any run runs; the calibrated prime's users say they wait for it.
+fn wire(app: &Rc<App>, doc: &Document) -> Result<(), JsValue> {
     {
-        let page = Rc::clone(&app);
+        let page = Rc::clone(app);
         app.ctx.on_running(move |running, pool| {
             page.smoke.view.set_running(running, pool);
             page.spinner.view.set_running(running, pool);
@@ -273,25 +304,28 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         .wire_per_job(&app.big_picture, &app.pool_lab);
     app.bench.view.wire(&app.bench);
     app.errors.view.wire(&app.errors);
-    install_shortcuts(&doc);
+    install_shortcuts(doc);
     app.intro.view.calibrating(true);
     app.spinner.view.calibrating(true);
     LabView::measure_timer_clamp(&app.spinner);
     app.ctx.set_running(false);
-    install_api(&window, &app, &caps)?;
-    super::link::apply(&app.spinner, &app.pool_lab, &doc)?;
-    super::link::listen(&app.spinner, &app.pool_lab, &doc)?;
-    super::link::wire_run_buttons(&app.spinner, &app.pool_lab, &doc)?;
-    super::contents::mark_in_view(&doc)?;
-    spawn_local(calibrate_then_warm_up(Rc::clone(&app)));
+    Ok(())
+}
 
+/// The contract's readiness: the status line, `data-ready` (and
+/// `data-error` when something is missing), the time it took.
+fn announce_ready(
+    window: &web_sys::Window,
+    doc: &Document,
+    caps: &Capabilities,
+) -> Result<(), JsValue> {
     let body = doc.body().ok_or("the page has no body")?;
     match &caps.problem {
         Some(problem) => {
             body.dataset().set("error", problem)?;
             set_status(problem);
             // Something is missing: the detail says what.
-            find(&doc, "[data-role=capabilities-detail]")?.set_attribute("open", "")?;
+            find(doc, "[data-role=capabilities-detail]")?.set_attribute("open", "")?;
         }
         None => set_status(&format!(
             "ready: {} threads on {} cores, cross-origin isolated.",
@@ -303,6 +337,7 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     body.dataset().set("ready", "true")?;
     Ok(())
 }
+
 /// After the page is ready: the calibrated prime (after the pool, not beside
 /// its start: on a 2-core machine, timing the division rate while the pool's
 /// workers started measured it ~40% low), shown where it is used; then the
@@ -422,26 +457,7 @@ fn install_api(
     let debug_panic_fn = promise_fn(app, |app, place| async move {
         debug_panic(&app, place.as_string().as_deref().unwrap_or("")).await
     });
-    let stats_app = Rc::clone(app);
-    let stats = Closure::<dyn Fn() -> JsValue>::new(move || {
-        let (threads, processes) = census::live_counts();
-        let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
-        let bytes =
-            js_sys::Reflect::get(&memory.buffer(), &"byteLength".into()).unwrap_or_default();
-        object(&[
-            ("wasmMemoryBytes", bytes),
-            ("heapLiveBytes", (heap::live_bytes() as f64).into()),
-            ("threadsStarted", (census::threads_started() as f64).into()),
-            ("liveThreads", (threads as u32).into()),
-            ("liveProcesses", (processes as u32).into()),
-            ("readyMs", READY_MS.get().into()),
-            ("idleThreads", (IDLE_THREADS.get() as u32).into()),
-            ("pool", stats_app.pool_lab.view.snapshot()),
-            ("runsStarted", stats_app.runs_started().into()),
-        ])
-        .into()
-    })
-    .into_js_value();
+    let stats = stats_fn(app);
     let api = object(&[
         ("capabilities", caps.to_js()),
         ("stats", stats),
@@ -460,6 +476,31 @@ fn install_api(
     ]);
     Reflect::set(window, &"spinlab".into(), &api)?;
     Ok(())
+}
+
+/// `spinlab.stats()`: the page's threads, processes and memory now, when it
+/// became ready, and how many runs it started.
+fn stats_fn(app: &Rc<App>) -> JsValue {
+    let stats_app = Rc::clone(app);
+    Closure::<dyn Fn() -> JsValue>::new(move || {
+        let (threads, processes) = census::live_counts();
+        let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
+        let bytes =
+            js_sys::Reflect::get(&memory.buffer(), &"byteLength".into()).unwrap_or_default();
+        object(&[
+            ("wasmMemoryBytes", bytes),
+            ("heapLiveBytes", (heap::live_bytes() as f64).into()),
+            ("threadsStarted", (census::threads_started() as f64).into()),
+            ("liveThreads", (threads as u32).into()),
+            ("liveProcesses", (processes as u32).into()),
+            ("readyMs", READY_MS.get().into()),
+            ("idleThreads", (IDLE_THREADS.get() as u32).into()),
+            ("pool", stats_app.pool_lab.view.snapshot()),
+            ("runsStarted", stats_app.runs_started().into()),
+        ])
+        .into()
+    })
+    .into_js_value()
 }
 
 /// A `window.spinlab` method: `run(app, options)` as a promise, rejected with

@@ -146,103 +146,83 @@ const WASM_GZIP_KB: f64 = 100.0;
 pub const SCALING_MODES: [&str; 3] = ["processes", "threads", "rayon"];
 
 impl Measurements {
-    /// The table: every figure these measurements allow.
+    /// The table: every figure these measurements allow, group by group in
+    /// the order the table shows them.
     pub fn figures(&self) -> Vec<Figure> {
+        let costs = median_costs(&self.sequential_costs_ms);
         let mut out = Vec::new();
-        let add = |out: &mut Vec<Figure>,
-                   group,
-                   label: String,
-                   unit,
-                   samples: &[f64],
-                   goal,
-                   detail: String| {
-            if let Some(value) = Summary::of(samples) {
-                out.push(Figure {
-                    group,
-                    label,
-                    unit,
-                    value,
-                    goal,
-                    worst_case: false,
-                    detail,
-                });
-            }
-        };
-        let ms = |s: &[f64]| Summary::of(s).map_or("–".into(), |s| Unit::Ms.format(s.median));
+        out.extend(self.kernel_figures());
+        out.extend(self.cpython_figures());
+        out.extend(self.sequential_figure());
+        out.extend(self.scaling_figures(&costs));
+        out.extend(self.breakdown_figures(&costs));
+        out.extend(self.gil_figure());
+        out.extend(self.split_figures());
+        out.extend(self.queue_figures());
+        out.extend(self.main_thread_figures());
+        out.extend(self.pitfall_figure());
+        out.extend(self.worker_startup_figures());
+        out.extend(self.page_startup_figures());
+        out.extend(self.size_figures());
+        out
+    }
 
-        for k in &self.kernels {
-            let workload = k.variant == "is_prime";
-            let variant = if workload {
-                String::new()
-            } else {
-                "a labelled variant: the same divisions, two a loop turn".into()
-            };
-            if k.native_ms.is_empty() {
-                add(
-                    &mut out,
-                    "kernel",
-                    format!("{}({}) in a page worker", k.variant, k.n),
-                    Unit::Ms,
-                    &k.wasm_ms,
-                    Goal::Report,
-                    if workload {
-                        "native reference: run ./x bench".into()
-                    } else {
-                        variant
-                    },
-                );
-            } else {
-                add(
-                    &mut out,
-                    "kernel",
-                    format!("{}({}): wasm / native", k.variant, k.n),
-                    Unit::Ratio,
-                    &ratios(&k.wasm_ms, &k.native_ms),
-                    if workload {
-                        Goal::AtMost(KERNEL_LIMIT)
-                    } else {
-                        Goal::Report
-                    },
-                    format!(
-                        "wasm {}, native {}{}{variant}",
-                        ms(&k.wasm_ms),
-                        ms(&k.native_ms),
-                        if workload { "" } else { "; " }
-                    ),
-                );
-            }
-        }
+    /// The measurements as JSON (numbers to check as decimal strings).
+    pub fn to_json(&self) -> String {
+        Value::from(self).to_json()
+    }
 
-        if !self.cpython_fixture_ms.is_empty() {
-            add(
-                &mut out,
-                "vs CPython",
-                "the fixture, sequentially: CPython / spinlab".into(),
-                Unit::Ratio,
-                &ratios(&self.cpython_fixture_ms, &self.sequential_ms),
-                // The ratio is set by CPython, not by spinlab: reported.
-                Goal::Report,
-                format!(
-                    "CPython {}, spinlab {}",
-                    ms(&self.cpython_fixture_ms),
-                    ms(&self.sequential_ms)
-                ),
-            );
+    /// The pool size the scaling, the gaps and the start-ups are judged at.
+    fn judged_workers(&self) -> usize {
+        self.cores.max(1)
+    }
+
+    /// `is_prime(n)` alone, each kernel: against native Rust where `./x
+    /// bench` measured it, else the page worker's own time.
+    fn kernel_figures(&self) -> Vec<Figure> {
+        self.kernels.iter().filter_map(kernel_figure).collect()
+    }
+
+    /// CPython beside spinlab: the fixture, single numbers, and the book's
+    /// `procs.py` and `threads.py` N for N. Reported: the ratios are set by
+    /// CPython, not by spinlab.
+    fn cpython_figures(&self) -> Vec<Figure> {
+        let mut out: Vec<Figure> = self.cpython_fixture_figure().into_iter().collect();
+        out.extend(
+            self.kernels
+                .iter()
+                .filter(|k| !k.cpython_ms.is_empty())
+                .filter_map(cpython_kernel_figure),
+        );
+        out.extend(self.cpython_pool_figures());
+        out
+    }
+
+    /// The book's fixture checked sequentially, CPython against spinlab.
+    fn cpython_fixture_figure(&self) -> Option<Figure> {
+        if self.cpython_fixture_ms.is_empty() {
+            return None;
         }
-        for k in self.kernels.iter().filter(|k| !k.cpython_ms.is_empty()) {
-            add(
-                &mut out,
-                "vs CPython",
-                format!("is_prime({}): CPython / spinlab", k.n),
-                Unit::Ratio,
-                &ratios(&k.cpython_ms, &k.wasm_ms),
-                // The expectation is the fixture's (above); one number is reported.
-                Goal::Report,
-                format!("CPython {}, spinlab {}", ms(&k.cpython_ms), ms(&k.wasm_ms)),
-            );
-        }
-        // The book's procs.py and threads.py run by CPython with 1..N
-        // workers, beside the same mode and N here.
+        figure(
+            "vs CPython",
+            "the fixture, sequentially: CPython / spinlab".into(),
+            Unit::Ratio,
+            &ratios(&self.cpython_fixture_ms, &self.sequential_ms),
+            // The ratio is set by CPython, not by spinlab: reported.
+            Goal::Report,
+            format!(
+                "CPython {}, spinlab {}",
+                median_ms(&self.cpython_fixture_ms),
+                median_ms(&self.sequential_ms)
+            ),
+        )
+    }
+
+    /// The book's procs.py and threads.py run by CPython with 1..N workers,
+    /// beside the same mode and N here (a series without its counterpart is
+    /// left out).
+    fn cpython_pool_figures(&self) -> Vec<Figure> {
+        let mut out = Vec::new();
         for cpython in self.pools.iter().filter(|p| p.mode.starts_with("cpython-")) {
             let mode = cpython.mode.trim_start_matches("cpython-");
             let Some(ours) = self
@@ -252,8 +232,7 @@ impl Measurements {
             else {
                 continue;
             };
-            add(
-                &mut out,
+            out.extend(figure(
                 "vs CPython",
                 format!("{mode} × {}: CPython / spinlab", cpython.workers),
                 Unit::Ratio,
@@ -266,200 +245,243 @@ impl Measurements {
                     } else {
                         "threads.py"
                     },
-                    ms(&cpython.total_ms),
-                    ms(&ours.total_ms)
+                    median_ms(&cpython.total_ms),
+                    median_ms(&ours.total_ms)
                 ),
-            );
+            ));
         }
-        if self.cpython_fixture_ms.is_empty() {
-            add(
-                &mut out,
-                "sequential",
-                "the fixture, sequentially, on one worker".into(),
-                Unit::Ms,
-                &self.sequential_ms,
-                Goal::Report,
-                String::new(),
-            );
-        }
+        out
+    }
 
-        let costs = median_costs(&self.sequential_costs_ms);
-        let cores = self.cores.max(1);
-        if !costs.is_empty() {
-            for series in self
-                .pools
-                .iter()
-                .filter(|p| SCALING_MODES.contains(&p.mode.as_str()) || p.mode == "native-threads")
-            {
-                // The yardstick of a FIFO pool: the best it could do with
-                // these costs in this order (no start-up, no queue cost).
-                let best = fifo_schedule(&costs, series.workers);
-                let judged = series.workers == cores && series.mode != "native-threads";
-                let limit = if series.mode == "processes" {
-                    PROCESS_SCALING_LIMIT
-                } else {
-                    SHARED_SCALING_LIMIT
-                };
-                add(
-                    &mut out,
-                    "pool scaling",
-                    format!(
-                        "{} × {}: total / best FIFO schedule",
-                        series.mode, series.workers
-                    ),
-                    Unit::Ratio,
-                    &ratios(&series.total_ms, &vec![best; series.total_ms.len()]),
-                    if judged {
-                        Goal::AtMost(limit)
-                    } else {
-                        Goal::Report
-                    },
-                    format!(
-                        "total {}, best FIFO schedule {}, scheduling bound {}",
-                        ms(&series.total_ms),
-                        Unit::Ms.format(best),
-                        Unit::Ms.format(scheduling_bound(&costs, series.workers))
-                    ),
-                );
-            }
+    /// The fixture on one worker, in milliseconds: shown when there is no
+    /// CPython run to compare it with.
+    fn sequential_figure(&self) -> Option<Figure> {
+        if !self.cpython_fixture_ms.is_empty() {
+            return None;
         }
+        figure(
+            "sequential",
+            "the fixture, sequentially, on one worker".into(),
+            Unit::Ms,
+            &self.sequential_ms,
+            Goal::Report,
+            String::new(),
+        )
+    }
 
-        for series in self.pools.iter().filter(|p| {
-            p.workers == cores
-                && SCALING_MODES.contains(&p.mode.as_str())
-                && !p.costs_ms.is_empty()
-                && p.costs_ms.len() == p.total_ms.len()
-        }) {
-            add(
-                &mut out,
-                "pool scaling",
-                format!("{} × {cores}: where a run's time goes", series.mode),
-                Unit::Ms,
-                &series.total_ms,
-                Goal::Report,
-                run_breakdown(series, &costs),
-            );
+    /// Each pool against the best FIFO schedule of the sequential run's
+    /// costs (`costs`), judged at N = cores for the page's own modes.
+    fn scaling_figures(&self, costs: &[f64]) -> Vec<Figure> {
+        if costs.is_empty() {
+            return Vec::new();
         }
-
-        if let Some(gil) = self
-            .pools
-            .iter()
-            .find(|p| p.mode == "threads-gil" && p.workers == cores)
-        {
-            add(
-                &mut out,
-                "GIL fidelity",
-                format!("threads-gil × {cores} / sequential"),
-                Unit::Ratio,
-                &ratios(&gil.total_ms, &self.sequential_ms),
-                Goal::AtLeast(GIL_FLOOR),
-                format!(
-                    "threads-gil {}, sequential {}",
-                    ms(&gil.total_ms),
-                    ms(&self.sequential_ms)
-                ),
-            );
-        }
-
-        if let Some(split) = &self.split {
-            add(
-                &mut out,
-                "split",
-                format!("is_prime({}) split in {}: speed-up", split.n, split.parts),
-                Unit::Ratio,
-                &ratios(&split.one_ms, &split.parts_ms),
-                // Judged against the native split where there is one.
-                if split.native_one_ms.is_empty() {
-                    Goal::AtLeast(SPLIT_SHARE * split.parts as f64)
-                } else {
-                    Goal::Report
-                },
-                format!(
-                    "1 part {}, {} parts {}",
-                    ms(&split.one_ms),
-                    split.parts,
-                    ms(&split.parts_ms)
-                ),
-            );
-            if !split.native_one_ms.is_empty() {
-                let ours = ratios(&split.one_ms, &split.parts_ms);
-                let native = ratios(&split.native_one_ms, &split.native_parts_ms);
-                add(
-                    &mut out,
-                    "split",
-                    format!(
-                        "split in {}: speed-up / the native split's speed-up",
-                        split.parts
-                    ),
-                    Unit::Ratio,
-                    &ratios(&ours, &native),
-                    Goal::AtLeast(SPLIT_VS_NATIVE),
-                    format!(
-                        "native: 1 part {}, {} parts {}",
-                        ms(&split.native_one_ms),
-                        split.parts,
-                        ms(&split.native_parts_ms)
-                    ),
-                );
-            }
-        }
-
-        for queue in &self.queues {
-            add(
-                &mut out,
-                "queue overhead",
-                format!("{} jobs via {}", queue.jobs, queue.via),
-                Unit::Us,
-                &queue.us_per_job,
-                if queue.shared {
-                    Goal::AtMost(SHARED_QUEUE_US)
-                } else {
-                    Goal::Report
-                },
-                String::new(),
-            );
-        }
-
-        let start = out.len();
+        let cores = self.judged_workers();
+        let mut out = Vec::new();
         for series in self
             .pools
             .iter()
-            .filter(|p| p.workers == cores && !p.gap_ms.is_empty())
+            .filter(|p| SCALING_MODES.contains(&p.mode.as_str()) || p.mode == "native-threads")
         {
-            add(
-                &mut out,
-                "main thread",
-                format!("longest gap during {} × {}", series.mode, series.workers),
-                Unit::Ms,
-                &series.gap_ms,
-                Goal::AtMost(LONG_TASK_MS),
-                "the page's event loop while workers compute".into(),
-            );
-        }
-        for figure in &mut out[start..] {
-            figure.worst_case = true;
-        }
-
-        if let Some(p) = &self.pitfall {
-            let shares: Vec<f64> = ratios(&p.gap_ms, &p.compute_ms)
-                .into_iter()
-                .map(|r| r * 100.0)
-                .collect();
-            add(
-                &mut out,
-                "the pitfall",
-                format!("coroutine + is_prime({}): frozen share", p.n),
-                Unit::Percent,
-                &shares,
-                Goal::AtLeast(FREEZE_SHARE),
+            // The yardstick of a FIFO pool: the best it could do with
+            // these costs in this order (no start-up, no queue cost).
+            let best = fifo_schedule(costs, series.workers);
+            let judged = series.workers == cores && series.mode != "native-threads";
+            let limit = if series.mode == "processes" {
+                PROCESS_SCALING_LIMIT
+            } else {
+                SHARED_SCALING_LIMIT
+            };
+            out.extend(figure(
+                "pool scaling",
                 format!(
-                    "longest gap {} of {} computing",
-                    ms(&p.gap_ms),
-                    ms(&p.compute_ms)
+                    "{} × {}: total / best FIFO schedule",
+                    series.mode, series.workers
                 ),
-            );
+                Unit::Ratio,
+                &ratios(&series.total_ms, &vec![best; series.total_ms.len()]),
+                if judged {
+                    Goal::AtMost(limit)
+                } else {
+                    Goal::Report
+                },
+                format!(
+                    "total {}, best FIFO schedule {}, scheduling bound {}",
+                    median_ms(&series.total_ms),
+                    Unit::Ms.format(best),
+                    Unit::Ms.format(scheduling_bound(costs, series.workers))
+                ),
+            ));
         }
+        out
+    }
 
+    /// Where a run's time goes, for each scaling mode at N = cores whose
+    /// every run has its checks' costs: reported.
+    fn breakdown_figures(&self, costs: &[f64]) -> Vec<Figure> {
+        let cores = self.judged_workers();
+        self.pools
+            .iter()
+            .filter(|p| {
+                p.workers == cores
+                    && SCALING_MODES.contains(&p.mode.as_str())
+                    && !p.costs_ms.is_empty()
+                    && p.costs_ms.len() == p.total_ms.len()
+            })
+            .filter_map(|series| {
+                figure(
+                    "pool scaling",
+                    format!("{} × {cores}: where a run's time goes", series.mode),
+                    Unit::Ms,
+                    &series.total_ms,
+                    Goal::Report,
+                    run_breakdown(series, costs),
+                )
+            })
+            .collect()
+    }
+
+    /// Threads under a GIL at N = cores are no faster than one worker.
+    fn gil_figure(&self) -> Option<Figure> {
+        let cores = self.judged_workers();
+        let gil = self
+            .pools
+            .iter()
+            .find(|p| p.mode == "threads-gil" && p.workers == cores)?;
+        figure(
+            "GIL fidelity",
+            format!("threads-gil × {cores} / sequential"),
+            Unit::Ratio,
+            &ratios(&gil.total_ms, &self.sequential_ms),
+            Goal::AtLeast(GIL_FLOOR),
+            format!(
+                "threads-gil {}, sequential {}",
+                median_ms(&gil.total_ms),
+                median_ms(&self.sequential_ms)
+            ),
+        )
+    }
+
+    /// One number's check split in parts: its speed-up, judged against the
+    /// parts' count, or against the native split's where there is one.
+    fn split_figures(&self) -> Vec<Figure> {
+        let Some(split) = &self.split else {
+            return Vec::new();
+        };
+        let mut out: Vec<Figure> = figure(
+            "split",
+            format!("is_prime({}) split in {}: speed-up", split.n, split.parts),
+            Unit::Ratio,
+            &ratios(&split.one_ms, &split.parts_ms),
+            // Judged against the native split where there is one.
+            if split.native_one_ms.is_empty() {
+                Goal::AtLeast(SPLIT_SHARE * split.parts as f64)
+            } else {
+                Goal::Report
+            },
+            format!(
+                "1 part {}, {} parts {}",
+                median_ms(&split.one_ms),
+                split.parts,
+                median_ms(&split.parts_ms)
+            ),
+        )
+        .into_iter()
+        .collect();
+        if !split.native_one_ms.is_empty() {
+            let ours = ratios(&split.one_ms, &split.parts_ms);
+            let native = ratios(&split.native_one_ms, &split.native_parts_ms);
+            out.extend(figure(
+                "split",
+                format!(
+                    "split in {}: speed-up / the native split's speed-up",
+                    split.parts
+                ),
+                Unit::Ratio,
+                &ratios(&ours, &native),
+                Goal::AtLeast(SPLIT_VS_NATIVE),
+                format!(
+                    "native: 1 part {}, {} parts {}",
+                    median_ms(&split.native_one_ms),
+                    split.parts,
+                    median_ms(&split.native_parts_ms)
+                ),
+            ));
+        }
+        out
+    }
+
+    /// Tiny jobs through each queue: a queue in shared memory is judged.
+    fn queue_figures(&self) -> Vec<Figure> {
+        self.queues
+            .iter()
+            .filter_map(|queue| {
+                figure(
+                    "queue overhead",
+                    format!("{} jobs via {}", queue.jobs, queue.via),
+                    Unit::Us,
+                    &queue.us_per_job,
+                    if queue.shared {
+                        Goal::AtMost(SHARED_QUEUE_US)
+                    } else {
+                        Goal::Report
+                    },
+                    String::new(),
+                )
+            })
+            .collect()
+    }
+
+    /// The page's longest gap while each pool of N = cores computes,
+    /// judged on the worst run: one long task is one too many.
+    fn main_thread_figures(&self) -> Vec<Figure> {
+        let cores = self.judged_workers();
+        self.pools
+            .iter()
+            .filter(|p| p.workers == cores && !p.gap_ms.is_empty())
+            .filter_map(|series| {
+                figure(
+                    "main thread",
+                    format!("longest gap during {} × {}", series.mode, series.workers),
+                    Unit::Ms,
+                    &series.gap_ms,
+                    Goal::AtMost(LONG_TASK_MS),
+                    "the page's event loop while workers compute".into(),
+                )
+            })
+            .map(|figure| Figure {
+                worst_case: true,
+                ..figure
+            })
+            .collect()
+    }
+
+    /// The broken coroutine: the share of its computing during which the
+    /// event loop stood still.
+    fn pitfall_figure(&self) -> Option<Figure> {
+        let p = self.pitfall.as_ref()?;
+        let shares: Vec<f64> = ratios(&p.gap_ms, &p.compute_ms)
+            .into_iter()
+            .map(|r| r * 100.0)
+            .collect();
+        figure(
+            "the pitfall",
+            format!("coroutine + is_prime({}): frozen share", p.n),
+            Unit::Percent,
+            &shares,
+            Goal::AtLeast(FREEZE_SHARE),
+            format!(
+                "longest gap {} of {} computing",
+                median_ms(&p.gap_ms),
+                median_ms(&p.compute_ms)
+            ),
+        )
+    }
+
+    /// A thread's and a process's start-up at N = cores, each with its
+    /// stages where every run was cut into them.
+    fn worker_startup_figures(&self) -> Vec<Figure> {
+        let cores = self.judged_workers();
+        let mut out = Vec::new();
         for series in self
             .pools
             .iter()
@@ -470,8 +492,7 @@ impl Measurements {
             } else {
                 ("process", PROCESS_START_MS)
             };
-            add(
-                &mut out,
+            out.extend(figure(
                 "start-up",
                 format!(
                     "a {unit}: {} × {cores}, the run's start → the last one up",
@@ -484,10 +505,9 @@ impl Measurements {
                     "{cores} started at once, part of every {} run's total",
                     series.mode
                 ),
-            );
+            ));
             if let Some(stages) = boot_breakdown(&series.boot_ms) {
-                add(
-                    &mut out,
+                out.extend(figure(
                     "start-up",
                     format!("the last {unit} up, stage by stage"),
                     Unit::Ms,
@@ -498,89 +518,183 @@ impl Measurements {
                         .collect::<Vec<f64>>(),
                     Goal::Report,
                     stages,
-                );
+                ));
             }
         }
-        add(
-            &mut out,
-            "start-up",
-            format!("{cores} bare module workers: new Worker → the last one answers"),
-            Unit::Ms,
-            &self.bare_workers_ms,
-            Goal::Report,
-            "a script that only answers: the browser's floor under every start-up above".into(),
-        );
-        add(
-            &mut out,
-            "start-up",
-            "navigation → ready, warm (reload)".into(),
-            Unit::Ms,
-            &self.startup_warm_ms,
-            Goal::AtMost(WARM_START_MS),
-            "wasm compiled, pool up".into(),
-        );
-        add(
-            &mut out,
-            "start-up",
-            "navigation → ready, cold (fresh profile)".into(),
-            Unit::Ms,
-            &self.startup_cold_ms,
-            Goal::AtMost(COLD_START_MS),
-            "wasm compiled, pool up, calibrated".into(),
-        );
+        out
+    }
 
-        if let Some(sizes) = &self.sizes {
-            let kb = |b: u64| b as f64 / 1024.0;
-            let gz =
-                |b: Option<u64>| b.map_or(String::new(), |b| format!("{:.0} KB gzipped", kb(b)));
-            add(
-                &mut out,
+    /// The browser's floor under a worker's start-up, then the page's own:
+    /// navigation to ready, warm and cold.
+    fn page_startup_figures(&self) -> Vec<Figure> {
+        let cores = self.judged_workers();
+        [
+            figure(
+                "start-up",
+                format!("{cores} bare module workers: new Worker → the last one answers"),
+                Unit::Ms,
+                &self.bare_workers_ms,
+                Goal::Report,
+                "a script that only answers: the browser's floor under every start-up above".into(),
+            ),
+            figure(
+                "start-up",
+                "navigation → ready, warm (reload)".into(),
+                Unit::Ms,
+                &self.startup_warm_ms,
+                Goal::AtMost(WARM_START_MS),
+                "wasm compiled, pool up".into(),
+            ),
+            figure(
+                "start-up",
+                "navigation → ready, cold (fresh profile)".into(),
+                Unit::Ms,
+                &self.startup_cold_ms,
+                Goal::AtMost(COLD_START_MS),
+                "wasm compiled, pool up, calibrated".into(),
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// What the page downloads: the module (judged, and gzipped), the JS
+    /// glue and the code panels' texts.
+    fn size_figures(&self) -> Vec<Figure> {
+        let Some(sizes) = &self.sizes else {
+            return Vec::new();
+        };
+        let kb = |b: u64| b as f64 / 1024.0;
+        let gz = |b: Option<u64>| b.map_or(String::new(), |b| format!("{:.0} KB gzipped", kb(b)));
+        [
+            figure(
                 "size",
                 "wasm module (after bindgen and wasm-opt)".into(),
                 Unit::Kb,
                 &[kb(sizes.wasm_bytes)],
                 Goal::AtMost(WASM_KB),
                 gz(sizes.wasm_gzip_bytes),
-            );
-            if let Some(gzipped) = sizes.wasm_gzip_bytes {
-                add(
-                    &mut out,
+            ),
+            sizes.wasm_gzip_bytes.and_then(|gzipped| {
+                figure(
                     "size",
                     "wasm module, gzipped (gzip -9)".into(),
                     Unit::Kb,
                     &[kb(gzipped)],
                     Goal::AtMost(WASM_GZIP_KB),
                     String::new(),
-                );
-            }
-            add(
-                &mut out,
+                )
+            }),
+            figure(
                 "size",
                 "JS glue".into(),
                 Unit::Kb,
                 &[kb(sizes.js_bytes)],
                 Goal::Report,
                 gz(sizes.js_gzip_bytes),
-            );
-            if let Some(listings) = sizes.listings_bytes {
-                add(
-                    &mut out,
+            ),
+            sizes.listings_bytes.and_then(|listings| {
+                figure(
                     "size",
                     "the code panels' texts (pkg/listings.json, fetched as the page starts)".into(),
                     Unit::Kb,
                     &[kb(listings)],
                     Goal::Report,
                     gz(sizes.listings_gzip_bytes),
-                );
-            }
-        }
-        out
+                )
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
+}
 
-    /// The measurements as JSON (numbers to check as decimal strings).
-    pub fn to_json(&self) -> String {
-        Value::from(self).to_json()
+/// A figure of these samples, not worst-case; `None` without samples.
+fn figure(
+    group: &'static str,
+    label: String,
+    unit: Unit,
+    samples: &[f64],
+    goal: Goal,
+    detail: String,
+) -> Option<Figure> {
+    Some(Figure {
+        group,
+        label,
+        unit,
+        value: Summary::of(samples)?,
+        goal,
+        worst_case: false,
+        detail,
+    })
+}
+
+/// The samples' median in milliseconds, as a detail quotes it; `–` without
+/// samples.
+fn median_ms(samples: &[f64]) -> String {
+    Summary::of(samples).map_or("–".into(), |s| Unit::Ms.format(s.median))
+}
+
+/// One kernel's figure: wasm against native Rust (the workload judged, the
+/// labelled variant reported), or without a native run the wasm time alone.
+fn kernel_figure(k: &Kernel) -> Option<Figure> {
+    let workload = k.variant == "is_prime";
+    let variant = if workload {
+        String::new()
+    } else {
+        "a labelled variant: the same divisions, two a loop turn".into()
+    };
+    if k.native_ms.is_empty() {
+        return figure(
+            "kernel",
+            format!("{}({}) in a page worker", k.variant, k.n),
+            Unit::Ms,
+            &k.wasm_ms,
+            Goal::Report,
+            if workload {
+                "native reference: run ./x bench".into()
+            } else {
+                variant
+            },
+        );
     }
+    figure(
+        "kernel",
+        format!("{}({}): wasm / native", k.variant, k.n),
+        Unit::Ratio,
+        &ratios(&k.wasm_ms, &k.native_ms),
+        if workload {
+            Goal::AtMost(KERNEL_LIMIT)
+        } else {
+            Goal::Report
+        },
+        format!(
+            "wasm {}, native {}{}{variant}",
+            median_ms(&k.wasm_ms),
+            median_ms(&k.native_ms),
+            if workload { "" } else { "; " }
+        ),
+    )
+}
+
+/// One number checked by CPython and by spinlab: reported (the expectation
+/// is the fixture's).
+fn cpython_kernel_figure(k: &Kernel) -> Option<Figure> {
+    figure(
+        "vs CPython",
+        format!("is_prime({}): CPython / spinlab", k.n),
+        Unit::Ratio,
+        &ratios(&k.cpython_ms, &k.wasm_ms),
+        // The expectation is the fixture's (above); one number is reported.
+        Goal::Report,
+        format!(
+            "CPython {}, spinlab {}",
+            median_ms(&k.cpython_ms),
+            median_ms(&k.wasm_ms)
+        ),
+    )
 }
 
 /// Samples of samples (a run's costs, a run's stages) as a list of lists.

@@ -33,8 +33,18 @@ const ARGS: &str = "    flags = {a for a in sys.argv[1:] if a.startswith('--')}
 pub fn lock_program(units: Units) -> Program {
     let file = lock_file(units);
     let text = match units {
-        Units::Threads | Units::ThreadsGil => format!(
-            "\"\"\"{file}: written for spinlab after Fluent Python, 2nd ed., chapter 19:
+        Units::Threads | Units::ThreadsGil => threads_counter(file),
+        Units::Coroutines => coroutines_counter(file),
+        Units::Processes => processes_counter(file),
+    };
+    Program { file, text }
+}
+
+/// `counter_threads.py`: threads share the counter, and the GIL may change
+/// hands between the read and the write; `--lock` holds a `Lock` around both.
+fn threads_counter(file: &str) -> String {
+    format!(
+        "\"\"\"{file}: written for spinlab after Fluent Python, 2nd ed., chapter 19:
 threads share memory, and `counter += 1` is a read and a write. Usage:
 python3 {file} [WORKERS] [INCREMENTS] [--lock]\"\"\"
 
@@ -71,9 +81,15 @@ def main() -> None:
 if __name__ == '__main__':
     main()
 "
-        ),
-        Units::Coroutines => format!(
-            "\"\"\"{file}: written for spinlab after Fluent Python, 2nd ed., chapter 19:
+    )
+}
+
+/// `counter_asyncio.py`: tasks are interrupted only at `await`, so without
+/// `--lock` increments are lost only when `--await` pauses between the read
+/// and the write.
+fn coroutines_counter(file: &str) -> String {
+    format!(
+        "\"\"\"{file}: written for spinlab after Fluent Python, 2nd ed., chapter 19:
 coroutines are interrupted only at `await`. Usage:
 python3 {file} [WORKERS] [INCREMENTS] [--lock] [--await]\"\"\"
 
@@ -109,9 +125,14 @@ async def main() -> None:
 if __name__ == '__main__':
     asyncio.run(main())
 "
-        ),
-        Units::Processes => format!(
-            "\"\"\"{file}: written for spinlab after Fluent Python, 2nd ed., chapter 19:
+    )
+}
+
+/// `counter_procs.py`: each process counts in its own copy of the counter,
+/// unless `--lock` puts it in shared memory with its lock.
+fn processes_counter(file: &str) -> String {
+    format!(
+        "\"\"\"{file}: written for spinlab after Fluent Python, 2nd ed., chapter 19:
 processes share nothing unless asked to. Usage:
 python3 {file} [WORKERS] [INCREMENTS] [--lock]
 (--lock: the counter is a multiprocessing.Value in shared memory, with its lock)\"\"\"
@@ -160,7 +181,5 @@ def main() -> None:
 if __name__ == '__main__':
     main()
 "
-        ),
-    };
-    Program { file, text }
+    )
 }

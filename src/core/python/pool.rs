@@ -37,32 +37,209 @@ const ROW: &str = "print(f'{n:16}  {label} {elapsed:9.6f}s')";
 
 /// The queue-based pool (`procs.py`, `threads.py`), the early `procs.py`
 /// whose report loop stops when the job queue is empty, or one new worker
-/// per number.
+/// per number: the program's parts, in the order they are printed.
 fn queue_pool(mode: Mode, design: Design) -> String {
-    let racy = design == Design::EarlyRace;
-    let per_job = design == Design::PerJob;
-    let (unit, units, imports, queues) = if mode == Mode::Processes {
-        (
-            "Process",
-            "processes",
-            "from multiprocessing import Process, SimpleQueue, cpu_count\n\
-             from multiprocessing import queues",
-            "JobQueue = queues.SimpleQueue[int]\nResultQueue = queues.SimpleQueue[PrimeResult]",
-        )
-    } else {
-        (
-            "Thread",
-            "threads",
-            "from os import cpu_count\nfrom queue import SimpleQueue\nfrom threading import Thread",
-            "JobQueue = SimpleQueue[int]\nResultQueue = SimpleQueue[PrimeResult]",
-        )
+    let units = QueueUnits::of(mode);
+    format!(
+        "{docstring}
+
+{imports}
+
+{delay}{PRIME_RESULT}
+
+{queues}
+
+
+{worker}
+
+
+{start_jobs}
+
+
+{report}
+
+
+{main}
+
+
+if __name__ == '__main__':
+    main()
+",
+        docstring = docstring(mode, design, &units),
+        imports = imports(design, &units),
+        delay = delay(design),
+        queues = units.queues,
+        worker = worker(design),
+        start_jobs = start_jobs(design, &units),
+        report = report(design),
+        main = main_function(design, &units),
+    )
+}
+
+/// What a queue-based program says differently with processes and with
+/// threads (`threads-gil` is CPython's `threads.py` too).
+struct QueueUnits {
+    /// The class a worker is: `Process`, `Thread`.
+    class: &'static str,
+    /// How the header line names them: `processes`, `threads`.
+    plural: &'static str,
+    /// Where the class, the queue and `cpu_count` come from.
+    imports: &'static str,
+    /// The queues' type aliases.
+    queues: &'static str,
+}
+
+impl QueueUnits {
+    /// Processes for `processes`; threads for `threads` and `threads-gil`.
+    fn of(mode: Mode) -> QueueUnits {
+        if mode == Mode::Processes {
+            QueueUnits {
+                class: "Process",
+                plural: "processes",
+                imports: "from multiprocessing import Process, SimpleQueue, cpu_count\n\
+                          from multiprocessing import queues",
+                queues: "JobQueue = queues.SimpleQueue[int]\nResultQueue = queues.SimpleQueue[PrimeResult]",
+            }
+        } else {
+            QueueUnits {
+                class: "Thread",
+                plural: "threads",
+                imports: "from os import cpu_count\nfrom queue import SimpleQueue\nfrom threading import Thread",
+                queues: "JobQueue = SimpleQueue[int]\nResultQueue = SimpleQueue[PrimeResult]",
+            }
+        }
+    }
+}
+
+/// The docstring: which of the book's programs this one follows, and how
+/// to run it.
+fn docstring(mode: Mode, design: Design, units: &QueueUnits) -> String {
+    let file = pool_file(mode, design);
+    let (about, usage) = match design {
+        Design::PerJob => (
+            format!(
+                "the book's {}, in the\ndesign the chapter argues against: one new {} per \
+                 number, which takes its\nnumber from the queue, checks it and ends: every \
+                 number pays a start-up.",
+                pool_file(mode, Design::Pool),
+                units.class.to_lowercase()
+            ),
+            "[N ...]",
+        ),
+        Design::EarlyRace => (
+            format!(
+                "the early procs.py as first published (the book's repository fixed it in \
+                 commit 2c12305):\nthe same workers and poison pills, but the report loop \
+                 stops when the job\nqueue is empty: results go missing, or the loop waits \
+                 forever for one that\nnever comes (Ctrl-C ends it). With {}.",
+                units.plural
+            ),
+            "[WORKERS [N ...]]; DELAY=1 in the environment\nsleeps before each jobs.empty(), as a reader did",
+        ),
+        Design::Pool => (
+            format!("the book's {}", pool_file(mode, Design::Pool)),
+            "[WORKERS [N ...]]",
+        ),
     };
-    let sentinel = if racy {
+    format!("\"\"\"{file}: written for spinlab after {about}\nRun it: python3 {file} {usage}\"\"\"")
+}
+
+/// The imports: the early race also reads its `DELAY` from the
+/// environment and sleeps; one worker a number asks no core count.
+fn imports(design: Design, units: &QueueUnits) -> String {
+    let racy = design == Design::EarlyRace;
+    let os = if racy { "import os\n" } else { "" };
+    let sleep = if racy { ", sleep" } else { "" };
+    let pool = if design == Design::PerJob {
+        units
+            .imports
+            .replace(", cpu_count", "")
+            .replace("from os import cpu_count\n", "")
+    } else {
+        units.imports.to_string()
+    };
+    format!(
+        "{os}import sys
+from time import perf_counter{sleep}
+from typing import NamedTuple
+{pool}
+
+from primes import is_prime, NUMBERS"
+    )
+}
+
+/// The early race's `DELAY`, the reader's sleep before each `jobs.empty()`
+/// (none in the other designs).
+fn delay(design: Design) -> &'static str {
+    if design == Design::EarlyRace {
+        "DELAY = float(os.environ.get('DELAY', '0'))\n\n\n"
+    } else {
+        ""
+    }
+}
+
+/// The book's `worker`, which loops until its poison pill, or `check_one`,
+/// started for one number; each but the early race's says when it is done.
+fn worker(design: Design) -> String {
+    let sentinel = if design == Design::EarlyRace {
         ""
     } else {
         "    results.put(PrimeResult(0, False, 0.0))  # this worker is done\n"
     };
-    let report = if racy {
+    if design == Design::PerJob {
+        format!(
+            "def check_one(jobs: JobQueue, results: ResultQueue) -> None:
+# step: work
+    n = jobs.get()  # started for one number: it takes one, and ends
+    results.put(check(n))
+{sentinel}# step:"
+        )
+    } else {
+        format!(
+            "def worker(jobs: JobQueue, results: ResultQueue) -> None:
+# step: work
+    while n := jobs.get():  # 0 is the poison pill
+        results.put(check(n))
+{sentinel}# step:"
+        )
+    }
+}
+
+/// `start_jobs`: the queues filled with the numbers, then the workers
+/// started, a poison pill each (or one new worker a number, no pill).
+fn start_jobs(design: Design, units: &QueueUnits) -> String {
+    let class = units.class;
+    let start_workers = if design == Design::PerJob {
+        format!(
+            "    for _ in numbers:  # one new {class} a number
+        proc = {class}(target=check_one, args=(jobs, results))
+        proc.start()"
+        )
+    } else {
+        format!(
+            "    for _ in range(workers):
+        proc = {class}(target=worker, args=(jobs, results))
+        proc.start()
+        jobs.put(0)"
+        )
+    };
+    format!(
+        "def start_jobs(workers: int, numbers: list[int]) -> tuple[JobQueue, ResultQueue]:
+# step: start
+    jobs: JobQueue = SimpleQueue()
+    results: ResultQueue = SimpleQueue()
+    for n in numbers:
+        jobs.put(n)
+{start_workers}
+    return jobs, results
+# step:"
+    )
+}
+
+/// `report`: the book's loop counts the workers done; the early race's
+/// stops once the job queue is empty.
+fn report(design: Design) -> String {
+    if design == Design::EarlyRace {
         format!(
             "def report(jobs: JobQueue, results: ResultQueue) -> None:
 # step: report
@@ -74,8 +251,7 @@ fn queue_pool(mode: Mode, design: Design) -> String {
             sleep(DELAY)  # a reader's sleep(1) here made the loss frequent
         if jobs.empty():  # every job taken, not every result read
             break
-# step:
-"
+# step:"
         )
     } else {
         format!(
@@ -92,45 +268,26 @@ fn queue_pool(mode: Mode, design: Design) -> String {
             label = 'P' if prime else ' '
             {ROW}
     return checked
-# step:
-"
+# step:"
         )
-    };
-    let (about, usage, extra_imports, delay) = if per_job {
-        (
-            format!(
-                "the book's {}, in the\ndesign the chapter argues against: one new {} per \
-                 number, which takes its\nnumber from the queue, checks it and ends: every \
-                 number pays a start-up.",
-                pool_file(mode, Design::Pool),
-                unit.to_lowercase()
-            ),
-            "[N ...]",
-            "",
-            "",
-        )
-    } else if racy {
-        (
-            format!(
-                "the early procs.py as first published (the book's repository fixed it in \
-                 commit 2c12305):\nthe same workers and poison pills, but the report loop \
-                 stops when the job\nqueue is empty: results go missing, or the loop waits \
-                 forever for one that\nnever comes (Ctrl-C ends it). With {units}."
-            ),
-            "[WORKERS [N ...]]; DELAY=1 in the environment\nsleeps before each jobs.empty(), as a reader did",
-            "import os\n",
-            "DELAY = float(os.environ.get('DELAY', '0'))\n\n\n",
+    }
+}
+
+/// `main`: the arguments, the header line, the jobs started and reported,
+/// and the total (the early race prints the book's `Total time`).
+fn main_function(design: Design, units: &QueueUnits) -> String {
+    let workers = if design == Design::PerJob {
+        format!(
+            "numbers = [int(arg) for arg in sys.argv[1:]] or NUMBERS
+    workers = len(numbers)  # one new {} a number",
+            units.class
         )
     } else {
-        (
-            format!("the book's {}", pool_file(mode, Design::Pool)),
-            "[WORKERS [N ...]]",
-            "",
-            "",
-        )
+        "workers = int(sys.argv[1]) if len(sys.argv) > 1 else cpu_count()
+    numbers = [int(arg) for arg in sys.argv[2:]] or NUMBERS"
+            .to_string()
     };
-    let sleep_import = if racy { ", sleep" } else { "" };
-    let (run, last) = if racy {
+    let (run, last) = if design == Design::EarlyRace {
         (
             "report(jobs, results)",
             "print(f'Total time: {elapsed:.2f}s')",
@@ -141,102 +298,19 @@ fn queue_pool(mode: Mode, design: Design) -> String {
             "print(f'{checked} checks in {elapsed:.2f}s')",
         )
     };
-    let file = pool_file(mode, design);
-    let (worker, start_workers, workers) = if per_job {
-        (
-            format!(
-                "def check_one(jobs: JobQueue, results: ResultQueue) -> None:
-# step: work
-    n = jobs.get()  # started for one number: it takes one, and ends
-    results.put(check(n))
-{sentinel}# step:"
-            ),
-            format!(
-                "    for _ in numbers:  # one new {unit} a number
-        proc = {unit}(target=check_one, args=(jobs, results))
-        proc.start()"
-            ),
-            format!(
-                "numbers = [int(arg) for arg in sys.argv[1:]] or NUMBERS
-    workers = len(numbers)  # one new {unit} a number"
-            ),
-        )
-    } else {
-        (
-            format!(
-                "def worker(jobs: JobQueue, results: ResultQueue) -> None:
-# step: work
-    while n := jobs.get():  # 0 is the poison pill
-        results.put(check(n))
-{sentinel}# step:"
-            ),
-            format!(
-                "    for _ in range(workers):
-        proc = {unit}(target=worker, args=(jobs, results))
-        proc.start()
-        jobs.put(0)"
-            ),
-            "workers = int(sys.argv[1]) if len(sys.argv) > 1 else cpu_count()
-    numbers = [int(arg) for arg in sys.argv[2:]] or NUMBERS"
-                .to_string(),
-        )
-    };
-    // One worker a number: the core count is not asked.
-    let imports = if per_job {
-        imports
-            .replace(", cpu_count", "")
-            .replace("from os import cpu_count\n", "")
-    } else {
-        imports.to_string()
-    };
+    let plural = units.plural;
     format!(
-        "\"\"\"{file}: written for spinlab after {about}
-Run it: python3 {file} {usage}\"\"\"
-
-{extra_imports}import sys
-from time import perf_counter{sleep_import}
-from typing import NamedTuple
-{imports}
-
-from primes import is_prime, NUMBERS
-
-{delay}{PRIME_RESULT}
-
-{queues}
-
-
-{worker}
-
-
-def start_jobs(workers: int, numbers: list[int]) -> tuple[JobQueue, ResultQueue]:
-# step: start
-    jobs: JobQueue = SimpleQueue()
-    results: ResultQueue = SimpleQueue()
-    for n in numbers:
-        jobs.put(n)
-{start_workers}
-    return jobs, results
-# step:
-
-
-{report}
-
-def main() -> None:
+        "def main() -> None:
 # step: start
     {workers}
-    print(f'Checking {{len(numbers)}} numbers with {{workers}} {units}:')
+    print(f'Checking {{len(numbers)}} numbers with {{workers}} {plural}:')
     t0 = perf_counter()
     jobs, results = start_jobs(workers, numbers)
     {run}
 # step: done
     elapsed = perf_counter() - t0
     {last}
-# step:
-
-
-if __name__ == '__main__':
-    main()
-"
+# step:"
     )
 }
 

@@ -31,6 +31,50 @@ fn no_shared_memory() -> &'static str {
 const NO_POOL: &str = "the thread pool is out of use, so the sequential check runs in a \
      process of its own, sent its next number by a message when it answers";
 
+/// What the workers of a run share in this page's memory: the job queue,
+/// how many numbers were taken, and the stop flags.
+struct Shared {
+    jobs: Arc<JobQueue>,
+    taken: Arc<AtomicUsize>,
+    no_more: Arc<AtomicBool>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Shared {
+    fn new(numbers: &[u64], workers: usize) -> Shared {
+        Shared {
+            jobs: Arc::new(JobQueue::with_jobs(numbers, workers)),
+            taken: Arc::new(AtomicUsize::new(0)),
+            no_more: Arc::new(AtomicBool::new(false)),
+            cancel: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// A worker's share: the queue, the count, the cancel flag.
+    fn for_worker(&self) -> (Arc<JobQueue>, Arc<AtomicUsize>, Arc<AtomicBool>) {
+        (
+            Arc::clone(&self.jobs),
+            Arc::clone(&self.taken),
+            Arc::clone(&self.cancel),
+        )
+    }
+
+    /// The run of `workers` workers sharing this, stopped through it.
+    fn run(self, workers: usize, started_at: f64, gil: Option<Arc<Gil>>) -> PoolRun {
+        PoolRun {
+            workers,
+            started_at,
+            taken: self.taken,
+            control: Control::Shared {
+                jobs: self.jobs,
+                no_more: self.no_more,
+                cancel: self.cancel,
+                gil,
+            },
+        }
+    }
+}
+
 /// Starts `mode` with `workers` workers on `numbers`. (The early
 /// `procs.py` ran the same workers and pills: only its report loop differs,
 /// see [`PoolRun::jobs_empty`].) `per_job`: each worker takes one number
@@ -46,11 +90,8 @@ pub fn start(
 ) -> Result<(PoolRun, mpsc::UnboundedReceiver<Message>), String> {
     let started_at = epoch_ms();
     let (tx, messages) = mpsc::unbounded::<Message>();
-    let jobs = Arc::new(JobQueue::with_jobs(&numbers, workers));
-    let no_more = Arc::new(AtomicBool::new(false));
-    let cancel = Arc::new(AtomicBool::new(false));
-    let taken = Arc::new(AtomicUsize::new(0));
-    let mut gil = None;
+    let shared = Shared::new(&numbers, workers);
+    let shared_memory = crate::runtime::shared_memory();
     let needs_pool = || {
         pool.ok_or_else(|| {
             format!(
@@ -59,117 +100,98 @@ pub fn start(
             )
         })
     };
-    match mode {
+    let run = match mode {
         // Without threads, the one worker is a process fed by messages.
         Mode::Sequential if pool.is_none() => {
-            let why = if crate::runtime::shared_memory() {
+            let why = if shared_memory {
                 NO_POOL
             } else {
                 no_shared_memory()
             };
-            return Ok((start_fed(1, jobs, taken, started_at, tx, why)?, messages));
+            start_fed(1, shared.jobs, shared.taken, started_at, tx, why)?
         }
-        Mode::Processes if !crate::runtime::shared_memory() && per_job => {
+        Mode::Processes if !shared_memory && per_job => {
             return Err(
                 "one process per number takes its number from a shared queue, and this page \
                  has no shared memory"
                     .into(),
             );
         }
-        Mode::Processes if !crate::runtime::shared_memory() => {
-            let run = start_fed(workers, jobs, taken, started_at, tx, no_shared_memory())?;
-            return Ok((run, messages));
+        Mode::Processes if !shared_memory => {
+            let why = no_shared_memory();
+            start_fed(workers, shared.jobs, shared.taken, started_at, tx, why)?
+        }
+        Mode::Processes => {
+            start_processes(workers, &numbers, started_at, shared.taken, tx, per_job)?
         }
         Mode::Sequential => {
-            let pool = needs_pool()?;
+            let (jobs, taken, cancel) = shared.for_worker();
+            let duty = Duty {
+                gil: None,
+                waits: kind.waits(0),
+                per_job: false,
+            };
             // The worker reports through `tx`; the job's own receiver is not needed.
-            drop(pool.submit(pool_worker(
-                0,
-                Arc::clone(&jobs),
-                Arc::clone(&taken),
-                Arc::clone(&cancel),
-                Duty {
-                    gil: None,
-                    waits: kind.waits(0),
-                    per_job: false,
-                },
-                tx.clone(),
-            ))?);
+            drop(needs_pool()?.submit(pool_worker(0, jobs, taken, cancel, duty, tx))?);
+            shared.run(workers, started_at, None)
         }
-        // tag::pool-start-threads[]
         Mode::Threads | Mode::ThreadsGil => {
-            // step: start
             needs_pool()?;
-            gil = (mode == Mode::ThreadsGil).then(|| Arc::new(Gil::with_interval(switch_interval)));
-            for id in 0..workers {
-                let body = pool_worker(
-                    id,
-                    Arc::clone(&jobs),
-                    Arc::clone(&taken),
-                    Arc::clone(&cancel),
-                    Duty {
-                        gil: gil.clone(),
-                        waits: kind.waits(id),
-                        per_job,
-                    },
-                    tx.clone(),
-                );
-                threads::spawn(&format!("spinlab pool Thread-{}", id + 1), move || {
-                    body();
-                    threads::exit_current_thread();
-                })
-                .map_err(|e| {
-                    format!(
-                        "cannot start a thread: {}",
-                        crate::runtime::js_error_message(&e)
-                    )
-                })?;
-            }
+            let gil =
+                (mode == Mode::ThreadsGil).then(|| Arc::new(Gil::with_interval(switch_interval)));
+            start_threads(workers, &shared, gil.clone(), kind, per_job, &tx)?;
+            shared.run(workers, started_at, gil)
         }
-        // end::pool-start-threads[]
         Mode::Rayon => {
             let pool = needs_pool()?;
             drop(pool.submit(rayon_fixture(
                 Arc::clone(&numbers),
                 pool.size(),
-                Arc::clone(&taken),
-                Arc::clone(&no_more),
-                Arc::clone(&cancel),
-                tx.clone(),
+                Arc::clone(&shared.taken),
+                Arc::clone(&shared.no_more),
+                Arc::clone(&shared.cancel),
+                tx,
             ))?);
-            let run = PoolRun {
-                workers: pool.size(),
-                started_at,
-                taken,
-                control: Control::Shared {
-                    jobs,
-                    no_more,
-                    cancel,
-                    gil,
-                },
-            };
-            return Ok((run, messages));
+            shared.run(pool.size(), started_at, None)
         }
-        Mode::Processes => {
-            return Ok((
-                start_processes(workers, &numbers, started_at, taken, tx, per_job)?,
-                messages,
-            ));
-        }
-    }
-    let run = PoolRun {
-        workers,
-        started_at,
-        taken,
-        control: Control::Shared {
-            jobs,
-            no_more,
-            cancel,
-            gil,
-        },
     };
     Ok((run, messages))
 }
+
+// tag::pool-start-threads[]
+/// Threads of this page's memory, one per worker, each running the book's
+/// `worker` loop on the shared queue (with the GIL, for threads-gil).
+fn start_threads(
+    workers: usize,
+    shared: &Shared,
+    gil: Option<Arc<Gil>>,
+    kind: JobKind,
+    per_job: bool,
+    tx: &mpsc::UnboundedSender<Message>,
+) -> Result<(), String> {
+    // step: start
+    for id in 0..workers {
+        let (jobs, taken, cancel) = shared.for_worker();
+        let duty = Duty {
+            gil: gil.clone(),
+            waits: kind.waits(id),
+            per_job,
+        };
+        let body = pool_worker(id, jobs, taken, cancel, duty, tx.clone());
+        threads::spawn(&format!("spinlab pool Thread-{}", id + 1), move || {
+            body();
+            threads::exit_current_thread();
+        })
+        .map_err(|e| {
+            format!(
+                "cannot start a thread: {}",
+                crate::runtime::js_error_message(&e)
+            )
+        })?;
+    }
+    Ok(())
+}
+// end::pool-start-threads[]
 
 /// Runs the pool's checking loop for a moment, so that the wasm engine
 /// optimises it before any run. Measured in Chromium: a cold page's first

@@ -34,6 +34,7 @@ use crate::models::pool::{QuietRun, message_queue, run_quietly, split_check};
 use crate::models::{NapPlan, Slow, coroutine};
 use crate::runtime::canvas::Style;
 use crate::runtime::js_error_message;
+use crate::runtime::pool::Pool;
 use crate::runtime::steps::next_paint;
 
 /// The bench panel with the page's context.
@@ -296,8 +297,22 @@ async fn bench(app: &Rc<BenchLab>, quick: bool) -> Result<JsValue, String> {
 /// Takes every in-browser measurement into `m`, in the table's order.
 async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Result<(), String> {
     let pool = app.pool.as_ref().expect("checked by the caller");
-    let (cores, prime, quick) = (plan.cores, plan.prime, plan.runs == QUICK_RUNS);
+    measure_kernels(app, pool, plan, m).await?;
+    measure_pools(app, pool, plan, m).await?;
+    measure_split(app, pool, plan, m).await?;
+    measure_queues(app, pool, plan, m).await?;
+    measure_pitfall(app, pool, plan, m).await
+}
 
+/// The book's prime and this machine's, checked on a pool thread by
+/// `is_prime`, and this machine's by `is_prime_unrolled`.
+async fn measure_kernels(
+    app: &BenchLab,
+    pool: &Pool,
+    plan: &mut Plan,
+    m: &mut Measurements,
+) -> Result<(), String> {
+    let prime = plan.prime;
     type PrimalityTest = fn(u64) -> bool;
     let kernels: [(u64, &str, PrimalityTest); 3] = [
         (BOOK_PRIME, "is_prime", is_prime),
@@ -319,13 +334,31 @@ async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Resul
             ..Kernel::default()
         });
     }
+    Ok(())
+}
 
+/// The labs' pool run without drawing, on `pool`.
+async fn quiet(
+    pool: &Pool,
+    mode: Mode,
+    workers: usize,
+    numbers: Arc<[u64]>,
+) -> Result<QuietRun, String> {
+    run_quietly(mode, workers, numbers, Some(pool)).await
+}
+
+/// The book's fixture: sequentially, then each pool mode and worker count
+/// (a quick run: only the pool's size), then the bare workers under them.
+async fn measure_pools(
+    app: &BenchLab,
+    pool: &Pool,
+    plan: &mut Plan,
+    m: &mut Measurements,
+) -> Result<(), String> {
+    let (cores, quick) = (plan.cores, plan.runs == QUICK_RUNS);
     let fixture: Arc<[u64]> = NUMBERS.into();
-    let quiet = |mode: Mode, workers: usize, numbers: Arc<[u64]>| async move {
-        run_quietly(mode, workers, numbers, Some(pool)).await
-    };
     let runs = samples(app, plan, "the fixture, sequentially", || {
-        quiet(Mode::Sequential, 1, Arc::clone(&fixture))
+        quiet(pool, Mode::Sequential, 1, Arc::clone(&fixture))
     })
     .await?;
     m.sequential_ms = runs.iter().map(|r| r.total_ms).collect();
@@ -344,7 +377,7 @@ async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Resul
             app,
             plan,
             &format!("the fixture, {} × {workers}", mode.key()),
-            || quiet(mode, workers, Arc::clone(&fixture)),
+            || quiet(pool, mode, workers, Arc::clone(&fixture)),
         )
         .await?;
         m.pools.push(PoolSeries {
@@ -363,7 +396,18 @@ async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Resul
         crate::runtime::threads::bare_workers(cores)
     })
     .await?;
+    Ok(())
+}
 
+/// This machine's prime checked in one part, then split in one part per
+/// pool thread.
+async fn measure_split(
+    app: &BenchLab,
+    pool: &Pool,
+    plan: &mut Plan,
+    m: &mut Measurements,
+) -> Result<(), String> {
+    let (cores, prime) = (plan.cores, plan.prime);
     let mut split = Split {
         n: prime,
         parts: cores,
@@ -384,7 +428,18 @@ async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Resul
         }
     }
     m.split = Some(split);
+    Ok(())
+}
 
+/// Tiny jobs through each kind of queue: shared memory, rayon's deques,
+/// a shared head with messages, and a message for every job.
+async fn measure_queues(
+    app: &BenchLab,
+    pool: &Pool,
+    plan: &mut Plan,
+    m: &mut Measurements,
+) -> Result<(), String> {
+    let cores = plan.cores;
     let tiny: Arc<[u64]> = (0..QUEUE_JOBS as u64).map(|i| 2 + i % 998).collect();
     for (mode, via, shared) in [
         (
@@ -403,7 +458,7 @@ async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Resul
             app,
             plan,
             &format!("{QUEUE_JOBS} tiny jobs, {} × {cores}", mode.key()),
-            || quiet(mode, cores, Arc::clone(&tiny)),
+            || quiet(pool, mode, cores, Arc::clone(&tiny)),
         )
         .await?;
         m.queues.push(QueueSeries {
@@ -429,7 +484,18 @@ async fn measure(app: &BenchLab, plan: &mut Plan, m: &mut Measurements) -> Resul
         jobs: QUEUE_JOBS,
         us_per_job,
     });
+    Ok(())
+}
 
+/// The pitfall: this machine's prime checked in a coroutine that never
+/// yields, and how long the page froze meanwhile.
+async fn measure_pitfall(
+    app: &BenchLab,
+    pool: &Pool,
+    plan: &mut Plan,
+    m: &mut Measurements,
+) -> Result<(), String> {
+    let prime = plan.prime;
     let doc = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;

@@ -244,44 +244,7 @@ pub fn pool_options(
         );
     }
     let workers = whole_number_option(&get("workers"), "workers", 1, most)?.unwrap_or(max_workers);
-    let numbers = if numbers_value.is_undefined() {
-        match workload.as_string().as_deref() {
-            None if workload.is_undefined() => NUMBERS.to_vec(),
-            Some("book" | "io" | "mixed") => NUMBERS.to_vec(),
-            Some("calibrated") => calibrated_numbers(calibration)?,
-            _ => {
-                return Err(format!(
-                    "workload must be \"book\", \"calibrated\", \"io\" or \"mixed\", not {}",
-                    describe(&workload)
-                ));
-            }
-        }
-    } else if !workload.is_undefined() {
-        return Err("give numbers or a workload, not both".into());
-    } else {
-        let list = numbers_value.dyn_into::<Array>().map_err(|v| {
-            format!(
-                "numbers must be an array of decimal strings, not {}",
-                describe(&v)
-            )
-        })?;
-        if list.length() == 0 {
-            return Err("numbers is empty: give at least one number".into());
-        }
-        if list.length() as usize > MAX_NUMBERS {
-            return Err(format!(
-                "numbers has {} entries: a run takes at most {MAX_NUMBERS}",
-                list.length()
-            ));
-        }
-        let mut numbers = Vec::with_capacity(list.length() as usize);
-        for (i, value) in list.iter().enumerate() {
-            let text = number_option(&value, &format!("numbers[{i}]"))?
-                .ok_or_else(|| format!("numbers[{i}] is missing"))?;
-            numbers.push(parse_number(&text).map_err(|e| format!("numbers[{i}]: {e}"))?);
-        }
-        numbers
-    };
+    let numbers = read_numbers(numbers_value, &workload, calibration)?;
     let racy = bool_option(&get("race"), "race")?.unwrap_or(false);
     let race_delay_ms =
         whole_number_option(&get("raceDelayMs"), "raceDelayMs", 0, 10_000)?.unwrap_or(0) as u32;
@@ -300,6 +263,59 @@ pub fn pool_options(
     )?;
     request.switch_interval = switch_interval.unwrap_or(SWITCH_INTERVAL);
     Ok(request)
+}
+
+/// `numbers` as given, or else the workload's numbers (the book's
+/// fixture by default): one or the other, not both.
+fn read_numbers(
+    numbers_value: JsValue,
+    workload: &JsValue,
+    calibration: &Result<Calibration, String>,
+) -> Result<Vec<u64>, String> {
+    let numbers = if numbers_value.is_undefined() {
+        match workload.as_string().as_deref() {
+            None if workload.is_undefined() => NUMBERS.to_vec(),
+            Some("book" | "io" | "mixed") => NUMBERS.to_vec(),
+            Some("calibrated") => calibrated_numbers(calibration)?,
+            _ => {
+                return Err(format!(
+                    "workload must be \"book\", \"calibrated\", \"io\" or \"mixed\", not {}",
+                    describe(workload)
+                ));
+            }
+        }
+    } else if !workload.is_undefined() {
+        return Err("give numbers or a workload, not both".into());
+    } else {
+        numbers_list(numbers_value)?
+    };
+    Ok(numbers)
+}
+
+/// `numbers` as an array of decimal strings, each parsed.
+fn numbers_list(numbers_value: JsValue) -> Result<Vec<u64>, String> {
+    let list = numbers_value.dyn_into::<Array>().map_err(|v| {
+        format!(
+            "numbers must be an array of decimal strings, not {}",
+            describe(&v)
+        )
+    })?;
+    if list.length() == 0 {
+        return Err("numbers is empty: give at least one number".into());
+    }
+    if list.length() as usize > MAX_NUMBERS {
+        return Err(format!(
+            "numbers has {} entries: a run takes at most {MAX_NUMBERS}",
+            list.length()
+        ));
+    }
+    let mut numbers = Vec::with_capacity(list.length() as usize);
+    for (i, value) in list.iter().enumerate() {
+        let text = number_option(&value, &format!("numbers[{i}]"))?
+            .ok_or_else(|| format!("numbers[{i}] is missing"))?;
+        numbers.push(parse_number(&text).map_err(|e| format!("numbers[{i}]: {e}"))?);
+    }
+    Ok(numbers)
 }
 
 /// Reads `runSweep`'s `{ mode, to?, rounds? }` (`to`: 1..20, default the

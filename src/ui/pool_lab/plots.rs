@@ -7,18 +7,10 @@ use web_sys::CanvasRenderingContext2d;
 
 use crate::core::bench::Summary;
 use crate::core::pool_runs::nice_step;
-use crate::core::primes::PrimeResult;
 use crate::core::protocol::Mode;
 use crate::runtime::canvas::css_var;
 
-/// One checked number as the page keeps it (times relative to the run's start).
-#[derive(Clone, Copy)]
-pub(super) struct Row {
-    pub(super) result: PrimeResult,
-    pub(super) worker: usize,
-    pub(super) start_ms: f64,
-    pub(super) end_ms: f64,
-}
+pub(super) use crate::core::pool_run::Row;
 
 /// What the timeline draws, updated as messages arrive.
 #[derive(Default)]
@@ -225,6 +217,35 @@ pub(super) fn reference_figures(
     Ok(details)
 }
 
+/// Where the sweep's chart draws: its margins, its axes' reach (workers
+/// and ms) and the page's scale.
+#[derive(Clone, Copy)]
+struct SweepFrame {
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+    width: f64,
+    height: f64,
+    max_n: f64,
+    max_ms: f64,
+    s: f64,
+}
+
+impl SweepFrame {
+    /// The x of `n` workers.
+    fn x(&self, n: f64) -> f64 {
+        self.left + (self.width - self.left - self.right) * (n - 1.0) / (self.max_n - 1.0).max(1.0)
+    }
+
+    /// The y of a total of `ms`.
+    fn y(&self, ms: f64) -> f64 {
+        self.top + (self.height - self.top - self.bottom) * (1.0 - ms / self.max_ms)
+    }
+}
+
+/// The sweep's chart: total time against workers, beside the sequential
+/// run and, for shape, the author's and a reader's machines.
 pub(super) fn draw_sweep(
     ctx: &CanvasRenderingContext2d,
     mode: Mode,
@@ -238,7 +259,162 @@ pub(super) fn draw_sweep(
     // The axis fits this run's points (a reader's 8 workers show only when
     // the sweep reaches 8).
     let max_n = points.iter().map(|p| p.0).max().unwrap_or(1).max(2) as f64;
-    // A reader's points, scaled so that their sequential run matches this one.
+    let max_ms = points
+        .iter()
+        .map(|p| p.1.max)
+        .chain([sequential_ms])
+        .fold(1.0f64, f64::max)
+        * 1.1;
+    let (left, right, top, bottom) = (52.0 * s, 24.0 * s, 16.0 * s, 30.0 * s);
+    let f = SweepFrame {
+        left,
+        right,
+        top,
+        bottom,
+        width,
+        height,
+        max_n,
+        max_ms,
+        s,
+    };
+    draw_sweep_axes(ctx, &f, &ink);
+    draw_sequential(ctx, &f, sequential_ms);
+    if mode == Mode::Processes {
+        draw_author_curve(ctx, &f, sequential_ms);
+    }
+    draw_reader_points(ctx, &f, sequential_ms);
+    draw_this_run(ctx, &f, points);
+    draw_best(ctx, &f, points);
+    ctx.set_fill_style_str(&ink);
+    let _ = ctx.fill_text(
+        &format!("{}: total time against workers", mode.key()),
+        left,
+        12.0 * s,
+    );
+}
+
+/// Axes, ticks and units: a grid line and a label for each quarter of the
+/// time, a label for each worker count (past 10, the odd ones and the last).
+fn draw_sweep_axes(ctx: &CanvasRenderingContext2d, f: &SweepFrame, ink: &str) {
+    let SweepFrame {
+        left,
+        right,
+        width,
+        height,
+        max_n,
+        max_ms,
+        s,
+        ..
+    } = *f;
+    ctx.set_font(&format!("{}px system-ui, sans-serif", 11.0 * s));
+    ctx.set_fill_style_str(ink);
+    ctx.set_stroke_style_str(ink);
+    ctx.set_global_alpha(0.35);
+    ctx.set_line_width(1.0);
+    for i in 0..=4 {
+        let ms = max_ms * f64::from(i) / 4.0;
+        ctx.begin_path();
+        ctx.move_to(left, f.y(ms));
+        ctx.line_to(width - right, f.y(ms));
+        ctx.stroke();
+    }
+    ctx.set_global_alpha(0.8);
+    for i in 0..=4 {
+        let ms = max_ms * f64::from(i) / 4.0;
+        let _ = ctx.fill_text(&format!("{:.1} s", ms / 1000.0), 4.0 * s, f.y(ms) + 4.0 * s);
+    }
+    for n in 1..=max_n as usize {
+        if max_n <= 10.0 || n % 2 == 1 || n == max_n as usize {
+            let _ = ctx.fill_text(&n.to_string(), f.x(n as f64) - 3.0 * s, height - 12.0 * s);
+        }
+    }
+    let _ = ctx.fill_text("workers", width / 2.0 - 20.0 * s, height - 1.0 * s);
+}
+
+/// The sequential reference: a dashed line across the chart.
+fn draw_sequential(ctx: &CanvasRenderingContext2d, f: &SweepFrame, sequential_ms: f64) {
+    let SweepFrame {
+        left,
+        right,
+        width,
+        s,
+        ..
+    } = *f;
+    ctx.set_global_alpha(0.6);
+    ctx.set_line_dash(&Array::of2(&(4.0 * s).into(), &(4.0 * s).into()))
+        .ok();
+    ctx.begin_path();
+    ctx.move_to(left, f.y(sequential_ms));
+    ctx.line_to(width - right, f.y(sequential_ms));
+    ctx.stroke();
+    ctx.set_line_dash(&Array::new()).ok();
+    let _ = ctx.fill_text(
+        "sequential",
+        width - right - 70.0 * s,
+        f.y(sequential_ms) - 4.0 * s,
+    );
+    ctx.set_global_alpha(1.0);
+}
+
+/// The author's curve (processes only), scaled so that 1 process takes
+/// this run's sequential time, for shape.
+fn draw_author_curve(ctx: &CanvasRenderingContext2d, f: &SweepFrame, sequential_ms: f64) {
+    let SweepFrame {
+        left,
+        right,
+        width,
+        max_n,
+        s,
+        ..
+    } = *f;
+    ctx.set_stroke_style_str("#ffa94d");
+    ctx.set_global_alpha(0.8);
+    ctx.set_line_dash(&Array::of2(&(2.0 * s).into(), &(3.0 * s).into()))
+        .ok();
+    ctx.begin_path();
+    for (i, secs) in AUTHOR_PROCS_MEDIANS_S
+        .iter()
+        .enumerate()
+        .take(max_n as usize)
+    {
+        let (px, py) = (
+            f.x((i + 1) as f64),
+            f.y(secs / AUTHOR_PROCS_MEDIANS_S[0] * sequential_ms),
+        );
+        if i == 0 {
+            ctx.move_to(px, py);
+        } else {
+            ctx.line_to(px, py);
+        }
+    }
+    ctx.stroke();
+    ctx.set_line_dash(&Array::new()).ok();
+    ctx.set_fill_style_str("#ffa94d");
+    let last = AUTHOR_PROCS_MEDIANS_S.len().min(max_n as usize);
+    let author = "the author's machine (log-procs.txt, 13 rounds, medians)";
+    let at = f.y(AUTHOR_PROCS_MEDIANS_S[last - 1] / AUTHOR_PROCS_MEDIANS_S[0] * sequential_ms);
+    label_inside(
+        ctx,
+        author,
+        f.x(last as f64),
+        at - 8.0 * s,
+        (left, width - right),
+        s,
+    );
+    ctx.set_global_alpha(1.0);
+}
+
+/// A reader's run, for shape, where the axis reaches 8: their points
+/// scaled so that their sequential run matches this one.
+fn draw_reader_points(ctx: &CanvasRenderingContext2d, f: &SweepFrame, sequential_ms: f64) {
+    let SweepFrame {
+        left,
+        right,
+        width,
+        max_n,
+        s,
+        ..
+    } = *f;
     let reader = [
         (
             "a reader's run (chapter notes): 8 processes",
@@ -249,96 +425,8 @@ pub(super) fn draw_sweep(
             READER_THREADS_8_S / READER_SEQUENTIAL_S,
         ),
     ];
-    let max_ms = points
-        .iter()
-        .map(|p| p.1.max)
-        .chain([sequential_ms])
-        .fold(1.0f64, f64::max)
-        * 1.1;
-    let (left, right, top, bottom) = (52.0 * s, 24.0 * s, 16.0 * s, 30.0 * s);
-    let x = |n: f64| left + (width - left - right) * (n - 1.0) / (max_n - 1.0).max(1.0);
-    let y = |ms: f64| top + (height - top - bottom) * (1.0 - ms / max_ms);
-    ctx.set_font(&format!("{}px system-ui, sans-serif", 11.0 * s));
-    ctx.set_fill_style_str(&ink);
-    ctx.set_stroke_style_str(&ink);
-    ctx.set_global_alpha(0.35);
-    ctx.set_line_width(1.0);
-    // Axes, ticks and units.
-    for i in 0..=4 {
-        let ms = max_ms * f64::from(i) / 4.0;
-        ctx.begin_path();
-        ctx.move_to(left, y(ms));
-        ctx.line_to(width - right, y(ms));
-        ctx.stroke();
-    }
-    ctx.set_global_alpha(0.8);
-    for i in 0..=4 {
-        let ms = max_ms * f64::from(i) / 4.0;
-        let _ = ctx.fill_text(&format!("{:.1} s", ms / 1000.0), 4.0 * s, y(ms) + 4.0 * s);
-    }
-    for n in 1..=max_n as usize {
-        if max_n <= 10.0 || n % 2 == 1 || n == max_n as usize {
-            let _ = ctx.fill_text(&n.to_string(), x(n as f64) - 3.0 * s, height - 12.0 * s);
-        }
-    }
-    let _ = ctx.fill_text("workers", width / 2.0 - 20.0 * s, height - 1.0 * s);
-    // The sequential reference.
-    ctx.set_global_alpha(0.6);
-    ctx.set_line_dash(&Array::of2(&(4.0 * s).into(), &(4.0 * s).into()))
-        .ok();
-    ctx.begin_path();
-    ctx.move_to(left, y(sequential_ms));
-    ctx.line_to(width - right, y(sequential_ms));
-    ctx.stroke();
-    ctx.set_line_dash(&Array::new()).ok();
-    let _ = ctx.fill_text(
-        "sequential",
-        width - right - 70.0 * s,
-        y(sequential_ms) - 4.0 * s,
-    );
-    ctx.set_global_alpha(1.0);
-    // The author's curve (processes only), scaled so that 1 process takes
-    // this run's sequential time, for shape.
-    if mode == Mode::Processes {
-        ctx.set_stroke_style_str("#ffa94d");
-        ctx.set_global_alpha(0.8);
-        ctx.set_line_dash(&Array::of2(&(2.0 * s).into(), &(3.0 * s).into()))
-            .ok();
-        ctx.begin_path();
-        for (i, secs) in AUTHOR_PROCS_MEDIANS_S
-            .iter()
-            .enumerate()
-            .take(max_n as usize)
-        {
-            let (px, py) = (
-                x((i + 1) as f64),
-                y(secs / AUTHOR_PROCS_MEDIANS_S[0] * sequential_ms),
-            );
-            if i == 0 {
-                ctx.move_to(px, py);
-            } else {
-                ctx.line_to(px, py);
-            }
-        }
-        ctx.stroke();
-        ctx.set_line_dash(&Array::new()).ok();
-        ctx.set_fill_style_str("#ffa94d");
-        let last = AUTHOR_PROCS_MEDIANS_S.len().min(max_n as usize);
-        let author = "the author's machine (log-procs.txt, 13 rounds, medians)";
-        let at = y(AUTHOR_PROCS_MEDIANS_S[last - 1] / AUTHOR_PROCS_MEDIANS_S[0] * sequential_ms);
-        label_inside(
-            ctx,
-            author,
-            x(last as f64),
-            at - 8.0 * s,
-            (left, width - right),
-            s,
-        );
-        ctx.set_global_alpha(1.0);
-    }
-    // A reader's run, for shape, where the axis reaches 8.
     for (label, ratio) in reader.into_iter().filter(|_| max_n >= 8.0) {
-        let (px, py) = (x(8.0), y(ratio * sequential_ms));
+        let (px, py) = (f.x(8.0), f.y(ratio * sequential_ms));
         ctx.set_stroke_style_str("#ffa94d");
         ctx.begin_path();
         let _ = ctx.arc(px, py, 5.0 * s, 0.0, std::f64::consts::TAU);
@@ -346,57 +434,66 @@ pub(super) fn draw_sweep(
         ctx.set_fill_style_str("#ffa94d");
         label_inside(ctx, label, px, py + 4.0 * s, (left, width - right), s);
     }
-    // This run.
+}
+
+/// This run: a line through the medians, and each point, the median with
+/// the fastest and slowest round as a bar.
+fn draw_this_run(ctx: &CanvasRenderingContext2d, f: &SweepFrame, points: &[(usize, Summary)]) {
+    let s = f.s;
     ctx.set_stroke_style_str("#4dabf7");
     ctx.set_fill_style_str("#4dabf7");
     ctx.set_line_width(2.0 * s);
     ctx.begin_path();
     for (i, (n, summary)) in points.iter().enumerate() {
         if i == 0 {
-            ctx.move_to(x(*n as f64), y(summary.median));
+            ctx.move_to(f.x(*n as f64), f.y(summary.median));
         } else {
-            ctx.line_to(x(*n as f64), y(summary.median));
+            ctx.line_to(f.x(*n as f64), f.y(summary.median));
         }
     }
     ctx.stroke();
-    // Each point: the median, with the fastest and slowest round as a bar.
     ctx.set_line_width(1.5 * s);
     for (n, summary) in points {
-        let px = x(*n as f64);
+        let px = f.x(*n as f64);
         if summary.runs > 1 {
             ctx.begin_path();
-            ctx.move_to(px, y(summary.min));
-            ctx.line_to(px, y(summary.max));
+            ctx.move_to(px, f.y(summary.min));
+            ctx.line_to(px, f.y(summary.max));
             for end in [summary.min, summary.max] {
-                ctx.move_to(px - 4.0 * s, y(end));
-                ctx.line_to(px + 4.0 * s, y(end));
+                ctx.move_to(px - 4.0 * s, f.y(end));
+                ctx.line_to(px + 4.0 * s, f.y(end));
             }
             ctx.stroke();
         }
         ctx.begin_path();
-        let _ = ctx.arc(px, y(summary.median), 3.0 * s, 0.0, std::f64::consts::TAU);
+        let _ = ctx.arc(px, f.y(summary.median), 3.0 * s, 0.0, std::f64::consts::TAU);
         ctx.fill();
     }
+}
+
+/// The best point (the lowest median), circled and labelled.
+fn draw_best(ctx: &CanvasRenderingContext2d, f: &SweepFrame, points: &[(usize, Summary)]) {
+    let SweepFrame {
+        left,
+        right,
+        width,
+        s,
+        ..
+    } = *f;
     let medians = points.iter().map(|(n, summary)| (*n, summary.median));
     if let Some((n, ms)) = medians.min_by(|a, b| a.1.total_cmp(&b.1)) {
         ctx.set_fill_style_str("#69db7c");
         ctx.begin_path();
-        let _ = ctx.arc(x(n as f64), y(ms), 6.0 * s, 0.0, std::f64::consts::TAU);
+        let _ = ctx.arc(f.x(n as f64), f.y(ms), 6.0 * s, 0.0, std::f64::consts::TAU);
         ctx.fill();
         let best = format!("best: {n} workers ({:.2} s)", ms / 1000.0);
         label_inside(
             ctx,
             &best,
-            x(n as f64),
-            y(ms) - 8.0 * s,
+            f.x(n as f64),
+            f.y(ms) - 8.0 * s,
             (left, width - right),
             s,
         );
     }
-    ctx.set_fill_style_str(&ink);
-    let _ = ctx.fill_text(
-        &format!("{}: total time against workers", mode.key()),
-        left,
-        12.0 * s,
-    );
 }

@@ -12,14 +12,15 @@ use web_sys::Element;
 
 use super::options::PoolRequest;
 use super::plots::{Row, Timeline};
-use super::{Active, PoolLab, runs_without_threads};
+use super::{Active, PoolLab, PoolView, runs_without_threads};
 use crate::core::clock::epoch_ms;
-use crate::core::primes::{Calibration, slow_check_note, speed_share};
+use crate::core::pool_run::{Asked, EARLY_LOOP_STOPPED, Ended, conclude, message_line, opening};
+use crate::core::primes::slow_check_note;
 use crate::core::protocol::{Message, Mode, Report, StopPolicy, early_loop_ends};
-use crate::core::report::{Lines, PoolReport, PoolResult};
-use crate::core::runlog::{EarlyLoop, RunEnd, RunLog, io_lines};
+use crate::core::report::PoolReport;
 use crate::models::pool;
 use crate::runtime::object;
+use crate::runtime::pool::Pool;
 use crate::runtime::steps::next_paint;
 use crate::ui::dom::{element, publish};
 
@@ -93,23 +94,68 @@ pub async fn compare_per_job(
     ))
 }
 
-/// The run itself; its report, not yet published.
+/// The run itself, its report not yet published, in four parts: the
+/// request (read and checked by `options`), the engine (`engine`: the
+/// workers, the report loop, the timeline as results arrive), the conclusion
+/// (pure: `core::pool_run::conclude`) and the render (`show_end`).
 pub(super) async fn pool_run(
     app: &Rc<PoolLab>,
     request: PoolRequest,
 ) -> Result<PoolReport, String> {
-    let view = &app.view;
-    let PoolRequest {
-        mode,
-        workers,
-        numbers,
-        design,
-        race_delay_ms,
-        switch_interval,
-        kind,
-    } = request;
-    let racy = design == crate::core::protocol::Design::EarlyRace;
-    let per_job = design == crate::core::protocol::Design::PerJob;
+    let pool = usable_pool(app, request.mode)?;
+    let asked = Asked {
+        mode: request.mode,
+        workers: request.workers,
+        count: request.numbers.len(),
+        design: request.design,
+        race_delay_ms: request.race_delay_ms,
+        kind: request.kind,
+        switch_interval_ms: request.switch_interval.as_secs_f64() * 1000.0,
+    };
+    let rate = app.divisions_per_sec();
+    let slow = request
+        .numbers
+        .iter()
+        .find_map(|&n| slow_check_note(n, rate));
+    let (title, mut transcript) = opening(&asked, slow);
+    let lanes = request
+        .workers
+        .max(app.pool.as_ref().map_or(1, |p| p.size()));
+    app.view.open_run(&asked, &title, &transcript, lanes);
+    next_paint().await;
+    let heard = engine(app, &asked, request, pool, &mut transcript).await?;
+    let timeline = app.view.timeline.borrow();
+    let cancelled: Vec<u64> = timeline.cancelled.iter().map(|c| c.0).collect();
+    let ended = Ended {
+        numbers: &heard.numbers,
+        rows: &timeline.rows,
+        started: &timeline.started,
+        cancelled: &cancelled,
+        never_started: &heard.never_started,
+        stopped: heard.stopped,
+        results: heard.results,
+        started_at_ms: heard.started_at,
+        total_ms: heard.total_ms,
+        early_break: heard
+            .early_break
+            .as_ref()
+            .map(|(at, late)| (*at, &late[..])),
+        lanes: heard.lanes,
+        cores: web_sys::window().map_or(1, |w| w.navigator().hardware_concurrency() as usize),
+        main_thread_gap_ms: heard.gap_ms,
+        gil_handovers: heard.gil_handovers,
+        divisions_per_sec: app.calibration().ok().map(|c| c.divisions_per_sec),
+    };
+    let conclusion = conclude(&asked, &ended, transcript);
+    drop(timeline);
+    app.view.output.append_transcript(&conclusion.lines);
+    app.view.output.say(&conclusion.summary, "done");
+    Ok(conclusion.report)
+}
+
+/// The pool a run may use: none for sequential and processes where there are
+/// no threads; an error for the modes that need them.
+fn usable_pool(app: &PoolLab, mode: Mode) -> Result<Option<&Pool>, String> {
     // A panicked thread takes the pool out of use (see `panics`); sequential
     // then runs in a process, as it does on a page without threads.
     let broken = crate::runtime::panics::broken();
@@ -124,80 +170,138 @@ pub(super) async fn pool_run(
             ),
         });
     }
-    for (m, button) in &view.modes {
-        let _ = button.set_attribute("aria-pressed", if *m == mode { "true" } else { "false" });
-    }
-    view.table.set_inner_html("<thead><tr><th>n</th><th>P</th><th>elapsed</th><th>worker</th></tr></thead><tbody></tbody>");
-    let header = mode.header(numbers.len(), workers);
-    let mut transcript = vec![header.clone()];
-    view.output
-        .append_transcript(&[format!("# {}: {} workers", mode.key(), workers), header]);
-    if racy {
-        let line = format!(
-            "# the early procs.py: the same workers and pills; its report loop breaks as soon as \
-             the job queue is empty{}",
-            if race_delay_ms > 0 {
-                format!(
-                    ", after a pause of {race_delay_ms} ms before each look (the reader's sleep(1), scaled)"
-                )
-            } else {
-                String::new()
-            }
-        );
-        view.output.append_transcript(std::slice::from_ref(&line));
-        transcript.push(line);
-    }
-    if per_job {
-        let line = format!(
-            "# one new {} per number, the design the chapter argues against: each takes its \
-             number from the queue, checks it and ends, so every number pays a start-up \
-             (the pool of the book starts a few workers once, and they loop)",
-            if mode == Mode::Processes {
-                "process"
-            } else {
-                "thread"
-            }
-        );
-        view.output.append_transcript(std::slice::from_ref(&line));
-        transcript.push(line);
-    }
-    let rate = app.divisions_per_sec();
-    if let Some(note) = numbers.iter().find_map(|&n| slow_check_note(n, rate)) {
-        let line = format!("# note: {note}");
-        view.output.append_transcript(std::slice::from_ref(&line));
-        transcript.push(line);
-    }
-    view.output
-        .say(&format!("Checking {} numbers…", numbers.len()), "running");
-    let total = numbers.len();
-    view.show_progress(0, total);
-    *view.timeline.borrow_mut() = Timeline {
-        started: vec![None; workers.max(app.pool.as_ref().map_or(1, |p| p.size()))],
-        busy_since: vec![None; workers.max(app.pool.as_ref().map_or(1, |p| p.size()))],
-        live_until: Some(0.0),
-        ..Timeline::default()
-    };
-    next_paint().await;
+    Ok(pool)
+}
 
-    let numbers: Arc<[u64]> = numbers.into();
-    view.code.show(&crate::listings::pool(mode, design, kind));
+impl PoolView {
+    /// A run's first frame: its mode pressed, an empty table, the transcript's
+    /// first lines, the progress at 0 and a timeline of `lanes` empty lanes.
+    fn open_run(&self, asked: &Asked, title: &str, lines: &[String], lanes: usize) {
+        for (m, button) in &self.modes {
+            let pressed = if *m == asked.mode { "true" } else { "false" };
+            let _ = button.set_attribute("aria-pressed", pressed);
+        }
+        self.table.set_inner_html("<thead><tr><th>n</th><th>P</th><th>elapsed</th><th>worker</th></tr></thead><tbody></tbody>");
+        self.output.append_transcript(&[title.to_string()]);
+        self.output.append_transcript(lines);
+        self.output
+            .say(&format!("Checking {} numbers…", asked.count), "running");
+        self.show_progress(0, asked.count);
+        *self.timeline.borrow_mut() = Timeline {
+            started: vec![None; lanes],
+            busy_since: vec![None; lanes],
+            live_until: Some(0.0),
+            ..Timeline::default()
+        };
+    }
+
+    /// A line printed during the run: shown, and kept for the report.
+    fn print(&self, transcript: &mut Vec<String>, line: String) {
+        self.output.append_transcript(std::slice::from_ref(&line));
+        transcript.push(line);
+    }
+
+    /// What a message changes on the page besides the transcript: the
+    /// timeline's lanes and bars, the progress and the results table.
+    fn show_message(
+        &self,
+        message: &Message,
+        mode: Mode,
+        started_at: f64,
+        progress: (usize, usize),
+    ) {
+        let mut timeline = self.timeline.borrow_mut();
+        let rel = |t: f64| t - started_at;
+        match *message {
+            Message::Started { worker, at_ms, .. } => {
+                // A worker is up: from now on the workers loop and the
+                // report loop waits for their results.
+                crate::runtime::steps::step("work report");
+                if let Some(slot) = timeline.started.get_mut(worker) {
+                    *slot = Some(rel(at_ms));
+                }
+                if let Some(slot) = timeline.busy_since.get_mut(worker) {
+                    *slot = Some(rel(at_ms));
+                }
+            }
+            Message::Result {
+                result,
+                worker,
+                start_ms,
+                end_ms,
+            } => {
+                self.show_progress(progress.0, progress.1);
+                let row = Row {
+                    result,
+                    worker,
+                    start_ms: rel(start_ms),
+                    end_ms: rel(end_ms),
+                };
+                timeline.rows.push(row);
+                if let Some(slot) = timeline.busy_since.get_mut(worker) {
+                    *slot = Some(row.end_ms);
+                }
+                if let Ok(Some(tbody)) = self.table.query_selector("tbody") {
+                    append_row(&tbody, &row, mode);
+                }
+            }
+            Message::Cancelled { n, worker } => {
+                timeline
+                    .cancelled
+                    .push((n, worker, epoch_ms() - started_at));
+            }
+            Message::Failed { worker, .. } | Message::Done { worker } => {
+                if let Some(slot) = timeline.busy_since.get_mut(worker) {
+                    *slot = None;
+                }
+            }
+        }
+    }
+}
+
+/// What the engine heard and measured, for the conclusion.
+struct Heard {
+    numbers: Arc<[u64]>,
+    never_started: Vec<u64>,
+    stopped: Option<StopPolicy>,
+    results: usize,
+    started_at: f64,
+    total_ms: f64,
+    /// When the early loop broke, and the results it missed.
+    early_break: Option<(f64, Vec<u64>)>,
+    lanes: usize,
+    gap_ms: f64,
+    gil_handovers: Option<u64>,
+}
+
+/// The engine: starts the workers, listens to them until the run is over,
+/// and leaves nothing running.
+async fn engine(
+    app: &Rc<PoolLab>,
+    asked: &Asked,
+    request: PoolRequest,
+    pool: Option<&Pool>,
+    transcript: &mut Vec<String>,
+) -> Result<Heard, String> {
+    let view = &app.view;
+    let numbers: Arc<[u64]> = request.numbers.into();
+    view.code
+        .show(&crate::listings::pool(asked.mode, asked.design, asked.kind));
     crate::runtime::steps::step("start");
     crate::runtime::monitor::begin_gap("pool");
     let since = crate::runtime::panics::seen();
-    let (run, mut messages) = pool::start(
-        mode,
-        workers,
+    let (run, messages) = pool::start(
+        asked.mode,
+        asked.workers,
         Arc::clone(&numbers),
         pool,
-        switch_interval,
-        kind,
-        per_job,
+        request.switch_interval,
+        asked.kind,
+        asked.per_job(),
     )?;
     let (started_at, lanes) = (run.started_at, run.workers);
     if let Some(note) = run.queue_note() {
-        let line = format!("# note: {note}");
-        view.output.append_transcript(std::slice::from_ref(&line));
-        transcript.push(line);
+        view.print(transcript, format!("# note: {note}"));
     }
     *view.active.borrow_mut() = Some(Active {
         run,
@@ -206,36 +310,94 @@ pub(super) async fn pool_run(
         finished: Vec::new(),
     });
     view.set_running(true, app.pool.is_some());
-    // Redraw the growing bars while the run lasts.
-    let redraw = {
-        let app = Rc::clone(app);
-        gloo_timers::callback::Interval::new(100, move || {
-            app.view.timeline.borrow_mut().live_until = Some(epoch_ms() - started_at);
-            app.view.draw_timeline();
-        })
-    };
-
-    let mut report = Report::new(lanes);
-    let tbody = view.table.query_selector("tbody").ok().flatten();
-    let mut racy_ended = false;
-    // When the early loop broke: its `Total time`.
-    let mut racy_ended_at = None;
-    let mut late: Vec<u64> = Vec::new();
-    // A panicked thread never says done: stop waiting, and say why.
-    while let Some(message) = match crate::runtime::panics::guarded(since, messages.next()).await {
-        Ok(message) => message,
+    let redraw = redraw_while_running(app, started_at);
+    let listened = listen(app, asked, since, messages, started_at, lanes, transcript).await;
+    drop(redraw);
+    let listened = match listened {
+        Ok(listened) => listened,
         Err(reason) => {
-            drop(redraw);
             view.active.borrow_mut().take();
             view.set_running(true, false);
             return Err(reason);
         }
-    } {
+    };
+    crate::runtime::steps::step(if asked.mode == Mode::Sequential {
+        "done"
+    } else {
+        ""
+    });
+    let total_ms = epoch_ms() - started_at;
+    let gap_ms = crate::runtime::monitor::end_gap();
+    let active = view.active.borrow_mut().take().expect("the run is active");
+    let gil_handovers = active.run.gil_handovers();
+    for waiter in active.finished {
+        let _ = waiter.send(());
+    }
+    drop(active.run); // ends any process left
+    view.settle_timeline();
+    Ok(Heard {
+        numbers,
+        never_started: active.never_started,
+        stopped: active.stopped,
+        results: listened.results,
+        started_at,
+        total_ms,
+        early_break: listened.early_break,
+        lanes,
+        gap_ms,
+        gil_handovers,
+    })
+}
+
+/// Redraws the growing bars while the returned timer lives.
+fn redraw_while_running(app: &Rc<PoolLab>, started_at: f64) -> gloo_timers::callback::Interval {
+    let app = Rc::clone(app);
+    gloo_timers::callback::Interval::new(100, move || {
+        app.view.timeline.borrow_mut().live_until = Some(epoch_ms() - started_at);
+        app.view.draw_timeline();
+    })
+}
+
+impl PoolView {
+    /// The run is over: no bar grows any more.
+    fn settle_timeline(&self) {
+        {
+            let mut timeline = self.timeline.borrow_mut();
+            timeline.live_until = None;
+            timeline.busy_since.iter_mut().for_each(|b| *b = None);
+        }
+        self.draw_timeline();
+    }
+}
+
+/// What the report loop heard.
+struct Listened {
+    /// Every result the workers put.
+    results: usize,
+    early_break: Option<(f64, Vec<u64>)>,
+}
+
+/// The report loop: reads the workers' messages until every worker is done
+/// (or the early loop breaks: then it waits for the workers anyway, so that
+/// nothing is left running). A panicked thread never says done: the loop
+/// stops waiting, and says why.
+async fn listen(
+    app: &PoolLab,
+    asked: &Asked,
+    since: u64,
+    mut messages: impl futures_util::Stream<Item = Message> + Unpin,
+    started_at: f64,
+    lanes: usize,
+    transcript: &mut Vec<String>,
+) -> Result<Listened, String> {
+    let view = &app.view;
+    let mut report = Report::new(lanes);
+    let mut early_break: Option<(f64, Vec<u64>)> = None;
+    while let Some(message) = crate::runtime::panics::guarded(since, messages.next()).await? {
         let more = report.take(&message);
-        if racy_ended {
+        if let Some((_, late)) = &mut early_break {
             // The racy program has stopped listening: what still arrives is
-            // lost to it. The page waits for the workers anyway, so that
-            // nothing is left running.
+            // lost to it.
             if let Message::Result { result, .. } = message {
                 late.push(result.n);
             }
@@ -244,216 +406,40 @@ pub(super) async fn pool_run(
             }
             continue;
         }
-        // The timeline's borrow ends before the early loop's pause below.
-        {
-            let mut timeline = view.timeline.borrow_mut();
-            let rel = |t: f64| t - started_at;
-            match message.clone() {
-                Message::Started { worker, at_ms, .. } => {
-                    // A worker is up: from now on the workers loop and the
-                    // report loop waits for their results.
-                    crate::runtime::steps::step("work report");
-                    if let Some(slot) = timeline.started.get_mut(worker) {
-                        *slot = Some(rel(at_ms));
-                    }
-                    if let Some(slot) = timeline.busy_since.get_mut(worker) {
-                        *slot = Some(rel(at_ms));
-                    }
-                }
-                Message::Result {
-                    result,
-                    worker,
-                    start_ms,
-                    end_ms,
-                } => {
-                    view.show_progress(report.checked, total);
-                    let row = Row {
-                        result,
-                        worker,
-                        start_ms: rel(start_ms),
-                        end_ms: rel(end_ms),
-                    };
-                    timeline.rows.push(row);
-                    if let Some(slot) = timeline.busy_since.get_mut(worker) {
-                        *slot = Some(row.end_ms);
-                    }
-                    let line = mode.row(&result);
-                    transcript.push(line.clone());
-                    view.output.append_transcript(&[line]);
-                    if let Some(tbody) = &tbody {
-                        append_row(tbody, &row, mode);
-                    }
-                }
-                Message::Cancelled { n, worker } => {
-                    let at = epoch_ms() - started_at;
-                    timeline.cancelled.push((n, worker, at));
-                    // Not something Python's program prints: the page's note.
-                    let line = format!("# {n} cancelled (worker {})", worker + 1);
-                    transcript.push(line.clone());
-                    view.output.append_transcript(&[line]);
-                }
-                Message::Failed { worker, reason } => {
-                    let line = format!("# worker {} failed: {reason}", worker + 1);
-                    transcript.push(line.clone());
-                    view.output.append_transcript(&[line]);
-                    if let Some(slot) = timeline.busy_since.get_mut(worker) {
-                        *slot = None;
-                    }
-                }
-                Message::Done { worker } => {
-                    if let Some(slot) = timeline.busy_since.get_mut(worker) {
-                        *slot = None;
-                    }
-                }
-            }
+        view.show_message(
+            &message,
+            asked.mode,
+            started_at,
+            (report.checked, asked.count),
+        );
+        if let Some(line) = message_line(asked.mode, &message) {
+            view.print(transcript, line);
         }
         if !more {
             break;
         }
-        // The early procs.py: after each result, (the reader's sleep, then)
-        // `if jobs.empty(): break`.
-        if racy && race_delay_ms > 0 && matches!(message, Message::Result { .. }) {
-            gloo_timers::future::TimeoutFuture::new(race_delay_ms).await;
-        }
-        if racy
-            && early_loop_ends(&message, || {
-                view.active
-                    .borrow()
-                    .as_ref()
-                    .is_some_and(|a| a.run.jobs_empty())
-            })
-        {
-            racy_ended = true;
-            racy_ended_at = Some(epoch_ms());
-            let line =
-                "# the racy report loop saw the job queue empty and stopped listening".to_string();
-            transcript.push(line.clone());
-            view.output.append_transcript(&[line]);
+        if asked.racy() && early_loop_looks(view, asked, &message).await {
+            early_break = Some((epoch_ms(), Vec::new()));
+            view.print(transcript, EARLY_LOOP_STOPPED.to_string());
         }
     }
-    drop(redraw);
-    crate::runtime::steps::step(if mode == Mode::Sequential { "done" } else { "" });
-    let total_ms = epoch_ms() - started_at;
-    let gap_ms = crate::runtime::monitor::end_gap();
-    let active = view.active.borrow_mut().take().expect("the run is active");
-    let gil_handovers = active.run.gil_handovers();
-    let stopped = active.stopped;
-    for waiter in active.finished {
-        let _ = waiter.send(());
-    }
-    drop(active.run); // ends any process left
-    {
-        let mut timeline = view.timeline.borrow_mut();
-        timeline.live_until = None;
-        timeline.busy_since.iter_mut().for_each(|b| *b = None);
-    }
-    view.draw_timeline();
-
-    let timeline = view.timeline.borrow();
-    let read: Vec<u64> = timeline.rows.iter().map(|r| r.result.n).collect();
-    let cancelled: Vec<u64> = timeline.cancelled.iter().map(|c| c.0).collect();
-    let RunLog {
-        not_started,
-        lost,
-        checked: reported_checks,
-        footer,
-        notes,
-    } = RunLog::of(&RunEnd {
-        mode,
-        numbers: &numbers,
-        read: &read,
-        cancelled: &cancelled,
-        never_started: &active.never_started,
-        stopped,
+    Ok(Listened {
         results: report.checked,
-        started_at_ms: started_at,
-        total_ms,
-        early_loop: racy.then_some(match racy_ended_at {
-            Some(at_ms) => EarlyLoop::Broke { at_ms, late: &late },
-            None => EarlyLoop::NeverBroke,
-        }),
-    });
-    let mut lines = vec![footer];
-    lines.extend(notes);
-    let waits: Vec<(usize, f64)> = timeline
-        .rows
-        .iter()
-        .filter(|row| kind.waits(row.worker))
-        .map(|row| (row.worker, row.result.elapsed * 1000.0))
-        .collect();
-    let interval_ms = (mode == Mode::ThreadsGil).then_some(switch_interval.as_secs_f64() * 1000.0);
-    let (io_latency_ms, io_notes) = io_lines(kind, interval_ms, &waits, lanes, total_ms);
-    lines.extend(io_notes);
-    let cores = web_sys::window().map_or(1, |w| w.navigator().hardware_concurrency() as usize);
-    if per_job && lanes > cores {
-        // Not a slow engine: more workers than cores take turns.
-        lines.push(format!(
-            "# note: {lanes} workers took turns on {cores} cores, so each number's elapsed time \
-             counts the turns its worker waited as well as its own divisions"
-        ));
-    } else if let Some(note) = slow_run_note(&timeline.rows, &app.calibration()) {
-        lines.push(note);
-    }
-    let startup = timeline
-        .started
-        .iter()
-        .flatten()
-        .fold(0.0f64, |a, &b| a.max(b));
-    lines.push(format!(
-        "# workers were up after {startup:.0} ms; the main thread's longest gap meanwhile: {gap_ms:.0} ms"
-    ));
-    view.output.append_transcript(&lines);
-    transcript.extend(lines);
-    view.output.say(
-        &match stopped {
-            None => format!(
-                "{} checks in {:.2} s with {} {}.",
-                report.checked,
-                total_ms / 1000.0,
-                lanes,
-                mode.key()
-            ),
-            Some(policy) => format!(
-                "Stopped by {}: {} of {} numbers checked.",
-                policy.key(),
-                report.checked,
-                numbers.len()
-            ),
-        },
-        "done",
-    );
+        early_break,
+    })
+}
 
-    let results = timeline
-        .rows
-        .iter()
-        .map(|row| PoolResult {
-            n: row.result.n,
-            prime: row.result.prime,
-            elapsed_ms: row.result.elapsed * 1000.0,
-            worker: row.worker + 1,
-            start_ms: row.start_ms,
-            end_ms: row.end_ms,
-        })
-        .collect();
-    drop(timeline);
-    Ok(PoolReport {
-        mode: mode.key(),
-        workers: lanes,
-        checked: reported_checks,
-        total_ms,
-        startup_ms: startup,
-        main_thread_max_gap_ms: gap_ms,
-        stopped: stopped.map(|p| p.key()),
-        results,
-        cancelled,
-        lost,
-        race: racy,
-        per_job,
-        lost_to_race: late,
-        not_started,
-        gil_handovers,
-        io_latency_ms,
-        lines: Lines::of(&transcript),
+/// The early procs.py: after each result, (the reader's sleep, then)
+/// `if jobs.empty(): break`. True when it breaks.
+async fn early_loop_looks(view: &PoolView, asked: &Asked, message: &Message) -> bool {
+    if asked.race_delay_ms > 0 && matches!(message, Message::Result { .. }) {
+        gloo_timers::future::TimeoutFuture::new(asked.race_delay_ms).await;
+    }
+    early_loop_ends(message, || {
+        view.active
+            .borrow()
+            .as_ref()
+            .is_some_and(|a| a.run.jobs_empty())
     })
 }
 
@@ -487,28 +473,6 @@ fn append_row(tbody: &Element, row: &Row, mode: Mode) {
         }
     }
     let _ = tbody.append_child(&tr);
-}
-
-/// A run whose primes were checked at under half the calibrated division
-/// rate gets a line saying so. Measured in Chromium: a fresh process now and
-/// then runs its checking loop unoptimised (V8's baseline tier) for a whole
-/// run, 4-5× slower; a learner should not take that for the cost of
-/// processes. See docs/platform-truths.md.
-fn slow_run_note(rows: &[Row], calibration: &Result<Calibration, String>) -> Option<String> {
-    let rate = calibration.as_ref().ok()?.divisions_per_sec;
-    let primes: Vec<(u64, f64)> = rows
-        .iter()
-        .filter(|r| r.result.prime)
-        .map(|r| (r.result.n, r.result.elapsed))
-        .collect();
-    let share = speed_share(&primes, rate)?;
-    (share < 0.5).then(|| {
-        format!(
-            "# note: the primes here were checked at {:.0}% of this machine's calibrated speed: the wasm engine ran \
-             unoptimised code in these workers (it happens to a fresh process now and then; run again)",
-            share * 100.0
-        )
-    })
 }
 
 /// `spinlab.cancelPool(policy)`: stops the run, resolves once it has stopped.

@@ -41,14 +41,33 @@ fn sweep_points(totals: &[(usize, Vec<f64>)]) -> Vec<(usize, Summary)> {
         .collect()
 }
 
+/// The sweep, under `exclusive`: check the request, run the rounds, then
+/// report (the transcript's line, the "done" message, the published report).
 async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Result<JsValue, String> {
+    check_sweep(app.pool.is_some(), mode, to, rounds)?;
+    let view = &app.view;
+    let (sequential, totals, was_stopped) = sweep_rounds(app, mode, to, rounds).await?;
+    if was_stopped {
+        view.output.say("Sweep stopped.", "done");
+    }
+    let (line, done, report) = sweep_report(mode, rounds, &sequential, &totals);
+    view.output.append_transcript(std::slice::from_ref(&line));
+    if let Some(done) = done {
+        view.output.say(&done, "done");
+    }
+    Ok(publish(report))
+}
+
+/// A sweep's request, checked: a mode with a choice of workers that this
+/// browser can run, and `to` and `rounds` within their bounds.
+fn check_sweep(has_pool: bool, mode: Mode, to: usize, rounds: usize) -> Result<(), String> {
     if matches!(mode, Mode::Sequential | Mode::Rayon) {
         return Err(format!(
             "a sweep varies the number of workers: {} has no such choice",
             mode.key()
         ));
     }
-    if app.pool.is_none() && !runs_without_threads(mode) {
+    if !has_pool && !runs_without_threads(mode) {
         return Err(format!(
             "a sweep of {} needs wasm threads, which this browser does not give this page: \
              a sweep of processes runs without them",
@@ -65,24 +84,41 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
             "a sweep takes 1..{SWEEP_ROUNDS_MAX} rounds, not {rounds}"
         ));
     }
+    Ok(())
+}
+
+/// One run of the sweep: the book's fixture, on the book's pool.
+fn sweep_request(mode: Mode, workers: usize) -> PoolRequest {
+    PoolRequest {
+        mode,
+        workers,
+        numbers: NUMBERS.to_vec(),
+        design: crate::core::protocol::Design::Pool,
+        race_delay_ms: 0,
+        switch_interval: crate::core::protocol::SWITCH_INTERVAL,
+        kind: JobKind::Cpu,
+    }
+}
+
+/// The rounds: in each, a sequential run, then `mode` with 1..=`to`
+/// workers, each published as a run of its own and the chart redrawn.
+/// Returns the sequential totals, each worker count's totals, and whether
+/// the learner stopped the sweep.
+async fn sweep_rounds(
+    app: &Rc<PoolLab>,
+    mode: Mode,
+    to: usize,
+    rounds: usize,
+) -> Result<(Vec<f64>, Vec<(usize, Vec<f64>)>, bool), String> {
     let view = &app.view;
     let runs = rounds * (to + 1);
     let mut sequential: Vec<f64> = Vec::new();
     let mut totals: Vec<(usize, Vec<f64>)> = (1..=to).map(|w| (w, Vec::new())).collect();
     let mut was_stopped = false;
     'rounds: for round in 0..rounds {
-        let request = |mode, workers| PoolRequest {
-            mode,
-            workers,
-            numbers: NUMBERS.to_vec(),
-            design: crate::core::protocol::Design::Pool,
-            race_delay_ms: 0,
-            switch_interval: crate::core::protocol::SWITCH_INTERVAL,
-            kind: JobKind::Cpu,
-        };
         view.sweep_at.set(Some((round * (to + 1) + 1, runs)));
         // Each run is reported as a run of its own, then read here.
-        let report = pool_run(app, request(Mode::Sequential, 1)).await?;
+        let report = pool_run(app, sweep_request(Mode::Sequential, 1)).await?;
         publish(report.clone());
         if report.stopped.is_some() {
             was_stopped = true;
@@ -100,7 +136,7 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
                 ),
                 "running",
             );
-            let report = pool_run(app, request(mode, workers)).await?;
+            let report = pool_run(app, sweep_request(mode, workers)).await?;
             publish(report.clone());
             if report.stopped.is_some() {
                 was_stopped = true;
@@ -111,11 +147,19 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
             view.draw_sweep(mode, sequential_ms, &sweep_points(&totals));
         }
     }
-    if was_stopped {
-        view.output.say("Sweep stopped.", "done");
-    }
-    let sequential_ms = Summary::of(&sequential).map_or(f64::NAN, |s| s.median);
-    let points = sweep_points(&totals);
+    Ok((sequential, totals, was_stopped))
+}
+
+/// The sweep's report from its totals: the transcript's line, the
+/// "done" message (when there is a best point), and the report itself.
+fn sweep_report(
+    mode: Mode,
+    rounds: usize,
+    sequential: &[f64],
+    totals: &[(usize, Vec<f64>)],
+) -> (String, Option<String>, SweepReport) {
+    let sequential_ms = Summary::of(sequential).map_or(f64::NAN, |s| s.median);
+    let points = sweep_points(totals);
     let best = points
         .iter()
         .map(|(w, s)| (*w, s.median))
@@ -154,26 +198,23 @@ async fn sweep(app: &Rc<PoolLab>, mode: Mode, to: usize, rounds: usize) -> Resul
         ),
         None => format!("# sweep of {}: stopped before any point", mode.key()),
     };
-    view.output.append_transcript(std::slice::from_ref(&line));
-    if let Some((w, t)) = best {
-        view.output.say(
-            &format!(
-                "Sweep done: best with {} ({:.2} s; sequential {:.2} s){of_rounds}.",
-                workers(w),
-                t / 1000.0,
-                sequential_ms / 1000.0
-            ),
-            "done",
-        );
-    }
-    Ok(publish(SweepReport {
+    let done = best.map(|(w, t)| {
+        format!(
+            "Sweep done: best with {} ({:.2} s; sequential {:.2} s){of_rounds}.",
+            workers(w),
+            t / 1000.0,
+            sequential_ms / 1000.0
+        )
+    });
+    let report = SweepReport {
         mode: mode.key(),
         rounds,
         sequential_ms,
         points: sweep_points,
         best,
         lines: Lines::of(std::slice::from_ref(&line)),
-    }))
+    };
+    (line, done, report)
 }
 
 /// `spinlab.runSplit({ n, parts })`: one number split across the pool.

@@ -49,6 +49,9 @@ pub struct LabView {
     offload: HtmlSelectElement,
     switch_interval: HtmlSelectElement,
     stage: Element,
+    /// The stage and the monitor, side by side or stacked: in view while a
+    /// run goes.
+    run_view: Element,
     /// Thread + GIL's frame lateness histogram.
     pub(super) lateness: Element,
     stats: Element,
@@ -172,6 +175,7 @@ impl LabView {
             offload,
             switch_interval: control(&section, "[data-role=switch-interval]")?,
             stage: role("spinner")?,
+            run_view: role("run-view")?,
             lateness: role("lateness")?,
             stats: role("stats")?,
             evidence: role("evidence")?,
@@ -350,6 +354,13 @@ impl LabView {
     /// A fresh canvas for this run's spinner: a canvas handed to a worker
     /// cannot be taken back.
     fn fresh_canvas(&self) -> Result<(HtmlCanvasElement, f64), JsValue> {
+        // On a phone the options stand between the buttons and the stage:
+        // the run is watched, so the stage and its monitor come into view
+        // (no scroll when they are in view already).
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        self.run_view
+            .scroll_into_view_with_scroll_into_view_options(&options);
         self.stage.set_text_content(None);
         let doc = web_sys::window()
             .and_then(|w| w.document())

@@ -29,17 +29,35 @@ export function bootStamps() {
   return boot ? [boot.spawned, boot.created, boot.script, boot.glue, boot.instance] : [];
 }
 
+// The messages of this bootstrap, each built and read here only (Rust calls
+// `failure` and `failed`, threads.rs): the page's `init` of a thread or of a
+// process, and a worker's failure (a failed start, a panic), which the page
+// reads off the messages its worker posts; any other message is the run's.
+const INIT_THREAD = 'spinlab_thread_init';
+const INIT_PROCESS = 'spinlab_process_init';
+const FAILED = 'spinlab_thread_error';
+
+/** A worker's failure, as the page reads it (`failed`). */
+export function failure(message) {
+  return { type: FAILED, message: String(message) };
+}
+
+/** The reason a worker's message reports, if it reports a failure. */
+export function failed(data) {
+  return data != null && data.type === FAILED ? String(data.message ?? '') : undefined;
+}
+
 export function spawnThread(name, mainJS, module, memory, ptr, payload, transfer) {
   const spawned = now();
   const worker = new Worker(new URL(import.meta.url), { type: 'module', name });
-  worker.postMessage({ type: 'spinlab_thread_init', spawned, mainJS, module, memory, ptr, payload }, transfer);
+  worker.postMessage({ type: INIT_THREAD, spawned, mainJS, module, memory, ptr, payload }, transfer);
   return worker;
 }
 
 export function spawnProcess(name, mainJS, module, entry, payload, transfer) {
   const spawned = now();
   const worker = new Worker(new URL(import.meta.url), { type: 'module', name });
-  worker.postMessage({ type: 'spinlab_process_init', spawned, mainJS, module, entry, payload }, transfer);
+  worker.postMessage({ type: INIT_PROCESS, spawned, mainJS, module, entry, payload }, transfer);
   return worker;
 }
 
@@ -77,12 +95,12 @@ export function exitThread() {
 if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
   const script = now();
   self.addEventListener('message', async function onInit({ data }) {
-    if (data == null || (data.type !== 'spinlab_thread_init' && data.type !== 'spinlab_process_init')) return;
+    if (data == null || (data.type !== INIT_THREAD && data.type !== INIT_PROCESS)) return;
     self.removeEventListener('message', onInit);
     try {
       const pkg = await import(data.mainJS);
       const glue = now();
-      if (data.type === 'spinlab_thread_init') {
+      if (data.type === INIT_THREAD) {
         state.instance = await pkg.default({ module_or_path: data.module, memory: data.memory });
         state.boot = { spawned: data.spawned, created: performance.timeOrigin, script, glue, instance: now() };
         pkg.spinlab_thread_entry(data.ptr, data.payload);
@@ -94,7 +112,7 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
       }
     } catch (err) {
       // A failed start or a Rust panic (a trap) must reach the page, not only the console.
-      postMessage({ type: 'spinlab_thread_error', message: String(err && err.message || err) });
+      postMessage(failure(err && err.message || err));
     }
   });
 }

@@ -57,6 +57,28 @@ extern "C" {
 
     #[wasm_bindgen(js_name = bareWorkers)]
     fn bare_workers_js(count: u32) -> js_sys::Promise;
+
+    /// A worker's failure as a message to the page (`thread.js` builds it).
+    fn failure(message: &str) -> JsValue;
+
+    /// The reason a worker's message reports, if it reports a failure.
+    fn failed(data: &JsValue) -> Option<String>;
+}
+
+/// What a worker posts, as the page reads it: its failure (a failed start,
+/// a panic) or one of its run's own messages.
+pub enum FromWorker {
+    Failed(String),
+    Run(JsValue),
+}
+
+impl FromWorker {
+    pub fn read(data: JsValue) -> FromWorker {
+        match failed(&data) {
+            Some(reason) => FromWorker::Failed(reason),
+            None => FromWorker::Run(data),
+        }
+    }
 }
 
 /// The browser's floor under a worker's start-up: the ms from starting
@@ -104,8 +126,8 @@ pub fn beside_glue(name: &str) -> String {
 /// module's shared memory. `f` gets `payload`, moved or copied there with
 /// `transfer` (an `OffscreenCanvas`, say).
 ///
-/// The worker reports a failed start or a panic as a
-/// `{ type: "spinlab_thread_error", message }` message.
+/// The worker reports a failed start or a panic as a failure message
+/// (`thread.js`'s `failure`, read back as [`FromWorker::Failed`]).
 pub fn spawn_with(
     name: &str,
     payload: &JsValue,
@@ -132,8 +154,8 @@ pub fn spawn_with(
 }
 
 /// Handlers on a thread's worker that turn a failed start (its script did
-/// not load, its module did not instantiate: `thread.js` posts
-/// `spinlab_thread_error`) into `report(reason)`, instead of a thread that
+/// not load, its module did not instantiate: `thread.js` posts its
+/// `failure`) into `report(reason)`, instead of a thread that
 /// silently never runs. Removed when dropped.
 pub struct Watch {
     worker: Worker,
@@ -146,15 +168,8 @@ pub fn watch(worker: &Worker, report: impl Fn(String) + 'static) -> Watch {
         let report = std::rc::Rc::clone(&report);
         Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
             let data = event.unchecked_into::<MessageEvent>().data();
-            let kind = Reflect::get(&data, &"type".into())
-                .ok()
-                .and_then(|k| k.as_string());
-            if kind.as_deref() == Some("spinlab_thread_error") {
-                let message = Reflect::get(&data, &"message".into())
-                    .ok()
-                    .and_then(|m| m.as_string())
-                    .unwrap_or_default();
-                report(message);
+            if let FromWorker::Failed(reason) = FromWorker::read(data) {
+                report(reason);
             }
         })
     };
@@ -239,18 +254,9 @@ impl Process {
         let on_message = {
             let tx = tx.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let data = event.data();
-                let kind = Reflect::get(&data, &"type".into())
-                    .ok()
-                    .and_then(|k| k.as_string());
-                let item = if kind.as_deref() == Some("spinlab_thread_error") {
-                    let message = Reflect::get(&data, &"message".into())
-                        .ok()
-                        .and_then(|m| m.as_string())
-                        .unwrap_or_default();
-                    Err(format!("the process failed: {message}"))
-                } else {
-                    Ok(data)
+                let item = match FromWorker::read(event.data()) {
+                    FromWorker::Failed(reason) => Err(format!("the process failed: {reason}")),
+                    FromWorker::Run(data) => Ok(data),
                 };
                 let _ = tx.unbounded_send(item);
             })
@@ -324,13 +330,8 @@ pub fn process_started(payload: &JsValue) {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         if let Ok(scope) = js_sys::global().dyn_into::<web_sys::DedicatedWorkerGlobalScope>() {
-            let _ = scope.post_message(&super::object(&[
-                ("type", "spinlab_thread_error".into()),
-                (
-                    "message",
-                    format!("it panicked: {}", super::panics::describe(info)).into(),
-                ),
-            ]));
+            let reason = format!("it panicked: {}", super::panics::describe(info));
+            let _ = scope.post_message(&failure(&reason));
         }
     }));
     if Reflect::get(payload, &"debugDie".into()).is_ok_and(|v| v.is_truthy()) {

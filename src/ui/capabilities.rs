@@ -5,7 +5,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlButtonElement, HtmlSelectElement};
 
-use super::dom::{element, find, on_click, set_status};
+use super::dom::{element, find, on_click, set_status, slot, template};
 use crate::core::pool_size::MAX_THREADS;
 use crate::runtime::object;
 
@@ -194,14 +194,11 @@ pub fn render_capabilities(doc: &Document, caps: &Capabilities) -> Result<(), Js
         ),
     ];
     for (key, label, value, good) in rows {
-        let row = element(doc, "div", if good { "cap good" } else { "cap bad" }, "")?;
+        let row = template(doc, "capability")?;
+        row.set_class_name(if good { "cap good" } else { "cap bad" });
         row.set_attribute("data-cap", key)?;
-        let (term, definition) = (
-            element(doc, "dt", "", label)?,
-            element(doc, "dd", "", &value)?,
-        );
-        row.append_child(&term)?;
-        row.append_child(&definition)?;
+        slot(&row, "label")?.set_text_content(Some(label));
+        slot(&row, "value")?.set_text_content(Some(&value));
         list.append_child(&row)?;
     }
     if caps.threads() {

@@ -15,7 +15,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Element, HtmlElement};
 
-use super::dom::element;
+use super::dom::{element, slot, template};
 use crate::core::python::{STEP_MARKER, runnable};
 use crate::listings::{Listing, PRIMES_FILE};
 
@@ -173,38 +173,18 @@ fn set_download(link: &Element, file: &str, label: &str, text: Result<String, St
 impl CodePanel {
     pub fn render(doc: &Document, parent: &Element) -> Result<CodePanel, JsValue> {
         crate::runtime::steps::listen(highlight);
-        let figure = element(doc, "figure", "code-pair", "")?;
-        figure.set_attribute("data-role", "code")?;
-        let caption = element(
-            doc,
-            "figcaption",
-            "",
-            "The code: Python written for this page after the book's scripts (its names, \
-             logic and output), and the Rust that runs here. The step in progress is \
-             highlighted during a run.",
-        )?;
-        figure.append_child(&caption)?;
-        let pair = element(doc, "div", "pair", "")?;
-        let (file, python) = column(doc, &pair, "python", "Python")?;
+        let fold = template(doc, "code-panel")?;
+        let at = |name| slot(&fold, name);
         // Run it at home: the program on show, and the module it imports.
-        let downloads = element(doc, "p", "downloads", "")?;
-        let download = element(doc, "a", "download", "")?;
-        downloads.append_child(&download)?;
-        downloads.append_child(&doc.create_text_node(" and "))?;
-        let primes = element(doc, "a", "download", "")?;
-        set_download(&primes, PRIMES_FILE, PRIMES_FILE, program_text(PRIMES_FILE));
-        downloads.append_child(&primes)?;
-        downloads.append_child(&doc.create_text_node(
-            " beside it: Python 3.11+ runs it as it is and prints the transcript's lines.",
-        ))?;
-        file.after_with_node_1(&downloads)?;
-        let (origin, rust) = column(doc, &pair, "rust", "Rust")?;
-        figure.append_child(&pair)?;
+        set_download(
+            &at("primes")?,
+            PRIMES_FILE,
+            PRIMES_FILE,
+            program_text(PRIMES_FILE),
+        );
+        let (file, python, download) = (at("file")?, at("python")?, at("download")?);
+        let (origin, rust) = (at("origin")?, at("rust")?);
         // Folded: the run comes first; the code is a click away, whole.
-        let fold = element(doc, "details", "code-fold", "")?;
-        let summary = "The code: the Python, after the book's scripts, and the Rust that runs here";
-        fold.append_child(&element(doc, "summary", "", summary)?.into())?;
-        fold.append_child(&figure)?;
         parent.append_child(&fold)?;
         Ok(CodePanel {
             python,
@@ -254,25 +234,6 @@ impl CodePanel {
             *active = vec![self.python.clone(), self.rust.clone()];
         });
     }
-}
-
-/// One listing of the pair: its heading and its `<pre>`, in `pair`.
-fn column(
-    doc: &Document,
-    pair: &Element,
-    lang: &str,
-    name: &str,
-) -> Result<(Element, Element), JsValue> {
-    let column = element(doc, "div", "", "")?;
-    let heading = element(doc, "h3", "", name)?;
-    column.append_child(&heading)?;
-    let pre = element(doc, "pre", "listing", "")?;
-    pre.set_attribute("data-lang", lang)?;
-    pre.set_attribute("tabindex", "0")?;
-    pre.set_attribute("aria-label", &format!("{name} code"))?;
-    column.append_child(&pre)?;
-    pair.append_child(&column)?;
-    Ok((heading, pre))
 }
 
 fn fill(pre: &Element, lines: &[(String, Option<String>)]) {

@@ -6,6 +6,28 @@ use web_sys::{Document, Element};
 
 use crate::core::report::Value;
 
+/// A copy of the structure `index.html` writes in `<template id=…>` (its
+/// one element), to fill with [`slot`] and put in place.
+pub fn template(doc: &Document, id: &str) -> Result<Element, JsValue> {
+    let template: web_sys::HtmlTemplateElement = doc
+        .get_element_by_id(id)
+        .ok_or_else(|| JsValue::from_str(&format!("the page lacks <template id={id}>")))?
+        .dyn_into()?;
+    template
+        .content()
+        .first_element_child()
+        .ok_or_else(|| JsValue::from_str(&format!("<template id={id}> is empty")))?
+        .clone_node_with_deep(true)?
+        .dyn_into()
+        .map_err(JsValue::from)
+}
+
+/// The part of a template's copy marked `data-slot=name`.
+pub fn slot(copy: &Element, name: &str) -> Result<Element, JsValue> {
+    copy.query_selector(&format!("[data-slot={name}]"))?
+        .ok_or_else(|| JsValue::from_str(&format!("a template lacks its {name} slot")))
+}
+
 /// `<tag class=…>text</tag>`
 pub fn element(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
     let el = doc.create_element(tag)?;

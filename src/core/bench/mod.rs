@@ -551,7 +551,7 @@ impl Measurements {
                 Unit::Ms,
                 &self.startup_cold_ms,
                 Goal::AtMost(COLD_START_MS),
-                "wasm compiled, pool up, calibrated".into(),
+                "wasm compiled, pool up; the calibration follows ready".into(),
             ),
         ]
         .into_iter()

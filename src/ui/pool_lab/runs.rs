@@ -8,7 +8,7 @@ use web_sys::{Document, Element};
 use super::PoolView;
 use crate::core::pool_runs::KeptRun;
 use crate::core::report::PoolReport;
-use crate::ui::dom::{element, set_width_percent};
+use crate::ui::dom::{element, set_width_percent, slot, template};
 
 impl PoolView {
     /// Keeps a run that ran to its end, redraws the rows, and says how it
@@ -71,15 +71,13 @@ fn row(
     kind: &str,
     axis: f64,
 ) -> Result<Element, wasm_bindgen::JsValue> {
-    let row = element(doc, "div", "run", "")?;
+    let row = template(doc, "pool-run")?;
     row.set_attribute("data-run", &run.id.to_string())?;
     row.set_attribute("data-mode", run.mode.key())?;
     row.set_attribute("data-kind", kind)?;
-    let label = element(doc, "p", "run-label", "")?;
-    label.append_child(&element(doc, "strong", "", &run.name())?.into())?;
-    label.append_child(&element(doc, "span", "", &format!(": {text}"))?.into())?;
-    row.append_child(&label)?;
-    let track = element(doc, "div", "run-track", "")?;
+    slot(&row, "name")?.set_text_content(Some(&run.name()));
+    slot(&row, "text")?.set_text_content(Some(&format!(": {text}")));
+    let (track, end) = (slot(&row, "track")?, slot(&row, "end")?);
     let lanes = run
         .bars
         .iter()
@@ -101,13 +99,10 @@ fn row(
         if let Some(span) = span.dyn_ref::<web_sys::HtmlElement>() {
             let _ = span.style().set_property("--lane", &bar.lane.to_string());
         }
-        track.append_child(&span)?;
+        track.insert_before(&span, Some(&end))?;
     }
     // The run's end, on the shared axis.
-    let end = element(doc, "span", "end", "")?;
     place(&end, 100.0 * run.total_ms / axis, None);
-    track.append_child(&end)?;
-    row.append_child(&track)?;
     Ok(row)
 }
 

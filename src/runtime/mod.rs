@@ -45,7 +45,10 @@ pub fn isolated() -> bool {
         .is_ok_and(|v| v.is_truthy())
 }
 
-/// A plain JS object from `(key, value)` pairs: how reports cross to JS.
+/// A plain JS object from `(key, value)` pairs: the messages workers are
+/// sent and send, `window.spinlab`'s methods and its live `stats()`. The
+/// page's answers (reports, capabilities, a stop's note) cross as
+/// `core::report::Value`, converted in one place (`ui::dom::to_js`).
 pub fn object(fields: &[(&str, JsValue)]) -> js_sys::Object {
     let object = js_sys::Object::new();
     for (key, value) in fields {

@@ -5,9 +5,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlButtonElement, HtmlSelectElement};
 
-use super::dom::{element, find, on_click, set_status, slot, template};
+use super::dom::{element, find, on_click, set_status, slot, template, to_js};
 use crate::core::pool_size::MAX_THREADS;
-use crate::runtime::object;
+use crate::core::report::Value;
 
 /// What this browser gives spinlab, as `window.spinlab.capabilities` shows it.
 pub struct Capabilities {
@@ -29,13 +29,12 @@ impl Capabilities {
     }
 
     pub fn to_js(&self) -> JsValue {
-        object(&[
+        to_js(&Value::Obj(vec![
             ("crossOriginIsolated", self.cross_origin_isolated.into()),
             ("threads", self.threads().into()),
             ("hardwareConcurrency", self.hardware_concurrency.into()),
-            ("poolSize", (self.pool_size as u32).into()),
-        ])
-        .into()
+            ("poolSize", self.pool_size.into()),
+        ]))
     }
 }
 

@@ -27,14 +27,14 @@ use web_sys::{
 use self::plots::{Timeline, draw_timeline};
 use super::code::CodePanel;
 use super::context::Panel;
-use super::dom::{Output, buttons_for, control, element, find, hidpi_canvas};
+use super::dom::{Output, buttons_for, control, element, find, hidpi_canvas, to_js};
 use crate::core::link::{Link, Workload};
 use crate::core::pool_runs::Shelf;
 use crate::core::primes::parse_number_list;
 use crate::core::protocol::{JobKind, Mode, StopPolicy};
+use crate::core::report::Value;
 use crate::listings;
 use crate::models::pool;
-use crate::runtime::object;
 
 /// The pool lab panel with the page's context.
 pub type PoolLab = Panel<PoolView>;
@@ -277,19 +277,14 @@ impl PoolView {
         let Some(active) = active.as_ref() else {
             return JsValue::NULL;
         };
-        let count = |n: usize| JsValue::from(n as u32);
-        object(&[
-            ("workers", count(active.run.workers)),
-            ("up", count(timeline.started.iter().flatten().count())),
-            ("taken", count(active.run.taken())),
-            ("checked", count(timeline.rows.len())),
-            ("cancelled", count(timeline.cancelled.len())),
-            (
-                "stopped",
-                active.stopped.map_or(JsValue::NULL, |p| p.key().into()),
-            ),
-        ])
-        .into()
+        to_js(&Value::Obj(vec![
+            ("workers", active.run.workers.into()),
+            ("up", timeline.started.iter().flatten().count().into()),
+            ("taken", active.run.taken().into()),
+            ("checked", timeline.rows.len().into()),
+            ("cancelled", timeline.cancelled.len().into()),
+            ("stopped", active.stopped.map(|p| p.key()).into()),
+        ]))
     }
 
     pub fn output_error(&self, message: &str) {

@@ -17,12 +17,11 @@ use crate::core::clock::epoch_ms;
 use crate::core::pool_run::{Asked, EARLY_LOOP_STOPPED, Ended, conclude, message_line, opening};
 use crate::core::primes::slow_check_note;
 use crate::core::protocol::{Message, Mode, Report, StopPolicy, early_loop_ends};
-use crate::core::report::PoolReport;
+use crate::core::report::{PoolReport, Value};
 use crate::models::pool;
-use crate::runtime::object;
 use crate::runtime::pool::Pool;
 use crate::runtime::steps::next_paint;
-use crate::ui::dom::{element, publish};
+use crate::ui::dom::{element, publish, to_js};
 
 /// Runs `run` (not started until awaited) as the page's one run at a time;
 /// errors, a busy page included, are shown in the pool lab and returned.
@@ -499,5 +498,8 @@ pub async fn cancel_pool(app: &PoolLab, policy: StopPolicy) -> Result<JsValue, S
     view.output.say(&note, "running");
     view.output.append_transcript(&[format!("# {note}")]);
     let _ = finished.await;
-    Ok(object(&[("stopped", policy.key().into()), ("note", note.into())]).into())
+    Ok(to_js(&Value::Obj(vec![
+        ("stopped", policy.key().into()),
+        ("note", note.into()),
+    ])))
 }

@@ -14,6 +14,7 @@ const shot = (locator, name) => locator.screenshot({ path: `${OUT}/${name}.png` 
 const FIRST_SCREENS = [
   ['first-screen-desk', { viewport: { width: 1280, height: 900 } }],
   ['first-screen-phone', { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 }],
+  ['first-screen-tablet', { viewport: { width: 768, height: 1024 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 }],
 ];
 for (const [name, device] of FIRST_SCREENS) {
   const first = await openBrowser({ device });
@@ -31,6 +32,27 @@ for (const [name, device] of FIRST_SCREENS) {
     console.log(`wrote ${OUT}/${name}.png`);
   } finally {
     await first.close();
+  }
+}
+
+// The spinner lab on a phone, its thread run tapped where a learner taps it:
+// the page brings the spinner and its monitor into view for the run.
+{
+  const phone = await openBrowser({ device: { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 } });
+  try {
+    await loadReady(phone.page, URL);
+    const press = '[data-experiment=spinner] button[data-model=thread]';
+    await phone.page.evaluate((s) => document.querySelector(s).scrollIntoView({ block: 'center' }), press);
+    await phone.page.evaluate(() => {
+      window.__reports = [];
+      document.addEventListener('spinlab:report', (e) => window.__reports.push(e.detail));
+    });
+    await phone.page.tap(press);
+    await waitFor(phone.page, () => window.__reports.length >= 1, null, 'the thread run', 60_000);
+    await phone.page.screenshot({ path: `${OUT}/lab-spinner-phone.png` });
+    console.log(`wrote ${OUT}/lab-spinner-phone.png`);
+  } finally {
+    await phone.close();
   }
 }
 

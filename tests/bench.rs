@@ -152,6 +152,11 @@ fn sample() -> Measurements {
         }),
         startup_cold_ms: vec![380.0],
         startup_warm_ms: vec![200.0, 210.0, 260.0],
+        startup_cold_stages_ms: vec![
+            vec![40.0, 150.0, 100.0, 90.0],
+            vec![50.0, 160.0, 110.0, 100.0],
+        ],
+        startup_warm_stages_ms: Vec::new(),
         bare_workers_ms: vec![15.0, 17.0, 16.0],
         sizes: Some(Sizes {
             wasm_bytes: 300 * 1024,
@@ -443,4 +448,24 @@ fn units_print_like_the_page() {
     assert_eq!(Unit::Ms.format(80.04), "80.0 ms");
     assert_eq!(Unit::Ms.format(1234.0), "1.23 s");
     assert_eq!(Unit::Us.format(3.456), "3.46 µs");
+}
+
+#[test]
+fn the_cold_start_up_is_cut_into_its_stages_where_they_were_measured() {
+    let figures = sample().figures();
+    let detail = |label: &str| {
+        figures
+            .iter()
+            .find(|f| f.label.starts_with(label))
+            .map(|f| f.detail.clone())
+            .unwrap_or_else(|| panic!("no figure {label}"))
+    };
+    assert!(
+        detail("navigation → ready, cold").ends_with(
+            "; medians, ms: document 45.0 · glue + module 155.0 · pool 105.0 · the rest 95.0"
+        ),
+        "{}",
+        detail("navigation → ready, cold")
+    );
+    assert_eq!(detail("navigation → ready, warm"), "wasm compiled, pool up");
 }

@@ -43,6 +43,8 @@ use crate::runtime::{census, heap, monitor};
 thread_local! {
     /// When the page became ready, in ms since navigation began.
     static READY_MS: Cell<f64> = const { Cell::new(f64::NAN) };
+    /// That time cut into `core::bench::READY_STAGES` (ms each).
+    static READY_STAGES: Cell<[f64; 4]> = const { Cell::new([f64::NAN; 4]) };
     /// The threads an idle page keeps (the pool's coordinator, the monitor):
     /// `spinlab.stats().idleThreads`, what `liveThreads` returns to.
     static IDLE_THREADS: Cell<usize> = const { Cell::new(0) };
@@ -124,6 +126,7 @@ async fn start_pool(caps: &mut Capabilities, size: usize) -> Result<(Pool, f64),
 /// module (the two fetches overlap).
 pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("spinlab must run in a page")?;
+    let entered = window.performance().map_or(f64::NAN, |p| p.now());
     let doc = window.document().ok_or("the page has no document")?;
     let cross_origin_isolated = crate::runtime::isolated();
     let hardware_concurrency = window.navigator().hardware_concurrency() as u32;
@@ -178,7 +181,17 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
     super::link::wire_run_buttons(&app.spinner, &app.pool_lab, &doc)?;
     super::contents::mark_in_view(&doc)?;
     spawn_local(calibrate_then_warm_up(Rc::clone(&app)));
-    announce_ready(&window, &doc, &caps)
+    announce_ready(&window, &doc, &caps)?;
+    // Navigation → ready, cut: until main.js ran (the document), the glue
+    // and module, the pool, and the rest (the listings, the panels, wiring).
+    let pool_ms = caps.pool_start_ms.unwrap_or(0.0);
+    READY_STAGES.set([
+        entered - wasm_load_ms,
+        wasm_load_ms,
+        pool_ms,
+        READY_MS.get() - entered - pool_ms,
+    ]);
+    Ok(())
 }
 
 /// A page where nothing may await (see `NO_WAIT`): says why, offers the
@@ -494,6 +507,15 @@ fn stats_fn(app: &Rc<App>) -> JsValue {
             ("liveThreads", (threads as u32).into()),
             ("liveProcesses", (processes as u32).into()),
             ("readyMs", READY_MS.get().into()),
+            (
+                "readyStagesMs",
+                READY_STAGES
+                    .get()
+                    .iter()
+                    .map(|&ms| JsValue::from(ms))
+                    .collect::<js_sys::Array>()
+                    .into(),
+            ),
             ("idleThreads", (IDLE_THREADS.get() as u32).into()),
             ("pool", stats_app.pool_lab.view.snapshot()),
             ("runsStarted", stats_app.runs_started().into()),

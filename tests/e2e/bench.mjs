@@ -14,11 +14,19 @@ const out = process.env.SPINLAB_BENCH_OUT;
 if (!out) throw new Error('set SPINLAB_BENCH_OUT to the file to write');
 const runs = quick ? 3 : 5;
 
-/** ms from navigation start to `data-ready`, as the page recorded it. */
+/**
+ * ms from navigation start to `data-ready`, as the page recorded it, and
+ * that time cut into stages (`readyStagesMs`: document, glue + module, pool,
+ * the rest).
+ */
 async function readyMs(page) {
-  const ms = await page.evaluate(() => window.spinlab?.stats().readyMs);
+  const { ms, stages } = await page.evaluate(() => {
+    const stats = window.spinlab?.stats();
+    return { ms: stats?.readyMs, stages: stats?.readyStagesMs };
+  });
   if (!(ms > 0)) throw new Error(`the page did not record when it became ready: ${ms}`);
-  return ms;
+  if (!(stages?.length === 4 && stages.every((s) => s >= 0))) throw new Error(`the page's start-up stages: ${stages}`);
+  return { ms, stages };
 }
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -26,12 +34,16 @@ const log = (line) => process.stderr.write(`${line}\n`);
 // Cold: a fresh profile each time (no HTTP cache, no compiled-code cache,
 // no stored calibration). One unkept warm-up launch first, like every figure.
 const cold = [];
+const coldStages = [];
 for (let i = 0; i <= runs; i++) {
   const { page, close } = await openBrowser();
   try {
     await loadReady(page, URL);
-    const ms = await readyMs(page);
-    if (i > 0) cold.push(ms);
+    const { ms, stages } = await readyMs(page);
+    if (i > 0) {
+      cold.push(ms);
+      coldStages.push(stages);
+    }
     log(`start-up, cold ${i === 0 ? 'warm-up' : `run ${i} of ${runs}`}: ${ms.toFixed(0)} ms`);
   } finally {
     await close();
@@ -42,13 +54,17 @@ const { page, errors, close } = await openBrowser();
 try {
   await loadReady(page, URL);
   const warm = [];
+  const warmStages = [];
   for (let i = 0; i <= runs; i++) {
     await page.reload();
     await page.waitForFunction(() => document.body.dataset.ready === 'true', null, {
       timeout: 60_000,
     });
-    const ms = await readyMs(page);
-    if (i > 0) warm.push(ms);
+    const { ms, stages } = await readyMs(page);
+    if (i > 0) {
+      warm.push(ms);
+      warmStages.push(stages);
+    }
     log(`start-up, warm ${i === 0 ? 'warm-up' : `run ${i} of ${runs}`}: ${ms.toFixed(0)} ms`);
   }
   const error = await page.evaluate(() => document.body.dataset.error);
@@ -71,6 +87,8 @@ try {
     ...report.measurements,
     startupColdMs: cold,
     startupWarmMs: warm,
+    startupColdStagesMs: coldStages,
+    startupWarmStagesMs: warmStages,
   };
   const browser = await page.evaluate(() => navigator.userAgent);
   await writeFile(out, JSON.stringify({ browser, measurements }));

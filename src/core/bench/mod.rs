@@ -113,12 +113,20 @@ pub struct Measurements {
     /// Navigation to `data-ready`: a fresh browser profile, and reloads.
     pub startup_cold_ms: Vec<f64>,
     pub startup_warm_ms: Vec<f64>,
+    /// Each of those runs cut into [`READY_STAGES`].
+    pub startup_cold_stages_ms: Vec<Vec<f64>>,
+    pub startup_warm_stages_ms: Vec<Vec<f64>>,
     /// `cores` bare module workers (a script that only answers) started at
     /// once, until the last answered: the browser's own floor under a
     /// worker's start-up.
     pub bare_workers_ms: Vec<f64>,
     pub sizes: Option<Sizes>,
 }
+
+/// Navigation → ready, cut (`spinlab.stats().readyStagesMs`): until the
+/// page's script ran, the glue and module loaded and compiled, the pool up,
+/// the rest (the listings, the panels, the wiring).
+pub const READY_STAGES: [&str; 4] = ["document", "glue + module", "pool", "the rest"];
 
 const KERNEL_LIMIT: f64 = 1.05;
 /// Threads and rayon share one memory: at N = cores, within 5% of the best
@@ -543,7 +551,7 @@ impl Measurements {
                 Unit::Ms,
                 &self.startup_warm_ms,
                 Goal::AtMost(WARM_START_MS),
-                "wasm compiled, pool up".into(),
+                with_stages("wasm compiled, pool up", &self.startup_warm_stages_ms),
             ),
             figure(
                 "start-up",
@@ -551,7 +559,10 @@ impl Measurements {
                 Unit::Ms,
                 &self.startup_cold_ms,
                 Goal::AtMost(COLD_START_MS),
-                "wasm compiled, pool up; the calibration follows ready".into(),
+                with_stages(
+                    "wasm compiled, pool up; the calibration follows ready",
+                    &self.startup_cold_stages_ms,
+                ),
             ),
         ]
         .into_iter()
@@ -742,11 +753,23 @@ fn run_breakdown(series: &PoolSeries, sequential_costs: &[f64]) -> String {
 /// The median of each start-up stage over the runs, named: `None` without
 /// a run cut into every stage.
 fn boot_breakdown(runs: &[Vec<f64>]) -> Option<String> {
-    use crate::core::protocol::BOOT_STAGES;
-    if runs.is_empty() || runs.iter().any(|run| run.len() != BOOT_STAGES.len()) {
+    breakdown(runs, &crate::core::protocol::BOOT_STAGES)
+}
+
+/// `detail`, and the page's start-up stage by stage where it was measured.
+fn with_stages(detail: &str, runs: &[Vec<f64>]) -> String {
+    match breakdown(runs, &READY_STAGES) {
+        Some(stages) => format!("{detail}; {stages}"),
+        None => detail.to_string(),
+    }
+}
+
+/// The median of each stage of `runs` (each run a value per stage).
+fn breakdown(runs: &[Vec<f64>], stages: &[&str]) -> Option<String> {
+    if runs.is_empty() || runs.iter().any(|run| run.len() != stages.len()) {
         return None;
     }
-    let parts: Vec<String> = BOOT_STAGES
+    let parts: Vec<String> = stages
         .iter()
         .enumerate()
         .map(|(i, stage)| {
@@ -844,6 +867,14 @@ impl From<&Measurements> for Value {
             ("pitfall", pitfall),
             ("startupColdMs", m.startup_cold_ms.clone().into()),
             ("startupWarmMs", m.startup_warm_ms.clone().into()),
+            (
+                "startupColdStagesMs",
+                m.startup_cold_stages_ms.clone().into(),
+            ),
+            (
+                "startupWarmStagesMs",
+                m.startup_warm_stages_ms.clone().into(),
+            ),
             ("bareWorkersMs", m.bare_workers_ms.clone().into()),
             ("sizes", sizes),
         ])

@@ -15,8 +15,8 @@ use super::code::CodePanel;
 use super::context::Panel;
 use super::crossing::CrossingView;
 use super::dom::{
-    Options, Output, buttons_for, control, element, find, key_option, on_click, publish,
-    set_width_percent, whole_number_option,
+    Options, Output, buttons_for, control, find, key_option, on_click, publish, set_width_percent,
+    slot, template, whole_number_option,
 };
 use super::pool_lab::PoolLab;
 use super::pool_lab::run::compare_per_job;
@@ -179,28 +179,27 @@ impl BigPictureView {
         let span = (CHART_TO_MS / CHART_FROM_MS).log10();
         for units in Units::ALL {
             let last = measured.iter().rev().find(|(u, _)| *u == units);
-            let Ok(row) = element(&doc, "div", "bar", "") else {
-                continue;
-            };
-            let _ = row.set_attribute("data-units", units.key());
             let label = match last {
                 Some((_, ms)) => format!("{}: {}", units.one(), duration(*ms)),
                 None => format!("{}: not started yet", units.one()),
             };
-            if let (Ok(fill), Ok(text)) = (
-                element(&doc, "span", "fill", ""),
-                element(&doc, "span", "label", &label),
-            ) {
-                let share = last.map_or(0.0, |(_, ms)| {
-                    ((ms.max(CHART_FROM_MS) / CHART_FROM_MS).log10() / span).min(1.0)
-                });
-                set_width_percent(&fill, 100.0 * share);
-                let _ = row.append_child(&fill);
-                let _ = row.append_child(&text);
-                let _ = self.chart.append_child(&row);
-            }
+            let share = last.map_or(0.0, |(_, ms)| {
+                ((ms.max(CHART_FROM_MS) / CHART_FROM_MS).log10() / span).min(1.0)
+            });
+            let _ = bar(&doc, units, &label, 100.0 * share)
+                .and_then(|row| self.chart.append_child(&row));
         }
     }
+}
+
+/// A copy of `<template id="bar">` for `units`: `label` on a fill
+/// `percent` wide.
+fn bar(doc: &Document, units: Units, label: &str, percent: f64) -> Result<Element, JsValue> {
+    let row = template(doc, "bar")?;
+    row.set_attribute("data-units", units.key())?;
+    set_width_percent(&slot(&row, "fill")?, percent);
+    slot(&row, "label")?.set_text_content(Some(label));
+    Ok(row)
 }
 
 /// One start-cost run: errors are shown on the page and returned.

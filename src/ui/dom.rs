@@ -2,29 +2,55 @@
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, Element};
+use web_sys::{Document, DocumentFragment, Element};
 
 use crate::core::report::Value;
 
 /// A copy of the structure `index.html` writes in `<template id=…>` (its
 /// one element), to fill with [`slot`] and put in place.
 pub fn template(doc: &Document, id: &str) -> Result<Element, JsValue> {
+    template_parts(doc, id)?
+        .first_element_child()
+        .ok_or_else(|| JsValue::from_str(&format!("<template id={id}> is empty")))
+}
+
+/// A copy of everything `<template id=…>` holds, for a structure of
+/// several siblings (a lab's message, transcript and notes): fill it with
+/// [`slot`], then put its slots in place (they move out of the copy; the
+/// markup's whitespace between them stays behind).
+pub fn template_parts(doc: &Document, id: &str) -> Result<DocumentFragment, JsValue> {
     let template: web_sys::HtmlTemplateElement = doc
         .get_element_by_id(id)
         .ok_or_else(|| JsValue::from_str(&format!("the page lacks <template id={id}>")))?
         .dyn_into()?;
     template
         .content()
-        .first_element_child()
-        .ok_or_else(|| JsValue::from_str(&format!("<template id={id}> is empty")))?
         .clone_node_with_deep(true)?
         .dyn_into()
         .map_err(JsValue::from)
 }
 
+/// What [`slot`] looks in: a template's copy, one element ([`template`])
+/// or several ([`template_parts`]).
+pub trait Copied {
+    fn query(&self, selector: &str) -> Result<Option<Element>, JsValue>;
+}
+
+impl Copied for Element {
+    fn query(&self, selector: &str) -> Result<Option<Element>, JsValue> {
+        self.query_selector(selector)
+    }
+}
+
+impl Copied for DocumentFragment {
+    fn query(&self, selector: &str) -> Result<Option<Element>, JsValue> {
+        self.query_selector(selector)
+    }
+}
+
 /// The part of a template's copy marked `data-slot=name`.
-pub fn slot(copy: &Element, name: &str) -> Result<Element, JsValue> {
-    copy.query_selector(&format!("[data-slot={name}]"))?
+pub fn slot(copy: &impl Copied, name: &str) -> Result<Element, JsValue> {
+    copy.query(&format!("[data-slot={name}]"))?
         .ok_or_else(|| JsValue::from_str(&format!("a template lacks its {name} slot")))
 }
 
@@ -208,28 +234,28 @@ impl Output {
         element.after_with_node_1(&self.message)
     }
 
+    /// Puts a copy of `<template id="output">` at the end of `section`.
     pub fn render(doc: &Document, section: &Element) -> Result<Output, JsValue> {
-        let message = element(doc, "p", "message", "")?;
-        message.set_attribute("role", "status")?;
-        message.set_attribute("data-role", "message")?;
-        section.append_child(&message)?;
-        let transcript = element(doc, "pre", "transcript", "")?;
-        transcript.set_attribute("data-role", "transcript")?;
-        transcript.set_attribute("role", "log")?;
-        transcript.set_attribute("aria-live", "polite")?;
-        transcript.set_attribute("aria-label", "transcript")?;
-        transcript.set_attribute("tabindex", "0")?;
-        section.append_child(&transcript)?;
-        let notes = element(doc, "div", "notes", "")?;
-        notes.set_attribute("data-role", "notes")?;
-        notes.set_attribute("role", "log")?;
-        notes.set_attribute("aria-live", "polite")?;
-        notes.set_attribute("aria-label", "the page's notes")?;
-        section.append_child(&notes)?;
+        let output = Output::copy(doc)?;
+        section.append_with_node_3(&output.message, &output.transcript, &output.notes)?;
+        Ok(output)
+    }
+
+    /// Puts a copy of `<template id="output">` right before `next`, what
+    /// `index.html` writes under the output (the pool's results table, the
+    /// bench's figures).
+    pub fn render_before(doc: &Document, next: &Element) -> Result<Output, JsValue> {
+        let output = Output::copy(doc)?;
+        next.before_with_node_3(&output.message, &output.transcript, &output.notes)?;
+        Ok(output)
+    }
+
+    fn copy(doc: &Document) -> Result<Output, JsValue> {
+        let parts = template_parts(doc, "output")?;
         Ok(Output {
-            message,
-            transcript,
-            notes,
+            message: slot(&parts, "message")?,
+            transcript: slot(&parts, "transcript")?,
+            notes: slot(&parts, "notes")?,
         })
     }
 

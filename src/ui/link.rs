@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, Event, HtmlButtonElement, UrlSearchParams};
 
-use super::dom::{element, on_click};
+use super::dom::{element, on_click, template};
 use super::pool_lab::PoolLab;
 use super::spinner_lab::SpinnerLab;
 use crate::core::link::{Lab, Link, link_pairs, parse_link};
@@ -134,9 +134,7 @@ fn show_problems(doc: &Document, problems: &[String]) -> Result<(), JsValue> {
     let main = doc
         .query_selector("main")?
         .ok_or("the page has no <main>")?;
-    let box_ = element(doc, "div", "message error link-problems", "")?;
-    box_.set_attribute("data-role", "link-problems")?;
-    box_.set_attribute("role", "alert")?;
+    let box_ = template(doc, "link-problems")?;
     for problem in problems {
         box_.append_child(&element(doc, "p", "", problem)?.into())?;
     }

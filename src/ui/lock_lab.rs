@@ -12,8 +12,9 @@ use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement, HtmlSelect
 use super::code::CodePanel;
 use super::context::Panel;
 use super::dom::{
-    Options, Output, bool_option, buttons_for, control, element, key_option, on_click, publish,
-    read_switch_interval, set_width_percent, switch_interval_option, whole_number_option,
+    Options, Output, bool_option, buttons_for, control, key_option, on_click, publish,
+    read_switch_interval, set_width_percent, slot, switch_interval_option, template,
+    whole_number_option,
 };
 use crate::core::clock;
 use crate::core::lock::{DEFAULT_INCREMENTS, DEFAULT_WORKERS, INCREMENTS, Outcome, Units, WORKERS};
@@ -42,9 +43,7 @@ impl LockView {
     pub fn render(doc: &Document) -> Result<LockView, JsValue> {
         let section = super::dom::find(doc, "[data-experiment=lock]")?;
         let buttons = buttons_for(&section, "data-units", Units::ALL, Units::key)?;
-        let bars = element(doc, "div", "counter-bars", "")?;
-        bars.set_attribute("data-role", "counter-bars")?;
-        section.append_child(&bars)?;
+        let bars = control(&section, "[data-role=counter-bars]")?;
         let output = Output::render(doc, &section)?;
         let code = CodePanel::render(doc, &section)?;
         code.show(&lock_listing(Units::Threads));
@@ -136,25 +135,20 @@ impl LockView {
                 if outcome.lost() > 0 { "lossy" } else { "exact" },
             ),
         ] {
-            let Ok(row) = element(&doc, "div", &format!("bar {class}"), "") else {
-                continue;
-            };
-            let fill = element(&doc, "span", "fill", "");
-            let text = element(
-                &doc,
-                "span",
-                "label",
-                &format!("{label} {}", crate::core::primes::with_commas(value)),
-            );
-            if let (Ok(fill), Ok(text)) = (fill, text) {
-                let width = 100.0 * value as f64 / expected;
-                set_width_percent(&fill, width);
-                let _ = row.append_child(&fill);
-                let _ = row.append_child(&text);
-                let _ = self.bars.append_child(&row);
-            }
+            let text = format!("{label} {}", crate::core::primes::with_commas(value));
+            let _ = bar(&doc, class, &text, 100.0 * value as f64 / expected)
+                .and_then(|row| self.bars.append_child(&row));
         }
     }
+}
+
+/// A copy of `<template id="bar">`: `text` on a fill `percent` wide.
+fn bar(doc: &Document, class: &str, text: &str, percent: f64) -> Result<Element, JsValue> {
+    let row = template(doc, "bar")?;
+    row.set_class_name(&format!("{} {class}", row.class_name()));
+    set_width_percent(&slot(&row, "fill")?, percent);
+    slot(&row, "label")?.set_text_content(Some(text));
+    Ok(row)
 }
 
 /// One run of the lab: errors are shown on the page and returned.

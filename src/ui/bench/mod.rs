@@ -19,7 +19,7 @@ use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
 
 use self::table::{TableRow, render_table, resource_sizes, show_reference};
 use super::context::Panel;
-use super::dom::{Options, Output, element, find, on_click, publish};
+use super::dom::{Options, Output, find, on_click, publish};
 use crate::core::bench::{
     Kernel, Measurements, Pitfall, PoolSeries, QueueSeries, Split, figures_value,
 };
@@ -63,24 +63,19 @@ pub struct BenchView {
 
 impl BenchView {
     /// Binds the controls `index.html` writes (run, stop, quick, the
-    /// progress bar) and renders the output, the table and the reference.
+    /// progress bar) and the tables it writes under them (this run's, the
+    /// reference's), and renders the output between.
     pub fn render(doc: &Document) -> Result<BenchView, JsValue> {
-        let section = find(doc, "[data-experiment=bench]")?;
         // The controls `index.html` writes beside the prose.
         let bound = |selector: &str| find(doc, &format!("[data-experiment=bench] {selector}"));
         let run_button: HtmlButtonElement = bound("[data-role=run-bench]")?.unchecked_into();
         let stop_button: HtmlButtonElement = bound("[data-role=stop-bench]")?.unchecked_into();
         let quick: HtmlInputElement = bound("[data-role=quick]")?.unchecked_into();
         let progress = bound("[data-role=progress]")?;
-        let output = Output::render(doc, &section)?;
-        let scroll = element(doc, "div", "bench-scroll", "")?;
-        let table = element(doc, "table", "bench", "")?;
-        table.set_attribute("data-role", "bench-table")?;
-        scroll.append_child(&table)?;
-        section.append_child(&scroll)?;
-        let reference = element(doc, "div", "reference", "")?;
-        reference.set_attribute("data-role", "bench-reference")?;
-        section.append_child(&reference)?;
+        // The tables `index.html` writes under the controls, the output above them.
+        let table = bound("[data-role=bench-table]")?;
+        let reference = bound("[data-role=bench-reference]")?;
+        let output = Output::render_before(doc, &bound(".bench-scroll")?)?;
         Ok(BenchView {
             run_button,
             stop_button,

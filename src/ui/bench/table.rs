@@ -4,11 +4,11 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::Element;
+use web_sys::{Document, Element};
 
 use crate::core::bench::reference::{Quoted, quote};
 use crate::core::bench::{Figure, Sizes};
-use crate::ui::dom::element;
+use crate::ui::dom::{element, slot, template_parts};
 
 /// The module's, the glue's and the listings' sizes as this page loaded them (Resource
 /// Timing's decoded body sizes; the development server does not compress).
@@ -155,18 +155,23 @@ pub async fn show_reference(into: Element) {
     let heading = format!(
         "For comparison: ./x bench on the machine that built this page ({machine}), {when}, with native Rust and CPython beside it. Not measured in your browser."
     );
-    if let (Ok(caption), Ok(table)) = (
-        element(&doc, "p", "explain small", &heading),
-        element(&doc, "table", "bench", ""),
-    ) {
-        let _ = table.set_attribute("data-role", "bench-reference-table");
-        render_table(&table, &rows_of_json(&get("figures")));
-        let _ = into.append_child(&caption);
-        if let Ok(scroll) = element(&doc, "div", "bench-scroll", "") {
-            let _ = scroll.append_child(&table);
-            let _ = into.append_child(&scroll);
-        }
-    }
+    let _ = show_reference_table(&doc, &into, &heading, &rows_of_json(&get("figures")));
+}
+
+/// A copy of `<template id="bench-reference">` at the end of `into`: the
+/// `heading`, then the reference run's figures.
+fn show_reference_table(
+    doc: &Document,
+    into: &Element,
+    heading: &str,
+    rows: &[TableRow],
+) -> Result<(), JsValue> {
+    let parts = template_parts(doc, "bench-reference")?;
+    let caption = slot(&parts, "caption")?;
+    caption.set_text_content(Some(heading));
+    render_table(&slot(&parts, "table")?, rows);
+    let scroll = slot(&parts, "scroll")?;
+    into.append_with_node_2(&caption, &scroll)
 }
 
 /// `pkg/reference.json`, when the page has one (`null` until a full

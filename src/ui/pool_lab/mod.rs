@@ -27,7 +27,7 @@ use web_sys::{
 use self::plots::{Timeline, draw_timeline};
 use super::code::CodePanel;
 use super::context::Panel;
-use super::dom::{Output, buttons_for, control, element, find, hidpi_canvas, to_js};
+use super::dom::{Output, buttons_for, control, find, hidpi_canvas, to_js};
 use crate::core::link::{Link, Workload};
 use crate::core::pool_runs::Shelf;
 use crate::core::primes::parse_number_list;
@@ -99,24 +99,21 @@ impl PoolView {
         cores.set_attribute("value", &max_workers.to_string())?;
         cores.set_text_content(Some(&format!("1..{max_workers} (this machine's cores)")));
 
-        let figure = element(doc, "figure", "timeline", "")?;
-        section.append_child(&figure)?;
+        // The figure `index.html` writes under the controls; its canvases,
+        // sized for this screen, go before its caption and its sweep table.
+        let figure: Element = control(&section, "figure.timeline")?;
         let (canvas, scale) = hidpi_canvas(doc, &figure, 150.0, "")?;
+        figure.prepend_with_node_1(&canvas)?;
         canvas.set_attribute("data-role", "lanes")?;
         canvas.set_attribute("role", "img")?;
         canvas.set_attribute(
             "aria-label",
             "The last run in detail, one lane per worker; the same results are in the table below",
         )?;
-        let caption = element(
-            doc,
-            "figcaption",
-            "",
-            "The last run in detail: a lane per worker, a bar per number from start to end (primes solid, composites pale, cancelled red); the grey start of a lane is the worker's start-up.",
-        )?;
-        figure.append_child(&caption)?;
 
+        let sweep_table: Element = control(&section, "[data-role=sweep-table]")?;
         let (sweep_canvas, _) = hidpi_canvas(doc, &figure, 220.0, "sweep-plot")?;
+        sweep_table.before_with_node_1(&sweep_canvas)?;
         sweep_canvas.set_attribute("data-role", "sweep-plot")?;
         sweep_canvas.set_attribute("role", "img")?;
         sweep_canvas.set_attribute(
@@ -124,17 +121,10 @@ impl PoolView {
             "Sweep: total time against the number of workers; the same figures are in the table below it",
         )?;
         sweep_canvas.set_hidden(true);
-        let sweep_table = element(doc, "table", "results sweep-table", "")?;
-        sweep_table.set_attribute("data-role", "sweep-table")?;
-        sweep_table.set_attribute("hidden", "")?;
-        figure.append_child(&sweep_table)?;
-        let reference = plots::reference_figures(doc)?;
-        figure.append_child(&reference)?;
+        plots::show_reference_figures(&section)?;
 
-        let output = Output::render(doc, &section)?;
-        let table = element(doc, "table", "results", "")?;
-        table.set_attribute("data-role", "results")?;
-        section.append_child(&table)?;
+        let table: Element = control(&section, "table[data-role=results]")?;
+        let output = Output::render_before(doc, &table)?;
         let code = CodePanel::render(doc, &section)?;
         code.show(&listings::pool(
             Mode::Processes,

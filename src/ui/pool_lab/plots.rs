@@ -3,12 +3,14 @@
 //! author's and a reader's machines).
 
 use js_sys::Array;
-use web_sys::CanvasRenderingContext2d;
+use wasm_bindgen::JsValue;
+use web_sys::{CanvasRenderingContext2d, Element};
 
 use crate::core::bench::Summary;
 use crate::core::pool_runs::nice_step;
 use crate::core::protocol::Mode;
 use crate::runtime::canvas::css_var;
+use crate::ui::dom::{control, element};
 
 pub(super) use crate::core::pool_run::Row;
 
@@ -169,52 +171,27 @@ const AUTHOR_PROCS_MEDIANS_S: [f64; 20] = [
 
 /// The sweep plot's reference curves as figures, for a reader who cannot
 /// see the plot (and anyone who wants the numbers): the author's medians
-/// from `log-procs.txt` and the reader's two points, in a closed
-/// `<details>` beside the plot.
-pub(super) fn reference_figures(
-    doc: &web_sys::Document,
-) -> Result<web_sys::Element, wasm_bindgen::JsValue> {
-    use crate::ui::dom::element;
-    let add = |parent: &web_sys::Element, tag: &str, class: &str, text: &str| {
-        let child = element(doc, tag, class, text)?;
-        parent.append_child(&child)?;
-        Ok::<_, wasm_bindgen::JsValue>(child)
+/// from `log-procs.txt` and the reader's two points, in the closed
+/// `<details data-role=sweep-reference>` `index.html` writes beside the
+/// plot, in the pool lab's `section`.
+pub(super) fn show_reference_figures(section: &Element) -> Result<(), JsValue> {
+    let Some(doc) = section.owner_document() else {
+        return Ok(());
     };
-    let details = element(doc, "details", "sweep-reference", "")?;
-    details.set_attribute("data-role", "sweep-reference")?;
-    add(
-        &details,
-        "summary",
-        "",
-        "The plot's reference curves, as figures",
-    )?;
-    let table = add(&details, "table", "results", "")?;
-    add(
-        &table,
-        "caption",
-        "",
-        "The author's machine: 19-concurrency/primes/log-procs.txt in the book's repository, \
-         the median of 13 rounds for each number of processes (the plot scales them so that \
-         1 process takes this page's sequential time)",
-    )?;
-    let head = add(&table, "tr", "", "")?;
-    add(&head, "th", "", "processes")?;
-    add(&head, "th", "", "median")?;
+    let rows: Element = control(section, "[data-role=sweep-reference] tbody")?;
     for (i, secs) in AUTHOR_PROCS_MEDIANS_S.iter().enumerate() {
-        let row = add(&table, "tr", "", "")?;
-        add(&row, "td", "", &(i + 1).to_string())?;
-        add(&row, "td", "", &format!("{secs:.2} s"))?;
+        let row = doc.create_element("tr")?;
+        let processes = element(&doc, "td", "", &(i + 1).to_string())?;
+        let median = element(&doc, "td", "", &format!("{secs:.2} s"))?;
+        row.append_with_node_2(&processes, &median)?;
+        rows.append_child(&row)?;
     }
-    add(
-        &details,
-        "p",
-        "small",
-        &format!(
-            "A reader's run from the chapter notes (8 workers): sequential {READER_SEQUENTIAL_S:.2} s, \
-             8 processes {READER_PROCESSES_8_S:.2} s, 8 threads under the GIL {READER_THREADS_8_S:.2} s."
-        ),
-    )?;
-    Ok(details)
+    let reader: Element = control(section, "[data-role=sweep-reference] p.small")?;
+    reader.set_text_content(Some(&format!(
+        "A reader's run from the chapter notes (8 workers): sequential {READER_SEQUENTIAL_S:.2} s, \
+         8 processes {READER_PROCESSES_8_S:.2} s, 8 threads under the GIL {READER_THREADS_8_S:.2} s."
+    )));
+    Ok(())
 }
 
 /// Where the sweep's chart draws: its margins, its axes' reach (workers

@@ -23,7 +23,7 @@ use super::code::CodePanel;
 use super::context::Panel;
 use super::dom::{
     Output, buttons_for, control, element, find, hidpi_canvas, read_switch_interval,
-    set_width_percent,
+    set_width_percent, slot, template,
 };
 use crate::core::link::{Link, SlowKind};
 use crate::core::primes::parse_number;
@@ -404,16 +404,16 @@ impl LabView {
             return;
         };
         for (key, label, value) in rows {
-            if let (Ok(row), Ok(term), Ok(definition)) = (
-                element(&doc, "div", "stat", ""),
-                element(&doc, "dt", "", label),
-                element(&doc, "dd", "", value),
-            ) {
-                let _ = row.set_attribute("data-stat", key);
-                let _ = row.append_child(&term);
-                let _ = row.append_child(&definition);
-                let _ = self.stats.append_child(&row);
-            }
+            let _ = stat(&doc, key, label, value).and_then(|row| self.stats.append_child(&row));
         }
     }
+}
+
+/// A copy of `<template id="stat">`: a figure of the run, named `key`.
+fn stat(doc: &Document, key: &str, label: &str, value: &str) -> Result<Element, JsValue> {
+    let row = template(doc, "stat")?;
+    row.set_attribute("data-stat", key)?;
+    slot(&row, "label")?.set_text_content(Some(label));
+    slot(&row, "value")?.set_text_content(Some(value));
+    Ok(row)
 }

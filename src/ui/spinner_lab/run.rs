@@ -25,7 +25,7 @@ use crate::runtime::monitor;
 use crate::runtime::steps::next_paint;
 use crate::ui::code;
 use crate::ui::context::Context;
-use crate::ui::dom::{element, on_click, publish, set_width_percent};
+use crate::ui::dom::{element, on_click, publish, set_width_percent, slot, template};
 
 impl LabView {
     pub fn wire(&self, app: &Rc<SpinnerLab>) {
@@ -272,19 +272,23 @@ fn show_lateness(into: &web_sys::Element, gil: Option<&GilTurns>) {
         let _ = into.append_child(&caption);
     }
     for (label, count) in histogram {
-        let (Ok(row), Ok(name), Ok(bar), Ok(n)) = (
-            element(&doc, "div", "bucket", ""),
-            element(&doc, "span", "label", label),
-            element(&doc, "span", "bar", ""),
-            element(&doc, "span", "count", &count.to_string()),
-        ) else {
-            continue;
-        };
-        let _ = row.set_attribute("data-bucket", label);
-        set_width_percent(&bar, (100 * count / most) as f64);
-        let _ = row.append_child(&name);
-        let _ = row.append_child(&bar);
-        let _ = row.append_child(&n);
-        let _ = into.append_child(&row);
+        let _ = bucket(&doc, label, count, (100 * count / most) as f64)
+            .and_then(|row| into.append_child(&row));
     }
+}
+
+/// A copy of `<template id="bucket">`: `count` frames this late, on a bar
+/// `percent` wide.
+fn bucket(
+    doc: &web_sys::Document,
+    label: &str,
+    count: usize,
+    percent: f64,
+) -> Result<web_sys::Element, JsValue> {
+    let row = template(doc, "bucket")?;
+    row.set_attribute("data-bucket", label)?;
+    slot(&row, "label")?.set_text_content(Some(label));
+    set_width_percent(&slot(&row, "bar")?, percent);
+    slot(&row, "count")?.set_text_content(Some(&count.to_string()));
+    Ok(row)
 }

@@ -72,7 +72,8 @@ fn main() {
 }
 
 /// `SPINLAB_BUILD`: a hash of what the module is built from (every file
-/// under `src/`, the manifest and the lock file), so that the page can tell a
+/// under `src/`, the manifest and the lock file, the toolchain and the
+/// build's flags), so that the page can tell a
 /// calibration stored by this module from one stored by another build.
 fn build_id() {
     use std::hash::{DefaultHasher, Hasher};
@@ -86,7 +87,18 @@ fn build_id() {
             }
         }
     }
-    let mut files = vec!["Cargo.toml".into(), "Cargo.lock".into()];
+    // The recipe too: the toolchain, the wasm flags, the build tool's
+    // (build-std's features, wasm-opt's): each changes the module's speed.
+    let mut files: Vec<std::path::PathBuf> = [
+        "Cargo.toml",
+        "Cargo.lock",
+        "rust-toolchain.toml",
+        ".cargo/config.toml",
+        "xtask/src/build.rs",
+    ]
+    .into_iter()
+    .map(Into::into)
+    .collect();
     walk(Path::new("src"), &mut files);
     files.sort();
     let mut hash = DefaultHasher::new();
@@ -95,8 +107,11 @@ fn build_id() {
         hash.write(&fs::read(file).unwrap_or_default());
     }
     println!("cargo::rerun-if-changed=src");
-    println!("cargo::rerun-if-changed=Cargo.toml");
-    println!("cargo::rerun-if-changed=Cargo.lock");
+    for file in &files {
+        if !file.starts_with("src") {
+            println!("cargo::rerun-if-changed={}", file.display());
+        }
+    }
     println!("cargo::rustc-env=SPINLAB_BUILD={:016x}", hash.finish());
 }
 

@@ -79,12 +79,16 @@ impl Context {
         }
     }
 
+    /// Whether the calibration is still being measured.
+    pub fn calibrating(&self) -> bool {
+        self.calibration.borrow().is_none()
+    }
+
     /// One run at a time, page-wide: while it runs, every listener has been
     /// told, and a second run (button or promise) is refused with a reason.
-    /// A run begins once the calibration is in: it measures on a pool
-    /// thread, and a run beside it would slow both.
+    /// The run is the page's at once, and goes on once the calibration is
+    /// in: it measures on a pool thread, and a run beside it would slow both.
     pub async fn begin(&self) -> Result<Running<'_>, String> {
-        let _ = self.calibrated().await;
         if self.busy.get() {
             return Err(
                 "Another run is already running: wait for it to finish, then try again.".into(),
@@ -93,7 +97,9 @@ impl Context {
         self.busy.set(true);
         self.runs_started.set(self.runs_started.get() + 1);
         self.set_running(true);
-        Ok(Running(self))
+        let running = Running(self);
+        let _ = self.calibrated().await;
+        Ok(running)
     }
 
     pub fn runs_started(&self) -> u32 {

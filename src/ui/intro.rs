@@ -164,12 +164,13 @@ async fn first_run(intro: &IntroLab) -> Result<(), String> {
         offload: Offload::Thread,
         switch_interval: None,
     };
-    let _ = lab.calibrated().await;
+    // Begun first: a second press meanwhile is refused at once, and the
+    // plans read the calibrated prime, which `begin` waits for.
+    let _running = lab.begin().await?;
     let plans = [
         plan(lab, &request(MODELS[0]))?,
         plan(lab, &request(MODELS[1]))?,
     ];
-    let _running = lab.begin().await?;
     view.say("", "running");
     let mut conclusions = Vec::new();
     for plan in &plans {

@@ -174,13 +174,15 @@ pub async fn start(wasm_load_ms: f64) -> Result<(), JsValue> {
         offer_isolation_shim(&doc)?;
     }
     let app = assemble(&window, &doc, Context::new(pool), pool_size.size())?;
+    // Queued now, run after the page is ready (it waits for a paint): every
+    // run waits for it, so nothing below may keep it from starting.
+    spawn_local(calibrate_then_warm_up(Rc::clone(&app)));
     wire(&app, &doc)?;
     install_api(&window, &app, &caps)?;
     super::link::apply(&app.spinner, &app.pool_lab, &doc)?;
     super::link::listen(&app.spinner, &app.pool_lab, &doc)?;
     super::link::wire_run_buttons(&app.spinner, &app.pool_lab, &doc)?;
     super::contents::mark_in_view(&doc)?;
-    spawn_local(calibrate_then_warm_up(Rc::clone(&app)));
     announce_ready(&window, &doc, &caps)?;
     // Navigation → ready, cut: until main.js ran (the document), the glue
     // and module, the pool, and the rest (the listings, the panels, wiring).

@@ -3,7 +3,7 @@
 // explained and starts nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BROWSER, URL, loadReady, nextReport, usePage } from './browser.mjs';
+import { BROWSER, URL, loadReady, nextReport, usePage, waitFor } from './browser.mjs';
 
 const { page, errors } = usePage();
 
@@ -80,7 +80,6 @@ test('a bad link names every bad setting, keeps the defaults and starts nothing'
     role: document.querySelector('[data-role=link-problems]').getAttribute('role'),
     workers: document.querySelector('[data-role=workers]').value,
     workload: document.querySelector('[data-role=workload]').value,
-    n: document.querySelector('[data-role=spinner-number]').value,
     focused: document.activeElement?.dataset.model,
     stats: window.spinlab.stats(),
     transcripts: [...document.querySelectorAll('[data-role=transcript]')].map((t) => t.textContent),
@@ -98,9 +97,15 @@ test('a bad link names every bad setting, keeps the defaults and starts nothing'
   expected.forEach((re, i) => assert.match(state.problems[i], re));
   assert.equal(state.workers, String(await page.evaluate(() => window.spinlab.capabilities.poolSize || 2)), 'as many as there are');
   assert.equal(state.workload, 'book');
-  // n keeps the page's default, the prime calibrated for this machine.
+  // n keeps the page's default, the prime calibrated for this machine (it
+  // arrives just after ready: wait for it, on this page and on a plain one).
+  const calibratedN = () => waitFor(page, () => document.querySelector('[data-role=spinner-number]').value !== '', null, 'the calibrated prime in the spinner lab')
+    .then(() => page.inputValue('[data-role=spinner-number]'));
+  const linked = await calibratedN();
   await loadReady(page, URL);
-  assert.equal(state.n, await page.inputValue('[data-role=spinner-number]'));
+  const plain = await calibratedN();
+  assert.match(plain, /^\d+$/);
+  assert.equal(linked, plain, 'the link kept the calibrated default');
   // What was good still applies: the thread model is the one focused.
   assert.equal(state.focused, 'thread');
   assert.equal(state.stats.liveProcesses, 0);

@@ -96,7 +96,8 @@ pub async fn compare_per_job(
 /// The run itself, its report not yet published, in four parts: the
 /// request (read and checked by `options`), the engine (`engine`: the
 /// workers, the report loop, the timeline as results arrive), the conclusion
-/// (pure: `core::pool_run::conclude`) and the render (`show_end`).
+/// (pure: `core::pool_run::conclude`) and the render (its last lines and
+/// what the page says).
 pub(super) async fn pool_run(
     app: &Rc<PoolLab>,
     request: PoolRequest,

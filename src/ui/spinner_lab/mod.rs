@@ -250,6 +250,10 @@ impl LabView {
 
     pub fn show_calibration(&self, app: &SpinnerLab) {
         let text = match &app.calibration() {
+            Err(_) if app.calibrating() => {
+                "Calibrating: timing the book's number to find the prime that takes ≈3 s here…"
+                    .to_string()
+            }
             Ok(c) => {
                 if self.number.value().is_empty() {
                     self.number.set_value(&c.prime.to_string());

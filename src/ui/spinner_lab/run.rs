@@ -9,7 +9,7 @@ use web_sys::HtmlCanvasElement;
 
 use super::options::{NapEvery, SlowRequest, SpinnerRequest};
 use super::{LabView, SpinnerLab};
-use crate::core::primes::{BOOK_PRIME, parse_number, slow_check_note};
+use crate::core::primes::{BOOK_PRIME, Calibration, parse_number, slow_check_note};
 use crate::core::protocol::SWITCH_INTERVAL;
 use crate::core::spinner::run::{
     Conclusion, GilTurns, Measured, NapPlan, Plan, Slow, conclude, offload_note,
@@ -43,18 +43,37 @@ impl LabView {
         for (which, preset) in &self.presets {
             let (app, which) = (Rc::clone(app), *which);
             on_click(preset, move || {
+                // Set at once (the address, written after this click, then
+                // carries it); pressed while calibrating, once the prime is
+                // in, and the address told by a change.
+                if which == "book" || !app.calibrating() {
+                    return set_preset(&app, which, app.calibration());
+                }
                 let app = Rc::clone(&app);
                 spawn_local(async move {
-                    let value = match (which, app.calibrated().await) {
-                        ("calibrated", Ok(c)) => c.prime,
-                        _ => BOOK_PRIME,
-                    };
-                    app.view.number.set_value(&value.to_string());
-                    app.view.check_slow(crate::core::spinner::SlowKind::Prime);
+                    set_preset(&app, which, app.calibrated().await);
+                    let change = web_sys::Event::new_with_event_init_dict("change", &{
+                        let init = web_sys::EventInit::new();
+                        init.set_bubbles(true);
+                        init
+                    });
+                    if let Ok(change) = change {
+                        let _ = app.view.number.dispatch_event(&change);
+                    }
                 });
             });
         }
     }
+}
+
+/// `n` set to a preset's number (`calibrated`, `book`), `slow()` to is_prime.
+fn set_preset(app: &SpinnerLab, which: &str, calibration: Result<Calibration, String>) {
+    let value = match (which, calibration) {
+        ("calibrated", Ok(c)) => c.prime,
+        _ => BOOK_PRIME,
+    };
+    app.view.number.set_value(&value.to_string());
+    app.view.check_slow(crate::core::spinner::SlowKind::Prime);
 }
 
 /// One run of the spinner lab. Errors are shown on the page and returned.
@@ -70,9 +89,10 @@ pub async fn run_spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<Js
 /// (pure: `spinner::run::conclude`), render.
 async fn spinner(app: &SpinnerLab, request: SpinnerRequest) -> Result<JsValue, String> {
     // The default n is the calibrated prime.
-    let _ = app.calibrated().await;
-    let plan = plan(app, &request)?;
+    // Begun first: a second press meanwhile is refused at once, and the
+    // plan reads the calibrated prime, which `begin` waits for.
     let _running = app.begin().await?;
+    let plan = plan(app, &request)?;
     let lab = &app.view;
     for (m, button) in &lab.models {
         let pressed = if *m == plan.model { "true" } else { "false" };

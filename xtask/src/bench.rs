@@ -33,7 +33,7 @@ use self::json::{
     CPythonFixture, CPythonKernel, Kernels, NativeFixture, NativeKernel, NativeSplit, PageRun,
     PoolTotals,
 };
-use crate::build::build;
+use crate::build::{build, publish_reference};
 use crate::serve::serve_dist;
 use crate::tools::{CHROMIUM, ensure_chromium, ensure_node_packages, ensure_python};
 use crate::{Result, cargo, root, step};
@@ -381,15 +381,6 @@ fn print_table(run: &Provenance, table: &str, figures: &[Figure], file: &Path, q
             "; the table in docs/performance.md is updated".into()
         }
     );
-}
-
-/// Copies the last full results beside the page, which shows them as a
-/// labelled reference (`pkg/reference.json`; `null` when there are none).
-pub fn publish_reference(root: &Path) -> Result<()> {
-    let results =
-        fs::read_to_string(root.join("bench/results.json")).unwrap_or_else(|_| "null".into());
-    let to = root.join("www/pkg/reference.json");
-    fs::write(&to, results).map_err(|e| format!("writing {}: {e}", to.display()))
 }
 
 /// Runs `cmd` and reads its standard output as JSON of the type `T`.

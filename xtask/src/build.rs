@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::tools::{wasm_bindgen, wasm_opt};
-use crate::{Result, bench, bounded, cargo, dist, root, step};
+use crate::{Result, bounded, cargo, dist, root, step};
 
 /// Cargo arguments for the page's crate in wasm: std rebuilt with atomics
 /// (`-Z build-std` needs the explicit `--target`; the rustflags are in
@@ -40,7 +40,7 @@ pub fn build() -> Result<PathBuf> {
     let out = root.join("www/pkg");
     bind(&bindgen, &raw, &out)?;
     patch_rayon_worker(&out)?;
-    bench::publish_reference(&root)?;
+    publish_reference(&root)?;
     // The code panels' texts: fetched by the page, not carried in its module.
     let listings = out.join("listings.json");
     fs::write(&listings, spinlab::listings::listings_json())
@@ -184,4 +184,13 @@ pub fn build_dist(dir: &Path) -> Result<dist::Written> {
         written.bundle
     );
     Ok(written)
+}
+
+/// Copies the last full results beside the page, which shows them as a
+/// labelled reference (`pkg/reference.json`; `null` when there are none).
+pub fn publish_reference(root: &Path) -> Result<()> {
+    let results =
+        fs::read_to_string(root.join("bench/results.json")).unwrap_or_else(|_| "null".into());
+    let to = root.join("www/pkg/reference.json");
+    fs::write(&to, results).map_err(|e| format!("writing {}: {e}", to.display()))
 }

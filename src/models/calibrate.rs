@@ -9,12 +9,11 @@
 //! (`SPINLAB_BUILD`, a hash of its sources): a warm page reuses it, a new
 //! build measures again. The page is ready before it: the runs wait for it.
 
-use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::DedicatedWorkerGlobalScope;
 
 use crate::core::primes::{BOOK_PRIME, Calibration, calibrate, check, divisions_for_prime};
-use crate::runtime::object;
+use crate::runtime::messages::ToPage;
 use crate::runtime::pool::Pool;
 use crate::runtime::threads::Process;
 
@@ -93,11 +92,10 @@ async fn measure(pool: Option<&Pool>) -> Result<f64, String> {
                 &JsValue::UNDEFINED,
                 &js_sys::Array::new(),
             )?;
-            let answer = process.recv().await?;
-            Reflect::get(&answer, &"divisionsPerSec".into())
-                .ok()
-                .and_then(|r| r.as_f64())
-                .ok_or_else(|| "the calibration process gave no rate".to_string())
+            match process.recv().await? {
+                ToPage::Rate(rate) => Ok(rate),
+                _ => Err("the calibration process gave no rate".to_string()),
+            }
         }
     }
 }
@@ -117,6 +115,6 @@ fn division_rate() -> f64 {
 pub fn child(_payload: JsValue) {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let rate = division_rate();
-    let _ = scope.post_message(&object(&[("divisionsPerSec", rate.into())]));
+    let _ = scope.post_message(&ToPage::Rate(rate).encode());
     scope.close();
 }

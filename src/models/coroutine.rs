@@ -40,6 +40,7 @@ use crate::core::primes::{TrialDivision, check};
 use crate::core::spinner::{FRAME_MS, Model, NapVia, Offload, SLEEP_MS};
 use crate::runtime::canvas::{Canvas2d, Style, Surface};
 use crate::runtime::js_error_message;
+use crate::runtime::messages::ToPage;
 use crate::runtime::pool::Pool;
 use crate::runtime::steps::{step, step_and_paint};
 use crate::runtime::threads::Process;
@@ -164,14 +165,9 @@ async fn in_a_process(slow: Slow) -> Result<Option<bool>, String> {
         &payload.into(),
         &js_sys::Array::new(),
     )?;
-    let answer = process.recv().await?;
-    match Reflect::get(&answer, &"prime".into()) {
-        Ok(prime) if prime.is_null() => Ok(None),
-        Ok(prime) => prime
-            .as_bool()
-            .map(Some)
-            .ok_or_else(|| "the executor process gave no answer".into()),
-        Err(_) => Err("the executor process gave no answer".into()),
+    match process.recv().await? {
+        ToPage::Answer(prime) => Ok(prime),
+        _ => Err("the executor process gave no answer".into()),
     }
 }
 
@@ -183,15 +179,14 @@ pub fn offload_child(payload: JsValue) {
         .ok()
         .and_then(|n| n.as_string())
         .and_then(|n| n.parse::<u64>().ok());
-    let answer = move |scope: web_sys::DedicatedWorkerGlobalScope, prime: JsValue| {
-        let _ = scope.post_message(&crate::runtime::object(&[("prime", prime)]));
+    let answer = move |scope: web_sys::DedicatedWorkerGlobalScope, prime: Option<bool>| {
+        let _ = scope.post_message(&ToPage::Answer(prime).encode());
         scope.close();
     };
     match n {
-        Some(n) => answer(scope, check(n).prime.into()),
+        Some(n) => answer(scope, Some(check(n).prime)),
         None => {
-            gloo_timers::callback::Timeout::new(SLEEP_MS, move || answer(scope, JsValue::NULL))
-                .forget();
+            gloo_timers::callback::Timeout::new(SLEEP_MS, move || answer(scope, None)).forget();
         }
     }
 }

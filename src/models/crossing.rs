@@ -19,6 +19,7 @@ use super::entry::Entry;
 use crate::core::clock::now_seconds;
 use crate::core::crossing::{Crossing, ROUNDS, Via};
 use crate::runtime::js_error_message;
+use crate::runtime::messages::{ToPage, ToWorker};
 use crate::runtime::steps::step;
 use crate::runtime::threads::{self, Process};
 
@@ -82,7 +83,7 @@ async fn to_process(via: Via, bytes: usize) -> Result<Crossing, String> {
     // Started before the clock runs: its start-up is not what is measured.
     let timeout = gloo_timers::future::TimeoutFuture::new(START_TIMEOUT_MS);
     match select(std::pin::pin!(process.recv()), timeout).await {
-        Either::Left((Ok(ready), _)) if ready.as_string().as_deref() == Some("ready") => {}
+        Either::Left((Ok(ToPage::Ready), _)) => {}
         Either::Left((Ok(_), _)) => return Err("the crossing process did not start".into()),
         Either::Left((Err(reason), _)) => return Err(reason),
         Either::Right(_) => {
@@ -101,14 +102,20 @@ async fn to_process(via: Via, bytes: usize) -> Result<Crossing, String> {
         let t0 = ms();
         if transfer {
             // The buffer changes owner: the page's is left empty.
-            process.post_with_transfer(&buffer, &Array::of1(&buffer))?;
+            process.post_with_transfer(
+                &ToWorker::Bytes(buffer.clone().into()),
+                &Array::of1(&buffer),
+            )?;
         } else {
             // Cloned here, on the page's main thread: the copy is made now.
-            process.post(&buffer)?;
+            process.post(&ToWorker::Bytes(buffer.clone().into()))?;
         }
         let sent = ms();
         let back = process.recv().await?;
         let t1 = ms();
+        let ToPage::Bytes(back) = back else {
+            return Err("the process sent back something other than the bytes".into());
+        };
         sender_left = buffer.byte_length() as usize;
         round_trips_ms.push(t1 - t0);
         send_ms.push(sent - t0);
@@ -116,7 +123,7 @@ async fn to_process(via: Via, bytes: usize) -> Result<Crossing, String> {
     }
     // step: done
     step("done");
-    process.post(&JsValue::NULL)?; // `conn.send(None)`: the process ends
+    process.post(&ToWorker::Stop)?; // `conn.send(None)`: the process ends
     Ok(Crossing {
         via,
         bytes,
@@ -135,15 +142,15 @@ pub fn child(payload: JsValue) {
     let on_message = {
         let scope = scope.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let data = event.data();
-            if data.is_null() {
-                scope.close();
+            let Ok(ToWorker::Bytes(bytes)) = ToWorker::decode(&event.data()) else {
+                scope.close(); // `None`, the end
                 return;
-            }
+            };
+            let back = ToPage::Bytes(bytes.clone()).encode();
             let sent = if transfer {
-                scope.post_message_with_transfer(&data, &Array::of1(&data))
+                scope.post_message_with_transfer(&back, &Array::of1(&bytes))
             } else {
-                scope.post_message(&data)
+                scope.post_message(&back)
             };
             if let Err(e) = sent {
                 wasm_bindgen::throw_str(&format!(
@@ -155,7 +162,7 @@ pub fn child(payload: JsValue) {
     };
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget(); // lives as long as the process
-    let _ = scope.post_message(&"ready".into());
+    let _ = scope.post_message(&ToPage::Ready.encode());
 }
 
 /// What the thread sends the page: `None` once it runs, then each payload

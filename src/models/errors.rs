@@ -14,6 +14,7 @@ use web_sys::DedicatedWorkerGlobalScope;
 
 use super::entry::Entry;
 use crate::core::errors::{ErrorsModel, Outcome, Raised, SourceLines, traceback, work};
+use crate::runtime::messages::ToPage;
 use crate::runtime::steps::step;
 use crate::runtime::threads::{self, Process};
 
@@ -100,21 +101,13 @@ async fn in_a_process(at: SourceLines) -> Result<Outcome, String> {
     step("stop");
     // `unit.join()`: its last message is its exit; what it printed went to
     // the terminal the page shares with it (the transcript).
-    let exit = process.recv().await?;
-    let printed: Vec<String> = Reflect::get(&exit, &"stderr".into())
-        .ok()
-        .filter(js_sys::Array::is_array)
-        .map(|lines| {
-            js_sys::Array::from(&lines)
-                .iter()
-                .filter_map(|l| l.as_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    let exit_code = Reflect::get(&exit, &"exitCode".into())
-        .ok()
-        .and_then(|c| c.as_f64())
-        .map(|c| c as i32);
+    let ToPage::Exited {
+        stderr: printed,
+        exit_code,
+    } = process.recv().await?
+    else {
+        return Err("the process did not say how it exited".into());
+    };
     Ok(Outcome {
         model: ErrorsModel::Process,
         printed,
@@ -142,11 +135,9 @@ pub fn child(payload: JsValue) {
         Ok(_) => (Vec::new(), 0),
         Err(raised) => (traceback(ErrorsModel::Process, raised, at), 1),
     };
-    let lines: js_sys::Array = stderr.into_iter().map(JsValue::from).collect();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let _ = scope.post_message(
-        &crate::runtime::object(&[("stderr", lines.into()), ("exitCode", exit_code.into())]).into(),
-    );
+    let exit_code = Some(exit_code);
+    let _ = scope.post_message(&ToPage::Exited { stderr, exit_code }.encode());
     scope.close();
 }
 // end::errors-process[]

@@ -17,6 +17,7 @@ use super::entry::Entry;
 use crate::core::clock::now_seconds;
 use crate::core::lock::{Units, count_locked, count_racy, count_under_gil, run_coroutines};
 use crate::core::protocol::Gil;
+use crate::runtime::messages::ToPage;
 use crate::runtime::pool::Pool;
 use crate::runtime::threads::{self, Process};
 use crate::runtime::{js_error_message, object};
@@ -228,17 +229,11 @@ async fn count_in_processes(plan: LockPlan) -> Result<Counted, String> {
     let mut own = Vec::new();
     let mut lock_wait_secs = 0.0;
     for (i, process) in processes.iter_mut().enumerate() {
-        let answer = process.recv().await?;
-        let number = |key: &str| {
-            Reflect::get(&answer, &key.into())
-                .ok()
-                .and_then(|v| v.as_f64())
+        let ToPage::Counted { count, waited_secs } = process.recv().await? else {
+            return Err("a process answered without its count".into());
         };
-        own.push((
-            i + 1,
-            number("count").ok_or("a process answered without its count")? as u64,
-        ));
-        lock_wait_secs += number("waitedSecs").unwrap_or(0.0);
+        own.push((i + 1, count));
+        lock_wait_secs += waited_secs;
     }
     let got = match &shared {
         Some(shared) => Atomics::load(shared, 1).map_err(|e| js_error_message(&e))? as u64,
@@ -286,10 +281,13 @@ pub fn child(payload: JsValue) {
             (Atomics::load(&shared, 1).unwrap_or(0) as u64, waited)
         }
     };
-    let _ = scope.post_message(&object(&[
-        ("count", (count as f64).into()),
-        ("waitedSecs", waited.into()),
-    ]));
+    let _ = scope.post_message(
+        &ToPage::Counted {
+            count,
+            waited_secs: waited,
+        }
+        .encode(),
+    );
     scope.close();
 }
 // end::lock-processes[]

@@ -22,7 +22,6 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, HtmlCanvasElement, MessageEvent};
@@ -30,13 +29,9 @@ use web_sys::{DedicatedWorkerGlobalScope, HtmlCanvasElement, MessageEvent};
 use super::{Outcome, Slow, slow_on_main_thread, spin_in_worker};
 use crate::core::clock::now_seconds;
 use crate::runtime::canvas::{Style, offscreen_payload, surface_from_payload};
-use crate::runtime::object;
+use crate::runtime::messages::{ToPage, ToWorker};
 use crate::runtime::steps::{step, step_and_paint};
 use crate::runtime::threads::Process;
-
-fn message_type(data: &JsValue) -> Option<String> {
-    Reflect::get(data, &"type".into()).ok()?.as_string()
-}
 
 // tag::process-supervisor[]
 pub async fn supervisor(
@@ -55,8 +50,7 @@ pub async fn supervisor(
         &transfer,
     )?;
     // Wait until the child runs: its start-up is the cost a process adds.
-    let ready = spinner.recv().await?;
-    if message_type(&ready).as_deref() != Some("ready") {
+    if spinner.recv().await? != ToPage::Ready {
         return Err("the spinner process did not start".into());
     }
     let startup_ms = (now_seconds() - t_start) * 1000.0;
@@ -68,15 +62,11 @@ pub async fn supervisor(
     let elapsed_ms = (now_seconds() - t0) * 1000.0;
     // step: stop
     step("stop");
-    spinner.post(&"done".into())?; // done.set()
-    let exit = spinner.recv().await?; // spinner.join()
-    if message_type(&exit).as_deref() != Some("exit") {
+    spinner.post(&ToWorker::Stop)?; // done.set()
+    let ToPage::Spun { frames } = spinner.recv().await? else {
+        // spinner.join()
         return Err("the spinner process did not exit cleanly".into());
-    }
-    let frames = Reflect::get(&exit, &"frames".into())
-        .ok()
-        .and_then(|f| f.as_f64())
-        .unwrap_or(0.0) as u32;
+    };
     // step: done
     Ok(Outcome {
         prime,
@@ -108,23 +98,20 @@ pub fn child(payload: JsValue) {
             let scope = scope.clone();
             move || {
                 let frames = frames.load(Ordering::SeqCst);
-                let _ = scope.post_message(&object(&[
-                    ("type", "exit".into()),
-                    ("frames", frames.into()),
-                ]));
+                let _ = scope.post_message(&ToPage::Spun { frames }.encode());
                 scope.close();
             }
         },
     );
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        if event.data().as_string().as_deref() == Some("done") {
+        if ToWorker::decode(&event.data()) == Ok(ToWorker::Stop) {
             done.set(true);
             wake();
         }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget(); // lives as long as the process
-    let _ = scope.post_message(&object(&[("type", "ready".into())]));
+    let _ = scope.post_message(&ToPage::Ready.encode());
     if crate::runtime::panics::take_armed() {
         // Test-only (`spinlab.debugPanic("next-worker")`): die mid-spin.
         gloo_timers::callback::Timeout::new(150, || {

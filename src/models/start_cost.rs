@@ -6,13 +6,14 @@
 use futures_channel::mpsc;
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
-use js_sys::{Array, Reflect};
+use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::DedicatedWorkerGlobalScope;
 
 use super::entry::Entry;
 use crate::core::big_picture::{StartCost, Units};
 use crate::core::clock::epoch_ms;
+use crate::runtime::messages::ToPage;
 use crate::runtime::steps::step;
 use crate::runtime::threads::{self, Process};
 
@@ -151,11 +152,8 @@ async fn processes(count: usize, started: &mut Vec<f64>) -> Result<Vec<f64>, Str
         let tx = tx.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let answer = match messages.next().await {
-                Some(Ok(data)) => Reflect::get(&data, &"at".into())
-                    .ok()
-                    .and_then(|t| t.as_f64())
-                    .map(|t| (i, t))
-                    .ok_or_else(|| "a process answered without its time".to_string()),
+                Some(Ok(ToPage::Up { at_ms })) => Ok((i, at_ms)),
+                Some(Ok(_)) => Err("a process answered without its time".to_string()),
                 Some(Err(reason)) => Err(reason),
                 None => Err("a process ended without a word".to_string()),
             };
@@ -173,6 +171,6 @@ async fn processes(count: usize, started: &mut Vec<f64>) -> Result<Vec<f64>, Str
 pub fn child(_payload: JsValue) {
     let at = epoch_ms();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let _ = scope.post_message(&crate::runtime::object(&[("at", at.into())]).into());
+    let _ = scope.post_message(&ToPage::Up { at_ms: at }.encode());
     scope.close();
 }

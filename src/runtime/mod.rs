@@ -8,6 +8,7 @@ pub mod canvas;
 pub mod census;
 pub mod event;
 pub mod heap;
+pub mod messages;
 pub mod monitor;
 pub mod panics;
 pub mod pool;

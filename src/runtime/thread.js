@@ -29,22 +29,18 @@ export function bootStamps() {
   return boot ? [boot.spawned, boot.created, boot.script, boot.glue, boot.instance] : [];
 }
 
-// The messages of this bootstrap, each built and read here only (Rust calls
-// `failure` and `failed`, threads.rs): the page's `init` of a thread or of a
-// process, and a worker's failure (a failed start, a panic), which the page
-// reads off the messages its worker posts; any other message is the run's.
+// The bootstrap's own messages, built and read here only: the page's `init`
+// of a thread or of a process. Every other message between the page and its
+// workers is encoded and decoded by Rust (runtime/messages.rs), except a
+// worker's failure (a failed start, a panic), which this file must be able to
+// build before the module is up: `failure` is that one encoder, and Rust
+// calls it too (`ToPage::Failed`).
 const INIT_THREAD = 'spinlab_thread_init';
 const INIT_PROCESS = 'spinlab_process_init';
-const FAILED = 'spinlab_thread_error';
 
-/** A worker's failure, as the page reads it (`failed`). */
-export function failure(message) {
-  return { type: FAILED, message: String(message) };
-}
-
-/** The reason a worker's message reports, if it reports a failure. */
-export function failed(data) {
-  return data != null && data.type === FAILED ? String(data.message ?? '') : undefined;
+/** A worker's failure, as the page reads it (`ToPage::Failed`). */
+export function failure(reason) {
+  return { type: 'failed', reason: String(reason) };
 }
 
 export function spawnThread(name, mainJS, module, memory, ptr, payload, transfer) {

@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
 
+use super::messages::{ToPage, ToWorker};
 use super::{census, js_error_message};
 
 /// What a thread runs, given the payload. Sent as a raw pointer into shared memory.
@@ -57,28 +58,6 @@ extern "C" {
 
     #[wasm_bindgen(js_name = bareWorkers)]
     fn bare_workers_js(count: u32) -> js_sys::Promise;
-
-    /// A worker's failure as a message to the page (`thread.js` builds it).
-    fn failure(message: &str) -> JsValue;
-
-    /// The reason a worker's message reports, if it reports a failure.
-    fn failed(data: &JsValue) -> Option<String>;
-}
-
-/// What a worker posts, as the page reads it: its failure (a failed start,
-/// a panic) or one of its run's own messages.
-pub enum FromWorker {
-    Failed(String),
-    Run(JsValue),
-}
-
-impl FromWorker {
-    pub fn read(data: JsValue) -> FromWorker {
-        match failed(&data) {
-            Some(reason) => FromWorker::Failed(reason),
-            None => FromWorker::Run(data),
-        }
-    }
 }
 
 /// The browser's floor under a worker's start-up: the ms from starting
@@ -127,7 +106,7 @@ pub fn beside_glue(name: &str) -> String {
 /// `transfer` (an `OffscreenCanvas`, say).
 ///
 /// The worker reports a failed start or a panic as a failure message
-/// (`thread.js`'s `failure`, read back as [`FromWorker::Failed`]).
+/// (`thread.js`'s `failure`, read back as [`ToPage::Failed`]).
 pub fn spawn_with(
     name: &str,
     payload: &JsValue,
@@ -168,7 +147,7 @@ pub fn watch(worker: &Worker, report: impl Fn(String) + 'static) -> Watch {
         let report = std::rc::Rc::clone(&report);
         Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
             let data = event.unchecked_into::<MessageEvent>().data();
-            if let FromWorker::Failed(reason) = FromWorker::read(data) {
+            if let Ok(ToPage::Failed(reason)) = ToPage::decode(&data) {
                 report(reason);
             }
         })
@@ -221,7 +200,7 @@ pub fn spinlab_thread_entry(ptr: u32, payload: JsValue) {
 /// messages arrive, in order, on [`Process::recv`].
 pub struct Process {
     worker: Worker,
-    messages: mpsc::UnboundedReceiver<Result<JsValue, String>>,
+    messages: mpsc::UnboundedReceiver<Result<ToPage, String>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
@@ -254,9 +233,9 @@ impl Process {
         let on_message = {
             let tx = tx.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let item = match FromWorker::read(event.data()) {
-                    FromWorker::Failed(reason) => Err(format!("the process failed: {reason}")),
-                    FromWorker::Run(data) => Ok(data),
+                let item = match ToPage::decode(&event.data()) {
+                    Ok(ToPage::Failed(reason)) => Err(format!("the process failed: {reason}")),
+                    other => other,
                 };
                 let _ = tx.unbounded_send(item);
             })
@@ -280,7 +259,7 @@ impl Process {
     }
 
     /// The next message the process posted.
-    pub async fn recv(&mut self) -> Result<JsValue, String> {
+    pub async fn recv(&mut self) -> Result<ToPage, String> {
         self.messages
             .next()
             .await
@@ -288,7 +267,7 @@ impl Process {
     }
 
     /// Hands the process's messages to another reader (the pool's report loop).
-    pub fn take_messages(&mut self) -> mpsc::UnboundedReceiver<Result<JsValue, String>> {
+    pub fn take_messages(&mut self) -> mpsc::UnboundedReceiver<Result<ToPage, String>> {
         std::mem::replace(&mut self.messages, mpsc::unbounded().1)
     }
 
@@ -298,17 +277,17 @@ impl Process {
         self.worker.clone()
     }
 
-    pub fn post(&self, message: &JsValue) -> Result<(), String> {
+    pub fn post(&self, message: &ToWorker) -> Result<(), String> {
         self.worker
-            .post_message(message)
+            .post_message(&message.encode())
             .map_err(|e| format!("could not reach the process: {}", js_error_message(&e)))
     }
 
     /// Posts `message`, moving the objects in `transfer` (an `ArrayBuffer`,
     /// say) to the process: the page's are left empty.
-    pub fn post_with_transfer(&self, message: &JsValue, transfer: &Array) -> Result<(), String> {
+    pub fn post_with_transfer(&self, message: &ToWorker, transfer: &Array) -> Result<(), String> {
         self.worker
-            .post_message_with_transfer(message, transfer)
+            .post_message_with_transfer(&message.encode(), transfer)
             .map_err(|e| format!("could not reach the process: {}", js_error_message(&e)))
     }
 }
@@ -331,7 +310,7 @@ pub fn process_started(payload: &JsValue) {
         console_error_panic_hook::hook(info);
         if let Ok(scope) = js_sys::global().dyn_into::<web_sys::DedicatedWorkerGlobalScope>() {
             let reason = format!("it panicked: {}", super::panics::describe(info));
-            let _ = scope.post_message(&failure(&reason));
+            let _ = scope.post_message(&ToPage::Failed(reason).encode());
         }
     }));
     if Reflect::get(payload, &"debugDie".into()).is_ok_and(|v| v.is_truthy()) {

@@ -212,9 +212,8 @@ fn offer_pool_sizes(doc: &Document, list: &Element, size: usize) -> Result<(), J
     let row = list
         .query_selector("[data-cap=poolSize] dd")?
         .ok_or("the capabilities panel has no pool row")?;
-    let label = element(doc, "label", "pool-size", " · size ")?;
-    let select: HtmlSelectElement = doc.create_element("select")?.unchecked_into();
-    select.set_attribute("data-role", "pool-size")?;
+    let label = template(doc, "pool-size")?;
+    let select: HtmlSelectElement = slot(&label, "select")?.unchecked_into();
     for n in 1..=size.clamp(16, MAX_THREADS) {
         let option = element(doc, "option", "", &n.to_string())?;
         option.set_attribute("value", &n.to_string())?;
@@ -236,7 +235,6 @@ fn offer_pool_sizes(doc: &Document, list: &Element, size: usize) -> Result<(), J
     select.set_onchange(Some(on_change.as_ref().unchecked_ref()));
     // The list lives as long as the page.
     on_change.forget();
-    label.append_child(&select)?;
     row.append_child(&label)?;
     Ok(())
 }

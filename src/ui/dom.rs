@@ -66,6 +66,18 @@ pub fn element(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Ele
     Ok(el)
 }
 
+/// A table row of `cells` (`<td>`s) appended to `body` (a `<tbody>`).
+pub fn append_cells(body: &Element, cells: &[&str]) -> Result<Element, JsValue> {
+    let doc = body.owner_document().ok_or("no document")?;
+    let row = doc.create_element("tr")?;
+    for text in cells {
+        let cell = element(&doc, "td", "", text)?;
+        row.append_child(&cell)?;
+    }
+    body.append_child(&row)?;
+    Ok(row)
+}
+
 /// A bar's width, in % of its track, through the CSSOM: a `style`
 /// attribute would be refused by the page's content security policy (no
 /// `'unsafe-inline'` styles).

@@ -14,10 +14,10 @@ use web_sys::DedicatedWorkerGlobalScope;
 
 use super::run::{CANCEL, Control, HEAD, PoolRun, die_if_armed};
 use crate::core::clock::{epoch_ms, now_seconds};
-use crate::core::primes::PrimeResult;
 use crate::core::protocol::{
     Boot, Job, JobQueue, Message, check_cancellable, one_job, work_on, worker,
 };
+use crate::runtime::messages::{ToPage, ToWorker};
 use crate::runtime::object;
 use crate::runtime::threads::{Process, boot_stamps};
 
@@ -105,7 +105,7 @@ pub(super) fn start_fed(
                     if let Job::Check(_) = job {
                         taken.fetch_add(1, Ordering::SeqCst);
                     }
-                    let _ = to.post_message(&job_to_js(job));
+                    let _ = to.post_message(&ToWorker::from(job).encode());
                 }
             }
         };
@@ -125,27 +125,19 @@ pub(super) fn start_fed(
     })
 }
 
-/// A job as a message: the number as a decimal string (it may be above
-/// 2^53), the pill as `null`.
-fn job_to_js(job: Job) -> JsValue {
-    match job {
-        Job::Check(n) => n.to_string().into(),
-        Job::Stop => JsValue::NULL,
-    }
-}
-
 /// Turns a process's messages into protocol messages for the report loop.
 /// A process that failed never says done: its report loop learns it, and
 /// why, from [`Message::Failed`].
 async fn forward(
     worker: usize,
-    mut from: mpsc::UnboundedReceiver<Result<JsValue, String>>,
+    mut from: mpsc::UnboundedReceiver<Result<ToPage, String>>,
     to: mpsc::UnboundedSender<Message>,
     mut feed: impl FnMut(&Message),
 ) {
     while let Some(item) = from.next().await {
         let message = match item {
-            Ok(data) => message_from_js(&data),
+            Ok(ToPage::Pool(message)) => Some(message),
+            Ok(_) => None,
             Err(reason) => {
                 let _ = to.unbounded_send(Message::Failed { worker, reason });
                 return;
@@ -160,100 +152,6 @@ async fn forward(
     }
 }
 
-fn message_from_js(data: &JsValue) -> Option<Message> {
-    let get = |k: &str| Reflect::get(data, &k.into()).ok();
-    let num = |k: &str| get(k).and_then(|v| v.as_f64());
-    let worker = num("worker")? as usize;
-    match get("type")?.as_string()?.as_str() {
-        "started" => Some(Message::Started {
-            worker,
-            at_ms: num("at")?,
-            // No stamps is `null` (a process that could not read its own).
-            boot: get("boot").filter(Array::is_array).and_then(|b| {
-                let stamps: Vec<f64> = Array::from(&b)
-                    .iter()
-                    .map(|t| t.as_f64().unwrap_or(f64::NAN))
-                    .collect();
-                Boot::from_stamps(&stamps)
-            }),
-        }),
-        "done" => Some(Message::Done { worker }),
-        "failed" => Some(Message::Failed {
-            worker,
-            reason: get("reason")
-                .and_then(|r| r.as_string())
-                .unwrap_or_else(|| "no reason given".into()),
-        }),
-        "cancelled" => Some(Message::Cancelled {
-            n: get("n")?.as_string()?.parse().ok()?,
-            worker,
-        }),
-        "result" => Some(Message::Result {
-            result: PrimeResult {
-                n: get("n")?.as_string()?.parse().ok()?,
-                prime: get("prime")?.as_bool()?,
-                elapsed: num("elapsed")?,
-            },
-            worker,
-            start_ms: num("start")?,
-            end_ms: num("end")?,
-        }),
-        _ => None,
-    }
-}
-
-fn message_to_js(message: &Message) -> JsValue {
-    match message.clone() {
-        Message::Started {
-            worker,
-            at_ms,
-            boot,
-        } => object(&[
-            ("type", "started".into()),
-            ("worker", (worker as u32).into()),
-            ("at", at_ms.into()),
-            (
-                "boot",
-                boot.map_or(JsValue::NULL, |b| {
-                    b.stamps()
-                        .into_iter()
-                        .map(JsValue::from)
-                        .collect::<Array>()
-                        .into()
-                }),
-            ),
-        ]),
-        Message::Done { worker } => {
-            object(&[("type", "done".into()), ("worker", (worker as u32).into())])
-        }
-        Message::Failed { worker, reason } => object(&[
-            ("type", "failed".into()),
-            ("worker", (worker as u32).into()),
-            ("reason", reason.into()),
-        ]),
-        Message::Cancelled { n, worker } => object(&[
-            ("type", "cancelled".into()),
-            ("worker", (worker as u32).into()),
-            ("n", n.to_string().into()),
-        ]),
-        Message::Result {
-            result,
-            worker,
-            start_ms,
-            end_ms,
-        } => object(&[
-            ("type", "result".into()),
-            ("worker", (worker as u32).into()),
-            ("n", result.n.to_string().into()),
-            ("prime", result.prime.into()),
-            ("elapsed", result.elapsed.into()),
-            ("start", start_ms.into()),
-            ("end", end_ms.into()),
-        ]),
-    }
-    .into()
-}
-
 /// A pool process's `main`: the book's `worker` over the shared queue head.
 pub fn child(payload: JsValue) {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
@@ -265,7 +163,7 @@ pub fn child(payload: JsValue) {
         .collect();
     let shared = Int32Array::new(&get("shared"));
     let post = |message: Message| {
-        let _ = scope.post_message(&message_to_js(&message));
+        let _ = scope.post_message(&ToPage::Pool(message.clone()).encode());
         die_if_armed(&message);
     };
     post(Message::Started {
@@ -310,20 +208,19 @@ pub fn fed_child(payload: JsValue) {
     let post = {
         let scope = scope.clone();
         move |message: Message| {
-            let _ = scope.post_message(&message_to_js(&message));
+            let _ = scope.post_message(&ToPage::Pool(message.clone()).encode());
             die_if_armed(&message);
         }
     };
     let on_message = {
         let (scope, post) = (scope.clone(), post.clone());
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            // A string is a number to check (the page sends only valid ones);
-            // anything else is the pill.
-            let job = event
-                .data()
-                .as_string()
-                .and_then(|s| s.parse().ok())
-                .map_or(Job::Stop, Job::Check);
+            // A number to check (the page sends only valid ones); anything
+            // else is the pill.
+            let job = match ToWorker::decode(&event.data()) {
+                Ok(ToWorker::Check(n)) => Job::Check(n),
+                _ => Job::Stop,
+            };
             // No flag can be shared: a number in hand always runs to its end.
             let wants_more = work_on(
                 id,

@@ -13,6 +13,7 @@ use crate::core::clock::{epoch_ms, now_seconds};
 use crate::core::primes::PrimeResult;
 use crate::core::protocol::{Message, Mode};
 use crate::models::entry::Entry;
+use crate::runtime::messages::{ToPage, ToWorker};
 use crate::runtime::pool::Pool;
 use crate::runtime::threads::Process;
 
@@ -100,13 +101,17 @@ pub async fn message_queue(numbers: &[u64]) -> Result<f64, String> {
         &JsValue::UNDEFINED,
         &Array::new(),
     )?;
-    process.recv().await?; // "ready"
+    if process.recv().await? != ToPage::Ready {
+        return Err("the message queue's process did not start".into());
+    }
     let t0 = now_seconds();
-    for n in numbers {
-        process.post(&n.to_string().into())?;
+    for &n in numbers {
+        process.post(&ToWorker::Check(n))?;
     }
     for _ in numbers {
-        process.recv().await?;
+        if !matches!(process.recv().await?, ToPage::Answer(Some(_))) {
+            return Err("the message queue's process gave no answer".into());
+        }
     }
     Ok((now_seconds() - t0) * 1e6 / numbers.len().max(1) as f64)
 }
@@ -118,14 +123,13 @@ pub fn queue_child(_payload: JsValue) {
     let reply = scope.clone();
     let on_message =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            let answer = event
-                .data()
-                .as_string()
-                .and_then(|s| s.parse().ok())
-                .map(|n| crate::core::primes::check(n).prime);
-            let _ = reply.post_message(&answer.map_or(JsValue::NULL, JsValue::from));
+            let answer = match ToWorker::decode(&event.data()) {
+                Ok(ToWorker::Check(n)) => Some(crate::core::primes::check(n).prime),
+                _ => None,
+            };
+            let _ = reply.post_message(&ToPage::Answer(answer).encode());
         });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget(); // lives as long as the process
-    let _ = scope.post_message(&"ready".into());
+    let _ = scope.post_message(&ToPage::Ready.encode());
 }

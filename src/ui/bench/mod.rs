@@ -239,7 +239,7 @@ async fn bench(app: &Rc<BenchLab>, quick: bool) -> Result<JsValue, String> {
     };
     view.stop.set(false);
     view.stop_button.set_disabled(false);
-    view.table.set_text_content(None);
+    render_table(&view.table, &[]); // the last run's rows go
     let mut plan = Plan::new(quick, cores, prime);
     let mut m = Measurements {
         runs: plan.runs,

@@ -8,7 +8,7 @@ use web_sys::{Document, Element};
 
 use crate::core::bench::reference::{Quoted, quote};
 use crate::core::bench::{Figure, Sizes};
-use crate::ui::dom::{element, slot, template_parts};
+use crate::ui::dom::{append_cells, element, slot, template_parts};
 
 /// The module's, the glue's and the listings' sizes as this page loaded them (Resource
 /// Timing's decoded body sizes; the development server does not compress).
@@ -91,13 +91,10 @@ pub fn render_table(table: &Element, rows: &[TableRow]) {
     let Some(doc) = table.owner_document() else {
         return;
     };
-    table.set_inner_html(
-        "<thead><tr><th>figure</th><th>median</th><th>min – max</th><th>runs</th>\
-         </tr></thead><tbody></tbody>",
-    );
     let Some(body) = table.query_selector("tbody").ok().flatten() else {
         return;
     };
+    body.set_text_content(None);
     let mut group = "";
     for f in rows {
         if f.group != group {
@@ -111,11 +108,6 @@ pub fn render_table(table: &Element, rows: &[TableRow]) {
                 let _ = body.append_child(&row);
             }
         }
-        let Ok(row) = element(&doc, "tr", "", "") else {
-            continue;
-        };
-        let _ = row.set_attribute("data-figure", &f.label);
-        let _ = row.set_attribute("data-verdict", &f.verdict);
         let label = if f.detail.is_empty() {
             f.label.clone()
         } else {
@@ -123,12 +115,10 @@ pub fn render_table(table: &Element, rows: &[TableRow]) {
         };
         // The targets and verdicts are the project's (`./x bench`,
         // docs/performance.md), kept in the report, not shown to the reader.
-        for value in [&label, &f.shown, &f.range, &f.runs] {
-            if let Ok(cell) = element(&doc, "td", "", value) {
-                let _ = row.append_child(&cell);
-            }
+        if let Ok(row) = append_cells(&body, &[&label, &f.shown, &f.range, &f.runs]) {
+            let _ = row.set_attribute("data-figure", &f.label);
+            let _ = row.set_attribute("data-verdict", &f.verdict);
         }
-        let _ = body.append_child(&row);
     }
 }
 

@@ -181,7 +181,10 @@ impl PoolView {
             let pressed = if *m == asked.mode { "true" } else { "false" };
             let _ = button.set_attribute("aria-pressed", pressed);
         }
-        self.table.set_inner_html("<thead><tr><th>n</th><th>P</th><th>elapsed</th><th>worker</th></tr></thead><tbody></tbody>");
+        let _ = self.table.remove_attribute("hidden");
+        if let Ok(Some(tbody)) = self.table.query_selector("tbody") {
+            tbody.set_text_content(None);
+        }
         self.output.append_transcript(&[title.to_string()]);
         self.output.append_transcript(lines);
         self.output

@@ -17,7 +17,7 @@ use crate::core::protocol::{JobKind, Mode};
 use crate::core::report::{Lines, SplitReport, SweepPoint, SweepReport};
 use crate::models::pool;
 use crate::runtime::steps::next_paint;
-use crate::ui::dom::publish;
+use crate::ui::dom::{append_cells, publish};
 
 /// The book's `run_procs.sh`: `mode` for N = 1..=`to` workers on the
 /// book's fixture, after a sequential run for reference, `rounds` times
@@ -297,27 +297,25 @@ impl PoolView {
     /// The sweep's figures as a table: the chart's text alternative.
     fn fill_sweep_table(&self, sequential_ms: f64, points: &[(usize, Summary)]) {
         let _ = self.sweep_table.remove_attribute("hidden");
-        let mut html = String::from(
-            "<caption>The sweep, as a table (medians over the rounds, with the fastest and slowest)</caption>\
-             <thead><tr><th>workers</th><th>total</th><th>speed-up</th><th>min–max</th><th>rounds</th></tr></thead><tbody>",
-        );
-        html.push_str(&format!(
-            "<tr><td>sequential</td><td>{:.2} s</td><td>1.00×</td><td></td><td></td></tr>",
-            sequential_ms / 1000.0
-        ));
+        let Ok(Some(body)) = self.sweep_table.query_selector("tbody") else {
+            return;
+        };
+        body.set_text_content(None);
+        let sequential = format!("{:.2} s", sequential_ms / 1000.0);
+        let _ = append_cells(&body, &["sequential", &sequential, "1.00×", "", ""]);
         for (workers, s) in points {
-            html.push_str(&format!(
-                "<tr data-workers=\"{workers}\"><td>{workers}</td><td>{:.2} s</td><td>{:.2}×</td>\
-                 <td>{:.2}–{:.2} s</td><td>{}</td></tr>",
-                s.median / 1000.0,
-                sequential_ms / s.median,
-                s.min / 1000.0,
-                s.max / 1000.0,
-                s.runs
-            ));
+            let cells = [
+                workers.to_string(),
+                format!("{:.2} s", s.median / 1000.0),
+                format!("{:.2}×", sequential_ms / s.median),
+                format!("{:.2}–{:.2} s", s.min / 1000.0, s.max / 1000.0),
+                s.runs.to_string(),
+            ];
+            let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+            if let Ok(row) = append_cells(&body, &cells) {
+                let _ = row.set_attribute("data-workers", &workers.to_string());
+            }
         }
-        html.push_str("</tbody>");
-        self.sweep_table.set_inner_html(&html);
     }
 
     fn draw_sweep(&self, mode: Mode, sequential_ms: f64, points: &[(usize, Summary)]) {

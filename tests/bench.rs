@@ -158,6 +158,7 @@ fn sample() -> Measurements {
         ],
         startup_warm_stages_ms: Vec::new(),
         bare_workers_ms: vec![15.0, 17.0, 16.0],
+        glue_workers_ms: vec![30.0, 28.0, 29.0],
         sizes: Some(Sizes {
             wasm_bytes: 300 * 1024,
             wasm_gzip_bytes: Some(100 * 1024),
@@ -297,6 +298,11 @@ fn figures_judge_each_target() {
     assert_eq!(
         (bare.value.median, bare.verdict()),
         (16.0, Verdict::Reported)
+    );
+    let glue = find(&figures, "2 module workers that import the glue");
+    assert_eq!(
+        (glue.value.median, glue.verdict()),
+        (29.0, Verdict::Reported)
     );
     // No processes series in the sample: no process figure.
     assert!(!figures.iter().any(|f| f.label.starts_with("a process")));

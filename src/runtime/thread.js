@@ -58,10 +58,13 @@ export function spawnProcess(name, mainJS, module, entry, payload, transfer) {
 }
 
 // The browser's floor under a worker's start-up: `count` module workers
-// whose script only answers, started at once. Resolves with the ms from the
-// first `new Worker` until the last answer; every worker is ended.
-export function bareWorkers(count) {
-  const url = URL.createObjectURL(new Blob(['postMessage(0);'], { type: 'text/javascript' }));
+// whose script only answers, started at once; given `glue` (the glue's URL),
+// each imports it first, the floor under a worker that runs this module.
+// Resolves with the ms from the first `new Worker` until the last answer;
+// every worker is ended.
+export function bareWorkers(count, glue) {
+  const script = glue ? `await import(${JSON.stringify(glue)}); postMessage(0);` : 'postMessage(0);';
+  const url = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }));
   const workers = [];
   const t0 = performance.now();
   const answered = Array.from({ length: count }, (_, i) => new Promise((resolve, reject) => {

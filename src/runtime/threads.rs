@@ -57,14 +57,16 @@ extern "C" {
     fn boot_stamps_js() -> Array;
 
     #[wasm_bindgen(js_name = bareWorkers)]
-    fn bare_workers_js(count: u32) -> js_sys::Promise;
+    fn bare_workers_js(count: u32, glue: Option<JsString>) -> js_sys::Promise;
 }
 
 /// The browser's floor under a worker's start-up: the ms from starting
 /// `count` module workers whose script only answers until the last answer
-/// (each is ended after).
-pub async fn bare_workers(count: usize) -> Result<f64, String> {
-    let ms = wasm_bindgen_futures::JsFuture::from(bare_workers_js(count as u32))
+/// (each is ended after); with `import_glue`, whose script imports the
+/// page's glue first: the floor under a worker that runs this module.
+pub async fn bare_workers(count: usize, import_glue: bool) -> Result<f64, String> {
+    let glue = import_glue.then(|| GLUE_URL.with(Clone::clone));
+    let ms = wasm_bindgen_futures::JsFuture::from(bare_workers_js(count as u32, glue))
         .await
         .map_err(|e| format!("bare workers: {}", js_error_message(&e)))?;
     ms.as_f64()

@@ -94,6 +94,8 @@ test('a quick run measures every in-browser figure and shows the table', QUICK_R
   assert.equal(verdict('the last process up, stage by stage'), 'reported');
   assert.equal(m.bareWorkersMs.length, 3);
   assert.equal(verdict(`${poolSize} bare module workers`), 'reported');
+  assert.ok(m.glueWorkersMs.length === 3 && m.glueWorkersMs.every((ms) => ms > 0), JSON.stringify(m.glueWorkersMs));
+  assert.equal(verdict(`${poolSize} module workers that import the glue`), 'reported');
   assert.ok(m.sizes.wasmBytes > 0 && m.sizes.jsBytes > 0);
 
   // The panel: a row per figure, the progress bar full, a summary.

@@ -120,6 +120,10 @@ pub struct Measurements {
     /// once, until the last answered: the browser's own floor under a
     /// worker's start-up.
     pub bare_workers_ms: Vec<f64>,
+    /// The same workers with one import more, the page's glue: the floor
+    /// under any worker that runs this module (its instantiation needs the
+    /// glue's imports).
+    pub glue_workers_ms: Vec<f64>,
     pub sizes: Option<Sizes>,
 }
 
@@ -547,6 +551,14 @@ impl Measurements {
             ),
             figure(
                 "start-up",
+                format!("{cores} module workers that import the glue, then answer"),
+                Unit::Ms,
+                &self.glue_workers_ms,
+                Goal::Report,
+                "the floor under a worker that runs this module: it cannot be instantiated without the glue's imports".into(),
+            ),
+            figure(
+                "start-up",
                 "navigation → ready, warm (reload)".into(),
                 Unit::Ms,
                 &self.startup_warm_ms,
@@ -876,6 +888,7 @@ impl From<&Measurements> for Value {
                 m.startup_warm_stages_ms.clone().into(),
             ),
             ("bareWorkersMs", m.bare_workers_ms.clone().into()),
+            ("glueWorkersMs", m.glue_workers_ms.clone().into()),
             ("sizes", sizes),
         ])
     }

@@ -388,7 +388,12 @@ async fn measure_pools(
     }
     // The floor under the start-ups just measured: workers that only answer.
     m.bare_workers_ms = samples(app, plan, &format!("{cores} bare module workers"), || {
-        crate::runtime::threads::bare_workers(cores)
+        crate::runtime::threads::bare_workers(cores, false)
+    })
+    .await?;
+    let label = format!("{cores} module workers that import the glue");
+    m.glue_workers_ms = samples(app, plan, &label, || {
+        crate::runtime::threads::bare_workers(cores, true)
     })
     .await?;
     Ok(())

@@ -54,6 +54,8 @@ pub struct MeasurementsJson {
     startup_warm_stages_ms: Vec<Vec<f64>>,
     #[serde(default)]
     bare_workers_ms: Vec<f64>,
+    #[serde(default)]
+    glue_workers_ms: Vec<f64>,
     /// The page cannot measure its own files (`null` in `page.json`): the
     /// sizes are read after the build.
     #[serde(deserialize_with = "present")]
@@ -163,6 +165,7 @@ impl TryFrom<MeasurementsJson> for Measurements {
             startup_cold_stages_ms: m.startup_cold_stages_ms,
             startup_warm_stages_ms: m.startup_warm_stages_ms,
             bare_workers_ms: m.bare_workers_ms,
+            glue_workers_ms: m.glue_workers_ms,
             sizes: m.sizes.map(Sizes::from),
         })
     }
@@ -418,7 +421,7 @@ mod tests {
         "pools":[{"mode":"processes","workers":2,"totalMs":[320,330],"gapMs":[4,5],"startupMs":[60,70],"bootMs":[[1,12,14,30,2,1],[1,13,15,35,5,1]],"costsMs":[[150,140],[151,139]],"tailMs":[3,4]}],
         "queues":[{"via":"messages","shared":false,"jobs":1000,"usPerJob":[12.5,13]}],
         "split":{"n":"9007199254740997","parts":4,"oneMs":[100,101],"partsMs":[52,53],"nativeOneMs":[99,99.5],"nativePartsMs":[50,51]},
-        "pitfall":null,"startupColdMs":[536,627],"startupWarmMs":[281,378],"startupColdStagesMs":[[40,150,100,90]],"bareWorkersMs":[21,23.5],"sizes":null}"#;
+        "pitfall":null,"startupColdMs":[536,627],"startupWarmMs":[281,378],"startupColdStagesMs":[[40,150,100,90]],"bareWorkersMs":[21,23.5],"glueWorkersMs":[40,41.5],"sizes":null}"#;
 
     fn read(json: &str) -> Result<Measurements> {
         let m: MeasurementsJson = serde_json::from_str(json).map_err(|e| e.to_string())?;
@@ -476,6 +479,7 @@ mod tests {
                 startup_cold_stages_ms: vec![vec![40.0, 150.0, 100.0, 90.0]],
                 startup_warm_stages_ms: Vec::new(),
                 bare_workers_ms: vec![21.0, 23.5],
+                glue_workers_ms: vec![40.0, 41.5],
                 sizes: None,
             }
         );
@@ -488,13 +492,13 @@ mod tests {
                 r#","startupMs":[60,70],"bootMs":[[1,12,14,30,2,1],[1,13,15,35,5,1]],"costsMs":[[150,140],[151,139]],"tailMs":[3,4]"#,
                 "",
             )
-            .replace(r#","bareWorkersMs":[21,23.5]"#, "")
+            .replace(r#","bareWorkersMs":[21,23.5],"glueWorkersMs":[40,41.5]"#, "")
             .replace(r#","nativeOneMs":[99,99.5],"nativePartsMs":[50,51]"#, "");
         let m = read(&older).unwrap();
         assert!(m.pools[0].startup_ms.is_empty());
         assert!(m.pools[0].boot_ms.is_empty());
         assert!(m.pools[0].costs_ms.is_empty() && m.pools[0].tail_ms.is_empty());
-        assert!(m.bare_workers_ms.is_empty());
+        assert!(m.bare_workers_ms.is_empty() && m.glue_workers_ms.is_empty());
         assert!(m.split.unwrap().native_one_ms.is_empty());
         // Added, not optional: a misspelling is still refused.
         let misspelt = PAGE.replace("startupMs", "startUpMs");

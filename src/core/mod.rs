@@ -19,4 +19,5 @@ pub mod protocol;
 pub mod python;
 pub mod report;
 pub mod runlog;
+pub mod schedule;
 pub mod spinner;

@@ -63,8 +63,9 @@ pub async fn supervisor(
     // step: stop
     step("stop");
     spinner.post(&ToWorker::Stop)?; // done.set()
-    let ToPage::Spun { frames } = spinner.recv().await? else {
-        // spinner.join()
+    let ToPage::Spun { frames } = spinner.recv().await?
+    /* spinner.join() */
+    else {
         return Err("the spinner process did not exit cleanly".into());
     };
     // step: done

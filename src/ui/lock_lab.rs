@@ -16,6 +16,7 @@ use super::dom::{
     read_switch_interval, set_width_percent, slot, switch_interval_option, template,
     whole_number_option,
 };
+use super::scheduler::SchedulerView;
 use crate::core::clock;
 use crate::core::lock::{DEFAULT_INCREMENTS, DEFAULT_WORKERS, INCREMENTS, Outcome, Units, WORKERS};
 use crate::core::protocol::SWITCH_INTERVAL;
@@ -37,6 +38,8 @@ pub struct LockView {
     bars: Element,
     output: Output,
     code: CodePanel,
+    /// "You are the scheduler", last in the lab.
+    pub scheduler: Rc<SchedulerView>,
 }
 
 impl LockView {
@@ -47,6 +50,7 @@ impl LockView {
         let output = Output::render(doc, &section)?;
         let code = CodePanel::render(doc, &section)?;
         code.show(&lock_listing(Units::Threads));
+        let scheduler = SchedulerView::render(&section)?;
         Ok(LockView {
             buttons,
             lock: control(&section, "input[data-role=lock]")?,
@@ -57,6 +61,7 @@ impl LockView {
             bars,
             output,
             code,
+            scheduler,
         })
     }
 

@@ -16,5 +16,6 @@ pub mod link;
 pub mod lock_lab;
 pub mod page;
 pub mod pool_lab;
+pub mod scheduler;
 pub mod smoke;
 pub mod spinner_lab;

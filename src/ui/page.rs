@@ -472,6 +472,9 @@ fn install_api(
     let debug_panic_fn = promise_fn(app, |app, place| async move {
         debug_panic(&app, place.as_string().as_deref().unwrap_or("")).await
     });
+    let schedule_fn = promise_fn(app, |app, options| async move {
+        super::scheduler::schedule(&app.lock.view.scheduler, &options)
+    });
     let stats = stats_fn(app);
     let api = object(&[
         ("capabilities", caps.to_js()),
@@ -482,6 +485,7 @@ fn install_api(
         ("runSpinner", run_spinner_fn),
         ("runPool", run_pool_fn),
         ("runLock", run_lock_fn),
+        ("schedule", schedule_fn),
         ("runStartCost", run_start_cost_fn),
         ("runCrossing", run_crossing_fn),
         ("runErrors", run_errors_fn),

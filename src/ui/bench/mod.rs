@@ -147,6 +147,7 @@ impl Plan {
             + series(1) // sequential
             + series(scaling)
             + series(1) // bare workers
+            + series(1) // workers that import the glue
             + series(1) // GIL
             + series(2) // split: 1 part, N parts
             + series(4) // queues

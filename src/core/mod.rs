@@ -21,3 +21,4 @@ pub mod report;
 pub mod runlog;
 pub mod schedule;
 pub mod spinner;
+pub mod trace;

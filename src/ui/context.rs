@@ -8,6 +8,8 @@ use std::rc::Rc;
 use futures_channel::oneshot;
 
 use crate::core::primes::Calibration;
+use crate::core::report::Value;
+use crate::core::trace::Trace;
 use crate::runtime::pool::Pool;
 
 type Listener = Box<dyn Fn(bool, bool)>;
@@ -27,6 +29,9 @@ pub struct Context {
     runs_started: Cell<u32>,
     /// Called with `(running, pool available)` when a run begins or ends.
     listeners: RefCell<Vec<Listener>>,
+    /// The last run's trace (`spinlab.lastTrace()`), in the Trace Event
+    /// Format (`core::trace`).
+    last_trace: RefCell<Option<Value>>,
 }
 
 impl Context {
@@ -38,7 +43,18 @@ impl Context {
             busy: Cell::new(false),
             runs_started: Cell::new(0),
             listeners: RefCell::new(Vec::new()),
+            last_trace: RefCell::new(None),
         }
+    }
+
+    /// Keeps `trace` as the last run's.
+    pub fn keep_trace(&self, trace: &Trace) {
+        *self.last_trace.borrow_mut() = Some(trace.into());
+    }
+
+    /// The last run's trace, if a run left one.
+    pub fn last_trace(&self) -> Option<Value> {
+        self.last_trace.borrow().clone()
     }
 
     /// Calls `listener(running, pool_available)` whenever a run begins or

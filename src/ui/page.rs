@@ -475,6 +475,15 @@ fn install_api(
     let schedule_fn = promise_fn(app, |app, options| async move {
         super::scheduler::schedule(&app.lock.view.scheduler, &options)
     });
+    // The last run's trace, for Perfetto (`null` before any run left one).
+    let trace_app = Rc::clone(app);
+    let last_trace_fn = Closure::<dyn Fn() -> JsValue>::new(move || {
+        trace_app
+            .ctx
+            .last_trace()
+            .map_or(JsValue::NULL, |trace| super::dom::to_js(&trace))
+    })
+    .into_js_value();
     let stats = stats_fn(app);
     let api = object(&[
         ("capabilities", caps.to_js()),
@@ -486,6 +495,7 @@ fn install_api(
         ("runPool", run_pool_fn),
         ("runLock", run_lock_fn),
         ("schedule", schedule_fn),
+        ("lastTrace", last_trace_fn),
         ("runStartCost", run_start_cost_fn),
         ("runCrossing", run_crossing_fn),
         ("runErrors", run_errors_fn),

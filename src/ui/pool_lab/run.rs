@@ -18,6 +18,7 @@ use crate::core::pool_run::{Asked, EARLY_LOOP_STOPPED, Ended, conclude, message_
 use crate::core::primes::slow_check_note;
 use crate::core::protocol::{Message, Mode, Report, StopPolicy, early_loop_ends};
 use crate::core::report::{PoolReport, Value};
+use crate::core::trace::{PoolRun as TracedRun, pool_trace};
 use crate::models::pool;
 use crate::runtime::pool::Pool;
 use crate::runtime::steps::next_paint;
@@ -147,6 +148,14 @@ pub(super) async fn pool_run(
         divisions_per_sec: app.calibration().ok().map(|c| c.divisions_per_sec),
     };
     let conclusion = conclude(&asked, &ended, transcript);
+    app.keep_trace(&pool_trace(&TracedRun {
+        mode: asked.mode.key(),
+        processes: asked.mode == Mode::Processes,
+        started: &timeline.started,
+        rows: &timeline.rows,
+        cancelled: &timeline.cancelled,
+        total_ms: heard.total_ms,
+    }));
     drop(timeline);
     app.view.output.append_transcript(&conclusion.lines);
     app.view.output.say(&conclusion.summary, "done");

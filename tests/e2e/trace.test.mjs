@@ -37,6 +37,11 @@ function checksByRow(trace) {
   return rows;
 }
 
+test('before any run there is no trace, and no link to one', async () => {
+  assert.equal(await lastTrace(), null);
+  assert.equal(await page.$eval('[data-experiment=pool] a[data-role=download-trace]', (a) => a.hidden), true);
+});
+
 for (const mode of ['threads', 'processes']) {
   test(`a ${mode} run's trace: a row per worker, a slice per result`, async () => {
     const r = await runPool({ mode, workers: 2 });
@@ -58,6 +63,14 @@ for (const mode of ['threads', 'processes']) {
     assert.equal(pids.size, mode === 'processes' ? rows.size : 1, 'processes each a process, threads the page');
     const run = trace.traceEvents.find((e) => e.name === `runPool: ${mode}`);
     assert.ok(run && Math.abs(run.dur - r.totalMs * 1000) < 1, 'the main thread holds the whole run');
+    // The same trace, offered as a file under the run's picture.
+    const link = await page.$eval('[data-experiment=pool] a[data-role=download-trace]', (a) => [a.hidden, a.download, a.getAttribute('href')]);
+    assert.equal(link[0], false);
+    assert.equal(link[1], 'spinlab-pool-trace.json');
+    const prefix = 'data:application/json;charset=utf-8,';
+    assert.ok(link[2].startsWith(prefix));
+    assert.deepEqual(JSON.parse(decodeURIComponent(link[2].slice(prefix.length))), trace);
     assert.deepEqual(errors(), []);
   });
 }
+

@@ -49,6 +49,9 @@ struct Active {
 
 pub struct PoolView {
     code: CodePanel,
+    /// "Download its trace": the last run's trace as a `data:` URL.
+    trace_link: Element,
+    trace_hint: Element,
     progress: HtmlProgressElement,
     progress_text: Element,
     sweep_table: Element,
@@ -172,6 +175,8 @@ impl PoolView {
             runs_list: find(doc, "[data-experiment=pool] [data-role=timeline]")?,
             runs_axis: find(doc, "[data-experiment=pool] [data-role=runs-axis]")?,
             clear_button: control(&section, "button[data-role=clear-runs]")?,
+            trace_link: control(&section, "a[data-role=download-trace]")?,
+            trace_hint: control(&section, "[data-role=trace-hint]")?,
             max_workers,
         })
     }

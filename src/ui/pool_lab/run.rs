@@ -148,14 +148,16 @@ pub(super) async fn pool_run(
         divisions_per_sec: app.calibration().ok().map(|c| c.divisions_per_sec),
     };
     let conclusion = conclude(&asked, &ended, transcript);
-    app.keep_trace(&pool_trace(&TracedRun {
+    let trace = pool_trace(&TracedRun {
         mode: asked.mode.key(),
         processes: asked.mode == Mode::Processes,
         started: &timeline.started,
         rows: &timeline.rows,
         cancelled: &timeline.cancelled,
         total_ms: heard.total_ms,
-    }));
+    });
+    app.keep_trace(&trace);
+    app.view.offer_trace(&Value::from(&trace));
     drop(timeline);
     app.view.output.append_transcript(&conclusion.lines);
     app.view.output.say(&conclusion.summary, "done");
@@ -183,6 +185,20 @@ fn usable_pool(app: &PoolLab, mode: Mode) -> Result<Option<&Pool>, String> {
 }
 
 impl PoolView {
+    /// The last run's trace, offered as a file to download.
+    fn offer_trace(&self, trace: &Value) {
+        let Ok(json) = js_sys::JSON::stringify(&to_js(trace)) else {
+            return;
+        };
+        let url = format!(
+            "data:application/json;charset=utf-8,{}",
+            js_sys::encode_uri_component(&String::from(json))
+        );
+        let _ = self.trace_link.set_attribute("href", &url);
+        let _ = self.trace_link.remove_attribute("hidden");
+        let _ = self.trace_hint.remove_attribute("hidden");
+    }
+
     /// A run's first frame: its mode pressed, an empty table, the transcript's
     /// first lines, the progress at 0 and a timeline of `lanes` empty lanes.
     fn open_run(&self, asked: &Asked, title: &str, lines: &[String], lanes: usize) {

@@ -8,6 +8,7 @@
 
 use crate::core::pool_run::Row;
 use crate::core::report::Value;
+use crate::core::schedule::{self, Op};
 
 /// The page's process: its main thread and its wasm threads.
 pub const PAGE_PID: u32 = 1;
@@ -147,6 +148,52 @@ pub fn pool_trace(run: &PoolRun) -> Trace {
     Trace { events }
 }
 
+/// A schedule's trace: a row per unit, a slice per step named by its Python
+/// line (a schedule has no clock: one step is drawn as one millisecond), the
+/// lock's holds around them, and an instant where a write lost updates.
+pub fn schedule_trace(outcome: &schedule::Outcome) -> Trace {
+    let main = (PAGE_PID, MAIN_TID);
+    let mut events = vec![Event::label("process_name", main, "the schedule".into())];
+    for unit in 0..outcome.plan.units {
+        let row = (PAGE_PID, 1 + unit as u32);
+        events.push(Event::label("thread_name", row, format!("unit {unit}")));
+    }
+    let mut held: Vec<Option<f64>> = vec![None; outcome.plan.units];
+    for (i, step) in outcome.steps.iter().enumerate() {
+        let row = (PAGE_PID, 1 + step.unit as u32);
+        let at = i as f64;
+        let mut slice = Event::slice(step.op.python().into(), row, at, at + 1.0);
+        slice.args = vec![
+            ("op", Value::Str(step.op.key().into())),
+            ("local", Value::Num(step.local as f64)),
+            ("counter", Value::Num(step.counter as f64)),
+        ];
+        events.push(slice);
+        match step.op {
+            Op::Acquire => held[step.unit] = Some(at),
+            Op::Release => {
+                if let Some(from) = held[step.unit].take() {
+                    events.push(Event::slice("holds the lock".into(), row, from, at + 1.0));
+                }
+            }
+            Op::Write if !step.overwrote.is_empty() => {
+                let mut lost = Event::instant(
+                    format!("{} update(s) lost", step.overwrote.len()),
+                    row,
+                    at + 1.0,
+                );
+                lost.args.push((
+                    "overwrote",
+                    Value::List(step.overwrote.iter().map(|&w| w.into()).collect()),
+                ));
+                events.push(lost);
+            }
+            _ => {}
+        }
+    }
+    Trace { events }
+}
+
 impl From<&Trace> for Value {
     fn from(trace: &Trace) -> Value {
         let events = trace
@@ -280,6 +327,33 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["the page", "Process-1", "Process-2"]);
+    }
+
+    #[test]
+    fn a_schedule_s_trace_has_a_row_per_unit_and_marks_the_lost_write() {
+        let plan = schedule::Plan::new(2, 1, false).unwrap();
+        let outcome = schedule::run(plan, &[0, 1, 0, 0, 1, 1]).unwrap();
+        let trace = schedule_trace(&outcome);
+        let steps: Vec<&Event> = trace.events.iter().filter(|e| e.ph == 'X').collect();
+        assert_eq!(steps.len(), 6);
+        assert_eq!(
+            steps.iter().map(|e| e.tid).collect::<Vec<_>>(),
+            [1, 2, 1, 1, 2, 2]
+        );
+        assert_eq!(steps[5].name, "counter = local");
+        let lost: Vec<&Event> = trace.events.iter().filter(|e| e.ph == 'i').collect();
+        assert_eq!(lost.len(), 1);
+        assert_eq!((lost[0].tid, lost[0].ts_us), (2, 6000.0));
+        // With the lock: a hold per increment, around its steps.
+        let plan = schedule::Plan::new(2, 1, true).unwrap();
+        let outcome = schedule::run(plan, &[0, 0, 0, 0, 0, 1, 1, 1, 1, 1]).unwrap();
+        let holds: Vec<(u32, f64, Option<f64>)> = schedule_trace(&outcome)
+            .events
+            .iter()
+            .filter(|e| e.name == "holds the lock")
+            .map(|e| (e.tid, e.ts_us, e.dur_us))
+            .collect();
+        assert_eq!(holds, [(1, 0.0, Some(5000.0)), (2, 5000.0, Some(5000.0))]);
     }
 
     #[test]

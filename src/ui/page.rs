@@ -473,7 +473,7 @@ fn install_api(
         debug_panic(&app, place.as_string().as_deref().unwrap_or("")).await
     });
     let schedule_fn = promise_fn(app, |app, options| async move {
-        super::scheduler::schedule(&app.lock.view.scheduler, &options)
+        super::scheduler::schedule(&app.lock.view.scheduler, &app.ctx, &options)
     });
     // The last run's trace, for Perfetto (`null` before any run left one).
     let trace_app = Rc::clone(app);

@@ -11,11 +11,13 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement, HtmlSelectElement};
 
+use super::context::Context;
 use super::dom::{
     Options, bool_option, control, describe as describe_js, on_click, publish, slot, template,
     whole_number_option,
 };
 use crate::core::schedule::{MAX_INCREMENTS, Plan, Refusal, Scheduler, UNITS, describe, run};
+use crate::core::trace::schedule_trace;
 
 /// The panel: its controls, a row per unit, the counter, the log.
 pub struct SchedulerView {
@@ -253,12 +255,13 @@ fn tally(state: &Scheduler) -> String {
 
 /// `spinlab.schedule({ units, increments, lock, order })`: the whole order
 /// run, shown in the panel, its report returned.
-pub fn schedule(view: &SchedulerView, options: &JsValue) -> Result<JsValue, String> {
+pub fn schedule(view: &SchedulerView, ctx: &Context, options: &JsValue) -> Result<JsValue, String> {
     let checked =
         schedule_options(options).and_then(|(plan, order)| Ok((run(plan, &order)?, plan, order)));
     match checked {
         Ok((outcome, plan, order)) => {
             view.show_run(plan, &order);
+            ctx.keep_trace(&schedule_trace(&outcome));
             Ok(publish(&outcome))
         }
         Err(message) => {

@@ -19,6 +19,11 @@ test('both units read 0, both write 1: one update lost, and the log says whose',
     [[0, 'read', 0, 0], [1, 'read', 0, 0], [0, 'add', 1, 0], [0, 'write', 1, 1], [1, 'add', 1, 1], [1, 'write', 1, 1]],
   );
   assert.deepEqual(r.steps[5].overwrote, [3]);
+  // Its trace: a slice per step on its unit's row, an instant at the lost write.
+  const trace = await page.evaluate(() => window.spinlab.lastTrace());
+  const slices = trace.traceEvents.filter((e) => e.ph === 'X');
+  assert.deepEqual(slices.map((e) => e.tid), [1, 2, 1, 1, 2, 2]);
+  assert.deepEqual(trace.traceEvents.filter((e) => e.ph === 'i').map((e) => [e.tid, e.args.overwrote]), [[2, [3]]]);
   // The panel shows the same run.
   await page.$eval(panel, (d) => { d.open = true; });
   const log = await page.$$eval(`${panel} [data-role=schedule-log] li`, (lis) => lis.map((li) => [li.textContent, li.className]));

@@ -27,7 +27,7 @@ use crate::{Result, bounded, cargo, relay, root, server, span, step};
 /// The fewest tests each layer must pass: fewer means a test file was lost
 /// or renamed while the rest passed. Raise them as tests are added.
 const LINT_MINIMUM: u32 = 3;
-const NATIVE_MINIMUM: u32 = 218;
+const NATIVE_MINIMUM: u32 = 223;
 const WASM_MINIMUM: u32 = 15;
 const E2E_MINIMUM: u32 = 133;
 

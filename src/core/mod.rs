@@ -17,6 +17,7 @@ pub mod pool_size;
 pub mod primes;
 pub mod protocol;
 pub mod python;
+pub mod replay;
 pub mod report;
 pub mod runlog;
 pub mod schedule;

@@ -27,9 +27,9 @@ use crate::{Result, bounded, cargo, relay, root, server, span, step};
 /// The fewest tests each layer must pass: fewer means a test file was lost
 /// or renamed while the rest passed. Raise them as tests are added.
 const LINT_MINIMUM: u32 = 3;
-const NATIVE_MINIMUM: u32 = 223;
+const NATIVE_MINIMUM: u32 = 226;
 const WASM_MINIMUM: u32 = 15;
-const E2E_MINIMUM: u32 = 133;
+const E2E_MINIMUM: u32 = 135;
 
 /// How long each layer may run, compiling included, before its processes are
 /// killed: generous for a busy 2-core machine, far below CI's 90 minutes, so

@@ -17,6 +17,7 @@ use crate::ui::dom::{on_click, read_switch_interval};
 
 impl PoolView {
     pub fn wire(&self, app: &Rc<PoolLab>) {
+        super::replay::wire_replay(app);
         for (mode, button) in &self.modes {
             let (app, mode) = (Rc::clone(app), *mode);
             on_click(button, move || {

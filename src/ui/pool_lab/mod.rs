@@ -10,6 +10,7 @@
 mod controls;
 pub mod options;
 mod plots;
+mod replay;
 pub mod run;
 mod runs;
 pub mod sweep;
@@ -49,6 +50,8 @@ struct Active {
 
 pub struct PoolView {
     code: CodePanel,
+    /// The last run again, from its record.
+    replay: replay::Replay,
     /// "Download its trace": the last run's trace as a `data:` URL.
     trace_link: Element,
     trace_hint: Element,
@@ -137,6 +140,7 @@ impl PoolView {
 
         Ok(PoolView {
             code,
+            replay: replay::Replay::render(&section)?,
             progress: control(&section, "[data-role=pool-progress]")?,
             progress_text: control(&section, "[data-role=pool-progress-text]")?,
             sweep_table,

@@ -25,6 +25,8 @@ pub(super) struct Timeline {
     pub(super) cancelled: Vec<(u64, usize, f64)>,
     /// Set while running: "now", for bars still growing.
     pub(super) live_until: Option<f64>,
+    /// The time axis's length, where it is fixed (a replay's: its run's).
+    pub(super) span_ms: Option<f64>,
 }
 
 /// Paints a chart's background in the page's terminal colours; returns
@@ -50,6 +52,7 @@ pub(super) fn draw_timeline(
         .iter()
         .map(|r| r.end_ms)
         .chain(t.live_until)
+        .chain(t.span_ms)
         .chain(t.cancelled.iter().map(|c| c.2))
         .fold(1.0f64, f64::max);
     let left = 64.0 * s;

@@ -157,6 +157,7 @@ pub(super) async fn pool_run(
         total_ms: heard.total_ms,
     });
     app.keep_trace(&trace);
+    app.view.open_replay(&timeline, heard.total_ms);
     app.view.offer_trace(&Value::from(&trace));
     drop(timeline);
     app.view.output.append_transcript(&conclusion.lines);
@@ -206,6 +207,7 @@ impl PoolView {
             let pressed = if *m == asked.mode { "true" } else { "false" };
             let _ = button.set_attribute("aria-pressed", pressed);
         }
+        self.close_replay();
         let _ = self.table.remove_attribute("hidden");
         if let Ok(Some(tbody)) = self.table.query_selector("tbody") {
             tbody.set_text_content(None);

@@ -103,11 +103,16 @@ pub fn pool_trace(run: &PoolRun) -> Trace {
         Event::label("process_name", main, "the page".into()),
         Event::label("thread_name", main, "main thread".into()),
     ];
+    // A row for each worker that came up or checked a number (a run may
+    // have fewer workers than the pool has lanes).
     let workers = run
         .started
         .len()
         .max(run.rows.iter().map(|r| r.worker + 1).max().unwrap_or(0));
-    for w in 0..workers {
+    let used = |w: usize| {
+        run.started.get(w).is_some_and(Option::is_some) || run.rows.iter().any(|r| r.worker == w)
+    };
+    for w in (0..workers).filter(|&w| used(w)) {
         let at = place(run, w);
         if run.processes {
             events.push(Event::label(
@@ -149,14 +154,20 @@ pub fn pool_trace(run: &PoolRun) -> Trace {
 }
 
 /// A schedule's trace: a row per unit, a slice per step named by its Python
-/// line (a schedule has no clock: one step is drawn as one millisecond), the
-/// lock's holds around them, and an instant where a write lost updates.
+/// line (a schedule has no clock: one step is drawn as one millisecond), a
+/// row of the lock's holds (who holds it, from acquire to release: on a row
+/// of its own, since a hold would otherwise start with its acquire's slice
+/// and outlive it), and an instant where a write lost updates.
 pub fn schedule_trace(outcome: &schedule::Outcome) -> Trace {
     let main = (PAGE_PID, MAIN_TID);
     let mut events = vec![Event::label("process_name", main, "the schedule".into())];
     for unit in 0..outcome.plan.units {
         let row = (PAGE_PID, 1 + unit as u32);
         events.push(Event::label("thread_name", row, format!("unit {unit}")));
+    }
+    let lock_row = (PAGE_PID, 1 + outcome.plan.units as u32);
+    if outcome.plan.lock {
+        events.push(Event::label("thread_name", lock_row, "the lock".into()));
     }
     let mut held: Vec<Option<f64>> = vec![None; outcome.plan.units];
     for (i, step) in outcome.steps.iter().enumerate() {
@@ -173,7 +184,8 @@ pub fn schedule_trace(outcome: &schedule::Outcome) -> Trace {
             Op::Acquire => held[step.unit] = Some(at),
             Op::Release => {
                 if let Some(from) = held[step.unit].take() {
-                    events.push(Event::slice("holds the lock".into(), row, from, at + 1.0));
+                    let name = format!("unit {} holds the lock", step.unit);
+                    events.push(Event::slice(name, lock_row, from, at + 1.0));
                 }
             }
             Op::Write if !step.overwrote.is_empty() => {
@@ -255,7 +267,8 @@ mod tests {
         pool_trace(&PoolRun {
             mode: if processes { "processes" } else { "threads" },
             processes,
-            started: &[Some(30.0), Some(32.0)],
+            // A third lane that never came up gets no row.
+            started: &[Some(30.0), Some(32.0), None],
             rows: &rows,
             cancelled: &[(7777777777777777, 0, 450.0)],
             total_ms: 460.0,
@@ -350,10 +363,10 @@ mod tests {
         let holds: Vec<(u32, f64, Option<f64>)> = schedule_trace(&outcome)
             .events
             .iter()
-            .filter(|e| e.name == "holds the lock")
+            .filter(|e| e.name.ends_with("holds the lock"))
             .map(|e| (e.tid, e.ts_us, e.dur_us))
             .collect();
-        assert_eq!(holds, [(1, 0.0, Some(5000.0)), (2, 5000.0, Some(5000.0))]);
+        assert_eq!(holds, [(3, 0.0, Some(5000.0)), (3, 5000.0, Some(5000.0))]);
     }
 
     #[test]

@@ -149,6 +149,23 @@ impl SchedulerView {
             return;
         }
         self.show();
+        // A unit that has finished or waits is disabled: the keyboard's
+        // focus moves on to a unit that can move, or to Auto.
+        if self.state.borrow().can_step(unit).is_err() {
+            let next = self
+                .rows
+                .query_selector("button[data-unit]:not([disabled])")
+                .ok()
+                .flatten();
+            match next {
+                Some(next) => {
+                    let _ = next.unchecked_into::<web_sys::HtmlElement>().focus();
+                }
+                None => {
+                    let _ = self.reset.focus();
+                }
+            }
+        }
     }
 
     /// The schedule as it stands: each unit's button (the step it takes

@@ -53,7 +53,7 @@ pub struct PoolView {
     /// The last run again, from its record.
     replay: replay::Replay,
     /// "Download its trace": the last run's trace as a `data:` URL.
-    trace_link: Element,
+    trace_button: HtmlButtonElement,
     trace_hint: Element,
     progress: HtmlProgressElement,
     progress_text: Element,
@@ -179,7 +179,7 @@ impl PoolView {
             runs_list: find(doc, "[data-experiment=pool] [data-role=timeline]")?,
             runs_axis: find(doc, "[data-experiment=pool] [data-role=runs-axis]")?,
             clear_button: control(&section, "button[data-role=clear-runs]")?,
-            trace_link: control(&section, "a[data-role=download-trace]")?,
+            trace_button: control(&section, "button[data-role=download-trace]")?,
             trace_hint: control(&section, "[data-role=trace-hint]")?,
             max_workers,
         })

@@ -84,6 +84,8 @@ impl PoolView {
         let replay = &self.replay;
         let events = pool_events(&t.started, &t.rows, &t.cancelled);
         let end = events.len();
+        // A worker's clock may put its last answer a hair after the page's end.
+        let total_ms = events.last().map_or(total_ms, |e| e.at_ms.max(total_ms));
         *replay.recorded.borrow_mut() = Recorded {
             started: t.started.clone(),
             rows: t.rows.clone(),
@@ -108,9 +110,17 @@ impl PoolView {
             Some(event) => format!("{:.3} s · {}", event.at_ms / 1000.0, event.describe()),
             None => "0.000 s · the run starts".to_string(),
         };
-        replay.event.set_text_content(Some(&words));
-        replay.buttons[BACK].set_disabled(cursor == 0);
-        replay.buttons[FORWARD].set_disabled(cursor == recorded.events.len());
+        // Written only when it changes: the line is a live region.
+        if replay.event.text_content().as_deref() != Some(words.as_str()) {
+            replay.event.set_text_content(Some(&words));
+        }
+        // aria-disabled, not disabled: a button that disables itself under
+        // the keyboard's focus would drop the focus to the page.
+        let at_end = |button: &HtmlButtonElement, end: bool| {
+            let _ = button.set_attribute("aria-disabled", if end { "true" } else { "false" });
+        };
+        at_end(&replay.buttons[BACK], cursor == 0);
+        at_end(&replay.buttons[FORWARD], cursor == recorded.events.len());
         let frame = frame_at(
             at_ms,
             &recorded.started,
@@ -170,13 +180,14 @@ async fn play(app: Rc<PoolLab>) {
     if replay.cursor.get() >= end {
         view.show_event(0, 0.0);
     }
-    let speed: f64 = replay.speed.value().parse().unwrap_or(1.0);
     let mut last = crate::core::clock::now_seconds();
     while replay.generation.get() == generation {
         gloo_timers::future::TimeoutFuture::new(50).await;
         if replay.generation.get() != generation {
             return;
         }
+        // Read at every frame: the speed may change while it plays.
+        let speed: f64 = replay.speed.value().parse().unwrap_or(1.0);
         let now = crate::core::clock::now_seconds();
         let at = (replay.at_ms.get() + (now - last) * 1000.0 * speed).min(total);
         last = now;
@@ -188,8 +199,40 @@ async fn play(app: Rc<PoolLab>) {
     }
 }
 
+/// Downloads `trace` as `spinlab-pool-trace.json`: a `blob:` URL (a run of
+/// thousands of numbers would pass a `data:` URL's limits) on a link made
+/// for the click and let go after it.
+fn download(trace: &crate::core::report::Value) -> Result<(), JsValue> {
+    let json = js_sys::JSON::stringify(&crate::ui::dom::to_js(trace))?;
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob =
+        web_sys::Blob::new_with_str_sequence_and_options(&js_sys::Array::of1(&json), &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let link = doc.create_element("a")?;
+    link.set_attribute("href", &url)?;
+    link.set_attribute("download", "spinlab-pool-trace.json")?;
+    link.unchecked_ref::<web_sys::HtmlElement>().click();
+    gloo_timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+    Ok(())
+}
+
 pub(super) fn wire_replay(app: &Rc<PoolLab>) {
     let replay = &app.view.replay;
+    {
+        let app = Rc::clone(app);
+        on_click(&app.view.trace_button.clone(), move || {
+            if let Some(trace) = app.ctx.last_trace() {
+                let _ = download(&trace);
+            }
+        });
+    }
     {
         let app = Rc::clone(app);
         on_click(&replay.buttons[PLAY], move || {

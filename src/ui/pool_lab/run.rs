@@ -158,7 +158,7 @@ pub(super) async fn pool_run(
     });
     app.keep_trace(&trace);
     app.view.open_replay(&timeline, heard.total_ms);
-    app.view.offer_trace(&Value::from(&trace));
+    app.view.offer_trace();
     drop(timeline);
     app.view.output.append_transcript(&conclusion.lines);
     app.view.output.say(&conclusion.summary, "done");
@@ -186,17 +186,9 @@ fn usable_pool(app: &PoolLab, mode: Mode) -> Result<Option<&Pool>, String> {
 }
 
 impl PoolView {
-    /// The last run's trace, offered as a file to download.
-    fn offer_trace(&self, trace: &Value) {
-        let Ok(json) = js_sys::JSON::stringify(&to_js(trace)) else {
-            return;
-        };
-        let url = format!(
-            "data:application/json;charset=utf-8,{}",
-            js_sys::encode_uri_component(&String::from(json))
-        );
-        let _ = self.trace_link.set_attribute("href", &url);
-        let _ = self.trace_link.remove_attribute("hidden");
+    /// A run left a trace: the button that downloads it shows.
+    fn offer_trace(&self) {
+        let _ = self.trace_button.remove_attribute("hidden");
         let _ = self.trace_hint.remove_attribute("hidden");
     }
 
